@@ -1,0 +1,34 @@
+/// Matrix products on tensors, all through `BLAS.gemm`.
+extension Tensor {
+    /// The matrix product of two rank-2 tensors, optionally transposing either: op(a) · op(b).
+    ///
+    /// Leading axes of `a` are flattened into rows when `a` has rank > 2 and is not transposed, so a
+    /// `[batch, seq, d]` activation times a `[d, e]` weight gives `[batch, seq, e]`.
+    public static func matmul(_ a: Tensor, _ b: Tensor,
+                              transposingA: Bool = false, transposingB: Bool = false) -> Tensor {
+        precondition(b.rank == 2, "matmul: right operand must have rank 2, got \(b.shape)")
+        let (m, k): (Int, Int)
+        if transposingA {
+            precondition(a.rank == 2, "matmul: a transposed left operand must have rank 2, got \(a.shape)")
+            (m, k) = (a.shape[1], a.shape[0])
+        } else {
+            precondition(a.rank >= 2, "matmul: left operand must have rank ≥ 2, got \(a.shape)")
+            (m, k) = (a.rowCount, a.rowLength)
+        }
+        let (kb, n) = transposingB ? (b.shape[1], b.shape[0]) : (b.shape[0], b.shape[1])
+        precondition(k == kb, "matmul: inner sizes differ, \(a.shape)\(transposingA ? "ᵀ" : "") · \(b.shape)\(transposingB ? "ᵀ" : "")")
+        var shape = transposingA ? [m] : Array(a.shape.dropLast())
+        shape.append(n)
+        guard m > 0, n > 0, k > 0 else { return Tensor(zeros: shape) }
+        var out = [Float](repeating: 0, count: m * n)
+        a.scalars.withUnsafeBufferPointer { pa in
+            b.scalars.withUnsafeBufferPointer { pb in
+                out.withUnsafeMutableBufferPointer { pc in
+                    BLAS.gemm(transposeA: transposingA, transposeB: transposingB, m: m, n: n, k: k,
+                              a: pa.baseAddress!, b: pb.baseAddress!, c: pc.baseAddress!)
+                }
+            }
+        }
+        return Tensor(shape: shape, scalars: out)
+    }
+}

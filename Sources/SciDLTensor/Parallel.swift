@@ -1,0 +1,37 @@
+import Dispatch
+
+/// Splits `0..<count` into contiguous chunks and runs `body` on each, on all cores when the work is large.
+///
+/// Small loops run inline: below `minimumPerThread` elements the cost of waking a thread exceeds the work.
+/// Each chunk covers a fixed range, so results never depend on scheduling.
+public func parallelChunks(
+    _ count: Int, minimumPerThread: Int = 1 << 15, _ body: (Range<Int>) -> Void
+) {
+    let chunks = min(Parallelism.threadCount, max(1, count / minimumPerThread))
+    if chunks <= 1 {
+        body(0..<count)
+        return
+    }
+    let per = (count + chunks - 1) / chunks
+    withoutActuallyEscaping(body) { body in
+        let box = UncheckedBox(body)
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            let start = c * per
+            let end = min(count, start + per)
+            if start < end { box.value(start..<end) }
+        }
+    }
+}
+
+/// How many threads SciDL's own loops use (the BLAS keeps its own setting).
+public enum Parallelism {
+    nonisolated(unsafe) public static var threadCount: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+}
+
+/// Lets a non-Sendable closure cross into `concurrentPerform`; callers guarantee disjoint writes.
+struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
+
+import Foundation

@@ -1,0 +1,158 @@
+import Foundation
+
+/// Reading and writing the safetensors format: an 8-byte little-endian header length, a JSON header
+/// mapping names to `{dtype, shape, data_offsets}` (plus optional `__metadata__` strings), then raw data.
+///
+/// F32 is read as is; F64, F16, BF16 and integer tensors are converted to Float on reading.
+public struct SafetensorsFile: Sendable {
+    /// The tensors by name.
+    public var tensors: [String: Tensor]
+    /// Free-form string metadata (`__metadata__`).
+    public var metadata: [String: String]
+
+    public init(tensors: [String: Tensor] = [:], metadata: [String: String] = [:]) {
+        self.tensors = tensors
+        self.metadata = metadata
+    }
+
+    /// Reads a file, converting every tensor to Float32.
+    public init(contentsOf url: URL) throws {
+        let data: Data
+        do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
+            throw SciDLError("cannot read \(url.path): \((error as NSError).localizedDescription)")
+        }
+        try self.init(data: data, source: url.path)
+    }
+
+    /// Parses safetensors bytes; `source` names the file in error messages.
+    public init(data: Data, source: String = "safetensors data") throws {
+        func bad(_ why: String) -> SciDLError {
+            SciDLError("\(source) is not a valid safetensors file: \(why) (re-create or re-download it)")
+        }
+        guard data.count >= 8 else { throw bad("it has \(data.count) bytes, fewer than the 8-byte header length") }
+        let headerLength = data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        guard headerLength <= UInt64(data.count - 8) else {
+            throw bad("header length \(headerLength) exceeds the file size \(data.count)")
+        }
+        let headerData = data.subdata(in: 8..<(8 + Int(headerLength)))
+        guard let header = try? JSONSerialization.jsonObject(with: headerData) as? [String: Any] else {
+            throw bad("the header is not a JSON object")
+        }
+        let base = 8 + Int(headerLength)
+        var tensors: [String: Tensor] = [:]
+        var metadata: [String: String] = [:]
+        for (name, entry) in header {
+            if name == "__metadata__" {
+                guard let m = entry as? [String: String] else { throw bad("__metadata__ is not a string map") }
+                metadata = m
+                continue
+            }
+            guard let e = entry as? [String: Any], let dtype = e["dtype"] as? String,
+                  let shape = e["shape"] as? [Int], let offsets = e["data_offsets"] as? [Int], offsets.count == 2
+            else { throw bad("entry '\(name)' lacks dtype, shape or data_offsets") }
+            guard let width = Self.byteWidth[dtype] else { throw bad("tensor '\(name)' has unsupported dtype \(dtype)") }
+            guard shape.allSatisfy({ $0 >= 0 }) else { throw bad("tensor '\(name)' has a negative extent in \(shape)") }
+            let n = Tensor.elementCount(shape)
+            guard offsets[0] >= 0, offsets[1] - offsets[0] == n * width else {
+                throw bad("tensor '\(name)' of shape \(shape) and dtype \(dtype) has data_offsets \(offsets)")
+            }
+            guard base + offsets[1] <= data.count else {
+                throw bad("tensor '\(name)' ends at byte \(base + offsets[1]) but the file has \(data.count) (truncated?)")
+            }
+            let bytes = data.subdata(in: (base + offsets[0])..<(base + offsets[1]))
+            tensors[name] = Tensor(shape: shape, scalars: Self.decode(bytes, dtype: dtype, count: n))
+        }
+        self.tensors = tensors
+        self.metadata = metadata
+    }
+
+    /// The tensor called `name`, or an error naming the file and the missing tensor.
+    public func tensor(_ name: String, in source: String = "the safetensors file") throws -> Tensor {
+        guard let t = tensors[name] else {
+            throw SciDLError("\(source) has no tensor named '\(name)' (it has: \(tensors.keys.sorted().prefix(12).joined(separator: ", ")))")
+        }
+        return t
+    }
+
+    /// The file's bytes, tensors in sorted name order, all as F32.
+    public func serialized() -> Data {
+        let names = tensors.keys.sorted()
+        var entries: [String] = []
+        if !metadata.isEmpty {
+            let m = metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0]!))" }
+            entries.append("\"__metadata__\":{\(m.joined(separator: ","))}")
+        }
+        var offset = 0
+        for name in names {
+            let t = tensors[name]!
+            let bytes = t.count * 4
+            entries.append("\(jsonString(name)):{\"dtype\":\"F32\",\"shape\":[\(t.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + bytes)]}")
+            offset += bytes
+        }
+        var header = Array("{\(entries.joined(separator: ","))}".utf8)
+        while (header.count + 8) % 8 != 0 { header.append(0x20) }  // pad so data is 8-byte aligned
+        var out = Data(capacity: 8 + header.count + offset)
+        withUnsafeBytes(of: UInt64(header.count).littleEndian) { out.append(contentsOf: $0) }
+        out.append(contentsOf: header)
+        for name in names {
+            tensors[name]!.scalars.withUnsafeBytes { out.append(contentsOf: $0) }  // little-endian hosts
+        }
+        return out
+    }
+
+    /// Writes the file atomically.
+    public func write(to url: URL) throws {
+        try AtomicFile.write(serialized(), to: url)
+    }
+
+    static let byteWidth: [String: Int] = [
+        "F32": 4, "F64": 8, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1, "BOOL": 1,
+    ]
+
+    static func decode(_ bytes: Data, dtype: String, count n: Int) -> [Float] {
+        bytes.withUnsafeBytes { raw -> [Float] in
+            func load<T>(_: T.Type) -> [T] {
+                (0..<n).map { raw.loadUnaligned(fromByteOffset: $0 * MemoryLayout<T>.size, as: T.self) }
+            }
+            switch dtype {
+            case "F32": return load(Float.self)
+            case "F64": return load(Double.self).map { Float($0) }
+            case "F16": return load(UInt16.self).map(halfToFloat)
+            case "BF16": return load(UInt16.self).map { Float(bitPattern: UInt32($0) << 16) }
+            case "I64": return load(Int64.self).map { Float($0) }
+            case "I32": return load(Int32.self).map { Float($0) }
+            case "I16": return load(Int16.self).map { Float($0) }
+            case "I8": return load(Int8.self).map { Float($0) }
+            default: return load(UInt8.self).map { Float($0) }
+            }
+        }
+    }
+}
+
+/// IEEE half (binary16) bits to Float.
+func halfToFloat(_ h: UInt16) -> Float {
+    let sign: Float = (h & 0x8000) != 0 ? -1 : 1
+    let exponent = Int((h >> 10) & 0x1F), mantissa = Float(h & 0x3FF)
+    switch exponent {
+    case 0: return sign * mantissa * 0x1p-24
+    case 31: return mantissa == 0 ? sign * .infinity : .nan
+    default: return sign * (1 + mantissa / 1024) * Float(sign: .plus, exponent: exponent - 15, significand: 1)
+    }
+}
+
+/// A JSON string literal for `s`.
+func jsonString(_ s: String) -> String {
+    var out = "\""
+    for u in s.unicodeScalars {
+        switch u {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\t": out += "\\t"
+        case "\r": out += "\\r"
+        default:
+            if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
+        }
+    }
+    return out + "\""
+}
