@@ -97,12 +97,11 @@ public struct CausalSelfAttention {
         let queryIndex = (0..<batch).flatMap { b in
             ((length - queryCount)..<length).map { index[b * length + $0] }
         }
-        let q = project(queryWeight, rows).gatherRows(queryIndex).reshaped([batch, queryCount, heads, headWidth])
-        let k = project(keyWeight, rows).gatherRows(index).reshaped([batch, length, heads, headWidth])
-        let v = project(valueWeight, rows).gatherRows(index).reshaped([batch, length, heads, headWidth])
-        let (z, pattern) = causalAttention(queries: q, keys: k, values: v)
-        // z [B, Tq, H, dh] → [B·Tq, H·dh] · W_O [H·dh, d] sums the heads' contributions.
-        let out = Variable.matmul(z.reshaped([batch * queryCount, hd]), outputWeight.reshaped([hd, d]))
+        let (z, pattern) = causalAttention(
+            queries: project(queryWeight, rows), keys: project(keyWeight, rows), values: project(valueWeight, rows),
+            heads: heads, queryIndex: queryIndex, keyIndex: index, length: length)
+        // z [B·Tq, H·dh] · W_O [H·dh, d] sums the heads' contributions.
+        let out = Variable.matmul(z, outputWeight.reshaped([hd, d]))
         return (out, pattern)
     }
 }

@@ -7,7 +7,10 @@ import CBLAS
 /// Thin, typed wrappers over the system BLAS (OpenBLAS on Linux, Accelerate on macOS).
 ///
 /// Everything is row-major. Matrix products are where nearly all of the training time goes, so every
-/// product in SciDL comes through `gemm`.
+/// product in SciDL comes through `gemm`. The BLAS itself runs single-threaded and `gemm` splits large
+/// products across cores itself: with one thread pool for everything, OpenBLAS's idle workers no longer
+/// spin against SciDL's own parallel loops, and each output element is still computed by exactly one
+/// thread in a fixed order, so results do not depend on scheduling.
 public enum BLAS {
     /// C ← alpha · op(A) · op(B) + beta · C, with op(X) = X or Xᵀ.
     ///
@@ -21,22 +24,44 @@ public enum BLAS {
     ) {
         guard m > 0, n > 0 else { return }
         guard k > 0 else {
-            // BLAS leaves C untouched for k = 0 only when beta = 1; make the empty sum explicit.
+            // An empty sum: BLAS would leave C untouched only for beta = 1, so say what it means.
             for i in 0..<(m * n) { c[i] = beta == 0 ? 0 : beta * c[i] }
             return
         }
-        let lda = transposeA ? m : k
-        let ldb = transposeB ? k : n
-        cblas_sgemm(CblasRowMajor,
-                    transposeA ? CblasTrans : CblasNoTrans,
-                    transposeB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(n))
+        _ = singleThreaded
+        let lda = transposeA ? m : k, ldb = transposeB ? k : n
+        let splitRows = m >= n
+        let extent = splitRows ? m : n
+        // Small products run whole; large ones split into parts of whole 16-wide panels so every part
+        // runs the BLAS's full-width kernels.
+        let large = m * n * k >= 1 << 21
+        parallelChunks(extent, minimumPerThread: large ? 32 : extent + 1, granularity: 16) { range in
+            let start = range.lowerBound, size = range.count
+            if splitRows {
+                let aOffset = transposeA ? start : start * lda
+                raw(transposeA, transposeB, size, n, k, alpha, a + aOffset, lda, b, ldb, beta, c + start * n, n)
+            } else {
+                let bOffset = transposeB ? start * ldb : start
+                raw(transposeA, transposeB, m, size, k, alpha, a, lda, b + bOffset, ldb, beta, c + start, n)
+            }
+        }
     }
 
-    /// Sets the number of threads the BLAS may use (a no-op with Accelerate).
-    public static func setThreadCount(_ count: Int) {
-        #if !canImport(Accelerate)
-        openblas_set_num_threads(Int32(count))
-        #endif
+    private static func raw(_ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+                            _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+                            _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
+        cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
+
+    /// Runs once, on first use: SciDL parallelises around the BLAS, not inside it. Also keeps glibc from
+    /// handing large buffers back to the kernel after every free: a training step allocates and frees the
+    /// same few megabyte-sized activations thousands of times, and fresh pages cost a fault and a zeroing.
+    private static let singleThreaded: Void = {
+        #if !canImport(Accelerate)
+        openblas_set_num_threads(1)
+        _ = mallopt(M_MMAP_THRESHOLD, 256 << 20)
+        _ = mallopt(M_TRIM_THRESHOLD, 512 << 20)
+        #endif
+    }()
 }

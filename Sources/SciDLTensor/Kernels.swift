@@ -5,24 +5,28 @@ extension Tensor {
     /// Applies `f` to every element.
     @inlinable
     public func map(_ f: (Float) -> Float) -> Tensor {
-        var out = self
-        out.scalars.withUnsafeMutableBufferPointer { o in
-            parallelChunks(o.count) { r in for i in r { o[i] = f(o[i]) } }
+        let out = [Float](unsafeUninitializedCapacity: count) { o, initialized in
+            scalars.withUnsafeBufferPointer { x in
+                parallelChunks(x.count) { r in for i in r { o[i] = f(x[i]) } }
+            }
+            initialized = count
         }
-        return out
+        return Tensor(shape: shape, scalars: out)
     }
 
     /// Combines two same-shaped tensors element by element.
     @inlinable
     public func zipMap(_ other: Tensor, _ f: (Float, Float) -> Float) -> Tensor {
         precondition(shape == other.shape, "shape mismatch \(shape) vs \(other.shape)")
-        var out = self
-        out.scalars.withUnsafeMutableBufferPointer { o in
-            other.scalars.withUnsafeBufferPointer { b in
-                parallelChunks(o.count) { r in for i in r { o[i] = f(o[i], b[i]) } }
+        let out = [Float](unsafeUninitializedCapacity: count) { o, initialized in
+            scalars.withUnsafeBufferPointer { a in
+                other.scalars.withUnsafeBufferPointer { b in
+                    parallelChunks(a.count) { r in for i in r { o[i] = f(a[i], b[i]) } }
+                }
             }
+            initialized = count
         }
-        return out
+        return Tensor(shape: shape, scalars: out)
     }
 
     public static func + (a: Tensor, b: Tensor) -> Tensor { a.zipMap(b, +) }
@@ -75,16 +79,18 @@ extension Tensor {
     /// Adds a vector to every row: `self[..., j] + v[j]`.
     public func addingToEachRow(_ v: Tensor) -> Tensor {
         precondition(v.count == rowLength, "row vector of \(v.count) for rows of \(rowLength)")
-        var out = self
         let n = rowLength
-        out.scalars.withUnsafeMutableBufferPointer { o in
-            v.scalars.withUnsafeBufferPointer { b in
-                parallelChunks(rowCount, minimumPerThread: max(1, (1 << 15) / max(n, 1))) { rows in
-                    for i in rows { for j in 0..<n { o[i * n + j] += b[j] } }
+        let out = [Float](unsafeUninitializedCapacity: count) { o, initialized in
+            scalars.withUnsafeBufferPointer { x in
+                v.scalars.withUnsafeBufferPointer { b in
+                    parallelChunks(rowCount, minimumPerThread: max(1, (1 << 15) / max(n, 1))) { rows in
+                        for i in rows { for j in 0..<n { o[i * n + j] = x[i * n + j] + b[j] } }
+                    }
                 }
             }
+            initialized = count
         }
-        return out
+        return Tensor(shape: shape, scalars: out)
     }
 
     /// Sums the rows into one vector of shape `[rowLength]` (the gradient of `addingToEachRow`).
@@ -131,9 +137,8 @@ extension Tensor {
     public func gatherRows(_ indices: [Int]) -> Tensor {
         precondition(rank == 2, "gatherRows needs a table of rank 2, got \(shape)")
         let n = shape[1], v = shape[0]
-        var out = [Float](repeating: 0, count: indices.count * n)
-        scalars.withUnsafeBufferPointer { t in
-            out.withUnsafeMutableBufferPointer { o in
+        let out = [Float](unsafeUninitializedCapacity: indices.count * n) { o, initialized in
+            scalars.withUnsafeBufferPointer { t in
                 indices.withUnsafeBufferPointer { idx in
                     parallelChunks(indices.count, minimumPerThread: max(1, (1 << 15) / max(n, 1))) { rows in
                         for i in rows {
@@ -144,21 +149,28 @@ extension Tensor {
                     }
                 }
             }
+            initialized = indices.count * n
         }
         return Tensor(shape: [indices.count, n], scalars: out)
     }
 
     /// Adds row `i` of `self` into row `indices[i]` of a zero table with `tableRows` rows (gather's adjoint).
     ///
-    /// Rows are accumulated in index order, so the result is deterministic.
+    /// Cores split the columns, and each column is accumulated in index order, so the result is
+    /// deterministic.
     public func scatterAddRows(_ indices: [Int], tableRows: Int) -> Tensor {
         let n = rowLength
         precondition(indices.count == rowCount, "\(indices.count) indices for \(rowCount) rows")
         var out = [Float](repeating: 0, count: tableRows * n)
         scalars.withUnsafeBufferPointer { s in
             out.withUnsafeMutableBufferPointer { o in
-                for (i, r) in indices.enumerated() {
-                    for j in 0..<n { o[r * n + j] += s[i * n + j] }
+                indices.withUnsafeBufferPointer { idx in
+                    parallelChunks(n, minimumPerThread: indices.count * n >= 1 << 16 ? 8 : n + 1, granularity: 8) { cols in
+                        for i in 0..<idx.count {
+                            let r = idx[i]
+                            for j in cols { o[r * n + j] += s[i * n + j] }
+                        }
+                    }
                 }
             }
         }

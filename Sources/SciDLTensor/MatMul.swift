@@ -20,14 +20,15 @@ extension Tensor {
         var shape = transposingA ? [m] : Array(a.shape.dropLast())
         shape.append(n)
         guard m > 0, n > 0, k > 0 else { return Tensor(zeros: shape) }
-        var out = [Float](repeating: 0, count: m * n)
-        a.scalars.withUnsafeBufferPointer { pa in
-            b.scalars.withUnsafeBufferPointer { pb in
-                out.withUnsafeMutableBufferPointer { pc in
+        // beta = 0: the BLAS overwrites every element, so the buffer need not be zeroed first.
+        let out = [Float](unsafeUninitializedCapacity: m * n) { pc, initialized in
+            a.scalars.withUnsafeBufferPointer { pa in
+                b.scalars.withUnsafeBufferPointer { pb in
                     BLAS.gemm(transposeA: transposingA, transposeB: transposingB, m: m, n: n, k: k,
                               a: pa.baseAddress!, b: pb.baseAddress!, c: pc.baseAddress!)
                 }
             }
+            initialized = m * n
         }
         return Tensor(shape: shape, scalars: out)
     }

@@ -3,16 +3,17 @@ import Dispatch
 /// Splits `0..<count` into contiguous chunks and runs `body` on each, on all cores when the work is large.
 ///
 /// Small loops run inline: below `minimumPerThread` elements the cost of waking a thread exceeds the work.
-/// Each chunk covers a fixed range, so results never depend on scheduling.
+/// Each chunk covers a fixed range (a multiple of `granularity` long, but for the last), so results
+/// never depend on scheduling.
 public func parallelChunks(
-    _ count: Int, minimumPerThread: Int = 1 << 15, _ body: (Range<Int>) -> Void
+    _ count: Int, minimumPerThread: Int = 1 << 15, granularity: Int = 1, _ body: (Range<Int>) -> Void
 ) {
-    let chunks = min(Parallelism.threadCount, max(1, count / minimumPerThread))
+    let chunks = min(Parallelism.threadCount, max(1, count / max(minimumPerThread, 1)))
     if chunks <= 1 {
         body(0..<count)
         return
     }
-    let per = (count + chunks - 1) / chunks
+    let per = ((count + chunks - 1) / chunks + granularity - 1) / granularity * granularity
     withoutActuallyEscaping(body) { body in
         let box = UncheckedBox(body)
         DispatchQueue.concurrentPerform(iterations: chunks) { c in

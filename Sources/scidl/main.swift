@@ -1,1 +1,26 @@
-print("scidl")
+import ArgumentParser
+import Foundation
+import SciDLTensor
+
+/// The `scidl` command line: parses arguments and calls the libraries. Any failure prints one line and
+/// exits with status 2.
+struct SciDL: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scidl",
+        abstract: "A lab for the science of deep learning: grokking, circuit efficiency, and probes.",
+        subcommands: [Grok.self, Bench.self]
+    )
+}
+
+do {
+    var command = try SciDL.parseAsRoot()
+    try command.run()
+} catch let error as SciDLError {
+    FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
+    exit(2)
+} catch {
+    if SciDL.exitCode(for: error) == .success { SciDL.exit(withError: error) }
+    let message = SciDL.fullMessage(for: error).trimmingCharacters(in: .whitespacesAndNewlines)
+    FileHandle.standardError.write(Data("\(message)\n".utf8))
+    exit(2)
+}

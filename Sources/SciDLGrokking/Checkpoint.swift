@@ -1,0 +1,102 @@
+import Foundation
+import SciDLAutodiff
+import SciDLTensor
+
+/// A run's full training state in one safetensors file: model weights (`model.*`), AdamW moments
+/// (`adam.m.*`, `adam.v.*`), and in the metadata the step, the config, the minibatch generator and the
+/// wall time so far. Written atomically: a crash mid-write leaves the previous checkpoint intact.
+public struct Checkpoint {
+    public static let fileName = "checkpoint.safetensors"
+    static let format = "scidl-grok-checkpoint-1"
+
+    public var step: Int
+    public var config: GrokConfig
+    public var weights: [String: Tensor]
+    public var optimizer: AdamW
+    public var minibatchState: [UInt64]
+    public var elapsedSeconds: Double
+
+    public init(step: Int, config: GrokConfig, model: any Module, optimizer: AdamW, minibatchState: [UInt64],
+                elapsedSeconds: Double) {
+        self.step = step
+        self.config = config
+        self.weights = Dictionary(uniqueKeysWithValues: model.namedParameters.map { ($0.name, $0.variable.value) })
+        self.optimizer = optimizer
+        self.minibatchState = minibatchState
+        self.elapsedSeconds = elapsedSeconds
+    }
+
+    /// Writes the checkpoint atomically into `directory`.
+    public func write(to directory: URL, parameterNames: [String]) throws {
+        var file = SafetensorsFile()
+        for (i, name) in parameterNames.enumerated() {
+            file.tensors["model." + name] = weights[name]
+            if !optimizer.firstMoments.isEmpty {
+                file.tensors["adam.m." + name] = optimizer.firstMoments[i]
+                file.tensors["adam.v." + name] = optimizer.secondMoments[i]
+            }
+        }
+        let configJSON = String(decoding: try JSONEncoder().encode(config), as: UTF8.self)
+        file.metadata = [
+            "format": Self.format, "step": String(step), "adam_step": String(optimizer.step),
+            "config": configJSON, "minibatch_rng": minibatchState.map(String.init).joined(separator: ","),
+            "elapsed_seconds": String(elapsedSeconds),
+        ]
+        try file.write(to: directory.appendingPathComponent(Self.fileName))
+    }
+
+    /// Reads the checkpoint in `directory`, checking that it is complete.
+    public init(readingFrom directory: URL) throws {
+        let url = directory.appendingPathComponent(Self.fileName)
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw SciDLError("no checkpoint in \(directory.path): expected \(Self.fileName) (was the run started with --out \(directory.path)?)")
+        }
+        let file = try SafetensorsFile(contentsOf: url)
+        func corrupt(_ why: String) -> SciDLError {
+            SciDLError("checkpoint \(url.path) is unusable: \(why); start a new run or restore the file")
+        }
+        let m = file.metadata
+        guard m["format"] == Self.format else { throw corrupt("it is not a SciDL grokking checkpoint") }
+        guard let step = m["step"].flatMap(Int.init), let adamStep = m["adam_step"].flatMap(Int.init),
+              let configText = m["config"], let elapsed = m["elapsed_seconds"].flatMap(Double.init)
+        else { throw corrupt("its metadata lacks step, config or timing") }
+        guard let config = try? JSONDecoder().decode(GrokConfig.self, from: Data(configText.utf8)) else {
+            throw corrupt("its config cannot be read")
+        }
+        let rngWords = (m["minibatch_rng"] ?? "").split(separator: ",").compactMap { UInt64($0) }
+        guard rngWords.count == 4 else { throw corrupt("its random-generator state is damaged") }
+        var optimizer = AdamW(learningRate: Float(config.learningRate), beta1: Float(config.beta1),
+                              beta2: Float(config.beta2), weightDecay: Float(config.weightDecay))
+        optimizer.step = adamStep
+        let names = file.tensors.keys.filter { $0.hasPrefix("model.") }.map { String($0.dropFirst(6)) }
+        guard !names.isEmpty else { throw corrupt("it holds no model weights") }
+        self.step = step
+        self.config = config
+        self.weights = Dictionary(uniqueKeysWithValues: names.map { ($0, file.tensors["model." + $0]!) })
+        self.minibatchState = rngWords
+        self.elapsedSeconds = elapsed
+        self.optimizer = optimizer
+        self.adamMoments = names.reduce(into: [:]) { out, name in
+            if let mt = file.tensors["adam.m." + name], let vt = file.tensors["adam.v." + name] { out[name] = (mt, vt) }
+        }
+    }
+
+    /// AdamW moments by parameter name, as read from a file.
+    var adamMoments: [String: (Tensor, Tensor)] = [:]
+
+    /// Puts the weights into `model` and returns the optimizer with its moments in the model's order.
+    public func restore(into model: any Module) throws -> AdamW {
+        try model.load(weights, source: "the checkpoint")
+        var opt = optimizer
+        if opt.step > 0 {
+            for (name, p) in model.namedParameters {
+                guard let (m, v) = adamMoments[name], m.shape == p.shape, v.shape == p.shape else {
+                    throw SciDLError("the checkpoint's optimizer state for '\(name)' is missing or has the wrong shape; start a new run")
+                }
+                opt.firstMoments.append(m)
+                opt.secondMoments.append(v)
+            }
+        }
+        return opt
+    }
+}

@@ -1,0 +1,56 @@
+import SciDLTensor
+
+/// Everything that determines a grokking run. Saved with every checkpoint, so a resumed run continues
+/// with exactly the settings it started with.
+public struct GrokConfig: Codable, Sendable, Equatable {
+    public var operation: BinaryOperation = .add
+    /// p (ignored by `s5`).
+    public var modulus = 113
+    /// Share of all pairs used for training; ignored when `trainCount` is set.
+    public var trainFraction = 0.3
+    /// Absolute number of training pairs, overriding `trainFraction`.
+    public var trainCount: Int? = nil
+    public var seed: UInt64 = 0
+    public var model = ModelShape()
+    public var learningRate = 1e-3
+    public var beta1 = 0.9
+    public var beta2 = 0.98
+    public var weightDecay = 1.0
+    /// Training steps (optimizer updates) in total.
+    public var steps = 25_000
+    /// Examples per step; `nil` for full-batch training on the whole training set.
+    public var batchSize: Int? = nil
+    /// Evaluate and log metrics every this many steps.
+    public var evalEvery = 100
+    /// Write a checkpoint every this many steps (and at the end).
+    public var checkpointEvery = 1000
+    /// Stop once test accuracy reaches this value at an evaluation; `nil` to run all steps.
+    public var stopAtTestAccuracy: Double? = 0.99
+
+    public init() {}
+
+    /// How the training set is sized.
+    public var trainingSize: TrainingSize { trainCount.map(TrainingSize.count) ?? .fraction(trainFraction) }
+
+    /// Checks every setting, explaining what to change.
+    public func validate() throws {
+        try model.validate()
+        guard steps > 0 else { throw SciDLError("--steps must be positive (got \(steps))") }
+        guard evalEvery > 0 else { throw SciDLError("--eval-every must be positive (got \(evalEvery))") }
+        guard checkpointEvery > 0 else { throw SciDLError("--checkpoint-every must be positive (got \(checkpointEvery))") }
+        guard learningRate > 0, learningRate.isFinite else { throw SciDLError("--lr must be positive (got \(learningRate))") }
+        guard weightDecay >= 0, weightDecay.isFinite else { throw SciDLError("--weight-decay must be ≥ 0 (got \(weightDecay))") }
+        guard (0..<1).contains(beta1), (0..<1).contains(beta2) else {
+            throw SciDLError("AdamW betas must lie in [0, 1) (got \(beta1), \(beta2))")
+        }
+        if let b = batchSize, b <= 0 { throw SciDLError("--batch-size must be positive (got \(b))") }
+        if let s = stopAtTestAccuracy, !(s > 0 && s <= 1) {
+            throw SciDLError("--stop-at-test-accuracy must be in (0, 1] (got \(s))")
+        }
+        if trainCount == nil, !(trainFraction > 0 && trainFraction < 1) {
+            throw SciDLError("--train-fraction \(trainFraction) is outside (0, 1): use e.g. --train-fraction 0.3")
+        }
+        let task = try AlgorithmicTask(operation: operation, modulus: modulus)
+        _ = try trainingSize.resolve(total: task.count)
+    }
+}

@@ -1,0 +1,177 @@
+import Foundation
+import SciDLAutodiff
+import SciDLReports
+import SciDLTensor
+
+/// One training run of `scidl grok`: builds the task, split and model from a config, trains with AdamW,
+/// logs metrics, checkpoints, and writes the summary and report into its directory.
+///
+/// Files in the run directory: `config.json`, `metrics.jsonl`, `metrics.csv`, `checkpoint.safetensors`,
+/// `summary.json`, `report.html`.
+public final class GrokRun {
+    public let config: GrokConfig
+    public let directory: URL
+    public let task: AlgorithmicTask
+    public let model: any SequenceClassifier
+    public private(set) var optimizer: AdamW
+    public private(set) var step = 0
+    public private(set) var metrics: MetricsLog
+    let train: ExampleSet
+    let test: ExampleSet
+    var minibatchRNG: SeededGenerator
+    var elapsedBefore = 0.0
+
+    /// Starts a new run in `directory`, refusing to overwrite an existing one.
+    public init(config: GrokConfig, directory: URL) throws {
+        try config.validate()
+        let fm = FileManager.default
+        for name in [Checkpoint.fileName, "metrics.jsonl"] where fm.fileExists(atPath: directory.appendingPathComponent(name).path) {
+            throw SciDLError("\(directory.path) already holds a run (\(name)): continue it with --resume \(directory.path), or pick another --out")
+        }
+        self.config = config
+        self.directory = directory
+        task = try AlgorithmicTask(operation: config.operation, modulus: config.modulus)
+        let split = try TrainTestSplit(total: task.count, size: config.trainingSize, seed: config.seed)
+        train = ExampleSet(task: task, indices: split.trainIndices)
+        test = ExampleSet(task: task, indices: split.testIndices)
+        var initRNG = SeededGenerator(seed: config.seed, stream: .initialisation)
+        model = config.model.makeModel(vocabulary: task.vocabularySize, outputs: task.elementCount,
+                                       length: task.sequenceLength, using: &initRNG)
+        optimizer = AdamW(learningRate: Float(config.learningRate), beta1: Float(config.beta1),
+                          beta2: Float(config.beta2), weightDecay: Float(config.weightDecay))
+        minibatchRNG = SeededGenerator(seed: config.seed, stream: .minibatches)
+        metrics = MetricsLog(directory: directory)
+        try AtomicFile.write(Data(try Self.encoder.encode(config)), to: directory.appendingPathComponent("config.json"))
+    }
+
+    /// Continues the run in `directory` from its checkpoint; metrics past the checkpoint are dropped and
+    /// recomputed, so the files end up identical to an uninterrupted run's.
+    /// - Parameter steps: a new total step count (to train longer than first planned).
+    public init(resuming directory: URL, steps: Int? = nil) throws {
+        let checkpoint = try Checkpoint(readingFrom: directory)
+        var config = checkpoint.config
+        if let steps { config.steps = steps }
+        try config.validate()
+        self.config = config
+        self.directory = directory
+        task = try AlgorithmicTask(operation: config.operation, modulus: config.modulus)
+        let split = try TrainTestSplit(total: task.count, size: config.trainingSize, seed: config.seed)
+        train = ExampleSet(task: task, indices: split.trainIndices)
+        test = ExampleSet(task: task, indices: split.testIndices)
+        var initRNG = SeededGenerator(seed: config.seed, stream: .initialisation)
+        model = config.model.makeModel(vocabulary: task.vocabularySize, outputs: task.elementCount,
+                                       length: task.sequenceLength, using: &initRNG)
+        optimizer = try checkpoint.restore(into: model)
+        step = checkpoint.step
+        minibatchRNG = SeededGenerator(state: checkpoint.minibatchState)
+        elapsedBefore = checkpoint.elapsedSeconds
+        metrics = try MetricsLog(readingFrom: directory)
+        metrics.filter { ($0["step"] ?? .infinity) <= Double(checkpoint.step) }
+        try metrics.flush()
+        if steps != nil {
+            try AtomicFile.write(Data(try Self.encoder.encode(config)), to: directory.appendingPathComponent("config.json"))
+        }
+    }
+
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return e
+    }()
+
+    /// One optimizer update on the full training set or a random minibatch; returns the training loss.
+    @discardableResult
+    public func trainStep() -> Float {
+        let batch: ExampleSet
+        if let size = config.batchSize, size < train.count {
+            // A fresh sample without replacement each step, from a generator saved in checkpoints.
+            var pool = Array(0..<train.count)
+            for i in 0..<size { pool.swapAt(i, i + minibatchRNG.nextInt(below: train.count - i)) }
+            batch = train.subset(Array(pool[..<size]))
+        } else {
+            batch = train
+        }
+        model.zeroGradients()
+        let loss = model.logits(tokens: batch.tokens, length: batch.length).crossEntropy(targets: batch.targets)
+        loss.backward()
+        optimizer.update(model.parameters)
+        step += 1
+        return loss.value.scalar
+    }
+
+    /// Metrics for the current weights: losses, accuracies, the total and per-tensor parameter norms.
+    public func measure() -> MetricsRow {
+        let tr = evaluate(model, on: train), te = evaluate(model, on: test)
+        var values: [(name: String, value: Double)] = [
+            ("step", Double(step)), ("train_loss", tr.loss), ("test_loss", te.loss),
+            ("train_accuracy", tr.accuracy), ("test_accuracy", te.accuracy), ("weight_norm", model.parameterNorm),
+        ]
+        for (name, p) in model.namedParameters { values.append(("norm." + name, p.value.norm())) }
+        return MetricsRow(values)
+    }
+
+    /// Trains to `config.steps` (or until the test-accuracy stop), then writes the summary and report.
+    /// - Throws: `SciDLError` when the loss stops being finite (the last good checkpoint is kept) or a
+    ///   file cannot be written.
+    public func run(showProgress: Bool = true) throws -> GrokSummary {
+        let started = Date()
+        var elapsed: Double { elapsedBefore + Date().timeIntervalSince(started) }
+        let bar = showProgress ? ProgressBar(total: config.steps, startStep: step, label: "grok ") : nil
+        var last = metrics.rows.last
+        if metrics.rows.isEmpty {
+            let row = measure()
+            metrics.append(row)
+            try metrics.flush()
+            last = row
+        }
+        var stoppedEarly = reachedStop(last)
+        var lastCheckpoint = step
+        while step < config.steps && !stoppedEarly {
+            let loss = trainStep()
+            guard loss.isFinite else {
+                throw SciDLError("training loss became \(loss) at step \(step) (learning rate \(config.learningRate) too high?): stopped; the last good checkpoint (step \(lastCheckpoint)) is kept in \(directory.path)")
+            }
+            if step % config.evalEvery == 0 || step == config.steps {
+                let row = measure()
+                metrics.append(row)
+                try metrics.flush()
+                last = row
+                stoppedEarly = reachedStop(row)
+            }
+            if step % config.checkpointEvery == 0 || step == config.steps || stoppedEarly {
+                try checkpoint(elapsed: elapsed)
+                lastCheckpoint = step
+            }
+            bar?.update(step: step, fields: progressFields(loss: loss, last: last))
+        }
+        if step != lastCheckpoint { try checkpoint(elapsed: elapsed) }
+        bar?.update(step: step, fields: progressFields(loss: nil, last: last), force: true)
+        bar?.finish()
+        let summary = GrokSummary(config: config, metrics: metrics, wallSeconds: elapsed, stoppedEarly: stoppedEarly)
+        try summary.write(to: directory)
+        try GrokReport(summary: summary, metrics: metrics, parameterNames: model.namedParameters.map(\.name))
+            .write(to: directory.appendingPathComponent("report.html"))
+        return summary
+    }
+
+    private func reachedStop(_ row: MetricsRow?) -> Bool {
+        guard let target = config.stopAtTestAccuracy, let acc = row?["test_accuracy"] else { return false }
+        return acc >= target
+    }
+
+    private func checkpoint(elapsed: Double) throws {
+        try Checkpoint(step: step, config: config, model: model, optimizer: optimizer,
+                       minibatchState: minibatchRNG.stateWords, elapsedSeconds: elapsed)
+            .write(to: directory, parameterNames: model.namedParameters.map(\.name))
+    }
+
+    private func progressFields(loss: Float?, last: MetricsRow?) -> [(String, String)] {
+        var f: [(String, String)] = []
+        if let loss { f.append(("loss", String(format: "%.4f", loss))) }
+        if let last {
+            f.append(("train", String(format: "%.3f/%.1f%%", last["train_loss"] ?? .nan, 100 * (last["train_accuracy"] ?? .nan))))
+            f.append(("test", String(format: "%.3f/%.1f%%", last["test_loss"] ?? .nan, 100 * (last["test_accuracy"] ?? .nan))))
+        }
+        return f
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import SciDLReports
+import SciDLTensor
+
+/// The outcome of a grokking run, as written to `summary.json`.
+public struct GrokSummary: Codable, Sendable {
+    public var config: GrokConfig
+    /// Steps completed.
+    public var steps: Int
+    /// Metrics at the last evaluation.
+    public var final: [String: Double]
+    /// First evaluated step with train accuracy ≥ 99 % (memorisation), if any.
+    public var memorisedAtStep: Int?
+    /// First evaluated step with test accuracy ≥ 99 % (grokking), if any.
+    public var generalisedAtStep: Int?
+    /// Wall time of the whole run, including earlier sessions of a resumed run.
+    public var wallSeconds: Double
+    public var stoppedEarly: Bool
+
+    public init(config: GrokConfig, metrics: MetricsLog, wallSeconds: Double, stoppedEarly: Bool) {
+        self.config = config
+        let last = metrics.rows.last
+        self.steps = Int(last?["step"] ?? 0)
+        self.final = Dictionary(uniqueKeysWithValues: (last?.values ?? []).map { ($0.name, $0.value) })
+        func firstStep(_ column: String) -> Int? {
+            metrics.rows.first { ($0[column] ?? 0) >= 0.99 }.flatMap { $0["step"] }.map(Int.init)
+        }
+        self.memorisedAtStep = firstStep("train_accuracy")
+        self.generalisedAtStep = firstStep("test_accuracy")
+        self.wallSeconds = wallSeconds
+        self.stoppedEarly = stoppedEarly
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case config, steps, final, wallSeconds = "wall_seconds", stoppedEarly = "stopped_early"
+        case memorisedAtStep = "train_accuracy_99_step", generalisedAtStep = "test_accuracy_99_step"
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(config, forKey: .config)
+        try c.encode(steps, forKey: .steps)
+        try c.encode(final.filter { $0.value.isFinite }, forKey: .final)
+        try c.encode(memorisedAtStep, forKey: .memorisedAtStep)   // null when never reached
+        try c.encode(generalisedAtStep, forKey: .generalisedAtStep)
+        try c.encode(wallSeconds, forKey: .wallSeconds)
+        try c.encode(stoppedEarly, forKey: .stoppedEarly)
+    }
+
+    public func write(to directory: URL) throws {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(try e.encode(self), to: directory.appendingPathComponent("summary.json"))
+    }
+
+    /// One human line for the terminal.
+    public var headline: String {
+        let acc = final["test_accuracy"].map { String(format: "%.2f%%", 100 * $0) } ?? "?"
+        let grok = generalisedAtStep.map { "test accuracy reached 99% at step \($0)" } ?? "test accuracy never reached 99%"
+        return "\(steps) steps in \(formatDuration(wallSeconds)): final test accuracy \(acc); \(grok)"
+    }
+}
+
+/// The run's `report.html`: settings, outcome, and the loss, accuracy and norm curves.
+struct GrokReport {
+    let summary: GrokSummary
+    let metrics: MetricsLog
+    let parameterNames: [String]
+
+    func write(to url: URL) throws {
+        let c = summary.config
+        var page = HTMLReport(title: "Grokking: \(c.operation.symbol) mod \(c.modulus), \(c.model.kind.rawValue)")
+        page.paragraph(summary.headline)
+        page.table([
+            ("task", "\(c.operation.symbol) mod \(c.modulus)"),
+            ("training set", c.trainCount.map { "\($0) pairs" } ?? "\(Int(c.trainFraction * 100)) % of pairs"),
+            ("model", "\(c.model.kind.rawValue), d_model \(c.model.modelWidth), heads \(c.model.heads), d_mlp \(c.model.mlpWidth)"),
+            ("optimizer", "AdamW lr \(c.learningRate), betas (\(c.beta1), \(c.beta2)), weight decay \(c.weightDecay)"),
+            ("batch", c.batchSize.map(String.init) ?? "full"), ("seed", String(c.seed)),
+            ("memorised (train acc ≥ 99 %)", summary.memorisedAtStep.map { "step \($0)" } ?? "never"),
+            ("generalised (test acc ≥ 99 %)", summary.generalisedAtStep.map { "step \($0)" } ?? "never"),
+            ("wall time", formatDuration(summary.wallSeconds)),
+        ], caption: "Run")
+        page.figures([
+            LinePlot(title: "Loss", xLabel: "step", yLabel: "cross-entropy", xScale: .log, yScale: .log,
+                     series: [.init("train", metrics.series("train_loss")), .init("test", metrics.series("test_loss"))]),
+            LinePlot(title: "Accuracy", xLabel: "step", yLabel: "accuracy", xScale: .log,
+                     series: [.init("train", metrics.series("train_accuracy")), .init("test", metrics.series("test_accuracy"))]),
+            LinePlot(title: "Parameter norm", xLabel: "step", yLabel: "L2 norm",
+                     series: [.init("total", metrics.series("weight_norm"))]),
+            LinePlot(title: "Per-tensor norm", xLabel: "step", yLabel: "L2 norm",
+                     series: parameterNames.map { .init($0, metrics.series("norm." + $0)) }),
+        ])
+        try page.write(to: url)
+    }
+}

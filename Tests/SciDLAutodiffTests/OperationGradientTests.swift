@@ -1,0 +1,93 @@
+import SciDLAutodiff
+import SciDLTensor
+import XCTest
+
+final class OperationGradientTests: XCTestCase {
+    var rng = SeededGenerator(seed: 5)
+    func normal(_ shape: [Int]) -> Tensor { .randomNormal(shape, using: &rng) }
+
+    func testMatmulInEveryTransposeCombination() {
+        for ta in [false, true] { for tb in [false, true] {
+            let a = normal(ta ? [4, 3] : [3, 4]), b = normal(tb ? [5, 4] : [4, 5])
+            checkGradients([a, b]) { Variable.matmul($0[0], $0[1], transposingA: ta, transposingB: tb) }
+        } }
+    }
+
+    func testMatmulWithBatchedLeftOperand() {
+        checkGradients([normal([2, 3, 4]), normal([4, 2])]) { Variable.matmul($0[0], $0[1]) }
+    }
+
+    func testElementwiseArithmetic() {
+        let a = normal([3, 4]), b = normal([3, 4])
+        checkGradients([a, b]) { $0[0] + $0[1] }
+        checkGradients([a, b]) { $0[0] - $0[1] }
+        checkGradients([a, b]) { $0[0] * $0[1] }
+        checkGradients([a]) { $0[0] * 2.5 }
+        checkGradients([a]) { $0[0].sum() }
+    }
+
+    func testRowBiasAndRelu() {
+        checkGradients([normal([2, 3, 4]), normal([4])]) { $0[0].addingToEachRow($0[1]) }
+        // Inputs kept away from the kink at 0, where the derivative is undefined.
+        let x = normal([5, 6]).map { $0 >= 0 ? $0 + 0.1 : $0 - 0.1 }
+        checkGradients([x]) { $0[0].relu() }
+    }
+
+    func testShapeOperations() {
+        checkGradients([normal([2, 3, 4])]) { $0[0].reshaped([6, 4]) }
+        checkGradients([normal([2, 3, 4])]) { $0[0].swappingFirstTwoAxes() }
+        checkGradients([normal([2, 3]), normal([2, 2])]) { Variable.concatenatingRows([$0[0], $0[1]]) }
+    }
+
+    func testGatherWithRepeatedIndices() {
+        checkGradients([normal([5, 3])]) { $0[0].gatherRows([4, 0, 4, 2, 4, 1]) }
+    }
+
+    func testCrossEntropy() {
+        checkGradients([normal([6, 5]) * 2]) { $0[0].crossEntropy(targets: [0, 4, 2, 2, 1, 3]) }
+    }
+
+    func testCrossEntropyValueAgainstTheDefinition() {
+        let logits = Tensor(shape: [2, 3], scalars: [1, 2, 3, 0, 0, 0])
+        let loss = Variable(logits).crossEntropy(targets: [2, 0]).value.scalar
+        let expected = (-log(exp(3) / (exp(1) + exp(2) + exp(3))) - log(1.0 / 3)) / 2
+        XCTAssertEqual(Double(loss), expected, accuracy: 1e-6)
+    }
+
+    func testCausalAttentionOverAWholeSequence() {
+        // Ordinary batch: one table row per (example, position).
+        let (b, t, h, dh) = (2, 3, 2, 4)
+        let index = Array(0..<(b * t))
+        checkGradients([normal([b * t, h * dh]), normal([b * t, h * dh]), normal([b * t, h * dh])]) {
+            causalAttention(queries: $0[0], keys: $0[1], values: $0[2], heads: h,
+                            queryIndex: index, keyIndex: index, length: t).output
+        }
+    }
+
+    func testCausalAttentionAtTheLastPositionWithSharedRows() {
+        // Shared rows: 5 examples read 4 table rows, queries only at the last position.
+        let (h, dh, t) = (2, 3, 3)
+        let keyIndex = [0, 1, 3, 1, 0, 3, 2, 2, 3, 0, 0, 3, 1, 2, 3]
+        let queryIndex = [3, 3, 3, 3, 3]
+        checkGradients([normal([4, h * dh]), normal([4, h * dh]), normal([4, h * dh])]) {
+            causalAttention(queries: $0[0], keys: $0[1], values: $0[2], heads: h,
+                            queryIndex: queryIndex, keyIndex: keyIndex, length: t).output
+        }
+    }
+
+    func testAttentionPatternIsCausalAndNormalised() {
+        let n = Tensor.randomNormal([6, 4], using: &rng)
+        let index = Array(0..<6)
+        let (_, pattern) = causalAttention(queries: Variable(n), keys: Variable(n), values: Variable(n), heads: 2,
+                                           queryIndex: index, keyIndex: index, length: 3)
+        XCTAssertEqual(pattern.shape, [2, 2, 3, 3])
+        for b in 0..<2 { for hh in 0..<2 { for i in 0..<3 {
+            XCTAssertEqual((0..<3).map { pattern[b, hh, i, $0] }.reduce(0, +), 1, accuracy: 1e-6)
+            for j in (i + 1)..<3 where j < 3 { XCTAssertEqual(pattern[b, hh, i, j], 0) }
+        } } }
+    }
+
+    func testGradientsAccumulateWhenAValueIsUsedTwice() {
+        checkGradients([normal([3, 3])]) { Variable.matmul($0[0], $0[0]) + $0[0] }
+    }
+}
