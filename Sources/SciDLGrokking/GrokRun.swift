@@ -20,6 +20,9 @@ public final class GrokRun {
     let test: ExampleSet
     var minibatchRNG: SeededGenerator
     var elapsedBefore = 0.0
+    let started = Date()
+    /// The step of the newest checkpoint on disk.
+    public private(set) var lastCheckpoint = 0
 
     /// Starts a new run in `directory`, refusing to overwrite an existing one.
     public init(config: GrokConfig, directory: URL) throws {
@@ -65,6 +68,7 @@ public final class GrokRun {
         step = checkpoint.step
         minibatchRNG = SeededGenerator(state: checkpoint.minibatchState)
         elapsedBefore = checkpoint.elapsedSeconds
+        lastCheckpoint = checkpoint.step
         metrics = try MetricsLog(readingFrom: directory)
         metrics.filter { ($0["step"] ?? .infinity) <= Double(checkpoint.step) }
         try metrics.flush()
@@ -114,19 +118,30 @@ public final class GrokRun {
     /// - Throws: `SciDLError` when the loss stops being finite (the last good checkpoint is kept) or a
     ///   file cannot be written.
     public func run(showProgress: Bool = true) throws -> GrokSummary {
-        let started = Date()
-        var elapsed: Double { elapsedBefore + Date().timeIntervalSince(started) }
         let bar = showProgress ? ProgressBar(total: config.steps, startStep: step, label: "grok ") : nil
-        var last = metrics.rows.last
+        let stoppedEarly = try train(upTo: config.steps, progress: bar)
+        if step != lastCheckpoint { try checkpoint() }
+        bar?.finish()
+        let summary = GrokSummary(config: config, metrics: metrics, wallSeconds: elapsed, stoppedEarly: stoppedEarly)
+        try summary.write(to: directory)
+        try GrokReport(summary: summary, metrics: metrics, parameterNames: model.namedParameters.map(\.name))
+            .write(to: directory.appendingPathComponent("report.html"))
+        return summary
+    }
+
+    /// Trains until step `target` or the test-accuracy stop, logging every `evalEvery` steps and
+    /// checkpointing every `checkpointEvery`. Stopping here without `run`'s final checkpoint is what a
+    /// killed process leaves behind.
+    /// - Returns: whether the test-accuracy stop was reached.
+    @discardableResult
+    public func train(upTo target: Int, progress bar: ProgressBar? = nil) throws -> Bool {
         if metrics.rows.isEmpty {
-            let row = measure()
-            metrics.append(row)
+            metrics.append(measure())
             try metrics.flush()
-            last = row
         }
-        var stoppedEarly = reachedStop(last)
-        var lastCheckpoint = step
-        while step < config.steps && !stoppedEarly {
+        var last = metrics.rows.last
+        var stopped = reachedStop(last)
+        while step < min(target, config.steps) && !stopped {
             let loss = trainStep()
             guard loss.isFinite else {
                 throw SciDLError("training loss became \(loss) at step \(step) (learning rate \(config.learningRate) too high?): stopped; the last good checkpoint (step \(lastCheckpoint)) is kept in \(directory.path)")
@@ -136,33 +151,28 @@ public final class GrokRun {
                 metrics.append(row)
                 try metrics.flush()
                 last = row
-                stoppedEarly = reachedStop(row)
+                stopped = reachedStop(row)
             }
-            if step % config.checkpointEvery == 0 || step == config.steps || stoppedEarly {
-                try checkpoint(elapsed: elapsed)
-                lastCheckpoint = step
-            }
+            if step % config.checkpointEvery == 0 || step == config.steps || stopped { try checkpoint() }
             bar?.update(step: step, fields: progressFields(loss: loss, last: last))
         }
-        if step != lastCheckpoint { try checkpoint(elapsed: elapsed) }
         bar?.update(step: step, fields: progressFields(loss: nil, last: last), force: true)
-        bar?.finish()
-        let summary = GrokSummary(config: config, metrics: metrics, wallSeconds: elapsed, stoppedEarly: stoppedEarly)
-        try summary.write(to: directory)
-        try GrokReport(summary: summary, metrics: metrics, parameterNames: model.namedParameters.map(\.name))
-            .write(to: directory.appendingPathComponent("report.html"))
-        return summary
+        return stopped
     }
+
+    /// Wall time of the run so far, across resumes.
+    var elapsed: Double { elapsedBefore + Date().timeIntervalSince(started) }
 
     private func reachedStop(_ row: MetricsRow?) -> Bool {
         guard let target = config.stopAtTestAccuracy, let acc = row?["test_accuracy"] else { return false }
         return acc >= target
     }
 
-    private func checkpoint(elapsed: Double) throws {
+    private func checkpoint() throws {
         try Checkpoint(step: step, config: config, model: model, optimizer: optimizer,
                        minibatchState: minibatchRNG.stateWords, elapsedSeconds: elapsed)
             .write(to: directory, parameterNames: model.namedParameters.map(\.name))
+        lastCheckpoint = step
     }
 
     private func progressFields(loss: Float?, last: MetricsRow?) -> [(String, String)] {
