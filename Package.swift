@@ -45,5 +45,6 @@ let package = Package(
         .testTarget(name: "SciDLAutodiffTests", dependencies: ["SciDLAutodiff"]),
         .testTarget(name: "SciDLGrokkingTests", dependencies: ["SciDLGrokking"]),
         .testTarget(name: "SciDLReportsTests", dependencies: ["SciDLReports"]),
+        .testTarget(name: "scidlTests", dependencies: ["scidl"]),
     ]
 )

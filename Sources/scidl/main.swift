@@ -20,7 +20,8 @@ do {
     exit(2)
 } catch {
     if SciDL.exitCode(for: error) == .success { SciDL.exit(withError: error) }
-    let message = SciDL.fullMessage(for: error).trimmingCharacters(in: .whitespacesAndNewlines)
-    FileHandle.standardError.write(Data("\(message)\n".utf8))
+    // ArgumentParser's usage text would make this several lines: keep the error, point at --help.
+    let message = SciDL.message(for: error).split(separator: "\n").joined(separator: " ")
+    FileHandle.standardError.write(Data("error: \(message) (see scidl --help)\n".utf8))
     exit(2)
 }
