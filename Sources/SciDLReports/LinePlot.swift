@@ -70,22 +70,30 @@ public struct LinePlot: Sendable {
         for (i, pts) in drawn.enumerated() where !pts.isEmpty {
             let colour = Self.palette[i % Self.palette.count]
             let path = pts.enumerated().map { "\($0.offset == 0 ? "M" : "L")\(f(px($0.element.x))),\(f(py($0.element.y)))" }
-            out += "<path d=\"\(path.joined(separator: " "))\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"1.6\"/>\n"
+            out += "<path d=\"\(path.joined(separator: " "))\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"1.6\"\(dash(i))/>\n"
             if pts.count == 1 {
                 out += "<circle cx=\"\(f(px(pts[0].x)))\" cy=\"\(f(py(pts[0].y)))\" r=\"3\" fill=\"\(colour)\"/>\n"
             }
         }
-        // Legend, top right inside the plot.
+        // Legend, top right inside the plot, on a translucent card so lines behind it stay visible.
+        if !series.isEmpty {
+            out += "<rect x=\"\(f(left + pw - 126))\" y=\"\(f(top + 3))\" width=\"122\" height=\"\(f(Double(series.count) * 15 + 6))\" fill=\"white\" fill-opacity=\"0.8\" stroke=\"#ccc\"/>\n"
+        }
         for (i, s) in series.enumerated() {
             let colour = Self.palette[i % Self.palette.count]
             let y = top + 14 + Double(i) * 15
-            out += "<line x1=\"\(f(left + pw - 120))\" y1=\"\(f(y - 4))\" x2=\"\(f(left + pw - 100))\" y2=\"\(f(y - 4))\" stroke=\"\(colour)\" stroke-width=\"2\"/>"
+            out += "<line x1=\"\(f(left + pw - 120))\" y1=\"\(f(y - 4))\" x2=\"\(f(left + pw - 100))\" y2=\"\(f(y - 4))\" stroke=\"\(colour)\" stroke-width=\"2\"\(dash(i))/>"
             out += "<text x=\"\(f(left + pw - 95))\" y=\"\(f(y))\">\(escapeXML(s.name))</text>\n"
         }
         return out + "</svg>\n"
     }
 
     private func f(_ v: Double) -> String { String(format: "%.1f", v) }
+
+    /// Series past the palette's length repeat its colours, dashed, so no two look alike.
+    private func dash(_ i: Int) -> String {
+        i < Self.palette.count ? "" : " stroke-dasharray=\"\(["5,3", "2,2", "8,3,2,3"][(i / Self.palette.count - 1) % 3])\""
+    }
 }
 
 /// Maps data values to [0, 1] along an axis and chooses tick marks.
