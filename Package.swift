@@ -4,6 +4,15 @@ import PackageDescription
 // Dependencies point one way, toward the math core:
 //   scidl → SciDLGrokking → SciDLAutodiff → SciDLTensor → (CBLAS | Accelerate)
 //                         ↘ SciDLReports  ↗
+// Numeric modules are built optimised even in debug builds (the tests train real models), without
+// bounds checks in their hot loops, and on x86-64 for AVX2/FMA CPUs (Haswell, Zen and later; every x86
+// machine since 2013: the "haswell" feature set). Set SCIDL_PORTABLE=1 to build for baseline x86-64 instead.
+var numericFlags = ["-Ounchecked"]
+#if arch(x86_64)
+if Context.environment["SCIDL_PORTABLE"] == nil { numericFlags += ["-target-cpu", "haswell"] }
+#endif
+let numeric: [SwiftSetting] = [.unsafeFlags(numericFlags)]
+
 let package = Package(
     name: "SciDL",
     platforms: [.macOS(.v13)],
@@ -27,13 +36,13 @@ let package = Package(
         .target(
             name: "SciDLTensor",
             dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"])]
+            swiftSettings: numeric
         ),
         .target(name: "SciDLAutodiff", dependencies: ["SciDLTensor"],
-                swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+                swiftSettings: numeric),
         .target(name: "SciDLReports", dependencies: ["SciDLTensor"]),
         .target(name: "SciDLGrokking", dependencies: ["SciDLAutodiff", "SciDLReports"],
-                swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+                swiftSettings: numeric),
         .executableTarget(
             name: "scidl",
             dependencies: [

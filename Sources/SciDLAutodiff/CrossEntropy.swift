@@ -6,35 +6,40 @@ extension Variable {
     /// Fused with the softmax: the pullback is (softmax(logits) − onehot(targets)) / N, which is both
     /// cheaper and more accurate than differentiating log(softmax) step by step.
     public func crossEntropy(targets: [Int]) -> Variable {
-        let n = value.rowCount, c = value.rowLength
+        let n = value.rowCount, c = value.rowLength, shape = value.shape
         precondition(targets.count == n, "\(targets.count) targets for \(n) rows of logits")
-        let probs = value.softmaxRows()
-        var total = 0.0
-        probs.scalars.withUnsafeBufferPointer { p in
-            for (i, t) in targets.enumerated() {
-                precondition(t >= 0 && t < c, "target \(t) out of range 0..<\(c)")
-                // log p computed from the logits for accuracy when p underflows.
-                total -= Double(logSoftmaxEntry(row: i, column: t))
+        precondition(targets.allSatisfy { $0 >= 0 && $0 < c }, "a target is out of range 0..<\(c)")
+        // One pass per row: softmax probabilities, and −log p[target] computed from the logits
+        // (x_t − max − log Σ exp), which stays accurate when p[target] underflows.
+        var rowLoss = [Double](repeating: 0, count: n)
+        let probs = [Float](unsafeUninitializedCapacity: n * c) { P, initialized in
+            value.scalars.withUnsafeBufferPointer { X in
+                rowLoss.withUnsafeMutableBufferPointer { L in
+                    parallelChunks(n, minimumPerThread: max(1, 4096 / max(c, 1))) { rows in
+                        for i in rows {
+                            let x = X.baseAddress! + i * c, p = P.baseAddress! + i * c
+                            var m = -Float.infinity
+                            for j in 0..<c { m = max(m, x[j]) }
+                            var z: Float = 0
+                            for j in 0..<c { p[j] = expf(x[j] - m); z += p[j] }
+                            let inv = 1 / z
+                            for j in 0..<c { p[j] *= inv }
+                            L[i] = -Double(x[targets[i]] - m - logf(z))
+                        }
+                    }
+                }
             }
+            initialized = n * c
         }
-        func logSoftmaxEntry(row i: Int, column t: Int) -> Float {
-            value.scalars.withUnsafeBufferPointer { l in
-                let r = UnsafeBufferPointer(rebasing: l[(i * c)..<((i + 1) * c)])
-                let m = r.max()!
-                var z: Float = 0
-                for x in r { z += expf(x - m) }
-                return r[t] - m - logf(z)
-            }
-        }
-        let loss = Float(total / Double(n))
+        let loss = Float(rowLoss.reduce(0, +) / Double(n))  // fixed order: deterministic
         return Variable(Tensor(scalar: loss), parents: [self]) { g in
-            var d = probs
+            var d = Tensor(shape: [n, c], scalars: probs)
             let scale = g.scalar / Float(n)
             d.scalars.withUnsafeMutableBufferPointer { o in
                 for (i, t) in targets.enumerated() { o[i * c + t] -= 1 }
-                for i in 0..<o.count { o[i] *= scale }
+                parallelChunks(o.count) { r in for i in r { o[i] *= scale } }
             }
-            return [d]
+            return [d.reshaped(shape)]
         }
     }
 }

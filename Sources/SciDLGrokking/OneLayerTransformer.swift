@@ -10,10 +10,13 @@ import SciDLTensor
 ///     r₂ = r₁ + relu(r₁·W_in + b_in)·W_out + b_out    (W_in [d, d_mlp], W_out [d_mlp, d])
 ///     logits = r₂[last]·unembed                       [B, p]
 ///
-/// The loss reads only the last position, and with one layer r₀ at position i depends on the token
-/// there alone. So the attention projections are computed once per (position, token) pair — T·V rows
-/// instead of B·T — and gathered, and the MLP and unembedding run at the last position only. This is
-/// exact, not an approximation, and is why training here is several times faster than the usual code.
+/// `forward` computes exactly this, activations included. `logits`, used for training, computes the same
+/// numbers faster by using two facts. With one layer, r₀ at position i depends on the token there alone,
+/// so everything read from r₀ is computed once per distinct (position, token) row. And r₁ at the last
+/// position is a weighted sum of such rows — the query's own r₀ row with weight 1, and every key's row
+/// through head h's OV circuit with the attention pattern as weight — so by linearity r₁·W_in and r₁·U
+/// are the same weighted sums of the rows' products with W_in and U, and W_out·U folds into one matrix.
+/// Only relu(·)·(W_out·U) remains per example. This is exact, not an approximation.
 public struct OneLayerTransformer: SequenceClassifier {
     public let embed: Embedding
     public let positionEmbed: Variable
@@ -59,31 +62,104 @@ public struct OneLayerTransformer: SequenceClassifier {
          ("unembed", unembed)]
     }
 
-    public func logits(tokens: [Int], length: Int) -> Variable {
-        forward(tokens: tokens, length: length, allPositions: false).logits
+    /// Activations of a forward pass.
+    public struct Activations {
+        /// Logits [B·Tq, outputs].
+        public var logits: Variable
+        /// Attention pattern [B·Tq, H·T] (`blocks.0.attn.hook_pattern`).
+        public var pattern: Variable
+        /// MLP activations after the ReLU [B·Tq, d_mlp] (`blocks.0.mlp.hook_post`).
+        public var neurons: Variable
+        /// Residual stream after attention [B·Tq, d] (`blocks.0.hook_resid_mid`).
+        public var residualMid: Variable
     }
 
-    /// The forward pass with its intermediate activations.
-    /// - Parameter allPositions: compute the MLP and logits at every position, not just the last.
-    /// - Returns: logits [B·Tq, outputs] (Tq = T or 1), the attention pattern [B, H, Tq, T], and the MLP's
-    ///   post-ReLU activations [B·Tq, d_mlp].
-    public func forward(tokens: [Int], length t: Int, allPositions: Bool)
-        -> (logits: Variable, pattern: Tensor, neurons: Variable)
+    /// The forward pass as written in the type's documentation, with its activations.
+    /// - Parameter allPositions: compute everything at every position (Tq = T), not only the last (Tq = 1).
+    public func forward(tokens: [Int], length t: Int, allPositions: Bool) -> Activations {
+        let r = ResidualRows(model: self, tokens: tokens, length: t, queryCount: allPositions ? t : 1)
+        let residualMid = Variable.mixingRows(weights: r.weights, table: Variable.stackingRows([r.direct, r.valueOutput]),
+                                              index: r.mixIndex)
+        let (mlpOut, neurons) = mlp(residualMid)
+        let logits = Variable.matmul(residualMid + mlpOut, unembed)
+        return Activations(logits: logits, pattern: r.pattern, neurons: neurons, residualMid: residualMid)
+    }
+
+    /// Logits at the last position [B, outputs], computed by linearity (see the type's documentation).
+    public func logits(tokens: [Int], length t: Int) -> Variable {
+        let r = ResidualRows(model: self, tokens: tokens, length: t, queryCount: 1)
+        let d = embed.weight.shape[1]
+        // r₁·W + c as the same weighted sums of the table rows' products with W. The direct rows carry
+        // weight exactly 1 in every sum, so a bias c added to them is added once per example.
+        func mixed(_ w: Variable, plus bias: Variable) -> Variable {
+            let table = Variable.stackingRows([Variable.matmul(r.direct, w).addingToEachRow(bias),
+                                               Variable.matmul(r.valueOutput, w)])
+            return Variable.mixingRows(weights: r.weights, table: table, index: r.mixIndex)
+        }
+        let preactivation = mixed(mlp.input.weight, plus: mlp.input.bias!)
+        // relu(·)·W_out·U + b_out·U + r₁·U, with W_out·U folded into one [d_mlp, p] matrix.
+        let biasLogits = Variable.matmul(mlp.output.bias!.reshaped([1, d]), unembed).reshaped([unembed.shape[1]])
+        let direct = mixed(unembed, plus: biasLogits)
+        return Variable.matmul(preactivation.relu(), Variable.matmul(mlp.output.weight, unembed)) + direct
+    }
+}
+
+/// The residual stream after attention, as weights over table rows.
+///
+/// The rows are the distinct (position, token) residuals r₀ that occur. Query (b, i) weights its own r₀
+/// row (one of `direct`) by 1, and each key j's row through head h's OV circuit (one of `valueOutput`)
+/// by the attention pattern; `mixIndex` numbers rows of `direct` followed by `valueOutput`.
+struct ResidualRows {
+    let direct: Variable       // [Rq, d]: the r₀ rows that are queries
+    let valueOutput: Variable  // [R·H, d]: every r₀ row through every head's OV circuit
+    let weights: Variable      // [B·Tq, 1 + H·T]: 1, then the pattern
+    let mixIndex: [Int]        // B·Tq·(1 + H·T)
+    let pattern: Variable      // [B·Tq, H·T]
+
+    init(model: OneLayerTransformer, tokens: [Int], length t: Int, queryCount tq: Int) {
+        let v = model.embed.weight.shape[0]
+        precondition(tokens.count % t == 0 && t <= model.positionEmbed.shape[0], "token batch does not match the context")
+        precondition(tokens.allSatisfy { $0 >= 0 && $0 < v }, "token id outside the vocabulary 0..<\(v)")
+        let index = Self.distinctRows(tokens: tokens, length: t, vocabulary: v)
+        let rows = model.embed(index.tokenOfRow) + model.positionEmbed.gatherRows(index.positionOfRow)  // [R, d]
+        let attention = model.attention
+        let batch = tokens.count / t, heads = attention.heads
+        pattern = attention.pattern(rows: rows, index: index.rowOf, length: t, queryCount: tq)
+        weights = Variable.concatenatingRows([Variable(Tensor(repeating: 1, shape: [batch * tq, 1])), pattern])
+        // Query rows, renumbered densely.
+        var directOf = [Int](repeating: -1, count: rows.shape[0]), queryRows: [Int] = []
+        for b in 0..<batch { for i in (t - tq)..<t where directOf[index.rowOf[b * t + i]] < 0 {
+            directOf[index.rowOf[b * t + i]] = queryRows.count
+            queryRows.append(index.rowOf[b * t + i])
+        } }
+        direct = rows.gatherRows(queryRows)
+        valueOutput = attention.valueOutputRows(rows)
+        let valueIndex = attention.valueOutputIndex(index: index.rowOf, length: t, queryCount: tq, offset: queryRows.count)
+        var mix: [Int] = []
+        mix.reserveCapacity(batch * tq * (1 + heads * t))
+        for b in 0..<batch { for i in 0..<tq {
+            mix.append(directOf[index.rowOf[b * t + t - tq + i]])
+            let q = b * tq + i
+            mix.append(contentsOf: valueIndex[(q * heads * t)..<((q + 1) * heads * t)])
+        } }
+        mixIndex = mix
+    }
+
+    /// Numbers the distinct (position, token) pairs in first-seen order.
+    static func distinctRows(tokens: [Int], length t: Int, vocabulary v: Int)
+        -> (rowOf: [Int], tokenOfRow: [Int], positionOfRow: [Int])
     {
-        let v = embed.weight.shape[0]
-        precondition(tokens.count % t == 0 && t <= positionEmbed.shape[0], "token batch does not match the context")
-        // Every (position, token) residual r₀ = embed[token] + pos_embed[position]: [T·V, d].
-        let tokenOfRow = (0..<t).flatMap { _ in Array(0..<v) }
-        let positionOfRow = (0..<t).flatMap { i in [Int](repeating: i, count: v) }
-        let rows = embed(tokenOfRow) + positionEmbed.gatherRows(positionOfRow)
-        // Example b, position i reads row i·V + token.
-        let index = tokens.indices.map { ($0 % t) * v + tokens[$0] }
-        let queryCount = allPositions ? t : 1
-        let (attended, pattern) = attention(rows: rows, index: index, length: t, queryCount: queryCount)
-        let readIndex = allPositions ? index : stride(from: t - 1, to: index.count, by: t).map { index[$0] }
-        let residual = rows.gatherRows(readIndex) + attended
-        let (mlpOut, neurons) = mlp(residual)
-        let logits = Variable.matmul(residual + mlpOut, unembed)
-        return (logits, pattern, neurons)
+        var rowOfPair = [Int](repeating: -1, count: t * v)
+        var tokenOfRow: [Int] = [], positionOfRow: [Int] = []
+        let rowOf = tokens.indices.map { n -> Int in
+            let key = (n % t) * v + tokens[n]
+            if rowOfPair[key] < 0 {
+                rowOfPair[key] = tokenOfRow.count
+                tokenOfRow.append(tokens[n])
+                positionOfRow.append(n % t)
+            }
+            return rowOfPair[key]
+        }
+        return (rowOf, tokenOfRow, positionOfRow)
     }
 }

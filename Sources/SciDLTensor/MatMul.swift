@@ -33,3 +33,30 @@ extension Tensor {
         return Tensor(shape: shape, scalars: out)
     }
 }
+
+extension Tensor {
+    /// Products of matching slices along the first axis: op(a[i]) · op(b[i]) for each i.
+    /// a: [N, m, k] (or [N, k, m] transposed), b: [N, k, n] (or [N, n, k]) → [N, m, n].
+    public static func batchedMatmul(_ a: Tensor, _ b: Tensor,
+                                     transposingA: Bool = false, transposingB: Bool = false) -> Tensor {
+        precondition(a.rank == 3 && b.rank == 3 && a.shape[0] == b.shape[0], "batchedMatmul shapes \(a.shape) · \(b.shape)")
+        let count = a.shape[0]
+        let (m, k) = transposingA ? (a.shape[2], a.shape[1]) : (a.shape[1], a.shape[2])
+        let (kb, n) = transposingB ? (b.shape[2], b.shape[1]) : (b.shape[1], b.shape[2])
+        precondition(k == kb, "batchedMatmul: inner sizes differ, \(a.shape) · \(b.shape)")
+        var out = Tensor(zeros: [count, m, n])
+        guard m > 0, n > 0, k > 0 else { return out }
+        a.scalars.withUnsafeBufferPointer { pa in
+            b.scalars.withUnsafeBufferPointer { pb in
+                out.scalars.withUnsafeMutableBufferPointer { pc in
+                    for i in 0..<count {
+                        BLAS.gemm(transposeA: transposingA, transposeB: transposingB, m: m, n: n, k: k,
+                                  a: pa.baseAddress! + i * m * k, b: pb.baseAddress! + i * k * n,
+                                  c: pc.baseAddress! + i * m * n)
+                    }
+                }
+            }
+        }
+        return out
+    }
+}

@@ -54,37 +54,52 @@ final class OperationGradientTests: XCTestCase {
         XCTAssertEqual(Double(loss), expected, accuracy: 1e-6)
     }
 
-    func testCausalAttentionOverAWholeSequence() {
+    func testAttentionPatternOverAWholeSequence() {
         // Ordinary batch: one table row per (example, position).
         let (b, t, h, dh) = (2, 3, 2, 4)
         let index = Array(0..<(b * t))
-        checkGradients([normal([b * t, h * dh]), normal([b * t, h * dh]), normal([b * t, h * dh])]) {
-            causalAttention(queries: $0[0], keys: $0[1], values: $0[2], heads: h,
-                            queryIndex: index, keyIndex: index, length: t).output
+        checkGradients([normal([b * t, h * dh]), normal([b * t, h * dh])]) {
+            attentionPattern(queries: $0[0], keys: $0[1], heads: h, queryIndex: index, keyIndex: index, length: t)
         }
     }
 
-    func testCausalAttentionAtTheLastPositionWithSharedRows() {
+    func testAttentionPatternAtTheLastPositionWithSharedRows() {
         // Shared rows: 5 examples read 4 table rows, queries only at the last position.
-        let (h, dh, t) = (2, 3, 3)
         let keyIndex = [0, 1, 3, 1, 0, 3, 2, 2, 3, 0, 0, 3, 1, 2, 3]
-        let queryIndex = [3, 3, 3, 3, 3]
-        checkGradients([normal([4, h * dh]), normal([4, h * dh]), normal([4, h * dh])]) {
-            causalAttention(queries: $0[0], keys: $0[1], values: $0[2], heads: h,
-                            queryIndex: queryIndex, keyIndex: keyIndex, length: t).output
+        checkGradients([normal([4, 6]), normal([4, 6])]) {
+            attentionPattern(queries: $0[0], keys: $0[1], heads: 2, queryIndex: [3, 3, 3, 3, 3], keyIndex: keyIndex, length: 3)
         }
     }
 
     func testAttentionPatternIsCausalAndNormalised() {
         let n = Tensor.randomNormal([6, 4], using: &rng)
         let index = Array(0..<6)
-        let (_, pattern) = causalAttention(queries: Variable(n), keys: Variable(n), values: Variable(n), heads: 2,
-                                           queryIndex: index, keyIndex: index, length: 3)
-        XCTAssertEqual(pattern.shape, [2, 2, 3, 3])
-        for b in 0..<2 { for hh in 0..<2 { for i in 0..<3 {
-            XCTAssertEqual((0..<3).map { pattern[b, hh, i, $0] }.reduce(0, +), 1, accuracy: 1e-6)
-            for j in (i + 1)..<3 where j < 3 { XCTAssertEqual(pattern[b, hh, i, j], 0) }
-        } } }
+        let pattern = attentionPattern(queries: Variable(n), keys: Variable(n), heads: 2,
+                                       queryIndex: index, keyIndex: index, length: 3).value
+        XCTAssertEqual(pattern.shape, [6, 6])  // [B·T, H·T]
+        for q in 0..<6 { for hh in 0..<2 {
+            let i = q % 3
+            XCTAssertEqual((0..<3).map { pattern[q, hh * 3 + $0] }.reduce(0, +), 1, accuracy: 1e-6)
+            for j in 0..<3 where j > i { XCTAssertEqual(pattern[q, hh * 3 + j], 0) }
+        } }
+    }
+
+    func testMixingRowsWithRepeatedAndZeroWeightedRows() {
+        let w = normal([4, 3]).zipMap(Tensor(shape: [4, 3], scalars: [1, 1, 0, 1, 1, 1, 1, 0, 1, 1, 1, 1]), *)
+        let index = [0, 4, 2, 1, 1, 3, 4, 4, 0, 2, 2, 2]
+        checkGradients([w, normal([5, 7])]) { Variable.mixingRows(weights: $0[0], table: $0[1], index: index) }
+        // Against the definition.
+        let t = normal([5, 7])
+        let out = Variable.mixingRows(weights: Variable(w), table: Variable(t), index: index).value
+        for e in 0..<7 {
+            let want = (0..<3).map { w[1, $0] * t[index[3 + $0], e] }.reduce(0, +)
+            XCTAssertEqual(out[1, e], want, accuracy: 1e-5)
+        }
+    }
+
+    func testStackingRowsAndBatchedMatmul() {
+        checkGradients([normal([2, 3]), normal([4, 3])]) { Variable.stackingRows([$0[0], $0[1]]) }
+        checkGradients([normal([3, 2, 4]), normal([3, 4, 5])]) { Variable.batchedMatmul($0[0], $0[1]) }
     }
 
     func testGradientsAccumulateWhenAValueIsUsedTwice() {

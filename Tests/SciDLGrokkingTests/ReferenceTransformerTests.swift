@@ -32,15 +32,29 @@ final class ReferenceTransformerTests: XCTestCase {
         XCTAssertLessThan(relativeError(lastRows, try reference.tensor("logits")), 1e-4)
     }
 
+    func testLastPositionForwardMatchesPyTorch() throws {
+        let logits = model.forward(tokens: tokens, length: 3, allPositions: false).logits
+        XCTAssertLessThan(relativeError(logits.value, try reference.tensor("logits")), 1e-4)
+    }
+
     func testEveryGradientMatchesPyTorch() throws {
-        let loss = model.logits(tokens: tokens, length: 3).crossEntropy(targets: task.targets)
+        try checkGradients { model.logits(tokens: tokens, length: 3) }
+    }
+
+    func testEveryGradientOfTheWrittenOutForwardMatchesPyTorch() throws {
+        try checkGradients { model.forward(tokens: tokens, length: 3, allPositions: false).logits }
+    }
+
+    func checkGradients(_ logits: () -> Variable, file: StaticString = #filePath, line: UInt = #line) throws {
+        model.zeroGradients()
+        let loss = logits().crossEntropy(targets: task.targets)
         let json = try JSONSerialization.jsonObject(
             with: Data(contentsOf: try SharedFolder.file("fixtures/tiny_transformer_reference.json"))) as! [String: Any]
         XCTAssertEqual(Double(loss.value.scalar), json["loss_at_init"] as! Double, accuracy: 1e-5)
         loss.backward()
         for (name, p) in model.namedParameters {
             let err = relativeError(try XCTUnwrap(p.grad, name), try reference.tensor("grad." + name))
-            XCTAssertLessThan(err, 1e-4, "gradient of \(name)")
+            XCTAssertLessThan(err, 1e-4, "gradient of \(name)", file: file, line: line)
         }
     }
 

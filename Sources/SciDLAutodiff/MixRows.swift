@@ -1,0 +1,90 @@
+import SciDLTensor
+
+extension Variable {
+    /// Weighted sums of table rows: `out[i] = Σ_m weights[i, m] · table[index[i·M + m]]`.
+    ///
+    /// weights [N, M], table [R, n], index N·M row numbers → [N, n]. Attention is this with the pattern
+    /// as weights and value rows as the table; so is an embedding bag. Zero weights (masked positions)
+    /// are skipped.
+    public static func mixingRows(weights w: Variable, table: Variable, index: [Int]) -> Variable {
+        let nOut = w.shape[0], m = w.shape[1], r = table.shape[0], n = table.shape[1]
+        precondition(w.value.rank == 2 && table.value.rank == 2 && index.count == nOut * m,
+                     "mixingRows: weights \(w.shape), table \(table.shape), \(index.count) indices")
+        precondition(index.allSatisfy { $0 >= 0 && $0 < r }, "mixingRows: index out of range 0..<\(r)")
+        var out = Tensor(zeros: [nOut, n])
+        w.value.scalars.withUnsafeBufferPointer { W in
+        table.value.scalars.withUnsafeBufferPointer { T in
+        out.scalars.withUnsafeMutableBufferPointer { O in
+            parallelChunks(nOut, minimumPerThread: max(1, (1 << 14) / max(n * m, 1))) { rows in
+                for i in rows {
+                    let o = O.baseAddress! + i * n
+                    for k in 0..<m {
+                        let wk = W[i * m + k]
+                        if wk == 0 { continue }
+                        axpy(wk, T.baseAddress! + index[i * m + k] * n, o, count: n)
+                    }
+                }
+            }
+        } } }
+        let wv = w.value, tv = table.value
+        return Variable(out, parents: [w, table]) { g in
+            // dweights[i, m] = g[i] · table[index[i, m]];  dtable[index[i, m]] += weights[i, m] · g[i].
+            // Rows are shared between outputs, so cores split the columns: each computes its share of every
+            // dot product and accumulates its columns of dtable in one pass over g; the shares of each dot
+            // product are then added in a fixed order, so results do not depend on scheduling.
+            let blockWidth = 128
+            let blocks = (n + blockWidth - 1) / blockWidth
+            var partial = [Float](repeating: 0, count: blocks * nOut * m)
+            var dt = Tensor(zeros: tv.shape)
+            g.scalars.withUnsafeBufferPointer { G in
+            wv.scalars.withUnsafeBufferPointer { W in
+            tv.scalars.withUnsafeBufferPointer { T in
+            partial.withUnsafeMutableBufferPointer { PD in
+            dt.scalars.withUnsafeMutableBufferPointer { DT in
+                parallelChunks(blocks, minimumPerThread: nOut * m * n >= 1 << 16 ? 1 : blocks + 1) { blockRange in
+                    for blk in blockRange {
+                        let c0 = blk * blockWidth, width = min(blockWidth, n - c0)
+                        let pd = PD.baseAddress! + blk * nOut * m
+                        for i in 0..<nOut {
+                            let gi = G.baseAddress! + i * n + c0
+                            for k in 0..<m {
+                                let row = index[i * m + k] * n + c0
+                                pd[i * m + k] = dot(gi, T.baseAddress! + row, count: width)
+                                let wk = W[i * m + k]
+                                if wk != 0 { axpy(wk, gi, DT.baseAddress! + row, count: width) }
+                            }
+                        }
+                    }
+                }
+            } } } } }
+            var dw = Tensor(zeros: wv.shape)
+            for blk in 0..<blocks { for j in 0..<(nOut * m) { dw.scalars[j] += partial[blk * nOut * m + j] } }
+            return [w.requiresGrad ? dw : nil, table.requiresGrad ? dt : nil]
+        }
+    }
+
+    /// Concatenation along the first axis: [r₁, n] + [r₂, n] + … → [Σr, n].
+    public static func stackingRows(_ parts: [Variable]) -> Variable {
+        let n = parts[0].value.rowLength
+        precondition(parts.allSatisfy { $0.value.rank == 2 && $0.value.rowLength == n }, "stackingRows: widths differ")
+        let counts = parts.map { $0.shape[0] }
+        let value = Tensor(shape: [counts.reduce(0, +), n], scalars: parts.flatMap(\.value.scalars))
+        return Variable(value, parents: parts) { g in
+            var start = 0
+            return counts.map { c in
+                defer { start += c }
+                return Tensor(shape: [c, n], scalars: Array(g.scalars[(start * n)..<((start + c) * n)]))
+            }
+        }
+    }
+
+    /// Matrix products of matching slices: a [N, m, k] · b [N, k, n] → [N, m, n].
+    public static func batchedMatmul(_ a: Variable, _ b: Variable) -> Variable {
+        let av = a.value, bv = b.value
+        let out = Tensor.batchedMatmul(av, bv)
+        return Variable(out, parents: [a, b]) { g in
+            [a.requiresGrad ? Tensor.batchedMatmul(g, bv, transposingB: true) : nil,
+             b.requiresGrad ? Tensor.batchedMatmul(av, g, transposingA: true) : nil]
+        }
+    }
+}
