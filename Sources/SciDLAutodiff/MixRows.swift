@@ -32,7 +32,12 @@ extension Variable {
             // Rows are shared between outputs, so cores split the columns: each computes its share of every
             // dot product and accumulates its columns of dtable in one pass over g; the shares of each dot
             // product are then added in a fixed order, so results do not depend on scheduling.
-            let blockWidth = 128
+            // Blocks of at most 128 columns, at least one per core, each a multiple of 16 wide.
+            let perCore = (n + Parallelism.threadCount - 1) / Parallelism.threadCount
+            let blockWidth = min(128, max(16, (perCore + 15) / 16 * 16))
+            // Visiting outputs that share table rows one after another keeps those rows in cache.
+            func key(_ i: Int, _ k: Int) -> Int { index[i * m + min(k, m - 1)] }
+            let order = (0..<nOut).sorted { (key($0, 1), key($0, 2), $0) < (key($1, 1), key($1, 2), $1) }
             let blocks = (n + blockWidth - 1) / blockWidth
             var partial = [Float](repeating: 0, count: blocks * nOut * m)
             var dt = Tensor(zeros: tv.shape)
@@ -45,7 +50,7 @@ extension Variable {
                     for blk in blockRange {
                         let c0 = blk * blockWidth, width = min(blockWidth, n - c0)
                         let pd = PD.baseAddress! + blk * nOut * m
-                        for i in 0..<nOut {
+                        for i in order {
                             let gi = G.baseAddress! + i * n + c0
                             for k in 0..<m {
                                 let row = index[i * m + k] * n + c0

@@ -10,12 +10,14 @@ public struct StepBenchmark: Codable, Sendable {
     public var trainExamples: Int
     public var threads: Int
     public var steps: Int
+    /// Mean, median and fastest step: on a shared machine the median is the robust figure.
     public var msPerStep: Double
+    public var msPerStepMedian: Double
     public var msPerStepMin: Double
 
     enum CodingKeys: String, CodingKey {
         case benchmark, operation, modulus = "p", model, trainExamples = "train_examples", threads, steps
-        case msPerStep = "ms_per_step", msPerStepMin = "ms_per_step_min"
+        case msPerStep = "ms_per_step", msPerStepMedian = "ms_per_step_median", msPerStepMin = "ms_per_step_min"
     }
 
     /// Trains `warmup` steps untimed, then times `steps` steps in a scratch directory that is removed.
@@ -33,7 +35,8 @@ public struct StepBenchmark: Codable, Sendable {
         }
         return StepBenchmark(operation: config.operation.symbol, modulus: config.modulus, model: config.model.kind.rawValue,
                              trainExamples: run.train.count, threads: Parallelism.threadCount, steps: steps,
-                             msPerStep: times.reduce(0, +) / Double(steps), msPerStepMin: times.min()!)
+                             msPerStep: times.reduce(0, +) / Double(steps),
+                             msPerStepMedian: times.sorted()[steps / 2], msPerStepMin: times.min()!)
     }
 
     /// One JSON line.

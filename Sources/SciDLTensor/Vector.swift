@@ -1,19 +1,24 @@
 /// Small vector kernels on raw pointers.
 ///
 /// The compiler may not reorder a floating-point sum, so a plain `s += a[i] * b[i]` loop runs one
-/// element at a time. Eight explicit partial sums, combined in a fixed order, let it use vector
-/// instructions while keeping the result the same on every run.
+/// element at a time. Explicit SIMD partial sums, combined in a fixed order, use vector instructions
+/// while keeping the result the same on every run.
 @inlinable
 public func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count n: Int) -> Float {
-    var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
-    var s4: Float = 0, s5: Float = 0, s6: Float = 0, s7: Float = 0
+    // Multiply and add separately: `addingProduct` would become a per-lane library call on CPUs built
+    // for without FMA.
+    var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>()
+    let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
     var i = 0
-    while i + 8 <= n {
-        s0 += a[i] * b[i]; s1 += a[i + 1] * b[i + 1]; s2 += a[i + 2] * b[i + 2]; s3 += a[i + 3] * b[i + 3]
-        s4 += a[i + 4] * b[i + 4]; s5 += a[i + 5] * b[i + 5]; s6 += a[i + 6] * b[i + 6]; s7 += a[i + 7] * b[i + 7]
-        i += 8
+    while i + 16 <= n {
+        acc0 += ra.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
+            * rb.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
+        acc1 += ra.loadUnaligned(fromByteOffset: 4 * i + 32, as: SIMD8<Float>.self)
+            * rb.loadUnaligned(fromByteOffset: 4 * i + 32, as: SIMD8<Float>.self)
+        i += 16
     }
-    var s = ((s0 + s4) + (s1 + s5)) + ((s2 + s6) + (s3 + s7))
+    let acc = acc0 + acc1
+    var s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]))
     while i < n { s += a[i] * b[i]; i += 1 }
     return s
 }
