@@ -47,7 +47,7 @@ public struct AdamW: Sendable {
             firstMoments[i].scalars.withUnsafeMutableBufferPointer { m in
             secondMoments[i].scalars.withUnsafeMutableBufferPointer { v in
             g.scalars.withUnsafeBufferPointer { g in
-                parallelChunks(w.count) { range in
+                parallelChunks(w.count, minimumPerThread: 4096) { range in
                     for j in range {
                         w[j] *= decay
                         m[j] += (g[j] - m[j]) * (1 - b1)

@@ -5,29 +5,35 @@ extension Variable {
     ///
     /// weights [N, M], table [R, n], index N·M row numbers → [N, n]. Attention is this with the pattern
     /// as weights and value rows as the table; so is an embedding bag. Zero weights (masked positions)
-    /// are skipped.
-    public static func mixingRows(weights w: Variable, table: Variable, index: [Int]) -> Variable {
+    /// are skipped. With `rectified`, returns relu of the sums: the same as `.relu()` after, without two
+    /// more passes over the output.
+    public static func mixingRows(weights w: Variable, table: Variable, index: [Int], rectified: Bool = false) -> Variable {
         let nOut = w.shape[0], m = w.shape[1], r = table.shape[0], n = table.shape[1]
         precondition(w.value.rank == 2 && table.value.rank == 2 && index.count == nOut * m,
                      "mixingRows: weights \(w.shape), table \(table.shape), \(index.count) indices")
         precondition(index.allSatisfy { $0 >= 0 && $0 < r }, "mixingRows: index out of range 0..<\(r)")
-        var out = Tensor(zeros: [nOut, n])
-        w.value.scalars.withUnsafeBufferPointer { W in
-        table.value.scalars.withUnsafeBufferPointer { T in
-        out.scalars.withUnsafeMutableBufferPointer { O in
-            parallelChunks(nOut, minimumPerThread: max(1, (1 << 14) / max(n * m, 1))) { rows in
-                for i in rows {
-                    let o = O.baseAddress! + i * n
-                    for k in 0..<m {
-                        let wk = W[i * m + k]
-                        if wk == 0 { continue }
-                        axpy(wk, T.baseAddress! + index[i * m + k] * n, o, count: n)
+        // Each core zeroes and fills its own rows, so no serial pass clears the whole output first.
+        let out = [Float](unsafeUninitializedCapacity: nOut * n) { O, initialized in
+            w.value.scalars.withUnsafeBufferPointer { W in
+            table.value.scalars.withUnsafeBufferPointer { T in
+                parallelChunks(nOut, minimumPerThread: max(1, (1 << 14) / max(n * m, 1))) { rows in
+                    for i in rows {
+                        let o = O.baseAddress! + i * n
+                        o.initialize(repeating: 0, count: n)
+                        for k in 0..<m {
+                            let wk = W[i * m + k]
+                            if wk == 0 { continue }
+                            axpy(wk, T.baseAddress! + index[i * m + k] * n, o, count: n)
+                        }
+                        if rectified { for e in 0..<n { o[e] = max(o[e], 0) } }
                     }
                 }
-            }
-        } } }
-        let wv = w.value, tv = table.value
-        return Variable(out, parents: [w, table]) { g in
+            } }
+            initialized = nOut * n
+        }
+        let wv = w.value, tv = table.value, result = out
+        return Variable(Tensor(shape: [nOut, n], scalars: out), parents: [w, table]) { g in
+            // With `rectified`, the gradient reaching the sums is g where the output is positive, else 0.
             // dweights[i, m] = g[i] · table[index[i, m]];  dtable[index[i, m]] += weights[i, m] · g[i].
             // Rows are shared between outputs, so cores split the columns: each computes its share of every
             // dot product and accumulates its columns of dtable in one pass over g; the shares of each dot
@@ -35,23 +41,28 @@ extension Variable {
             // Blocks of at most 128 columns, at least one per core, each a multiple of 16 wide.
             let perCore = (n + Parallelism.threadCount - 1) / Parallelism.threadCount
             let blockWidth = min(128, max(16, (perCore + 15) / 16 * 16))
-            // Visiting outputs that share table rows one after another keeps those rows in cache.
-            func key(_ i: Int, _ k: Int) -> Int { index[i * m + min(k, m - 1)] }
-            let order = (0..<nOut).sorted { (key($0, 1), key($0, 2), $0) < (key($1, 1), key($1, 2), $1) }
             let blocks = (n + blockWidth - 1) / blockWidth
             var partial = [Float](repeating: 0, count: blocks * nOut * m)
-            var dt = Tensor(zeros: tv.shape)
+            var dt = [Float](repeating: 0, count: r * n)
             g.scalars.withUnsafeBufferPointer { G in
             wv.scalars.withUnsafeBufferPointer { W in
             tv.scalars.withUnsafeBufferPointer { T in
+            result.withUnsafeBufferPointer { O in
             partial.withUnsafeMutableBufferPointer { PD in
-            dt.scalars.withUnsafeMutableBufferPointer { DT in
+            dt.withUnsafeMutableBufferPointer { DT in
                 parallelChunks(blocks, minimumPerThread: nOut * m * n >= 1 << 16 ? 1 : blocks + 1) { blockRange in
+                    let masked = UnsafeMutablePointer<Float>.allocate(capacity: blockWidth)
+                    defer { masked.deallocate() }
                     for blk in blockRange {
                         let c0 = blk * blockWidth, width = min(blockWidth, n - c0)
                         let pd = PD.baseAddress! + blk * nOut * m
-                        for i in order {
-                            let gi = G.baseAddress! + i * n + c0
+                        for i in 0..<nOut {
+                            var gi = UnsafePointer(G.baseAddress! + i * n + c0)
+                            if rectified {
+                                let o = O.baseAddress! + i * n + c0
+                                for e in 0..<width { masked[e] = o[e] > 0 ? gi[e] : 0 }
+                                gi = UnsafePointer(masked)
+                            }
                             for k in 0..<m {
                                 let row = index[i * m + k] * n + c0
                                 pd[i * m + k] = dot(gi, T.baseAddress! + row, count: width)
@@ -61,10 +72,16 @@ extension Variable {
                         }
                     }
                 }
-            } } } } }
+            } } } } } }
             var dw = Tensor(zeros: wv.shape)
-            for blk in 0..<blocks { for j in 0..<(nOut * m) { dw.scalars[j] += partial[blk * nOut * m + j] } }
-            return [w.requiresGrad ? dw : nil, table.requiresGrad ? dt : nil]
+            dw.scalars.withUnsafeMutableBufferPointer { DW in
+                partial.withUnsafeBufferPointer { PD in
+                    parallelChunks(nOut * m) { range in
+                        for blk in 0..<blocks { for j in range { DW[j] += PD[blk * nOut * m + j] } }
+                    }
+                }
+            }
+            return [w.requiresGrad ? dw : nil, table.requiresGrad ? Tensor(shape: tv.shape, scalars: dt) : nil]
         }
     }
 

@@ -25,12 +25,37 @@ public final class GrokRun {
     public private(set) var lastCheckpoint = 0
 
     /// Starts a new run in `directory`, refusing to overwrite an existing one.
-    public init(config: GrokConfig, directory: URL) throws {
-        try config.validate()
+    public convenience init(config: GrokConfig, directory: URL) throws {
         let fm = FileManager.default
         for name in [Checkpoint.fileName, "metrics.jsonl"] where fm.fileExists(atPath: directory.appendingPathComponent(name).path) {
             throw SciDLError("\(directory.path) already holds a run (\(name)): continue it with --resume \(directory.path), or pick another --out")
         }
+        try self.init(building: config, in: directory)
+        try writeConfig()
+    }
+
+    /// Continues the run in `directory` from its checkpoint; metrics past the checkpoint are dropped and
+    /// recomputed, so the files end up identical to an uninterrupted run's.
+    /// - Parameter steps: a new total step count (to train longer than first planned).
+    public convenience init(resuming directory: URL, steps: Int? = nil) throws {
+        let checkpoint = try Checkpoint(readingFrom: directory)
+        var config = checkpoint.config
+        if let steps { config.steps = steps }
+        try self.init(building: config, in: directory)
+        optimizer = try checkpoint.restore(into: model)
+        step = checkpoint.step
+        lastCheckpoint = checkpoint.step
+        minibatchRNG = SeededGenerator(state: checkpoint.minibatchState)
+        elapsedBefore = checkpoint.elapsedSeconds
+        metrics = try MetricsLog(readingFrom: directory)
+        metrics.filter { ($0["step"] ?? .infinity) <= Double(checkpoint.step) }
+        try metrics.flush()
+        if steps != nil { try writeConfig() }
+    }
+
+    /// Everything a config determines: the task, its split, the freshly initialised model and optimizer.
+    private init(building config: GrokConfig, in directory: URL) throws {
+        try config.validate()
         self.config = config
         self.directory = directory
         task = try AlgorithmicTask(operation: config.operation, modulus: config.modulus)
@@ -44,37 +69,10 @@ public final class GrokRun {
                           beta2: Float(config.beta2), weightDecay: Float(config.weightDecay))
         minibatchRNG = SeededGenerator(seed: config.seed, stream: .minibatches)
         metrics = MetricsLog(directory: directory)
-        try AtomicFile.write(Data(try Self.encoder.encode(config)), to: directory.appendingPathComponent("config.json"))
     }
 
-    /// Continues the run in `directory` from its checkpoint; metrics past the checkpoint are dropped and
-    /// recomputed, so the files end up identical to an uninterrupted run's.
-    /// - Parameter steps: a new total step count (to train longer than first planned).
-    public init(resuming directory: URL, steps: Int? = nil) throws {
-        let checkpoint = try Checkpoint(readingFrom: directory)
-        var config = checkpoint.config
-        if let steps { config.steps = steps }
-        try config.validate()
-        self.config = config
-        self.directory = directory
-        task = try AlgorithmicTask(operation: config.operation, modulus: config.modulus)
-        let split = try TrainTestSplit(total: task.count, size: config.trainingSize, seed: config.seed)
-        train = ExampleSet(task: task, indices: split.trainIndices)
-        test = ExampleSet(task: task, indices: split.testIndices)
-        var initRNG = SeededGenerator(seed: config.seed, stream: .initialisation)
-        model = config.model.makeModel(vocabulary: task.vocabularySize, outputs: task.elementCount,
-                                       length: task.sequenceLength, using: &initRNG)
-        optimizer = try checkpoint.restore(into: model)
-        step = checkpoint.step
-        minibatchRNG = SeededGenerator(state: checkpoint.minibatchState)
-        elapsedBefore = checkpoint.elapsedSeconds
-        lastCheckpoint = checkpoint.step
-        metrics = try MetricsLog(readingFrom: directory)
-        metrics.filter { ($0["step"] ?? .infinity) <= Double(checkpoint.step) }
-        try metrics.flush()
-        if steps != nil {
-            try AtomicFile.write(Data(try Self.encoder.encode(config)), to: directory.appendingPathComponent("config.json"))
-        }
+    private func writeConfig() throws {
+        try AtomicFile.write(Data(try Self.encoder.encode(config)), to: directory.appendingPathComponent("config.json"))
     }
 
     static let encoder: JSONEncoder = {

@@ -91,16 +91,16 @@ public struct OneLayerTransformer: SequenceClassifier {
         let d = embed.weight.shape[1]
         // r₁·W + c as the same weighted sums of the table rows' products with W. The direct rows carry
         // weight exactly 1 in every sum, so a bias c added to them is added once per example.
-        func mixed(_ w: Variable, plus bias: Variable) -> Variable {
+        func mixed(_ w: Variable, plus bias: Variable, rectified: Bool) -> Variable {
             let table = Variable.stackingRows([Variable.matmul(r.direct, w).addingToEachRow(bias),
                                                Variable.matmul(r.valueOutput, w)])
-            return Variable.mixingRows(weights: r.weights, table: table, index: r.mixIndex)
+            return Variable.mixingRows(weights: r.weights, table: table, index: r.mixIndex, rectified: rectified)
         }
-        let preactivation = mixed(mlp.input.weight, plus: mlp.input.bias!)
+        let neurons = mixed(mlp.input.weight, plus: mlp.input.bias!, rectified: true)  // relu(r₁·W_in + b_in)
         // relu(·)·W_out·U + b_out·U + r₁·U, with W_out·U folded into one [d_mlp, p] matrix.
         let biasLogits = Variable.matmul(mlp.output.bias!.reshaped([1, d]), unembed).reshaped([unembed.shape[1]])
-        let direct = mixed(unembed, plus: biasLogits)
-        return Variable.matmul(preactivation.relu(), Variable.matmul(mlp.output.weight, unembed)) + direct
+        let direct = mixed(unembed, plus: biasLogits, rectified: false)
+        return Variable.matmul(neurons, Variable.matmul(mlp.output.weight, unembed)) + direct
     }
 }
 

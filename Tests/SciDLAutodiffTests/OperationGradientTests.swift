@@ -97,6 +97,19 @@ final class OperationGradientTests: XCTestCase {
         }
     }
 
+    func testRectifiedMixingEqualsReluAfterAndHasItsGradient() {
+        let w = normal([4, 3]), t = normal([5, 6])
+        let index = [0, 4, 2, 1, 1, 3, 4, 4, 0, 2, 2, 2]
+        let fused = Variable.mixingRows(weights: Variable(w), table: Variable(t), index: index, rectified: true).value
+        let after = Variable.mixingRows(weights: Variable(w), table: Variable(t), index: index).relu().value
+        XCTAssertEqual(fused, after)
+        XCTAssertTrue(fused.scalars.contains(0) && fused.scalars.contains { $0 > 0 })  // both sides of the kink
+        // Finite differences need outputs away from 0; this seed's sums are (checked by the guard below).
+        let sums = Variable.mixingRows(weights: Variable(w), table: Variable(t), index: index).value
+        XCTAssertGreaterThan(sums.scalars.map { abs($0) }.min()!, 0.05)
+        checkGradients([w, t]) { Variable.mixingRows(weights: $0[0], table: $0[1], index: index, rectified: true) }
+    }
+
     func testStackingRowsAndBatchedMatmul() {
         checkGradients([normal([2, 3]), normal([4, 3])]) { Variable.stackingRows([$0[0], $0[1]]) }
         checkGradients([normal([3, 2, 4]), normal([3, 4, 5])]) { Variable.batchedMatmul($0[0], $0[1]) }
