@@ -30,6 +30,9 @@ public struct EmbeddingMLP: SequenceClassifier {
          ("W_out", mlp.output.weight), ("b_out", mlp.output.bias!)]
     }
 
+    public var tokenEmbedding: Tensor { embed.weight.value }
+    public var neuronLogitMap: Tensor { mlp.output.weight.value }
+
     public func logits(tokens: [Int], length t: Int) -> Variable {
         let parts = (0..<operands).map { i in embed(stride(from: i, to: tokens.count, by: t).map { tokens[$0] }) }
         return mlp(Variable.concatenatingRows(parts)).output

@@ -34,17 +34,23 @@ public struct ExampleSet: Sendable {
     }
 }
 
-/// Mean cross-entropy and accuracy of a model on a set, in chunks so memory stays bounded.
-public func evaluate(_ model: any SequenceClassifier, on set: ExampleSet, chunk: Int = 16_384)
-    -> (loss: Double, accuracy: Double)
-{
-    guard set.count > 0 else { return (.nan, .nan) }
-    var lossSum = 0.0, correct = 0
+/// Logits of a model for every example of a set [N, outputs], in chunks so memory stays bounded.
+public func logits(of model: any SequenceClassifier, on set: ExampleSet, chunk: Int = 16_384) -> Tensor {
+    var parts: [Float] = []
+    var outputs = 0
     for start in stride(from: 0, to: set.count, by: chunk) {
         let part = set.slice(start..<min(set.count, start + chunk))
-        let logits = model.logits(tokens: part.tokens, length: part.length)
-        lossSum += Double(logits.crossEntropy(targets: part.targets).value.scalar) * Double(part.count)
-        correct += zip(logits.value.argmaxRows(), part.targets).filter { $0 == $1 }.count
+        let l = model.logits(tokens: part.tokens, length: part.length).value
+        outputs = l.rowLength
+        parts.append(contentsOf: l.scalars)
     }
-    return (lossSum / Double(set.count), Double(correct) / Double(set.count))
+    return Tensor(shape: [set.count, outputs], scalars: parts)
+}
+
+/// Mean cross-entropy and accuracy over the given rows of `logits` [N, C].
+public func lossAndAccuracy(_ logits: Tensor, targets: [Int], rows: [Int]) -> (loss: Double, accuracy: Double) {
+    guard !rows.isEmpty else { return (.nan, .nan) }
+    let predicted = logits.argmaxRows()
+    let correct = rows.filter { predicted[$0] == targets[$0] }.count
+    return (meanCrossEntropy(logits, targets: targets, rows: rows), Double(correct) / Double(rows.count))
 }

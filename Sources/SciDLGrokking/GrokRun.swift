@@ -16,8 +16,10 @@ public final class GrokRun {
     public private(set) var optimizer: AdamW
     public private(set) var step = 0
     public private(set) var metrics: MetricsLog
+    let split: TrainTestSplit
+    /// Every example of the task (metrics are computed from one pass over it) and the training part.
+    let table: ExampleSet
     let train: ExampleSet
-    let test: ExampleSet
     var minibatchRNG: SeededGenerator
     var elapsedBefore = 0.0
     let started = Date()
@@ -59,9 +61,9 @@ public final class GrokRun {
         self.config = config
         self.directory = directory
         task = try AlgorithmicTask(operation: config.operation, modulus: config.modulus)
-        let split = try TrainTestSplit(total: task.count, size: config.trainingSize, seed: config.seed)
+        split = try TrainTestSplit(total: task.count, size: config.trainingSize, seed: config.seed)
+        table = ExampleSet(task: task, indices: Array(0..<task.count))
         train = ExampleSet(task: task, indices: split.trainIndices)
-        test = ExampleSet(task: task, indices: split.testIndices)
         var initRNG = SeededGenerator(seed: config.seed, stream: .initialisation)
         model = config.model.makeModel(vocabulary: task.vocabularySize, outputs: task.elementCount,
                                        length: task.sequenceLength, using: &initRNG)
@@ -101,15 +103,36 @@ public final class GrokRun {
         return loss.value.scalar
     }
 
-    /// Metrics for the current weights: losses, accuracies, the total and per-tensor parameter norms.
+    /// Metrics for the current weights: losses, accuracies, the total and per-tensor parameter norms, and
+    /// for modular addition the progress measures.
     public func measure() -> MetricsRow {
-        let tr = evaluate(model, on: train), te = evaluate(model, on: test)
+        let all = logits(of: model, on: table)
+        let tr = lossAndAccuracy(all, targets: task.targets, rows: split.trainIndices)
+        let te = lossAndAccuracy(all, targets: task.targets, rows: split.testIndices)
         var values: [(name: String, value: Double)] = [
             ("step", Double(step)), ("train_loss", tr.loss), ("test_loss", te.loss),
             ("train_accuracy", tr.accuracy), ("test_accuracy", te.accuracy), ("weight_norm", model.parameterNorm),
         ]
         for (name, p) in model.namedParameters { values.append(("norm." + name, p.value.norm())) }
+        if let m = progressMeasures(logits: all) {
+            values += [("restricted_loss", m.restrictedLoss), ("excluded_loss", m.excludedLoss),
+                       ("gini_embedding", m.embeddingGini), ("gini_neuron_logit", m.neuronLogitGini),
+                       ("weight_norm_squared", m.squaredWeightNorm), ("key_frequency_count", Double(m.keyFrequencies.count))]
+        }
         return MetricsRow(values)
+    }
+
+    /// Nanda et al.'s progress measures, for modular addition only (their Fourier structure is its own).
+    /// Key frequencies are read off the current embedding at each evaluation.
+    public func progressMeasures(logits all: Tensor? = nil) -> ProgressMeasures? {
+        guard config.operation == .add, task.modulus >= 3 else { return nil }
+        let p = task.modulus, e = model.tokenEmbedding
+        let operandRows = Tensor(shape: [p, e.rowLength], scalars: Array(e.scalars.prefix(p * e.rowLength)))
+        return ProgressMeasures(
+            p: p, logits: all ?? logits(of: model, on: table), pairs: task.inputs.map { ($0[0], $0[1]) },
+            targets: task.targets, training: split.trainIndices, embedding: operandRows,
+            neuronLogitMap: model.neuronLogitMap,
+            squaredWeightNorm: model.parameters.reduce(0) { $0 + $1.value.sumOfSquares() })
     }
 
     /// Trains to `config.steps` (or until the test-accuracy stop), then writes the summary and report.
@@ -120,7 +143,8 @@ public final class GrokRun {
         let stoppedEarly = try train(upTo: config.steps, progress: bar)
         if step != lastCheckpoint { try checkpoint() }
         bar?.finish()
-        let summary = GrokSummary(config: config, metrics: metrics, wallSeconds: elapsed, stoppedEarly: stoppedEarly)
+        let summary = GrokSummary(config: config, metrics: metrics, wallSeconds: elapsed, stoppedEarly: stoppedEarly,
+                                  keyFrequencies: progressMeasures()?.keyFrequencies)
         try summary.write(to: directory)
         try GrokReport(summary: summary, metrics: metrics, parameterNames: model.namedParameters.map(\.name))
             .write(to: directory.appendingPathComponent("report.html"))

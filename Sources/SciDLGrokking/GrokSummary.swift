@@ -16,8 +16,12 @@ public struct GrokSummary: Codable, Sendable {
     /// Wall time of the whole run, including earlier sessions of a resumed run.
     public var wallSeconds: Double
     public var stoppedEarly: Bool
+    /// For modular addition: the final model's key frequencies (Nanda et al. 2023), largest first.
+    public var keyFrequencies: [Int]?
 
-    public init(config: GrokConfig, metrics: MetricsLog, wallSeconds: Double, stoppedEarly: Bool) {
+    public init(config: GrokConfig, metrics: MetricsLog, wallSeconds: Double, stoppedEarly: Bool,
+                keyFrequencies: [Int]? = nil) {
+        self.keyFrequencies = keyFrequencies
         self.config = config
         let last = metrics.rows.last
         self.steps = Int(last?["step"] ?? 0)
@@ -34,6 +38,7 @@ public struct GrokSummary: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case config, steps, final, wallSeconds = "wall_seconds", stoppedEarly = "stopped_early"
         case memorisedAtStep = "train_accuracy_99_step", generalisedAtStep = "test_accuracy_99_step"
+        case keyFrequencies = "key_frequencies"
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -45,6 +50,7 @@ public struct GrokSummary: Codable, Sendable {
         try c.encode(generalisedAtStep, forKey: .generalisedAtStep)
         try c.encode(wallSeconds, forKey: .wallSeconds)
         try c.encode(stoppedEarly, forKey: .stoppedEarly)
+        try c.encodeIfPresent(keyFrequencies, forKey: .keyFrequencies)
     }
 
     public func write(to directory: URL) throws {
@@ -81,7 +87,7 @@ struct GrokReport {
             ("generalised (test acc ≥ 99 %)", summary.generalisedAtStep.map { "step \($0)" } ?? "never"),
             ("wall time", formatDuration(summary.wallSeconds)),
         ], caption: "Run")
-        page.figures([
+        var figures = [
             LinePlot(title: "Loss", xLabel: "step", yLabel: "cross-entropy", xScale: .log, yScale: .log,
                      series: [.init("train", metrics.series("train_loss")), .init("test", metrics.series("test_loss"))]),
             LinePlot(title: "Accuracy", xLabel: "step", yLabel: "accuracy", xScale: .log,
@@ -90,7 +96,26 @@ struct GrokReport {
                      series: [.init("total", metrics.series("weight_norm"))]),
             LinePlot(title: "Per-tensor norm", xLabel: "step", yLabel: "L2 norm",
                      series: parameterNames.map { .init($0, metrics.series("norm." + $0)) }),
-        ])
+        ]
+        if !metrics.series("restricted_loss").isEmpty {
+            // Nanda et al. (2023): restricted loss falls before test loss does; excluded loss rises as the
+            // Fourier circuit takes over from memorisation.
+            figures += [
+                LinePlot(title: "Progress measures: losses", xLabel: "step", yLabel: "cross-entropy", yScale: .log,
+                         series: ["train_loss", "test_loss", "restricted_loss", "excluded_loss"].map {
+                             .init($0.replacingOccurrences(of: "_loss", with: ""), metrics.series($0))
+                         }),
+                LinePlot(title: "Fourier sparsity (Gini)", xLabel: "step", yLabel: "Gini coefficient",
+                         series: [.init("embedding", metrics.series("gini_embedding")),
+                                  .init("neuron→logit", metrics.series("gini_neuron_logit"))]),
+                LinePlot(title: "Total squared weight norm", xLabel: "step", yLabel: "Σ w²",
+                         series: [.init("Σ w²", metrics.series("weight_norm_squared"))]),
+            ]
+            if let keys = summary.keyFrequencies {
+                page.paragraph("Key frequencies of the final embedding: \(keys.map(String.init).joined(separator: ", ")).")
+            }
+        }
+        page.figures(figures)
         try page.write(to: url)
     }
 }

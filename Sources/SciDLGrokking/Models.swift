@@ -5,6 +5,10 @@ import SciDLTensor
 public protocol SequenceClassifier: Module {
     /// tokens: B·T ids, example-major; returns logits at the last position [B, outputs].
     func logits(tokens: [Int], length: Int) -> Variable
+    /// The token embedding [vocabulary, d].
+    var tokenEmbedding: Tensor { get }
+    /// Each hidden neuron's direct effect on the logits [neurons, outputs].
+    var neuronLogitMap: Tensor { get }
 }
 
 /// Which architecture `scidl grok` trains.

@@ -62,6 +62,11 @@ public struct OneLayerTransformer: SequenceClassifier {
          ("unembed", unembed)]
     }
 
+    public var tokenEmbedding: Tensor { embed.weight.value }
+
+    /// W_out · unembed [d_mlp, outputs]: the MLP's neurons act on the logits through the residual stream.
+    public var neuronLogitMap: Tensor { Tensor.matmul(mlp.output.weight.value, unembed.value) }
+
     /// Activations of a forward pass.
     public struct Activations {
         /// Logits [B·Tq, outputs].

@@ -28,5 +28,18 @@ final class GrokkingTests: XCTestCase {
         // Weight decay shrinks the network as it switches circuits: the norm ends below its peak.
         let norms = metrics.series("weight_norm").map(\.1)
         XCTAssertLessThan(norms.last!, norms.max()! * 0.95)
+
+        // Nanda et al.'s progress measures: the key-frequency terms alone come to explain the logits
+        // (restricted loss falls, and before test loss does), the memorised remainder stops mattering to
+        // the training loss (excluded loss rises), and the embedding becomes sparse in the Fourier basis.
+        let keys = try XCTUnwrap(summary.keyFrequencies)
+        XCTAssertTrue((1...8).contains(keys.count), "key frequencies \(keys)")
+        func firstStep(_ column: String, below v: Double) -> Double? { metrics.series(column).first { $0.1 < v }?.0 }
+        let restrictedLow = try XCTUnwrap(firstStep("restricted_loss", below: 0.5))
+        let testLow = try XCTUnwrap(firstStep("test_loss", below: 0.5))
+        XCTAssertLessThanOrEqual(restrictedLow, testLow)
+        XCTAssertGreaterThan(summary.final["excluded_loss"]!, 10 * atMemorisation["excluded_loss"]!)
+        let gini = metrics.series("gini_embedding").map(\.1)
+        XCTAssertGreaterThan(gini.last!, gini.first! + 0.2)
     }
 }

@@ -1,0 +1,137 @@
+import Foundation
+import SciDLTensor
+
+/// The Fourier basis of functions on Z_p, orthonormal: the constant, then cos(2πkx/p) and sin(2πkx/p)
+/// for each frequency k = 1 … ⌊(p−1)/2⌋, then cos(πx) when p is even.
+public struct FourierBasis: Sendable {
+    public let p: Int
+    /// [p, p]: row i is basis function i evaluated at x = 0 … p−1.
+    public let matrix: Tensor
+
+    public init(p: Int) {
+        self.p = p
+        var rows: [[Double]] = [[Double](repeating: 1 / Double(p).squareRoot(), count: p)]
+        let scale = (2 / Double(p)).squareRoot()
+        for k in 1..<((p - 1) / 2 + 1) {
+            rows.append((0..<p).map { scale * cos(2 * .pi * Double(k * $0 % p) / Double(p)) })
+            rows.append((0..<p).map { scale * sin(2 * .pi * Double(k * $0 % p) / Double(p)) })
+        }
+        if p % 2 == 0 { rows.append((0..<p).map { ($0 % 2 == 0 ? 1 : -1) / Double(p).squareRoot() }) }
+        matrix = Tensor(shape: [p, p], scalars: rows.flatMap { $0.map(Float.init) })
+    }
+
+    /// The frequencies with a cos/sin pair: 1 … ⌊(p−1)/2⌋.
+    public var frequencies: Range<Int> { 1..<((p - 1) / 2 + 1) }
+
+    /// Norm of each basis component of a [p, n] matrix whose rows are indexed by x (p values).
+    public func componentNorms(ofRows w: Tensor) -> [Double] {
+        let f = Tensor.matmul(matrix, w)  // [p, n]
+        return (0..<p).map { i in f.row(i).reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot() }
+    }
+
+    /// Norm of each frequency k (cos and sin components together), index k − 1.
+    public func frequencyNorms(ofRows w: Tensor) -> [Double] {
+        let c = componentNorms(ofRows: w)
+        return frequencies.map { k in (c[2 * k - 1] * c[2 * k - 1] + c[2 * k] * c[2 * k]).squareRoot() }
+    }
+}
+
+/// The progress measures of Nanda et al. (2023) for a modular-addition model.
+public struct ProgressMeasures: Sendable, Equatable {
+    /// Frequencies carrying an outsized share of the embedding's Fourier norm, largest first.
+    public var keyFrequencies: [Int]
+    /// Loss on all pairs with logits restricted to the key-frequency terms cos/sin(w_k(a+b−c)).
+    public var restrictedLoss: Double
+    /// Loss on the training pairs with those terms removed from the logits.
+    public var excludedLoss: Double
+    /// Gini coefficient of the embedding's Fourier component norms (1: one component, 0: all equal).
+    public var embeddingGini: Double
+    /// Gini coefficient of the neuron-to-logit map's Fourier component norms (over the output c).
+    public var neuronLogitGini: Double
+    /// Σ of all squared parameters.
+    public var squaredWeightNorm: Double
+
+    /// A frequency is key when its share of the embedding's squared Fourier norm exceeds the uniform
+    /// share 1/F by more than four times the spread a random embedding would show. In a random
+    /// d-dimensional embedding each frequency's squared norm is χ² with 2d degrees of freedom, so shares
+    /// scatter around 1/F with relative spread 1/√d; beyond 1 + 4/√d times 1/F is rare by chance, while
+    /// a grokked embedding puts most of its norm in a handful of frequencies.
+    public static func keyShareThreshold(frequencies: Int, width d: Int) -> Double {
+        (1 + 4 / Double(d).squareRoot()) / Double(frequencies)
+    }
+
+    /// - Parameters:
+    ///   - logits: [N, p] for examples whose operands are `pairs` (a, b) and answers `targets`.
+    ///   - training: rows of `logits` in the training set.
+    ///   - embedding: [p, d], the operand tokens' embedding rows.
+    ///   - neuronLogitMap: [n, p], each neuron's direct effect on the logits.
+    public init(p: Int, logits: Tensor, pairs: [(Int, Int)], targets: [Int], training: [Int],
+                embedding: Tensor, neuronLogitMap: Tensor, squaredWeightNorm: Double) {
+        let basis = FourierBasis(p: p)
+        let norms = basis.frequencyNorms(ofRows: embedding)
+        let total = norms.reduce(0) { $0 + $1 * $1 }
+        let threshold = Self.keyShareThreshold(frequencies: norms.count, width: embedding.rowLength)
+        keyFrequencies = zip(basis.frequencies, norms)
+            .filter { $0.1 * $0.1 > threshold * total }
+            .sorted { $0.1 > $1.1 }.map(\.0)
+        let keyTerms = Self.keyFrequencyTerms(p: p, logits: logits, pairs: pairs, frequencies: keyFrequencies)
+        restrictedLoss = meanCrossEntropy(keyTerms, targets: targets, rows: Array(0..<targets.count))
+        excludedLoss = meanCrossEntropy(logits - keyTerms, targets: targets, rows: training)
+        embeddingGini = gini(basis.componentNorms(ofRows: embedding))
+        neuronLogitGini = gini(basis.componentNorms(ofRows: neuronLogitMap.swappingFirstTwoAxes()))
+        self.squaredWeightNorm = squaredWeightNorm
+    }
+
+    /// The projection of the logits onto span{cos(w_k(a+b−c)), sin(w_k(a+b−c))} over the key k.
+    ///
+    /// The terms of different frequencies are orthogonal over all (a, b, c), so each is fitted alone.
+    public static func keyFrequencyTerms(p: Int, logits: Tensor, pairs: [(Int, Int)], frequencies: [Int]) -> Tensor {
+        precondition(logits.shape == [pairs.count, p], "logits \(logits.shape) for \(pairs.count) pairs over \(p) answers")
+        var out = Tensor(zeros: logits.shape)
+        for k in frequencies {
+            let cosine = (0..<p).map { Float(cos(2 * .pi * Double(k * $0 % p) / Double(p))) }
+            let sine = (0..<p).map { Float(sin(2 * .pi * Double(k * $0 % p) / Double(p))) }
+            // Fit coefficients α, β of cos/sin(w_k(a+b−c)) by least squares (they are orthogonal).
+            var lc = 0.0, ls = 0.0, cc = 0.0, ss = 0.0
+            for (r, (a, b)) in pairs.enumerated() {
+                let s = (a + b) % p
+                for c in 0..<p {
+                    let j = (s - c + p) % p, l = Double(logits.scalars[r * p + c])
+                    lc += l * Double(cosine[j]); ls += l * Double(sine[j])
+                    cc += Double(cosine[j] * cosine[j]); ss += Double(sine[j] * sine[j])
+                }
+            }
+            let alpha = Float(cc > 0 ? lc / cc : 0), beta = Float(ss > 0 ? ls / ss : 0)
+            for (r, (a, b)) in pairs.enumerated() {
+                let s = (a + b) % p
+                for c in 0..<p {
+                    let j = (s - c + p) % p
+                    out.scalars[r * p + c] += alpha * cosine[j] + beta * sine[j]
+                }
+            }
+        }
+        return out
+    }
+}
+
+/// Mean cross-entropy of the given rows of `logits` [N, C] against `targets` (indexed like the rows).
+public func meanCrossEntropy(_ logits: Tensor, targets: [Int], rows: [Int]) -> Double {
+    guard !rows.isEmpty else { return .nan }
+    let c = logits.rowLength
+    return logits.scalars.withUnsafeBufferPointer { x in
+        rows.reduce(0.0) { total, r in
+            let row = UnsafeBufferPointer(rebasing: x[(r * c)..<((r + 1) * c)])
+            let m = Double(row.max()!)
+            let z = row.reduce(0.0) { $0 + exp(Double($1) - m) }
+            return total - (Double(row[targets[r]]) - m - log(z))
+        }
+    } / Double(rows.count)
+}
+
+/// Gini coefficient of non-negative values: 0 when all are equal, → 1 when one holds everything.
+public func gini(_ values: [Double]) -> Double {
+    let x = values.sorted(), n = Double(x.count), sum = x.reduce(0, +)
+    guard sum > 0 else { return 0 }
+    let weighted = x.enumerated().reduce(0.0) { $0 + (2 * Double($1.offset + 1) - n - 1) * $1.element }
+    return weighted / (n * sum)
+}
