@@ -137,7 +137,9 @@ struct Axis {
     static func label(_ v: Double) -> String {
         if v == 0 { return "0" }
         let a = abs(v)
-        if a >= 1e5 || a < 1e-3 { return String(format: "%.0e", v) }
+        if a >= 1e5 || a < 1e-3 {
+            return String(format: "%.0e", v).replacingOccurrences(of: "e+0", with: "e").replacingOccurrences(of: "e-0", with: "e-")
+        }
         if v == v.rounded() { return String(Int64(v)) }
         return String(format: "%g", v)
     }

@@ -63,6 +63,18 @@ final class CommandLineTests: XCTestCase {
         try assertOneLineError(["grok", "--resume", dir, "--steps", "8"], mentions: "checkpoint")
     }
 
+    func testToyRunsAndRejectsBadSettings() throws {
+        let dir = scratch()
+        let r = try scidl(["toy", "--out", dir, "--steps", "200"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("D_crit: analytic"), r.stdout)
+        for f in ["results.csv", "summary.json", "report.html"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/" + f), f)
+        }
+        try assertOneLineError(["toy", "--weight-decay", "3"], mentions: "weight decay")
+        try assertOneLineError(["toy", "--steps", "0"], mentions: "--steps")
+    }
+
     func testBenchPrintsOneJSONLine() throws {
         let r = try scidl(["bench", "grok", "--p", "7", "--d-model", "8", "--heads", "2", "--d-mlp", "16",
                            "--timed-steps", "3", "--warmup", "1"])
