@@ -27,7 +27,7 @@ public struct ExampleSet: Sendable {
                    targets: indices.map { targets[$0] }, length: length)
     }
 
-    init(tokens: [Int], targets: [Int], length: Int) {
+    public init(tokens: [Int], targets: [Int], length: Int) {
         self.tokens = tokens
         self.targets = targets
         self.length = length
@@ -53,4 +53,20 @@ public func lossAndAccuracy(_ logits: Tensor, targets: [Int], rows: [Int]) -> (l
     let predicted = logits.argmaxRows()
     let correct = rows.filter { predicted[$0] == targets[$0] }.count
     return (meanCrossEntropy(logits, targets: targets, rows: rows), Double(correct) / Double(rows.count))
+}
+
+/// Mean logit of the target class, and mean margin of it over the best other class, over the given rows.
+/// With weight decay these measure how much output a circuit buys with its parameter norm.
+public func correctLogitAndMargin(_ logits: Tensor, targets: [Int], rows: [Int]) -> (logit: Double, margin: Double) {
+    guard !rows.isEmpty else { return (.nan, .nan) }
+    let c = logits.rowLength
+    var logitSum = 0.0, marginSum = 0.0
+    for r in rows {
+        let row = logits.scalars[(r * c)..<((r + 1) * c)]
+        let correct = Double(row[r * c + targets[r]])
+        let best = row.enumerated().filter { $0.offset != targets[r] }.map { Double($0.element) }.max() ?? correct
+        logitSum += correct
+        marginSum += correct - best
+    }
+    return (logitSum / Double(rows.count), marginSum / Double(rows.count))
 }

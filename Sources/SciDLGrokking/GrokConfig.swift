@@ -26,6 +26,15 @@ public struct GrokConfig: Codable, Sendable, Equatable {
     public var checkpointEvery = 1000
     /// Stop once test accuracy reaches this value at an evaluation; `nil` to run all steps.
     public var stopAtTestAccuracy: Double? = 0.99
+    /// Train on uniformly random labels (seeded) instead of the true answers: only memorisation can fit
+    /// them, which isolates the memorising circuit's cost.
+    public var randomLabels = false
+    /// Train on a seeded random subset of this many of the split's training examples (the test set is
+    /// unchanged), e.g. to retrain a grokked network on less data.
+    public var trainSubset: Int? = nil
+    /// Start from the weights in this run directory's checkpoint instead of a fresh initialisation (the
+    /// optimizer starts fresh).
+    public var initialCheckpoint: String? = nil
 
     public init() {}
 
@@ -51,6 +60,9 @@ public struct GrokConfig: Codable, Sendable, Equatable {
             throw SciDLError("--train-fraction \(trainFraction) is outside (0, 1): use e.g. --train-fraction 0.3")
         }
         let task = try AlgorithmicTask(operation: operation, modulus: modulus)
-        _ = try trainingSize.resolve(total: task.count)
+        let trainTotal = try trainingSize.resolve(total: task.count)
+        if let subset = trainSubset, !(1...trainTotal).contains(subset) {
+            throw SciDLError("--train-subset \(subset) must be between 1 and the \(trainTotal) training examples")
+        }
     }
 }

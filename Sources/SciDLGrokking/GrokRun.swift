@@ -16,7 +16,12 @@ public final class GrokRun {
     public private(set) var optimizer: AdamW
     public private(set) var step = 0
     public private(set) var metrics: MetricsLog
-    let split: TrainTestSplit
+    /// Which examples are trained on (a subset of the split's training set with `trainSubset`) and which
+    /// are tested on.
+    public let trainIndices: [Int]
+    public let testIndices: [Int]
+    /// The label each example is trained toward (random ones with `randomLabels`), by example index.
+    public let trainingTargets: [Int]
     /// Every example of the task (metrics are computed from one pass over it) and the training part.
     let table: ExampleSet
     let train: ExampleSet
@@ -60,13 +65,35 @@ public final class GrokRun {
         try config.validate()
         self.config = config
         self.directory = directory
-        task = try AlgorithmicTask(operation: config.operation, modulus: config.modulus)
-        split = try TrainTestSplit(total: task.count, size: config.trainingSize, seed: config.seed)
+        let task = try AlgorithmicTask(operation: config.operation, modulus: config.modulus)
+        self.task = task
+        let split = try TrainTestSplit(total: task.count, size: config.trainingSize, seed: config.seed)
+        let trainIndices: [Int], trainingTargets: [Int]
+        if let subset = config.trainSubset {
+            var rng = SeededGenerator(seed: config.seed, stream: .subset)
+            trainIndices = rng.permutation(split.trainIndices.count).prefix(subset).map { split.trainIndices[$0] }
+        } else {
+            trainIndices = split.trainIndices
+        }
+        self.trainIndices = trainIndices
+        testIndices = split.testIndices
+        if config.randomLabels {
+            var rng = SeededGenerator(seed: config.seed, stream: .labels)
+            trainingTargets = task.targets.map { _ in rng.nextInt(below: task.elementCount) }
+        } else {
+            trainingTargets = task.targets
+        }
+        self.trainingTargets = trainingTargets
         table = ExampleSet(task: task, indices: Array(0..<task.count))
-        train = ExampleSet(task: task, indices: split.trainIndices)
+        train = ExampleSet(tokens: trainIndices.flatMap { task.inputs[$0] }, targets: trainIndices.map { trainingTargets[$0] },
+                           length: task.sequenceLength)
         var initRNG = SeededGenerator(seed: config.seed, stream: .initialisation)
         model = config.model.makeModel(vocabulary: task.vocabularySize, outputs: task.elementCount,
                                        length: task.sequenceLength, using: &initRNG)
+        if let path = config.initialCheckpoint {
+            let start = try Checkpoint(readingFrom: URL(fileURLWithPath: path))
+            try model.load(start.weights, source: "the checkpoint in \(path)")
+        }
         optimizer = AdamW(learningRate: Float(config.learningRate), beta1: Float(config.beta1),
                           beta2: Float(config.beta2), weightDecay: Float(config.weightDecay))
         minibatchRNG = SeededGenerator(seed: config.seed, stream: .minibatches)
@@ -107,11 +134,13 @@ public final class GrokRun {
     /// for modular addition the progress measures.
     public func measure() -> MetricsRow {
         let all = logits(of: model, on: table)
-        let tr = lossAndAccuracy(all, targets: task.targets, rows: split.trainIndices)
-        let te = lossAndAccuracy(all, targets: task.targets, rows: split.testIndices)
+        let tr = lossAndAccuracy(all, targets: trainingTargets, rows: trainIndices)
+        let te = lossAndAccuracy(all, targets: task.targets, rows: testIndices)
+        let margins = correctLogitAndMargin(all, targets: trainingTargets, rows: trainIndices)
         var values: [(name: String, value: Double)] = [
             ("step", Double(step)), ("train_loss", tr.loss), ("test_loss", te.loss),
             ("train_accuracy", tr.accuracy), ("test_accuracy", te.accuracy), ("weight_norm", model.parameterNorm),
+            ("train_correct_logit", margins.logit), ("train_margin", margins.margin),
         ]
         for (name, p) in model.namedParameters { values.append(("norm." + name, p.value.norm())) }
         if let m = progressMeasures(logits: all) {
@@ -130,7 +159,7 @@ public final class GrokRun {
         let operandRows = Tensor(shape: [p, e.rowLength], scalars: Array(e.scalars.prefix(p * e.rowLength)))
         return ProgressMeasures(
             p: p, logits: all ?? logits(of: model, on: table), pairs: task.inputs.map { ($0[0], $0[1]) },
-            targets: task.targets, training: split.trainIndices, embedding: operandRows,
+            targets: trainingTargets, training: trainIndices, embedding: operandRows,
             neuronLogitMap: model.neuronLogitMap,
             squaredWeightNorm: model.parameters.reduce(0) { $0 + $1.value.sumOfSquares() })
     }

@@ -44,7 +44,7 @@ public struct TrainTestSplit: Sendable {
 /// Independent random streams derived from one user seed, so the split does not shift when, say, the
 /// model's initialisation changes.
 public enum RandomStream: UInt64, Sendable {
-    case split = 1, initialisation = 2, minibatches = 3
+    case split = 1, initialisation = 2, minibatches = 3, labels = 4, subset = 5
 }
 
 extension SeededGenerator {

@@ -74,6 +74,9 @@ struct GrokSettings: ParsableArguments {
     @Option(help: "Checkpoint every N steps (default 1000).") var checkpointEvery: Int?
     @Option(help: "Stop when test accuracy reaches this (default 0.99).") var stopAtTestAccuracy: Double?
     @Flag(help: "Train all --steps even after test accuracy reaches the stop value.") var noEarlyStop = false
+    @Flag(help: "Train on random labels (only memorisation can fit them).") var randomLabels = false
+    @Option(help: "Train on a random subset of this many of the training examples.") var trainSubset: Int?
+    @Option(help: "Start from the weights of the run in this directory.") var initFrom: String?
 
     /// The flags that were set, by name.
     var explicitlyGiven: [String] {
@@ -83,6 +86,7 @@ struct GrokSettings: ParsableArguments {
             ("--lr", lr), ("--beta1", beta1), ("--beta2", beta2), ("--weight-decay", weightDecay), ("--steps", steps),
             ("--batch-size", batchSize), ("--eval-every", evalEvery), ("--checkpoint-every", checkpointEvery),
             ("--stop-at-test-accuracy", stopAtTestAccuracy), ("--no-early-stop", noEarlyStop ? true : nil),
+            ("--random-labels", randomLabels ? true : nil), ("--train-subset", trainSubset), ("--init-from", initFrom),
         ]
         return all.filter { $0.1 != nil }.map(\.0)
     }
@@ -123,6 +127,9 @@ struct GrokSettings: ParsableArguments {
         c.evalEvery = evalEvery ?? c.evalEvery
         c.checkpointEvery = checkpointEvery ?? c.checkpointEvery
         c.stopAtTestAccuracy = noEarlyStop ? nil : (stopAtTestAccuracy ?? c.stopAtTestAccuracy)
+        c.randomLabels = randomLabels
+        c.trainSubset = trainSubset
+        c.initialCheckpoint = initFrom
         try c.validate()
         return c
     }

@@ -75,6 +75,16 @@ final class CommandLineTests: XCTestCase {
         try assertOneLineError(["toy", "--steps", "0"], mentions: "--steps")
     }
 
+    func testSweepCommandsExplainBadInput() throws {
+        try assertOneLineError(["dcrit", "--sizes", "100,x"], mentions: "'x'")
+        try assertOneLineError(["dcrit", "--weight-decay", "1", "--weight-decays", "0.3,1"], mentions: "contradict")
+        try assertOneLineError(["semigrok", "--sizes", "100000"], mentions: "between 1 and")
+        // A run that has not grokked cannot ungrok.
+        let dir = scratch()
+        XCTAssertEqual(try scidl(["grok", "--out", dir] + tiny).status, 0)
+        try assertOneLineError(["ungrok", "--from", dir, "--out", scratch(), "--sizes", "5"], mentions: "grokked network")
+    }
+
     func testBenchPrintsOneJSONLine() throws {
         let r = try scidl(["bench", "grok", "--p", "7", "--d-model", "8", "--heads", "2", "--d-mlp", "16",
                            "--timed-steps", "3", "--warmup", "1"])

@@ -1,0 +1,139 @@
+import Foundation
+import SciDLReports
+import SciDLTensor
+
+/// Many grokking runs, run on all cores at once, resumable, with one `results.csv` row per run.
+///
+/// Each run lives in `DIR/runs/NAME`. A run whose row is already in `results.csv` is never redone; one that
+/// was interrupted continues from its checkpoint. Independent runs go to separate workers, each keeping
+/// one core's worth of SciDL's own parallel loops, since a sweep's runs are small and many.
+public final class Sweep: @unchecked Sendable {
+    /// One planned run.
+    public struct Plan: Sendable {
+        public var name: String
+        public var config: GrokConfig
+        public init(name: String, config: GrokConfig) {
+            self.name = name
+            self.config = config
+        }
+    }
+
+    /// A finished run: its plan, final metrics and wall time.
+    public struct Result: Sendable {
+        public var name: String
+        public var values: [(name: String, value: Double)]
+        public subscript(_ column: String) -> Double? { values.first { $0.name == column }?.value }
+    }
+
+    public let directory: URL
+    public let plans: [Plan]
+    public let workers: Int
+    // Shared between workers, guarded by `lock`.
+    private let lock = NSLock()
+    private var results: [String: Result] = [:]
+    private var pending: [Plan] = []
+    private var cursor = 0
+    private var failure: Error?
+
+    /// - Parameter workers: runs at once (default: one per core).
+    public init(directory: URL, plans: [Plan], workers: Int = Parallelism.threadCount) throws {
+        guard !plans.isEmpty else { throw SciDLError("the sweep has no runs: give at least one size") }
+        guard Set(plans.map(\.name)).count == plans.count else { throw SciDLError("two runs of the sweep share a name") }
+        for plan in plans { try plan.config.validate() }
+        self.directory = directory
+        self.plans = plans
+        self.workers = max(1, min(workers, plans.count))
+        results = try Self.readResults(directory.appendingPathComponent("results.csv"))
+    }
+
+    /// The folder of one run.
+    public func runDirectory(_ name: String) -> URL { directory.appendingPathComponent("runs").appendingPathComponent(name) }
+
+    /// Runs every plan without a result yet and returns all results in plan order.
+    /// - Parameter report: called (under a lock) after each finished run with (done, total).
+    public func run(report: (@Sendable (Int, Int) -> Void)? = nil) throws -> [Result] {
+        pending = plans.filter { results[$0.name] == nil }
+        cursor = 0
+        failure = nil
+        let savedThreads = Parallelism.threadCount
+        Parallelism.threadCount = max(1, savedThreads / workers)
+        defer { Parallelism.threadCount = savedThreads }
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while let plan = takeNext() {
+                do {
+                    let result = try execute(plan)
+                    lock.withLock {
+                        results[plan.name] = result
+                        let ordered = plans.compactMap { results[$0.name] }
+                        do { try Self.writeResults(ordered, to: directory.appendingPathComponent("results.csv")) } catch {
+                            failure = failure ?? error
+                        }
+                        report?(ordered.count, plans.count)
+                    }
+                } catch {
+                    lock.withLock { failure = failure ?? error }
+                }
+            }
+        }
+        if let failure { throw failure }
+        return plans.compactMap { results[$0.name] }
+    }
+
+    /// The next plan to run, or nil when all are taken or a run failed.
+    private func takeNext() -> Plan? {
+        lock.withLock {
+            guard failure == nil, cursor < pending.count else { return nil }
+            cursor += 1
+            return pending[cursor - 1]
+        }
+    }
+
+    private func execute(_ plan: Plan) throws -> Result {
+        let dir = runDirectory(plan.name)
+        let started = Date()
+        let run = FileManager.default.fileExists(atPath: dir.appendingPathComponent(Checkpoint.fileName).path)
+            ? try GrokRun(resuming: dir) : try GrokRun(config: plan.config, directory: dir)
+        let summary = try run.run(showProgress: false)
+        let c = plan.config
+        var values: [(name: String, value: Double)] = [
+            ("train_size", Double(run.trainIndices.count)), ("random_labels", c.randomLabels ? 1 : 0),
+            ("weight_decay", c.weightDecay), ("seed", Double(c.seed)), ("steps", Double(summary.steps)),
+        ]
+        for column in ["train_loss", "train_accuracy", "test_loss", "test_accuracy", "weight_norm",
+                       "train_correct_logit", "train_margin"] {
+            values.append((column, summary.final[column] ?? .nan))
+        }
+        values.append(("test_accuracy_99_step", summary.generalisedAtStep.map(Double.init) ?? .nan))
+        values.append(("wall_seconds", Date().timeIntervalSince(started)))
+        return Result(name: plan.name, values: values)
+    }
+
+    static func writeResults(_ results: [Result], to url: URL) throws {
+        guard let first = results.first else { return }
+        var out = "name," + first.values.map(\.name).joined(separator: ",") + "\n"
+        for r in results {
+            out += r.name + "," + r.values.map { $0.value.isNaN ? "" : formatNumber($0.value) }.joined(separator: ",") + "\n"
+        }
+        try AtomicFile.write(out, to: url)
+    }
+
+    static func readResults(_ url: URL) throws -> [String: Result] {
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [:] }
+        let lines = text.split(separator: "\n").map(String.init)
+        guard let header = lines.first?.split(separator: ",", omittingEmptySubsequences: false).map(String.init),
+              header.first == "name" else {
+            throw SciDLError("\(url.path) is not a sweep's results file: move it away or choose another --out")
+        }
+        var out: [String: Result] = [:]
+        for (n, line) in lines.dropFirst().enumerated() {
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard fields.count == header.count else {
+                throw SciDLError("\(url.path):\(n + 2) has \(fields.count) fields, the header \(header.count): the file is damaged")
+            }
+            out[fields[0]] = Result(name: fields[0], values: zip(header.dropFirst(), fields.dropFirst()).map {
+                (name: $0.0, value: Double($0.1) ?? .nan)
+            })
+        }
+        return out
+    }
+}

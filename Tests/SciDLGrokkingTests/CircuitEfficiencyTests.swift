@@ -1,0 +1,92 @@
+import Foundation
+import SciDLGrokking
+import SciDLReports
+import SciDLTensor
+import XCTest
+
+/// A small MLP setting that groks in ~1,600 steps (p = 31, half the pairs).
+func smallMLP(steps: Int) -> GrokConfig {
+    var c = GrokConfig()
+    c.modulus = 31
+    c.trainFraction = 0.5
+    c.model = ModelShape(kind: .mlp, modelWidth: 64, heads: 4, mlpWidth: 256)
+    c.learningRate = 1e-2
+    c.steps = steps
+    c.evalEvery = 100
+    c.checkpointEvery = steps
+    c.stopAtTestAccuracy = nil
+    return c
+}
+
+final class CircuitEfficiencyTests: XCTestCase {
+    func testCrossingInterpolatesInLogSize() {
+        XCTAssertEqual(CircuitEfficiency.crossing(sizes: [100, 400], values: [0, 1], level: 0.5)!, 200, accuracy: 1e-9)
+        XCTAssertNil(CircuitEfficiency.crossing(sizes: [100, 400], values: [0.6, 1], level: 0.5))
+    }
+
+    func testSweepRunsEachPlanOnceAndResumes() throws {
+        let dir = scratchDirectory("sweep")
+        var small = smallConfig(steps: 20)
+        small.checkpointEvery = 20
+        let plans = (0..<3).map { i -> Sweep.Plan in
+            var c = small
+            c.seed = UInt64(i)
+            return Sweep.Plan(name: "seed\(i)", config: c)
+        }
+        let first = try Sweep(directory: dir, plans: Array(plans.prefix(2)), workers: 2).run()
+        XCTAssertEqual(first.map(\.name), ["seed0", "seed1"])
+        let stamp = try FileManager.default.attributesOfItem(
+            atPath: dir.appendingPathComponent("runs/seed0/summary.json").path)[.modificationDate] as! Date
+        // Run again with one more plan: only the new one trains.
+        let all = try Sweep(directory: dir, plans: plans, workers: 2).run()
+        XCTAssertEqual(all.map(\.name), ["seed0", "seed1", "seed2"])
+        let after = try FileManager.default.attributesOfItem(
+            atPath: dir.appendingPathComponent("runs/seed0/summary.json").path)[.modificationDate] as! Date
+        XCTAssertEqual(stamp, after, "a finished run was redone")
+        let csv = try String(contentsOf: dir.appendingPathComponent("results.csv"), encoding: .utf8)
+        XCTAssertEqual(csv.split(separator: "\n").count, 4)
+        XCTAssertEqual(all[1]["seed"], 1)
+        // Same seed, same numbers, whether run in a sweep or alone.
+        let alone = try GrokRun(config: plans[2].config, directory: scratchDirectory("alone")).run(showProgress: false)
+        XCTAssertEqual(all[2]["test_accuracy"], alone.final["test_accuracy"])
+    }
+
+    func testMemorisingNormGrowsWithTheTrainingSet() throws {
+        let experiment = try CriticalSizeExperiment(base: smallMLP(steps: 2000), sizes: [120, 240, 480], weightDecays: [1])
+        let plans = experiment.plans.filter { $0.config.randomLabels }
+        let results = try Sweep(directory: scratchDirectory("dcrit"), plans: plans).run()
+        let norms = results.map { $0["weight_norm"]! }
+        XCTAssertEqual(results.map { $0["train_accuracy"]! }, [1, 1, 1], "random labels must be memorised")
+        XCTAssertLessThan(norms[0], norms[1])
+        XCTAssertLessThan(norms[1], norms[2])
+    }
+
+    func testAGrokkedNetworkRetrainedOnATinySubsetUngroks() throws {
+        let pretrainDir = scratchDirectory("pretrain")
+        var pre = smallMLP(steps: 4000)
+        pre.stopAtTestAccuracy = 0.99
+        let grokked = try GrokRun(config: pre, directory: pretrainDir).run(showProgress: false)
+        XCTAssertGreaterThanOrEqual(grokked.final["test_accuracy"]!, 0.99)
+        let experiment = try UngrokkingExperiment(base: pre, sizes: [30, 480], weightDecays: [1], steps: 1500)
+        let results = try Sweep(directory: scratchDirectory("ungrok"),
+                                plans: try experiment.plans(pretrained: pretrainDir, trainingExamples: 480)).run()
+        XCTAssertLessThan(results[0]["test_accuracy"]!, 0.3, "D = 30 should ungrok")
+        XCTAssertEqual(results[0]["train_accuracy"]!, 1, "while still fitting its 30 examples")
+        XCTAssertGreaterThan(results[1]["test_accuracy"]!, 0.9, "the full training set should stay grokked")
+        XCTAssertThrowsError(try experiment.plans(pretrained: pretrainDir, trainingExamples: 20))
+    }
+
+    func testRandomLabelsAndSubsetsAreSeededAndValidated() throws {
+        var c = smallConfig(steps: 1)
+        c.randomLabels = true
+        c.trainSubset = 50
+        let a = try GrokRun(config: c, directory: scratchDirectory("labels-a"))
+        let b = try GrokRun(config: c, directory: scratchDirectory("labels-b"))
+        XCTAssertEqual(a.trainIndices, b.trainIndices)
+        XCTAssertEqual(a.trainingTargets, b.trainingTargets)
+        XCTAssertEqual(a.trainIndices.count, 50)
+        XCTAssertNotEqual(a.trainingTargets, a.task.targets)
+        c.trainSubset = 10_000
+        XCTAssertThrowsError(try c.validate()) { XCTAssertTrue("\($0)".contains("--train-subset")) }
+    }
+}
