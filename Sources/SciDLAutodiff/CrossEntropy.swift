@@ -6,7 +6,15 @@ extension Variable {
     /// Fused with the softmax: the pullback is (softmax(logits) − onehot(targets)) / N, which is both
     /// cheaper and more accurate than differentiating log(softmax) step by step.
     public func crossEntropy(targets: [Int]) -> Variable {
+        crossEntropy(targets: targets, rowWeights: nil)
+    }
+
+    /// Σᵢ wᵢ · cross-entropy of row i: several models' mean losses summed (w = 1/Nₘ on model m's rows), or
+    /// padding rows ignored (w = 0). `nil` weights mean 1/N for every row, the plain mean.
+    public func crossEntropy(targets: [Int], rowWeights: [Float]?) -> Variable {
         let n = value.rowCount, c = value.rowLength, shape = value.shape
+        precondition(rowWeights == nil || rowWeights!.count == n, "\(rowWeights!.count) row weights for \(n) rows")
+        let weights = rowWeights ?? [Float](repeating: 1 / Float(n), count: n)
         precondition(targets.count == n, "\(targets.count) targets for \(n) rows of logits")
         precondition(targets.allSatisfy { $0 >= 0 && $0 < c }, "a target is out of range 0..<\(c)")
         // One pass per row: softmax probabilities, and −log p[target] computed from the logits
@@ -31,13 +39,18 @@ extension Variable {
             }
             initialized = n * c
         }
-        let loss = Float(rowLoss.reduce(0, +) / Double(n))  // fixed order: deterministic
+        let loss = Float(zip(rowLoss, weights).reduce(0) { $0 + $1.0 * Double($1.1) })  // fixed order: deterministic
         return Variable(Tensor(scalar: loss), parents: [self]) { g in
             var d = Tensor(shape: [n, c], scalars: probs)
-            let scale = g.scalar / Float(n)
+            let scale = g.scalar
             d.scalars.withUnsafeMutableBufferPointer { o in
                 for (i, t) in targets.enumerated() { o[i * c + t] -= 1 }
-                parallelChunks(o.count) { r in for i in r { o[i] *= scale } }
+                parallelChunks(n, minimumPerThread: max(1, 4096 / max(c, 1))) { rows in
+                    for i in rows {
+                        let w = scale * weights[i]
+                        for j in 0..<c { o[i * c + j] *= w }
+                    }
+                }
             }
             return [d.reshaped(shape)]
         }

@@ -46,3 +46,75 @@ public struct StepBenchmark: Codable, Sendable {
         return String(decoding: (try? e.encode(self)) ?? Data(), as: UTF8.self)
     }
 }
+
+/// Runs per hour for a sweep of small MLP runs: one after another, on all cores at once, and stacked
+/// into one batched model — `scidl bench sweep`.
+public struct SweepBenchmark: Codable, Sendable {
+    public var benchmark = "sweep_runs_per_hour"
+    public var runs: Int
+    public var steps: Int
+    public var sequential: Double
+    public var parallel: Double
+    public var stacked: Double
+    public var stackedOverSequential: Double
+
+    enum CodingKeys: String, CodingKey {
+        case benchmark, runs, steps, sequential = "sequential_runs_per_hour", parallel = "parallel_runs_per_hour"
+        case stacked = "stacked_runs_per_hour", stackedOverSequential = "stacked_over_sequential"
+    }
+
+    /// The sweep: p = 31 embedding-MLPs (d 64, hidden 256), one seed and training-set size each.
+    public static func configs(runs: Int, steps: Int) -> [GrokConfig] {
+        (0..<runs).map { i in
+            var c = GrokConfig()
+            c.modulus = 31
+            c.model = ModelShape(kind: .mlp, modelWidth: 64, heads: 4, mlpWidth: 256)
+            c.learningRate = 1e-2
+            c.trainCount = 200 + 15 * i
+            c.seed = UInt64(i)
+            c.steps = steps
+            c.evalEvery = 100
+            c.checkpointEvery = steps
+            c.stopAtTestAccuracy = nil
+            return c
+        }
+    }
+
+    public static func run(runs: Int, steps: Int) throws -> SweepBenchmark {
+        guard runs > 0, steps > 0 else { throw SciDLError("bench sweep needs --runs > 0 and --steps > 0") }
+        let configs = Self.configs(runs: runs, steps: steps)
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("scidl-bench-sweep-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        func seconds(_ work: () throws -> Void) rethrows -> Double {
+            let t = Date()
+            try work()
+            return Date().timeIntervalSince(t)
+        }
+        let sequential = try seconds {
+            for (i, c) in configs.enumerated() {
+                try GrokRun(config: c, directory: scratch.appendingPathComponent("seq\(i)")).train(upTo: steps)
+            }
+        }
+        let parallel = try seconds {
+            let plans = configs.enumerated().map { Sweep.Plan(name: "run\($0.offset)", config: $0.element) }
+            _ = try Sweep(directory: scratch.appendingPathComponent("parallel"), plans: plans).run()
+        }
+        let stacked = try seconds {
+            let trainer = try StackedTrainer(configs: configs)
+            _ = trainer.measure()
+            for s in 1...steps {
+                trainer.trainStep()
+                if s % configs[0].evalEvery == 0 || s == steps { _ = trainer.measure() }
+            }
+        }
+        func perHour(_ t: Double) -> Double { Double(runs) / t * 3600 }
+        return SweepBenchmark(runs: runs, steps: steps, sequential: perHour(sequential), parallel: perHour(parallel),
+                              stacked: perHour(stacked), stackedOverSequential: sequential / stacked)
+    }
+
+    public var jsonLine: String {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        return String(decoding: (try? e.encode(self)) ?? Data(), as: UTF8.self)
+    }
+}

@@ -61,7 +61,7 @@ public final class GrokRun {
     }
 
     /// Everything a config determines: the task, its split, the freshly initialised model and optimizer.
-    private init(building config: GrokConfig, in directory: URL) throws {
+    init(building config: GrokConfig, in directory: URL) throws {
         try config.validate()
         self.config = config
         self.directory = directory

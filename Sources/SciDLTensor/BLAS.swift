@@ -12,7 +12,8 @@ import CBLAS
 /// spin against SciDL's own parallel loops, and each output element is still computed by exactly one
 /// thread in a fixed order, so results do not depend on scheduling.
 public enum BLAS {
-    /// C ← alpha · op(A) · op(B) + beta · C, with op(X) = X or Xᵀ.
+    /// C ← alpha · op(A) · op(B) + beta · C, with op(X) = X or Xᵀ. With `splitting: false` the product
+    /// runs on the calling thread (for callers that already spread work across cores).
     ///
     /// - Parameters:
     ///   - m, n, k: op(A) is m×k, op(B) is k×n, C is m×n.
@@ -20,7 +21,7 @@ public enum BLAS {
     public static func gemm(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
         alpha: Float = 1, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-        beta: Float = 0, c: UnsafeMutablePointer<Float>
+        beta: Float = 0, c: UnsafeMutablePointer<Float>, splitting: Bool = true
     ) {
         guard m > 0, n > 0 else { return }
         guard k > 0 else {
@@ -34,7 +35,7 @@ public enum BLAS {
         let extent = splitRows ? m : n
         // Small products run whole; large ones split into parts of whole 16-wide panels so every part
         // runs the BLAS's full-width kernels.
-        let large = m * n * k >= 1 << 21
+        let large = splitting && m * n * k >= 1 << 21
         parallelChunks(extent, minimumPerThread: large ? 32 : extent + 1, granularity: 16) { range in
             let start = range.lowerBound, size = range.count
             if splitRows {
