@@ -91,8 +91,13 @@ public final class Sweep: @unchecked Sendable {
     private func execute(_ plan: Plan) throws -> Result {
         let dir = runDirectory(plan.name)
         let started = Date()
-        let run = FileManager.default.fileExists(atPath: dir.appendingPathComponent(Checkpoint.fileName).path)
-            ? try GrokRun(resuming: dir) : try GrokRun(config: plan.config, directory: dir)
+        let fm = FileManager.default
+        let resumable = fm.fileExists(atPath: dir.appendingPathComponent(Checkpoint.fileName).path)
+        if !resumable {
+            // Killed before its first checkpoint: nothing to continue from, so it starts over.
+            for file in ["metrics.jsonl", "metrics.csv"] { try? fm.removeItem(at: dir.appendingPathComponent(file)) }
+        }
+        let run = resumable ? try GrokRun(resuming: dir) : try GrokRun(config: plan.config, directory: dir)
         let summary = try run.run(showProgress: false)
         let c = plan.config
         var values: [(name: String, value: Double)] = [

@@ -35,7 +35,9 @@ public final class ProgressBar {
         let filled = Int((fraction * Double(width)).rounded(.down))
         let bar = String(repeating: "█", count: min(filled, width)) + String(repeating: "░", count: max(0, width - filled))
         let extra = fields.map { "\($0.0) \($0.1)" }.joined(separator: "  ")
-        let line = "\(label)\(bar) \(step)/\(total)  \(extra)  \(String(format: "%.1f", rate)) it/s  ETA \(formatDuration(eta))"
+        // Slow work (whole runs) reads better per minute than as "0.0 it/s".
+        let speed = rate >= 0.1 ? String(format: "%.1f it/s", rate) : String(format: "%.2f it/min", rate * 60)
+        let line = "\(label)\(bar) \(step)/\(total)  \(extra)  \(speed)  ETA \(formatDuration(eta))"
         if interactive {
             FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
         } else {

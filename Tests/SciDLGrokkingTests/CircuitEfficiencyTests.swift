@@ -46,6 +46,12 @@ final class CircuitEfficiencyTests: XCTestCase {
         let csv = try String(contentsOf: dir.appendingPathComponent("results.csv"), encoding: .utf8)
         XCTAssertEqual(csv.split(separator: "\n").count, 4)
         XCTAssertEqual(all[1]["seed"], 1)
+        // A run killed before its first checkpoint starts over instead of blocking the sweep.
+        let partial = scratchDirectory("partial")
+        var log = MetricsLog(directory: partial.appendingPathComponent("runs/seed0"))
+        log.append(MetricsRow([("step", 0)]))
+        try log.flush()
+        XCTAssertEqual(try Sweep(directory: partial, plans: Array(plans.prefix(1))).run().count, 1)
         // Same seed, same numbers, whether run in a sweep or alone.
         let alone = try GrokRun(config: plans[2].config, directory: scratchDirectory("alone")).run(showProgress: false)
         XCTAssertEqual(all[2]["test_accuracy"], alone.final["test_accuracy"])
