@@ -115,8 +115,7 @@ extension Variable {
         let n = value.rowLength
         precondition(bias.shape == [segments.count, n] && segments.reduce(0, +) == value.rowCount,
                      "addingSegmentBiases: \(value.shape) with biases \(bias.shape) over \(segments.count) segments")
-        var starts = [0]
-        for s in segments { starts.append(starts.last! + s) }
+        let starts = segmentStarts(segments)
         var out = value
         out.scalars.withUnsafeMutableBufferPointer { o in
             bias.value.scalars.withUnsafeBufferPointer { b in

@@ -1,8 +1,19 @@
 import Foundation
 import SciDLTensor
 
+/// A benchmark's outcome, printed as one JSON line with sorted keys.
+public protocol BenchmarkResult: Codable, Sendable {}
+
+extension BenchmarkResult {
+    public var jsonLine: String {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        return String(decoding: (try? e.encode(self)) ?? Data(), as: UTF8.self)
+    }
+}
+
 /// Timing of training steps at a given configuration, for `scidl bench grok`.
-public struct StepBenchmark: Codable, Sendable {
+public struct StepBenchmark: BenchmarkResult {
     public var benchmark = "grok_train_step"
     public var operation: String
     public var modulus: Int
@@ -38,18 +49,11 @@ public struct StepBenchmark: Codable, Sendable {
                              msPerStep: times.reduce(0, +) / Double(steps),
                              msPerStepMedian: times.sorted()[steps / 2], msPerStepMin: times.min()!)
     }
-
-    /// One JSON line.
-    public var jsonLine: String {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys]
-        return String(decoding: (try? e.encode(self)) ?? Data(), as: UTF8.self)
-    }
 }
 
 /// Runs per hour for a sweep of small MLP runs: one after another, on all cores at once, and stacked
 /// into one batched model — `scidl bench sweep`.
-public struct SweepBenchmark: Codable, Sendable {
+public struct SweepBenchmark: BenchmarkResult {
     public var benchmark = "sweep_runs_per_hour"
     public var runs: Int
     public var steps: Int
@@ -110,11 +114,5 @@ public struct SweepBenchmark: Codable, Sendable {
         func perHour(_ t: Double) -> Double { Double(runs) / t * 3600 }
         return SweepBenchmark(runs: runs, steps: steps, sequential: perHour(sequential), parallel: perHour(parallel),
                               stacked: perHour(stacked), stackedOverSequential: sequential / stacked)
-    }
-
-    public var jsonLine: String {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys]
-        return String(decoding: (try? e.encode(self)) ?? Data(), as: UTF8.self)
     }
 }

@@ -49,14 +49,10 @@ extension Tensor {
         a.scalars.withUnsafeBufferPointer { pa in
             b.scalars.withUnsafeBufferPointer { pb in
                 out.scalars.withUnsafeMutableBufferPointer { pc in
-                    // Many products: one per core at a time, each whole; few: each split across cores.
-                    let acrossCores = count >= Parallelism.threadCount
-                    parallelChunks(count, minimumPerThread: acrossCores ? 1 : count + 1) { batch in
-                        for i in batch {
-                            BLAS.gemm(transposeA: transposingA, transposeB: transposingB, m: m, n: n, k: k,
-                                      a: pa.baseAddress! + i * m * k, b: pb.baseAddress! + i * k * n,
-                                      c: pc.baseAddress! + i * m * n, splitting: !acrossCores)
-                        }
+                    forEachProduct(count) { i, splitting in
+                        BLAS.gemm(transposeA: transposingA, transposeB: transposingB, m: m, n: n, k: k,
+                                  a: pa.baseAddress! + i * m * k, b: pb.baseAddress! + i * k * n,
+                                  c: pc.baseAddress! + i * m * n, splitting: splitting)
                     }
                 }
             }
@@ -75,20 +71,16 @@ extension Tensor {
         let k = x.shape[1]
         let (kw, n) = transposingW ? (w.shape[2], w.shape[1]) : (w.shape[1], w.shape[2])
         precondition(k == kw, "segmentedMatmul: inner sizes differ, \(x.shape) · \(w.shape)")
-        var starts = [0]
-        for s in segments { starts.append(starts.last! + s) }
+        let starts = segmentStarts(segments)
         var out = Tensor(zeros: [x.shape[0], n])
         guard n > 0, k > 0 else { return out }
         x.scalars.withUnsafeBufferPointer { px in
             w.scalars.withUnsafeBufferPointer { pw in
                 out.scalars.withUnsafeMutableBufferPointer { po in
-                    let acrossCores = segments.count >= Parallelism.threadCount
-                    parallelChunks(segments.count, minimumPerThread: acrossCores ? 1 : segments.count + 1) { range in
-                        for i in range where segments[i] > 0 {
-                            BLAS.gemm(transposeA: false, transposeB: transposingW, m: segments[i], n: n, k: k,
-                                      a: px.baseAddress! + starts[i] * k, b: pw.baseAddress! + i * k * n,
-                                      c: po.baseAddress! + starts[i] * n, splitting: !acrossCores)
-                        }
+                    forEachProduct(segments.count) { i, splitting in
+                        BLAS.gemm(transposeA: false, transposeB: transposingW, m: segments[i], n: n, k: k,
+                                  a: px.baseAddress! + starts[i] * k, b: pw.baseAddress! + i * k * n,
+                                  c: po.baseAddress! + starts[i] * n, splitting: splitting)
                     }
                 }
             }
@@ -99,19 +91,15 @@ extension Tensor {
     /// For each segment i: (rows of segment i of a)ᵀ · (rows of segment i of b) → [N, a cols, b cols].
     public static func segmentedOuterProducts(_ a: Tensor, _ b: Tensor, segments: [Int]) -> Tensor {
         let ka = a.shape[1], kb = b.shape[1]
-        var starts = [0]
-        for s in segments { starts.append(starts.last! + s) }
+        let starts = segmentStarts(segments)
         var out = Tensor(zeros: [segments.count, ka, kb])
         a.scalars.withUnsafeBufferPointer { pa in
             b.scalars.withUnsafeBufferPointer { pb in
                 out.scalars.withUnsafeMutableBufferPointer { po in
-                    let acrossCores = segments.count >= Parallelism.threadCount
-                    parallelChunks(segments.count, minimumPerThread: acrossCores ? 1 : segments.count + 1) { range in
-                        for i in range where segments[i] > 0 {
-                            BLAS.gemm(transposeA: true, transposeB: false, m: ka, n: kb, k: segments[i],
-                                      a: pa.baseAddress! + starts[i] * ka, b: pb.baseAddress! + starts[i] * kb,
-                                      c: po.baseAddress! + i * ka * kb, splitting: !acrossCores)
-                        }
+                    forEachProduct(segments.count) { i, splitting in
+                        BLAS.gemm(transposeA: true, transposeB: false, m: ka, n: kb, k: segments[i],
+                                  a: pa.baseAddress! + starts[i] * ka, b: pb.baseAddress! + starts[i] * kb,
+                                  c: po.baseAddress! + i * ka * kb, splitting: splitting)
                     }
                 }
             }

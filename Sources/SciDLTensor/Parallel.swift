@@ -24,6 +24,23 @@ public func parallelChunks(
     }
 }
 
+/// Runs `body(i, splitting)` for `count` independent matrix products: one whole product per core at a
+/// time when there are at least as many products as cores (`splitting` false), otherwise one after another,
+/// each free to split across cores itself (`splitting` true).
+public func forEachProduct(_ count: Int, _ body: (_ index: Int, _ splitting: Bool) -> Void) {
+    let acrossCores = count >= Parallelism.threadCount
+    parallelChunks(count, minimumPerThread: acrossCores ? 1 : count + 1) { range in
+        for i in range { body(i, !acrossCores) }
+    }
+}
+
+/// Where each of consecutive segments of these lengths starts, plus the total at the end.
+public func segmentStarts(_ segments: [Int]) -> [Int] {
+    var starts = [0]
+    for s in segments { starts.append(starts.last! + s) }
+    return starts
+}
+
 /// How many threads SciDL's own loops use (the BLAS keeps its own setting).
 public enum Parallelism {
     nonisolated(unsafe) public static var threadCount: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
