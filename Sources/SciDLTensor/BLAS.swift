@@ -48,6 +48,19 @@ public enum BLAS {
         }
     }
 
+    /// C ← alpha · op(A) · op(B) + beta · C on sub-matrices given by leading dimensions (the row strides
+    /// of A, B and C), on the calling thread: for many small products that callers spread across cores,
+    /// such as one attention head of one sequence reading its columns out of a packed [tokens, 3·d] buffer.
+    public static func gemm(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        guard m > 0, n > 0, k > 0 else { return }
+        _ = singleThreaded
+        raw(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+    }
+
     private static func raw(_ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
                             _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
                             _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {

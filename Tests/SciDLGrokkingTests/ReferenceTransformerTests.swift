@@ -3,6 +3,7 @@ import SciDLAutodiff
 import SciDLGrokking
 import SciDLTensor
 import XCTest
+import SciDLTestSupport
 
 /// The one-layer transformer against PyTorch (float64) on `a + b mod 7`:
 /// `../shared/fixtures/tiny_transformer_reference.*`.

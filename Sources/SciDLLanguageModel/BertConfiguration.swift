@@ -1,0 +1,48 @@
+import Foundation
+import SciDLTensor
+
+/// The fields of a Hugging Face BERT `config.json` that the encoder needs.
+public struct BertConfiguration: Codable, Sendable, Equatable {
+    public var hiddenSize: Int
+    public var layerCount: Int
+    public var headCount: Int
+    public var intermediateSize: Int
+    public var maxPositions: Int
+    public var vocabularySize: Int
+    public var layerNormEpsilon: Float
+    public var hiddenActivation: String
+
+    enum CodingKeys: String, CodingKey {
+        case hiddenSize = "hidden_size", layerCount = "num_hidden_layers", headCount = "num_attention_heads"
+        case intermediateSize = "intermediate_size", maxPositions = "max_position_embeddings"
+        case vocabularySize = "vocab_size", layerNormEpsilon = "layer_norm_eps", hiddenActivation = "hidden_act"
+    }
+
+    /// Width of one attention head.
+    public var headSize: Int { hiddenSize / headCount }
+
+    /// Reads and checks `config.json`.
+    public init(contentsOf url: URL) throws {
+        guard let data = try? Data(contentsOf: url) else {
+            throw SciDLError("cannot read \(url.path): a Hugging Face model folder needs its config.json")
+        }
+        do { self = try JSONDecoder().decode(Self.self, from: data) } catch {
+            throw SciDLError("\(url.path) is not a BERT config: \(Self.describe(error))")
+        }
+        guard hiddenSize > 0, headCount > 0, hiddenSize % headCount == 0, layerCount > 0, intermediateSize > 0 else {
+            throw SciDLError("\(url.path): hidden_size \(hiddenSize) must be a positive multiple of num_attention_heads \(headCount)")
+        }
+        guard ["gelu", "gelu_new", "gelu_pytorch_tanh", "relu"].contains(hiddenActivation) else {
+            throw SciDLError("\(url.path): hidden_act '\(hiddenActivation)' is not supported (gelu, gelu_new, relu are)")
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        switch error {
+        case DecodingError.keyNotFound(let key, _): return "it lacks \"\(key.stringValue)\""
+        case DecodingError.typeMismatch(_, let c), DecodingError.valueNotFound(_, let c):
+            return "\"\(c.codingPath.map(\.stringValue).joined(separator: "."))\" has the wrong type"
+        default: return "it is not valid JSON"
+        }
+    }
+}
