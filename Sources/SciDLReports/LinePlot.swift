@@ -1,7 +1,12 @@
 import Foundation
 
+/// A chart that renders itself as a standalone SVG document.
+public protocol SVGFigure: Sendable {
+    func svg() -> String
+}
+
 /// A publication-ready line chart rendered as standalone SVG, with optional logarithmic axes.
-public struct LinePlot: Sendable {
+public struct LinePlot: SVGFigure {
     public enum Scale: Sendable { case linear, log }
 
     /// One line: a name for the legend and its points.

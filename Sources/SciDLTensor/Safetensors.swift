@@ -105,11 +105,14 @@ public struct SafetensorsFile: Sendable {
         try AtomicFile.write(serialized(), to: url)
     }
 
-    static let byteWidth: [String: Int] = [
-        "F32": 4, "F64": 8, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1, "BOOL": 1,
+    /// Bytes per element of each dtype SciDL reads (safetensors names; the `.npy` reader maps to them).
+    public static let byteWidth: [String: Int] = [
+        "F32": 4, "F64": 8, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1,
+        "U64": 8, "U32": 4, "U16": 2, "U8": 1, "BOOL": 1,
     ]
 
-    static func decode(_ bytes: Data, dtype: String, count n: Int) -> [Float] {
+    /// `n` little-endian elements of `dtype` (a `byteWidth` key) as Float.
+    public static func decode(_ bytes: Data, dtype: String, count n: Int) -> [Float] {
         bytes.withUnsafeBytes { raw -> [Float] in
             func load<T>(_: T.Type) -> [T] {
                 (0..<n).map { raw.loadUnaligned(fromByteOffset: $0 * MemoryLayout<T>.size, as: T.self) }
@@ -123,6 +126,9 @@ public struct SafetensorsFile: Sendable {
             case "I32": return load(Int32.self).map { Float($0) }
             case "I16": return load(Int16.self).map { Float($0) }
             case "I8": return load(Int8.self).map { Float($0) }
+            case "U64": return load(UInt64.self).map { Float($0) }
+            case "U32": return load(UInt32.self).map { Float($0) }
+            case "U16": return load(UInt16.self).map { Float($0) }
             default: return load(UInt8.self).map { Float($0) }
             }
         }

@@ -1,0 +1,124 @@
+import Foundation
+import SciDLTensor
+
+/// Activations extracted elsewhere (a bigger model, another framework), read from `.npy`, `.npz` or
+/// safetensors files.
+///
+/// Accepted layouts, with the pair axis ordered (x⁻, x⁺) as in the CCS code (0 = "no", 1 = "yes"):
+/// - one array `[n, 2, d]`, or `[layers, n, 2, d]` for several layers (a `.npy` file, or the array named
+///   `activations` — or the only array — of an `.npz`/safetensors file);
+/// - two arrays `[n, d]` or `[layers, n, d]`: files given separately, or arrays named `positive` and
+///   `negative` in one `.npz`/safetensors file;
+/// - labels (optional) as an array `labels` in the same file, or a separate `.npy`, `.csv`/`.jsonl` (the
+///   data set's label column) or text file with one 0/1 per line.
+public enum ActivationImport {
+    /// Reads `file` (one of the layouts above) and optional separate `labels`.
+    public static func load(_ file: URL, labels labelsFile: URL? = nil) throws -> ContrastActivations {
+        let arrays = try readArrays(file)
+        let source = file.lastPathComponent
+        var labels = try arrays["labels"].map { try labelList($0, source: source) } ?? []
+        if let l = labelsFile { labels = try readLabels(l) }
+        let layerNames = arrays["layers"].map { $0.scalars.map { Int($0) } }
+        if let positive = arrays["positive"] ?? arrays["x_pos"], let negative = arrays["negative"] ?? arrays["x_neg"] {
+            return try make(positive: positive, negative: negative, labels: labels, layers: layerNames, source: source)
+        }
+        let candidates = arrays.filter { !["labels", "layers"].contains($0.key) }
+        guard let stacked = arrays["activations"] ?? (candidates.count == 1 ? candidates.first!.value : nil) else {
+            throw SciDLError("\(source) has arrays \(arrays.keys.sorted().joined(separator: ", ")); name them 'activations' ([n, 2, d]) or 'positive' and 'negative' ([n, d])")
+        }
+        return try make(stacked: stacked, labels: labels, layers: layerNames, source: source)
+    }
+
+    /// Reads separate x⁺ and x⁻ files.
+    public static func load(positive: URL, negative: URL, labels labelsFile: URL? = nil) throws -> ContrastActivations {
+        func single(_ url: URL) throws -> Tensor {
+            let arrays = try readArrays(url)
+            guard let t = arrays["positive"] ?? arrays["negative"] ?? (arrays.count == 1 ? arrays.first!.value : nil) else {
+                throw SciDLError("\(url.lastPathComponent) holds several arrays (\(arrays.keys.sorted().joined(separator: ", "))); give one array per file")
+            }
+            return t
+        }
+        let labels = try labelsFile.map(readLabels) ?? []
+        return try make(positive: single(positive), negative: single(negative), labels: labels, layers: nil,
+                        source: "\(positive.lastPathComponent) / \(negative.lastPathComponent)")
+    }
+
+    static func readArrays(_ url: URL) throws -> [String: Tensor] {
+        guard let data = try? Data(contentsOf: url, options: .mappedIfSafe) else {
+            throw SciDLError("cannot read activation file \(url.path)")
+        }
+        switch url.pathExtension.lowercased() {
+        case "npy": return ["activations": try NumPyFile.array(from: data, source: url.path)]
+        case "npz": return try NumPyFile.arrays(fromArchive: data, source: url.path)
+        case "safetensors": return try SafetensorsFile(data: data, source: url.path).tensors
+        default: throw SciDLError("\(url.lastPathComponent): activation files must be .npy, .npz or .safetensors")
+        }
+    }
+
+    static func readLabels(_ url: URL) throws -> [Int] {
+        switch url.pathExtension.lowercased() {
+        case "npy", "npz", "safetensors":
+            let arrays = try readArrays(url)
+            guard let t = arrays["labels"] ?? arrays["activations"] ?? (arrays.count == 1 ? arrays.first!.value : nil) else {
+                throw SciDLError("\(url.lastPathComponent) has no array named 'labels'")
+            }
+            return try labelList(t, source: url.lastPathComponent)
+        case "csv", "jsonl":
+            return try LabelledDataset(contentsOf: url).examples.map(\.label)
+        default:
+            guard let text = try? String(contentsOf: url, encoding: .utf8) else { throw SciDLError("cannot read labels file \(url.path)") }
+            return try text.split(whereSeparator: \.isNewline).enumerated().map { i, line in
+                guard let l = LabelledDataset.parseLabel(String(line)) else {
+                    throw SciDLError("\(url.lastPathComponent), line \(i + 1): '\(line)' is not a 0/1 label")
+                }
+                return l
+            }
+        }
+    }
+
+    static func labelList(_ t: Tensor, source: String) throws -> [Int] {
+        guard t.rank == 1 else { throw SciDLError("\(source): labels have shape \(t.shape); they must be one 0/1 per pair, [n]") }
+        return try t.scalars.map {
+            guard $0 == 0 || $0 == 1 else { throw SciDLError("\(source): label \($0) is not 0 or 1") }
+            return Int($0)
+        }
+    }
+
+    /// [n, 2, d] or [L, n, 2, d] → x⁺ and x⁻ as [n, L, d].
+    static func make(stacked t: Tensor, labels: [Int], layers: [Int]?, source: String) throws -> ContrastActivations {
+        guard (t.rank == 3 && t.shape[1] == 2) || (t.rank == 4 && t.shape[2] == 2) else {
+            throw SciDLError("\(source): activations have shape \(t.shape); expected [n, 2, d] or [layers, n, 2, d] (pair axis: x⁻, x⁺)")
+        }
+        let (l, n, d) = t.rank == 3 ? (1, t.shape[0], t.shape[2]) : (t.shape[0], t.shape[1], t.shape[3])
+        var positive = [Float](repeating: 0, count: n * l * d), negative = positive
+        for layer in 0..<l {
+            for i in 0..<n {
+                let from = ((layer * n + i) * 2) * d, to = (i * l + layer) * d
+                for k in 0..<d {
+                    negative[to + k] = t.scalars[from + k]
+                    positive[to + k] = t.scalars[from + d + k]
+                }
+            }
+        }
+        return try ContrastActivations(positive: Tensor(shape: [n, l, d], scalars: positive),
+                                       negative: Tensor(shape: [n, l, d], scalars: negative),
+                                       labels: labels, layers: layers ?? Array(0..<l), source: source)
+    }
+
+    /// Two [n, d] or [L, n, d] arrays → [n, L, d] each.
+    static func make(positive p: Tensor, negative q: Tensor, labels: [Int], layers: [Int]?, source: String) throws -> ContrastActivations {
+        guard p.shape == q.shape, p.rank == 2 || p.rank == 3 else {
+            throw SciDLError("\(source): x⁺ has shape \(p.shape) and x⁻ \(q.shape); both must be [n, d] or [layers, n, d] alike")
+        }
+        func layerMajor(_ t: Tensor) -> Tensor {
+            guard t.rank == 3 else { return t.reshaped([t.shape[0], 1, t.shape[1]]) }
+            let (l, n, d) = (t.shape[0], t.shape[1], t.shape[2])
+            var out = [Float](repeating: 0, count: t.count)
+            for layer in 0..<l { for i in 0..<n { for k in 0..<d { out[(i * l + layer) * d + k] = t.scalars[(layer * n + i) * d + k] } } }
+            return Tensor(shape: [n, l, d], scalars: out)
+        }
+        let positive = layerMajor(p), negative = layerMajor(q)
+        return try ContrastActivations(positive: positive, negative: negative, labels: labels,
+                                       layers: layers ?? Array(0..<positive.shape[1]), source: source)
+    }
+}

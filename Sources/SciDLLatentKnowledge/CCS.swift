@@ -1,0 +1,117 @@
+import Foundation
+import SciDLAutodiff
+import SciDLTensor
+
+/// Contrast-Consistent Search (Burns et al. 2022).
+///
+///     p⁺ = σ(w·x⁺ + b),  p⁻ = σ(w·x⁻ + b)
+///     L = mean[(p⁺ − (1 − p⁻))²  +  min(p⁺, p⁻)²]        (consistency + confidence)
+///
+/// All restarts train at once as the columns of one [d, R] weight matrix, so each epoch is four matrix
+/// products; each column's arithmetic is exactly that of its own run.
+public enum CCS {
+    /// nn.Linear's default initialisation, U(−1/√d, 1/√d) for weights and bias: [d·R] (row-major
+    /// [d, R]) and [R].
+    static func initialParameters(width d: Int, restarts r: Int, random: inout SeededGenerator) -> ([Float], [Float]) {
+        let bound = 1 / Float(d).squareRoot()
+        func draw() -> Float { Float(random.nextUniform() * 2 - 1) * bound }
+        var w = [Float](repeating: 0, count: d * r), b = [Float](repeating: 0, count: r)
+        for j in 0..<r { for k in 0..<d { w[k * r + j] = draw() }; b[j] = draw() }
+        return (w, b)
+    }
+
+    /// Loss of every restart and its gradients with respect to the pre-activations z⁺, z⁻ ([n, R] each).
+    /// `w` is [d, R] row-major.
+    static func lossAndGradients(_ data: ProbeData, w: [Float], b: [Float], symmetric: Bool)
+        -> (loss: [Float], gradW: [Float], gradB: [Float]) {
+        let (n, d, r) = (data.count, data.width, b.count)
+        var zPositive = [Float](repeating: 0, count: n * r), zNegative = zPositive
+        data.positive.withUnsafeBufferPointer { xp in data.negative.withUnsafeBufferPointer { xn in
+        w.withUnsafeBufferPointer { pw in
+            zPositive.withUnsafeMutableBufferPointer { zp in zNegative.withUnsafeMutableBufferPointer { zn in
+                BLAS.gemm(transposeA: false, transposeB: false, m: n, n: r, k: d, a: xp.baseAddress!, b: pw.baseAddress!, c: zp.baseAddress!)
+                BLAS.gemm(transposeA: false, transposeB: false, m: n, n: r, k: d, a: xn.baseAddress!, b: pw.baseAddress!, c: zn.baseAddress!)
+            } }
+        } } }
+        var loss = [Float](repeating: 0, count: r), gradB = loss
+        let scale = 1 / Float(n)
+        for i in 0..<n {
+            for j in 0..<r {
+                let p = sigmoid(zPositive[i * r + j] + b[j]), q = sigmoid(zNegative[i * r + j] + b[j])
+                let consistency = p + q - 1
+                var dp = 2 * consistency, dq = 2 * consistency
+                var confidence: Float
+                if symmetric {
+                    let candidates = [p, q, 1 - p, 1 - q]
+                    confidence = candidates.min()!
+                    switch candidates.firstIndex(of: confidence)! {
+                    case 0: dp += 2 * confidence
+                    case 1: dq += 2 * confidence
+                    case 2: dp -= 2 * confidence
+                    default: dq -= 2 * confidence
+                    }
+                } else if p < q {
+                    confidence = p; dp += 2 * p
+                } else {
+                    confidence = q; dq += 2 * q
+                }
+                loss[j] += (consistency * consistency + confidence * confidence) * scale
+                let gp = dp * p * (1 - p) * scale, gq = dq * q * (1 - q) * scale
+                zPositive[i * r + j] = gp
+                zNegative[i * r + j] = gq
+                gradB[j] += gp + gq
+            }
+        }
+        // dL/dW = X⁺ᵀ·G⁺ + X⁻ᵀ·G⁻  ([d, R])
+        var gradW = [Float](repeating: 0, count: d * r)
+        data.positive.withUnsafeBufferPointer { xp in data.negative.withUnsafeBufferPointer { xn in
+            zPositive.withUnsafeBufferPointer { gp in zNegative.withUnsafeBufferPointer { gn in
+                gradW.withUnsafeMutableBufferPointer { gw in
+                    BLAS.gemm(transposeA: true, transposeB: false, m: d, n: r, k: n, a: xp.baseAddress!, b: gp.baseAddress!, c: gw.baseAddress!)
+                    BLAS.gemm(transposeA: true, transposeB: false, m: d, n: r, k: n, a: xn.baseAddress!, b: gn.baseAddress!, beta: 1, c: gw.baseAddress!)
+                }
+            } }
+        } }
+        return (loss, gradW, gradB)
+    }
+
+    /// The CCS loss of a fitted probe on `data`.
+    public static func loss(_ probe: FittedProbe, _ data: ProbeData, symmetric: Bool) -> Float {
+        lossAndGradients(data, w: probe.direction, b: [probe.bias], symmetric: symmetric).loss[0]
+    }
+
+    /// Trains `settings.restarts` probes and keeps the one with the lowest final loss.
+    public static func fit(_ data: ProbeData, settings: CCSSettings, seed: UInt64) -> FittedProbe {
+        var random = SeededGenerator(seed: seed ^ 0xCC5)
+        let (d, r) = (data.width, max(1, settings.restarts))
+        let (w0, b0) = initialParameters(width: d, restarts: r, random: &random)
+        var finalW = w0, finalB = b0
+        switch settings.optimizer {
+        case .adamw:
+            let w = Variable(Tensor(shape: [d, r], scalars: w0), requiresGrad: true)
+            let b = Variable(Tensor(shape: [r], scalars: b0), requiresGrad: true)
+            var optimizer = AdamW(learningRate: settings.learningRate, weightDecay: settings.weightDecay)
+            for _ in 0..<settings.epochs {
+                let step = lossAndGradients(data, w: w.value.scalars, b: b.value.scalars, symmetric: settings.symmetricConfidence)
+                w.grad = Tensor(shape: [d, r], scalars: step.gradW)
+                b.grad = Tensor(shape: [r], scalars: step.gradB)
+                optimizer.update([w, b])
+            }
+            finalW = w.value.scalars
+            finalB = b.value.scalars
+        case .lbfgs:
+            for j in 0..<r {
+                let start = (0..<d).map { w0[$0 * r + j] } + [b0[j]]
+                let (x, _) = LBFGS(maxIterations: settings.epochs).minimise(from: start) { x in
+                    let step = lossAndGradients(data, w: Array(x[0..<d]), b: [x[d]], symmetric: settings.symmetricConfidence)
+                    return (step.loss[0], step.gradW + step.gradB)
+                }
+                for k in 0..<d { finalW[k * r + j] = x[k] }
+                finalB[j] = x[d]
+            }
+        }
+        let losses = lossAndGradients(data, w: finalW, b: finalB, symmetric: settings.symmetricConfidence).loss
+        let best = losses.indices.min { losses[$0] < losses[$1] }!
+        return FittedProbe(method: .ccs, direction: (0..<d).map { finalW[$0 * r + best] }, bias: finalB[best], loss: losses[best])
+    }
+}

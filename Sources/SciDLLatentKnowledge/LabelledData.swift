@@ -1,0 +1,153 @@
+import Foundation
+import SciDLTensor
+
+/// One labelled example: every field of its row by name (templates read them through placeholders) and
+/// whether it is true (1) or false (0).
+public struct LabelledExample: Sendable, Equatable {
+    public var fields: [String: String]
+    public var label: Int
+
+    public init(fields: [String: String], label: Int) {
+        self.fields = fields
+        self.label = label
+    }
+}
+
+/// A named list of labelled examples.
+public struct LabelledDataset: Sendable {
+    public var name: String
+    public var examples: [LabelledExample]
+    /// The fields every example has, in file order.
+    public var columns: [String]
+
+    public init(name: String, examples: [LabelledExample], columns: [String]) {
+        self.name = name
+        self.examples = examples
+        self.columns = columns
+    }
+}
+
+/// How to read a file's columns: which holds the label, and which (if any) should also be readable as
+/// `{statement}` so that the built-in templates apply to files with other column names.
+public struct ColumnMapping: Sendable {
+    public var label: String?
+    public var text: String?
+
+    public init(label: String? = nil, text: String? = nil) {
+        self.label = label
+        self.text = text
+    }
+}
+
+extension LabelledDataset {
+    /// Reads a CSV (header row; RFC 4180 quoting) or JSON-lines file. The label column defaults to
+    /// `label` (CSV) or `answer` (JSONL, as in BoolQ); labels may be 0/1 or true/false.
+    public init(contentsOf url: URL, columns mapping: ColumnMapping = ColumnMapping()) throws {
+        guard let data = try? Data(contentsOf: url) else { throw SciDLError("cannot read data file \(url.path)") }
+        guard let text = String(data: data, encoding: .utf8) else { throw SciDLError("\(url.path) is not UTF-8 text") }
+        let file = url.lastPathComponent
+        var rows: [[String: String]]
+        var columns: [String]
+        if url.pathExtension.lowercased() == "jsonl" || url.pathExtension.lowercased() == "ndjson" {
+            (rows, columns) = try Self.parseJSONLines(text, file: file)
+        } else {
+            (rows, columns) = try Self.parseCSV(text, file: file)
+        }
+        guard !rows.isEmpty else { throw SciDLError("\(file) has no examples (an empty file, or a header only)") }
+        let labelColumn = mapping.label ?? (columns.contains("label") ? "label" : columns.contains("answer") ? "answer" : "label")
+        guard columns.contains(labelColumn) else {
+            throw SciDLError("\(file) has no column '\(labelColumn)' for the label (columns: \(columns.joined(separator: ", "))); name it with --label-column")
+        }
+        if let t = mapping.text, !columns.contains(t) {
+            throw SciDLError("\(file) has no column '\(t)' (columns: \(columns.joined(separator: ", ")))")
+        }
+        var examples: [LabelledExample] = []
+        for (i, row) in rows.enumerated() {
+            let raw = row[labelColumn] ?? ""
+            guard let label = Self.parseLabel(raw) else {
+                throw SciDLError("\(file), example \(i + 1): label '\(raw)' in column '\(labelColumn)' is not 0/1 or true/false")
+            }
+            var fields = row
+            if let t = mapping.text { fields["statement"] = row[t] }
+            examples.append(LabelledExample(fields: fields, label: label))
+        }
+        if mapping.text != nil, !columns.contains("statement") { columns.append("statement") }
+        self.init(name: url.deletingPathExtension().lastPathComponent, examples: examples, columns: columns)
+    }
+
+    static func parseLabel(_ s: String) -> Int? {
+        switch s.trimmingCharacters(in: .whitespaces).lowercased() {
+        case "1", "true", "1.0": return 1
+        case "0", "false", "0.0": return 0
+        default: return nil
+        }
+    }
+
+    static func parseJSONLines(_ text: String, file: String) throws -> ([[String: String]], [String]) {
+        var rows: [[String: String]] = []
+        var columns: [String] = []
+        for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                throw SciDLError("\(file), line \(i + 1) is not a JSON object")
+            }
+            var row: [String: String] = [:]
+            for (key, value) in object {
+                switch value {
+                case let s as String: row[key] = s
+                case let b as Bool: row[key] = b ? "1" : "0"
+                case let n as NSNumber: row[key] = n.stringValue
+                default: continue
+                }
+                if !columns.contains(key) { columns.append(key) }
+            }
+            rows.append(row)
+        }
+        return (rows, columns.sorted())
+    }
+
+    /// RFC 4180: fields separated by commas, optionally quoted; quotes inside doubled; newlines allowed in
+    /// quoted fields.
+    static func parseCSV(_ text: String, file: String) throws -> ([[String: String]], [String]) {
+        var records: [[String]] = []
+        var field = "", record: [String] = []
+        var quoted = false, atFieldStart = true
+        var iterator = text.unicodeScalars.makeIterator()
+        var pending: Unicode.Scalar? = nil
+        func next() -> Unicode.Scalar? {
+            if let p = pending { pending = nil; return p }
+            return iterator.next()
+        }
+        while let c = next() {
+            if quoted {
+                if c == "\"" {
+                    if let n = next() {
+                        if n == "\"" { field.unicodeScalars.append("\"") } else { quoted = false; pending = n }
+                    } else { quoted = false }
+                } else { field.unicodeScalars.append(c) }
+                continue
+            }
+            switch c {
+            case "\"" where atFieldStart: quoted = true; atFieldStart = false
+            case ",": record.append(field); field = ""; atFieldStart = true
+            case "\n":
+                record.append(field); field = ""; atFieldStart = true
+                if !(record.count == 1 && record[0].isEmpty) { records.append(record) }
+                record = []
+            case "\r": continue
+            default: field.unicodeScalars.append(c); atFieldStart = false
+            }
+        }
+        if quoted { throw SciDLError("\(file) ends inside a quoted field (an unbalanced \")") }
+        if !field.isEmpty || !record.isEmpty { record.append(field); records.append(record) }
+        guard let header = records.first else { throw SciDLError("\(file) is empty: a CSV needs a header row and examples") }
+        var rows: [[String: String]] = []
+        for (i, r) in records.dropFirst().enumerated() {
+            guard r.count == header.count else {
+                throw SciDLError("\(file), line \(i + 2): \(r.count) fields where the header has \(header.count)")
+            }
+            rows.append(Dictionary(zip(header, r).map { ($0, $1) }, uniquingKeysWith: { first, _ in first }))
+        }
+        return (rows, header)
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import SciDLLanguageModel
+import SciDLTensor
+
+/// Where and how to read contrast-pair activations out of a language model.
+public struct ExtractionSettings: Sendable {
+    public var layers: [Int]
+    public var position: TokenPosition
+    /// A folder for cached activations (`nil`: no cache). A run with the same model, prompts, layers
+    /// and position reads them back instead of recomputing.
+    public var cache: URL?
+    /// Descriptions stored in the cache file's metadata.
+    public var dataName: String
+    public var templateName: String
+
+    public init(layers: [Int], position: TokenPosition, cache: URL?, dataName: String, templateName: String) {
+        self.layers = layers
+        self.position = position
+        self.cache = cache
+        self.dataName = dataName
+        self.templateName = templateName
+    }
+}
+
+extension LanguageModel {
+    /// Hidden states of both members of every pair (cached on disk when `settings.cache` is set);
+    /// `progress` counts prompts done out of 2 · pairs.count.
+    public func contrastActivations(
+        of pairs: [ContrastPair], settings: ExtractionSettings, progress: (Int) -> Void = { _ in }
+    ) throws -> (activations: ContrastActivations, fromCache: Bool) {
+        guard !pairs.isEmpty else { throw SciDLError("no contrast pairs to encode (the data set is empty)") }
+        let key = cacheKey(pairs, settings)
+        let url = settings.cache?.appendingPathComponent("\(name)-\(key).safetensors")
+        if let url, FileManager.default.fileExists(atPath: url.path),
+           let file = try? SafetensorsFile(contentsOf: url), file.metadata["key"] == key,
+           let cached = try? ContrastActivations(
+               positive: file.tensor("positive"), negative: file.tensor("negative"),
+               labels: file.tensor("labels").scalars.map { Int($0) }, layers: settings.layers, source: url.path) {
+            progress(2 * pairs.count)
+            return (cached, true)
+        }
+        let positive = try hiddenStates(of: pairs.map(\.positive), layers: settings.layers, position: settings.position,
+                                        progress: progress)
+        let negative = try hiddenStates(of: pairs.map(\.negative), layers: settings.layers, position: settings.position,
+                                        progress: { progress(pairs.count + $0) })
+        let activations = try ContrastActivations(positive: positive, negative: negative, labels: pairs.map(\.label),
+                                                  layers: settings.layers, source: name)
+        if let url {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try activations.file(metadata: [
+                "key": key, "model": name, "model_folder": folder.path, "data": settings.dataName,
+                "template": settings.templateName, "position": settings.position.rawValue,
+                "layers": settings.layers.map(String.init).joined(separator: ","), "pairs": "\(pairs.count)",
+            ]).write(to: url)
+        }
+        return (activations, false)
+    }
+
+    /// FNV-1a over everything that determines the activations: the model's files, the prompts, the
+    /// labels, the layers and the position.
+    func cacheKey(_ pairs: [ContrastPair], _ settings: ExtractionSettings) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix(_ s: String) {
+            for byte in s.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+            hash = (hash ^ 0xFF) &* 0x100_0000_01b3
+        }
+        let weights = folder.appendingPathComponent("model.safetensors")
+        let attributes = try? FileManager.default.attributesOfItem(atPath: weights.path)
+        mix(folder.standardizedFileURL.path)
+        mix("\(attributes?[.size] ?? 0)")
+        mix(settings.position.rawValue)
+        mix(settings.layers.map(String.init).joined(separator: ","))
+        for p in pairs { mix(p.positive); mix(p.negative); mix("\(p.label)") }
+        return String(hash, radix: 16)
+    }
+}

@@ -1,0 +1,39 @@
+/// How well a probe's predictions track a binary property of the pairs.
+public struct ProbeScore: Sendable, Equatable {
+    /// Share of pairs whose prediction equals the property.
+    public var accuracy: Double
+    /// max(accuracy, 1 − accuracy): the accuracy after choosing the probe's sign — which needs labels,
+    /// so for unsupervised methods it is an upper bound on what they alone can tell.
+    public var disambiguatedAccuracy: Double { max(accuracy, 1 - accuracy) }
+    /// Area under the ROC curve of the scores against the property (0.5 = chance).
+    public var auroc: Double
+    public var disambiguatedAUROC: Double { max(auroc, 1 - auroc) }
+
+    /// Scores `probe` on `data` against `truth` (defaults to the data's labels).
+    public init(_ probe: FittedProbe, on data: ProbeData, against truth: [Int]? = nil) {
+        let target = truth ?? data.labels
+        let scores = probe.scores(data)
+        let predictions = scores.map { $0 > probe.threshold ? 1 : 0 }
+        accuracy = Double(zip(predictions, target).filter { $0 == $1 }.count) / Double(max(target.count, 1))
+        auroc = Self.areaUnderROC(scores, target)
+    }
+
+    /// The Mann–Whitney statistic: the chance that a random positive outscores a random negative (ties
+    /// count half).
+    public static func areaUnderROC(_ scores: [Float], _ labels: [Int]) -> Double {
+        let order = scores.indices.sorted { scores[$0] < scores[$1] }
+        var ranks = [Double](repeating: 0, count: scores.count)
+        var i = 0
+        while i < order.count {
+            var j = i
+            while j + 1 < order.count, scores[order[j + 1]] == scores[order[i]] { j += 1 }
+            let rank = Double(i + j) / 2 + 1
+            for k in i...j { ranks[order[k]] = rank }
+            i = j + 1
+        }
+        let positives = labels.filter { $0 == 1 }.count, negatives = labels.count - positives
+        guard positives > 0, negatives > 0 else { return 0.5 }
+        let rankSum = zip(ranks, labels).filter { $1 == 1 }.reduce(0) { $0 + $1.0 }
+        return (rankSum - Double(positives * (positives + 1)) / 2) / Double(positives * negatives)
+    }
+}
