@@ -62,7 +62,8 @@ let package = Package(
         .testTarget(name: "SciDLGrokkingTests", dependencies: ["SciDLGrokking", "SciDLTestSupport"]),
         .testTarget(name: "SciDLReportsTests", dependencies: ["SciDLReports"]),
         .testTarget(name: "SciDLLanguageModelTests", dependencies: ["SciDLLanguageModel", "SciDLTestSupport"]),
-        .testTarget(name: "SciDLLatentKnowledgeTests", dependencies: ["SciDLLatentKnowledge", "SciDLTestSupport"]),
+        .testTarget(name: "SciDLLatentKnowledgeTests", dependencies: ["SciDLLatentKnowledge", "SciDLTestSupport"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "scidlTests", dependencies: ["scidl"]),
     ]
 )

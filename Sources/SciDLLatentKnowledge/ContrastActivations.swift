@@ -44,10 +44,17 @@ public struct ContrastActivations: Sendable {
         return (rows(positive), rows(negative))
     }
 
-    /// The safetensors form: tensors `positive`, `negative`, `labels`, `layers`, plus `metadata`.
+    /// The safetensors form, in the layout `ActivationImport` reads: `positive` and `negative` as
+    /// [layers, n, d], `labels`, `layers`, plus `metadata`.
     public func file(metadata: [String: String]) -> SafetensorsFile {
-        SafetensorsFile(tensors: [
-            "positive": positive, "negative": negative,
+        func layerMajor(_ t: Tensor) -> Tensor {
+            let (n, l, d) = (count, layers.count, width)
+            var out = [Float](repeating: 0, count: t.count)
+            for i in 0..<n { for j in 0..<l { for k in 0..<d { out[(j * n + i) * d + k] = t.scalars[(i * l + j) * d + k] } } }
+            return Tensor(shape: [l, n, d], scalars: out)
+        }
+        return SafetensorsFile(tensors: [
+            "positive": layerMajor(positive), "negative": layerMajor(negative),
             "labels": Tensor(shape: [labels.count], scalars: labels.map(Float.init)),
             "layers": Tensor(shape: [layers.count], scalars: layers.map(Float.init)),
         ], metadata: metadata)

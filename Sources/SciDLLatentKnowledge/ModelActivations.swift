@@ -31,11 +31,10 @@ extension LanguageModel {
         guard !pairs.isEmpty else { throw SciDLError("no contrast pairs to encode (the data set is empty)") }
         let key = cacheKey(pairs, settings)
         let url = settings.cache?.appendingPathComponent("\(name)-\(key).safetensors")
+        // A cache file that cannot be read or belongs to other prompts is recomputed and replaced.
         if let url, FileManager.default.fileExists(atPath: url.path),
-           let file = try? SafetensorsFile(contentsOf: url), file.metadata["key"] == key,
-           let cached = try? ContrastActivations(
-               positive: file.tensor("positive"), negative: file.tensor("negative"),
-               labels: file.tensor("labels").scalars.map { Int($0) }, layers: settings.layers, source: url.path) {
+           (try? SafetensorsFile(contentsOf: url))?.metadata["key"] == key,
+           let cached = try? ActivationImport.load(url), cached.count == pairs.count, cached.layers == settings.layers {
             progress(2 * pairs.count)
             return (cached, true)
         }

@@ -54,7 +54,10 @@ final class ProbeTests: XCTestCase {
             } else {
                 XCTAssertGreaterThan(truth.disambiguatedAccuracy, 0.95, "\(r.method)")
                 XCTAssertGreaterThan(truth.disambiguatedAUROC, 0.98, "\(r.method)")
-                XCTAssertGreaterThan(alignment, 0.9, "\(r.method) direction vs planted")
+                // The unsupervised methods must point along u itself. Logistic regression on separable
+                // data is a (regularised) max-margin classifier and also leans on noise dimensions, so
+                // it is held to accuracy only.
+                if !r.method.isSupervised { XCTAssertGreaterThan(alignment, 0.9, "\(r.method) direction vs planted") }
             }
         }
         // The supervised probe also gets the sign right.

@@ -1,0 +1,146 @@
+import Foundation
+@testable import SciDLLatentKnowledge
+import SciDLTensor
+import SciDLTestSupport
+import XCTest
+
+func temporaryFile(_ name: String, _ contents: String) throws -> URL {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scidl-tests-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let url = dir.appendingPathComponent(name)
+    try contents.write(to: url, atomically: true, encoding: .utf8)
+    return url
+}
+
+func XCTAssertThrowsMessage(_ expression: @autoclosure () throws -> some Any, containing text: String,
+                            file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertThrowsError(try expression(), file: file, line: line) { error in
+        XCTAssertTrue("\(error)".contains(text), "'\(error)' should mention '\(text)'", file: file, line: line)
+        XCTAssertFalse("\(error)".contains("\n"), "errors are one line", file: file, line: line)
+    }
+}
+
+final class DataTests: XCTestCase {
+    func testCSVWithQuotesCommasAndBooleanLabels() throws {
+        let url = try temporaryFile("d.csv", "statement,label\n\"Paris, France is \"\"nice\"\".\",TRUE\r\nOslo is in Peru.,0\n")
+        let d = try LabelledDataset(contentsOf: url)
+        XCTAssertEqual(d.examples.map(\.label), [1, 0])
+        XCTAssertEqual(d.examples[0].fields["statement"], "Paris, France is \"nice\".")
+        XCTAssertEqual(d.columns, ["statement", "label"])
+    }
+
+    func testSharedTruthFilesAndBoolQLoad() throws {
+        let cities = try LabelledDataset(contentsOf: SharedFolder.file("data/truth/cities.csv"))
+        XCTAssertEqual(cities.examples.count, 1496)
+        XCTAssertEqual(cities.examples.filter { $0.label == 1 }.count, 748)
+        XCTAssertEqual(cities.examples[0].fields["statement"], "The city of Krasnodar is in Russia.")
+        let boolq = try LabelledDataset(contentsOf: SharedFolder.file("data/truth/boolq_dev.jsonl"))
+        XCTAssertEqual(boolq.examples.count, 3270)
+        XCTAssertEqual(boolq.defaultTemplateName, "question")
+        XCTAssertEqual(boolq.examples[0].label, 0)  // "does ethanol take more energy make that produces": false
+    }
+
+    func testBadDataIsOneClearLine() throws {
+        XCTAssertThrowsMessage(try LabelledDataset(contentsOf: temporaryFile("e.csv", "")), containing: "empty")
+        XCTAssertThrowsMessage(try LabelledDataset(contentsOf: temporaryFile("h.csv", "statement,label\n")), containing: "no examples")
+        XCTAssertThrowsMessage(try LabelledDataset(contentsOf: temporaryFile("m.csv", "text,truth\na,1\n")), containing: "no column 'label'")
+        XCTAssertThrowsMessage(try LabelledDataset(contentsOf: temporaryFile("l.csv", "statement,label\na,1\nb,maybe\n")),
+                               containing: "example 2: label 'maybe'")
+        XCTAssertThrowsMessage(try LabelledDataset(contentsOf: temporaryFile("f.csv", "statement,label\na,1,3\n")), containing: "line 2")
+        XCTAssertThrowsMessage(try LabelledDataset(contentsOf: temporaryFile("j.jsonl", "{\"answer\": true}\nnot json\n")),
+                               containing: "line 2 is not a JSON object")
+        XCTAssertThrowsMessage(try LabelledDataset.named("no-such-file.csv"), containing: "built-in data set")
+    }
+
+    func testColumnMappingAliasesStatement() throws {
+        let url = try temporaryFile("c.csv", "sentence,truth\nWater is wet.,1\n")
+        let d = try LabelledDataset(contentsOf: url, columns: ColumnMapping(label: "truth", text: "sentence"))
+        let pairs = try PromptTemplate.builtIn["truth"]!.contrastPairs(for: d)
+        XCTAssertEqual(pairs, [ContrastPair(positive: "Water is wet. Is this statement true or false? True",
+                                            negative: "Water is wet. Is this statement true or false? False", label: 1)])
+    }
+
+    func testBuiltInDataIsBalancedCorrectAndSeeded() {
+        let comparisons = BuiltInData.comparisons.dataset(count: 200, seed: 3)
+        XCTAssertEqual(comparisons.examples.filter { $0.label == 1 }.count, 100)
+        for e in comparisons.examples {
+            let a = Int(e.fields["a"]!)!, b = Int(e.fields["b"]!)!
+            let claimsLarger = e.fields["statement"]!.contains("larger")
+            XCTAssertEqual(claimsLarger == (a > b), e.label == 1, e.fields["statement"]!)
+        }
+        for e in BuiltInData.arithmetic.dataset(count: 100).examples {
+            let parts = e.fields["statement"]!.dropLast().split(separator: " ")  // "a + b = c"
+            XCTAssertEqual(Int(parts[0])! + Int(parts[2])! == Int(parts[4])!, e.label == 1)
+        }
+        XCTAssertEqual(BuiltInData.arithmetic.dataset(count: 50, seed: 1).examples, BuiltInData.arithmetic.dataset(count: 50, seed: 1).examples)
+    }
+
+    func testTemplateFilesAndTheirErrors() throws {
+        let url = try temporaryFile("t.txt", "answers: wrong | right\nQ: {statement}\nA: {answer}\n\n")
+        let t = try PromptTemplate(contentsOf: url)
+        XCTAssertEqual(t.answers, ["wrong", "right"])
+        XCTAssertEqual(t.render(["statement": "1 < 2"], answer: "right"), "Q: 1 < 2\nA: right")
+        XCTAssertThrowsMessage(try PromptTemplate(contentsOf: temporaryFile("n.txt", "{statement} is true")), containing: "no {answer}")
+        XCTAssertThrowsMessage(try PromptTemplate(contentsOf: temporaryFile("o.txt", "Answer: {answer}")), containing: "only {answer}")
+        XCTAssertThrowsMessage(try PromptTemplate(contentsOf: temporaryFile("s.txt", "answers: yes\n{statement} {answer}")), containing: "two different answers")
+        let d = LabelledDataset(name: "d", examples: [LabelledExample(fields: ["statement": "x"], label: 1)], columns: ["statement", "label"])
+        XCTAssertThrowsMessage(try PromptTemplate.builtIn["question"]!.contrastPairs(for: d), containing: "needs {passage}")
+        XCTAssertThrowsMessage(try PromptTemplate.named("nope"), containing: "no template 'nope'")
+    }
+}
+
+final class ActivationImportTests: XCTestCase {
+    func fixture(_ name: String) -> URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/\(name)")
+    }
+
+    func testNumPyArchiveWithLayersAndLabels() throws {
+        let a = try ActivationImport.load(fixture("layers.npz"))
+        XCTAssertEqual(a.layers, [0, 1])
+        XCTAssertEqual(a.labels, [1, 0, 1, 1])
+        XCTAssertEqual(a.positive.shape, [4, 2, 3])
+        // activations[layer, i, side, k] = ((layer·4 + i)·2 + side)·3 + k; side 1 is x⁺.
+        for layer in 0..<2 { for i in 0..<4 { for k in 0..<3 {
+            XCTAssertEqual(a.positive[i, layer, k], Float(((layer * 4 + i) * 2 + 1) * 3 + k))
+            XCTAssertEqual(a.negative[i, layer, k], Float(((layer * 4 + i) * 2) * 3 + k))
+        } } }
+    }
+
+    func testNpyFilesSeparateSidesAndLabelFiles() throws {
+        let single = try ActivationImport.load(fixture("single.npy"), labels: fixture("labels.npy"))
+        XCTAssertEqual(single.layers, [0])
+        XCTAssertEqual(single.labels, [1, 0, 0, 1])
+        XCTAssertEqual(single.positive[3, 0, 2], 23)
+        let sides = try ActivationImport.load(positive: fixture("positive.npy"), negative: fixture("negative.npy"))
+        XCTAssertEqual(sides.positive[2, 0, 1], 7)
+        XCTAssertEqual(sides.negative[2, 0, 1], -7)
+        XCTAssertEqual(sides.labels, [])
+    }
+
+    func testBadActivationFilesAreOneClearLine() throws {
+        XCTAssertThrowsMessage(try ActivationImport.load(fixture("compressed.npz")), containing: "np.savez_compressed")
+        XCTAssertThrowsMessage(try ActivationImport.load(fixture("fortran.npy")), containing: "Fortran order")
+        XCTAssertThrowsMessage(try ActivationImport.load(fixture("positive.npy")), containing: "expected [n, 2, d]")
+        XCTAssertThrowsMessage(try ActivationImport.load(fixture("single.npy"), labels: fixture("positive.npy")), containing: "labels have shape [4, 3]")
+        XCTAssertThrowsMessage(try ActivationImport.load(positive: fixture("positive.npy"), negative: fixture("single.npy")), containing: "alike")
+        let truncated = try Data(contentsOf: fixture("single.npy")).prefix(200)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("truncated-\(UUID().uuidString).npy")
+        try truncated.write(to: url)
+        XCTAssertThrowsMessage(try ActivationImport.load(url), containing: "truncated")
+        let header = try temporaryFile("bad.safetensors", "\u{8}\0\0\0\0\0\0\0{not json")
+        XCTAssertThrowsMessage(try ActivationImport.load(header), containing: "not a valid safetensors file")
+        let threeLabels = try temporaryFile("labels.txt", "1\n0\n1\n")
+        XCTAssertThrowsMessage(try ActivationImport.load(fixture("single.npy"), labels: threeLabels), containing: "3 labels for 4")
+    }
+
+    func testTheCacheFormatReadsBackAsAnImport() throws {
+        let (a, _) = plantedPairs(count: 6, width: 4)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("acts-\(UUID().uuidString).safetensors")
+        try a.file(metadata: ["model": "test"]).write(to: url)
+        let b = try ActivationImport.load(url)
+        XCTAssertEqual(b.positive, a.positive)
+        XCTAssertEqual(b.negative, a.negative)
+        XCTAssertEqual(b.labels, a.labels)
+        XCTAssertEqual(b.layers, a.layers)
+    }
+}
