@@ -1,17 +1,6 @@
 import Foundation
 import SciDLTensor
 
-/// A benchmark's outcome, printed as one JSON line with sorted keys.
-public protocol BenchmarkResult: Codable, Sendable {}
-
-extension BenchmarkResult {
-    public var jsonLine: String {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys]
-        return String(decoding: (try? e.encode(self)) ?? Data(), as: UTF8.self)
-    }
-}
-
 /// Timing of training steps at a given configuration, for `scidl bench grok`.
 public struct StepBenchmark: BenchmarkResult {
     public var benchmark = "grok_train_step"

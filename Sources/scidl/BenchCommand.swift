@@ -1,11 +1,13 @@
 import ArgumentParser
+import Foundation
 import SciDLGrokking
+import SciDLLanguageModel
 import SciDLTensor
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Speed benchmarks; each prints one JSON line.",
-        subcommands: [BenchGrok.self, BenchSweep.self]
+        subcommands: [BenchGrok.self, BenchSweep.self, BenchMiniLM.self]
     )
 }
 
@@ -34,5 +36,21 @@ struct BenchSweep: ParsableCommand {
 
     func run() throws {
         print(try SweepBenchmark.run(runs: runs, steps: steps).jsonLine)
+    }
+}
+
+struct BenchMiniLM: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "minilm",
+        abstract: "Sentences per second for all-MiniLM-L6-v2 hidden states of all layers (compare ../shared/peers/torch_minilm_throughput.py)."
+    )
+    @Option(help: "A CSV with a statement column or a BoolQ JSONL (default: synthetic ~31-token sentences).") var data: String?
+    @Option(help: "Texts to encode.") var count = 512
+    @Option(help: "A Hugging Face BERT model folder (default: the installed all-MiniLM-L6-v2).") var modelDir: String?
+
+    func run() throws {
+        let model = try LanguageModel(folder: modelDir.map { URL(fileURLWithPath: $0) } ?? LanguageModel.defaultFolder())
+        let texts = try ThroughputBenchmark.texts(data: data.map { URL(fileURLWithPath: $0) }, count: count)
+        print(ThroughputBenchmark.run(model: model, texts: texts, dataName: data ?? "synthetic").jsonLine)
     }
 }

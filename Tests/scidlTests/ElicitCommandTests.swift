@@ -1,0 +1,69 @@
+import Foundation
+import XCTest
+
+final class ElicitCommandTests: XCTestCase {
+    let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("SciDLLatentKnowledgeTests/Fixtures")
+
+    func scratch() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("scidl-elicit-\(UUID().uuidString)").path
+    }
+
+    func assertOneLineError(_ args: [String], mentions needle: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let r = try scidl(args)
+        XCTAssertEqual(r.status, 2, "exit status for \(args): \(r.stderr)", file: file, line: line)
+        let lines = r.stderr.split(separator: "\n").filter { $0.hasPrefix("error:") }
+        XCTAssertEqual(lines.count, 1, "expected one error line, got: \(r.stderr)", file: file, line: line)
+        XCTAssertTrue(r.stderr.contains(needle), "'\(needle)' not in: \(r.stderr)", file: file, line: line)
+        XCTAssertFalse(r.stderr.contains("Fatal error"), file: file, line: line)
+    }
+
+    func testModelRunWritesEveryOutputAndSecondRunReadsTheCache() throws {
+        let out = scratch(), cache = scratch()
+        let args = ["elicit", "--data", "arithmetic", "--limit", "60", "--layers", "3,6", "--ccs-epochs", "50",
+                    "--seeds", "0,1", "--cache", cache, "--out", out]
+        let first = try scidl(args)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertTrue(first.stdout.contains("LR (supervised)"), first.stdout)
+        let csv = try String(contentsOfFile: out + "/results.csv", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(csv.count, 1 + 2 * 5 * 2, "header + layers × methods × seeds")
+        XCTAssertTrue(csv[0].hasPrefix("layer,method,supervised,seed"))
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json"))) as! [String: Any]
+        XCTAssertEqual(Set((summary["methods"] as! [String: Any]).keys), ["ccs", "pca", "kmeans", "random", "logistic"])
+        let html = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
+        XCTAssertTrue(html.contains("<svg") && html.contains("Sign-free accuracy by layer"))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: cache).filter { $0.hasSuffix(".safetensors") }.count, 1)
+
+        let second = try scidl(args.dropLast(2) + ["--out", scratch()])
+        XCTAssertEqual(second.status, 0, second.stderr)
+        XCTAssertTrue(second.stderr.contains("read from the cache"), second.stderr)
+        XCTAssertEqual(second.stdout.split(separator: "\n").dropLast(), first.stdout.split(separator: "\n").dropLast(),
+                       "same table from cached activations")
+    }
+
+    func testImportedActivations() throws {
+        let out = scratch()
+        let r = try scidl(["elicit", "--activations", fixtures.appendingPathComponent("layers.npz").path,
+                           "--test-fraction", "0.5", "--ccs-epochs", "10", "--out", out])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try String(contentsOfFile: out + "/results.csv", encoding: .utf8).split(separator: "\n").count, 1 + 2 * 5)
+    }
+
+    func testBadInputGivesOneClearLineAndStatus2() throws {
+        let csv = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString).csv")
+        try "statement,label\nx,2\n".write(to: csv, atomically: true, encoding: .utf8)
+        let template = FileManager.default.temporaryDirectory.appendingPathComponent("t-\(UUID().uuidString).txt")
+        try "{statement} is what it is.".write(to: template, atomically: true, encoding: .utf8)
+        try assertOneLineError(["elicit", "--methods", "ccs,magic"], mentions: "'magic'")
+        try assertOneLineError(["elicit", "--data", "/no/such.csv"], mentions: "no data file")
+        try assertOneLineError(["elicit", "--data", csv.path], mentions: "label '2'")
+        try assertOneLineError(["elicit", "--template", template.path], mentions: "{answer}")
+        try assertOneLineError(["elicit", "--layers", "9", "--limit", "10"], mentions: "layer 9 does not exist")
+        try assertOneLineError(["elicit", "--layers", "2-x"], mentions: "--layers")
+        try assertOneLineError(["elicit", "--test-fraction", "1.2"], mentions: "--test-fraction")
+        try assertOneLineError(["elicit", "--model-dir", fixtures.path], mentions: "has no config.json")
+        try assertOneLineError(["elicit", "--positive", fixtures.appendingPathComponent("positive.npy").path], mentions: "--negative")
+        try assertOneLineError(["elicit", "--activations", fixtures.appendingPathComponent("compressed.npz").path], mentions: "np.savez")
+        try assertOneLineError(["elicit", "--activations", fixtures.appendingPathComponent("single.npy").path], mentions: "no labels")
+    }
+}
