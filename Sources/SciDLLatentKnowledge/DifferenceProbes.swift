@@ -77,7 +77,7 @@ extension ProbeMethod {
     }
 
     /// L2-regularised logistic regression on the differences (λ = 1/n on the mean loss, like
-    /// scikit-learn's default C = 1), fitted with L-BFGS. Each dimension is standardised first, so the
+    /// scikit-learn's default C = 1), fitted with L-BFGS to its defaults too (100 iterations, tolerance 1e-4). Each dimension is standardised first, so the
     /// penalty does not depend on the activations' scale (a hidden-state difference can be 0.01 wide,
     /// and a penalty on raw weights would then leave only the bias).
     func logisticRegression(_ data: ProbeData) throws -> FittedProbe {
@@ -90,21 +90,27 @@ extension ProbeMethod {
         scale = scale.map { 1 / max($0.squareRoot(), 1e-12) }
         for i in 0..<n { for k in 0..<d { x[i * d + k] = (x[i * d + k] - mean[k]) * scale[k] } }
         let lambda = 1 / Float(n)
-        let (point, _) = LBFGS(maxIterations: 1000).minimise(from: [Float](repeating: 0, count: d + 1)) { p in
-            var loss: Float = 0
+        let labels = data.labels.map(Float.init)
+        let (point, _) = LBFGS(maxIterations: 100, gradientTolerance: 1e-4).minimise(from: [Float](repeating: 0, count: d + 1)) { p in
+            // z = X·w + b, loss = mean(log(1 + e^z) − y·z) + λ/2·|w|², ∇w = Xᵀ(σ(z) − y)/n + λw.
+            var z = [Float](repeating: p[d], count: n)
             var gradient = [Float](repeating: 0, count: d + 1)
+            var loss: Float = 0
+            x.withUnsafeBufferPointer { px in p.withUnsafeBufferPointer { pw in z.withUnsafeMutableBufferPointer { pz in
+                BLAS.gemm(transposeA: false, transposeB: false, m: n, n: 1, k: d, a: px.baseAddress!, b: pw.baseAddress!,
+                          beta: 1, c: pz.baseAddress!)
+            } } }
             for i in 0..<n {
-                var z = p[d]
-                for k in 0..<d { z += p[k] * x[i * d + k] }
-                let y = Float(data.labels[i])
-                // log(1 + e^z) − y·z, computed stably.
-                loss += (z > 0 ? z + log1pf(expf(-z)) : log1pf(expf(z))) - y * z
-                let g = sigmoid(z) - y
-                for k in 0..<d { gradient[k] += g * x[i * d + k] }
-                gradient[d] += g
+                let zi = z[i]
+                loss += (zi > 0 ? zi + log1pf(expf(-zi)) : log1pf(expf(zi))) - labels[i] * zi
+                z[i] = (sigmoid(zi) - labels[i]) / Float(n)
+                gradient[d] += z[i]
             }
+            x.withUnsafeBufferPointer { px in z.withUnsafeBufferPointer { pz in gradient.withUnsafeMutableBufferPointer { pg in
+                BLAS.gemm(transposeA: true, transposeB: false, m: d, n: 1, k: n, a: px.baseAddress!, b: pz.baseAddress!,
+                          c: pg.baseAddress!)
+            } } }
             loss /= Float(n)
-            for k in 0...d { gradient[k] /= Float(n) }
             for k in 0..<d { loss += 0.5 * lambda * p[k] * p[k]; gradient[k] += lambda * p[k] }
             return (loss, gradient)
         }

@@ -6,7 +6,10 @@ public struct LBFGS: Sendable {
     /// Stop when the gradient's largest component falls below this.
     public var gradientTolerance: Float = 1e-6
 
-    public init(maxIterations: Int = 500) { self.maxIterations = maxIterations }
+    public init(maxIterations: Int = 500, gradientTolerance: Float = 1e-6) {
+        self.maxIterations = maxIterations
+        self.gradientTolerance = gradientTolerance
+    }
 
     public func minimise(from start: [Float], _ objective: ([Float]) -> (loss: Float, gradient: [Float])) -> (point: [Float], loss: Float) {
         var x = start
