@@ -24,6 +24,8 @@ public struct ElicitSettings: Codable, Sendable {
 
 /// One probe fitted on one layer with one seed, scored on the held-out pairs.
 public struct ProbeResult: Sendable {
+    /// The prompt template the activations came from (empty for imported activations).
+    public var template: String
     public var layer: Int
     public var method: ProbeMethod
     public var seed: UInt64
@@ -40,10 +42,10 @@ public struct ProbeResult: Sendable {
 public enum Elicitation {
     /// Fits every method on every layer for every seed and scores each on held-out pairs against the
     /// truth labels and each of `features` (other binary properties of the pairs, one value per pair).
-    /// `progress` is told how many (layer, seed) cells are done.
+    /// Results are stamped with `template`; `progress` is told how many (layer, seed) cells are done.
     public static func run(
         _ activations: ContrastActivations, settings: ElicitSettings, features: [String: [Int]] = [:],
-        progress: (Int) -> Void = { _ in }
+        template: String = "", progress: (Int) -> Void = { _ in }
     ) throws -> [ProbeResult] {
         try settings.validate()
         let n = activations.count
@@ -72,7 +74,7 @@ public enum Elicitation {
                     let probe = try method.fit(trainData, seed: seed &+ UInt64(layer) &* 7919, ccs: settings.ccs)
                     var scores = ["truth": ProbeScore(probe, on: testData)]
                     for (name, values) in features { scores[name] = ProbeScore(probe, on: testData, against: test.map { values[$0] }) }
-                    results.append(ProbeResult(layer: layer, method: method, seed: seed, trainCount: train.count,
+                    results.append(ProbeResult(template: template, layer: layer, method: method, seed: seed, trainCount: train.count,
                                                testCount: test.count, scores: scores, probe: probe,
                                                testScores: probe.scores(testData), testLabels: testData.labels))
                 }

@@ -18,7 +18,7 @@ struct Elicit: ParsableCommand {
     )
     @Option(help: "Data: a .csv (statement,label) or .jsonl (BoolQ) file, or a built-in set: comparisons, arithmetic.")
     var data = "comparisons"
-    @Option(help: "Prompt template: truth, yes-no, question, sentiment, or a template file (default: fits the data).")
+    @Option(help: "Prompt templates, comma-separated: truth, yes-no, question, sentiment, or template files (default: the one that fits the data).")
     var template: String?
     @Option(help: "Column holding the 0/1 label (default: label, or answer in JSONL).") var labelColumn: String?
     @Option(help: "Column to use as {statement}.") var textColumn: String?
@@ -57,44 +57,54 @@ struct Elicit: ParsableCommand {
         settings.ccs.symmetricConfidence = symmetricConfidence
         try settings.validate()
         let started = Date()
-        let (activationSet, description) = try loadActivations()
-        let cells = settings.seeds.count * activationSet.layers.count
-        let bar = ProgressBar(total: cells, label: "probes")
-        let results = try Elicitation.run(activationSet, settings: settings) { bar.update(step: $0) }
+        let (sets, description) = try loadActivations()
+        let bar = ProgressBar(total: sets.reduce(0) { $0 + settings.seeds.count * $1.activations.layers.count }, label: "probes")
+        var results: [ProbeResult] = []
+        for set in sets {
+            let done = results.count / settings.methods.count
+            results += try Elicitation.run(set.activations, settings: settings, template: set.template) { bar.update(step: done + $0) }
+        }
         bar.finish()
         let report = ElicitReport(results: results, description: description)
         let dir = URL(fileURLWithPath: out ?? "runs/elicit-\(Grok.timestamp())")
-        try report.write(to: dir, title: "Eliciting latent knowledge: \(description.first { $0.0 == "data" }?.1 ?? "")")
+        try report.write(to: dir, title: "Eliciting latent knowledge: \(description.first { $0.0 == "data" || $0.0 == "activations" }?.1 ?? "")")
         print(report.table(), terminator: "")
         print("\(formatDuration(Date().timeIntervalSince(started))); results in \(dir.path): results.csv, summary.json, report.html")
     }
 
-    /// Activations from files, or from the model on the data's contrast pairs; plus a description.
-    func loadActivations() throws -> (ContrastActivations, [(String, String)]) {
+    /// Activations from files, or from the model on the data's contrast pairs under each template; plus a
+    /// description of the experiment.
+    func loadActivations() throws -> ([(template: String, activations: ContrastActivations)], [(String, String)]) {
         let labelsURL = labels.map { URL(fileURLWithPath: $0) }
         if let file = activations {
             let a = try ActivationImport.load(URL(fileURLWithPath: file), labels: labelsURL)
-            return (a, [("activations", file), ("pairs", "\(a.count)"), ("width", "\(a.width)")])
+            return ([("", a)], [("activations", file), ("pairs", "\(a.count)"), ("width", "\(a.width)")])
         }
         if positive != nil || negative != nil {
             guard let p = positive, let n = negative else { throw SciDLError("--positive and --negative go together: give both files") }
             let a = try ActivationImport.load(positive: URL(fileURLWithPath: p), negative: URL(fileURLWithPath: n), labels: labelsURL)
-            return (a, [("activations", "\(p) / \(n)"), ("pairs", "\(a.count)"), ("width", "\(a.width)")])
+            return ([("", a)], [("activations", "\(p) / \(n)"), ("pairs", "\(a.count)"), ("width", "\(a.width)")])
         }
         let dataset = try LabelledDataset.named(data, columns: ColumnMapping(label: labelColumn, text: textColumn), limit: limit)
-        let prompt = try PromptTemplate.named(template ?? dataset.defaultTemplateName)
-        let pairs = try prompt.contrastPairs(for: dataset)
+        let prompts = try (template ?? dataset.defaultTemplateName).split(separator: ",").map { try PromptTemplate.named(String($0)) }
+        let pairsPerTemplate = try prompts.map { try $0.contrastPairs(for: dataset) }
         let model = try LanguageModel(folder: modelDir.map { URL(fileURLWithPath: $0) } ?? LanguageModel.defaultFolder())
         let layerList = try layers.map { try parseLayers($0) } ?? Array(0...model.encoder.configuration.layerCount)
         let cacheFolder = noCache ? nil : URL(fileURLWithPath: cache ?? LanguageModel.home.appendingPathComponent("activations").path)
-        let settings = ExtractionSettings(layers: layerList, position: position, cache: cacheFolder,
-                                          dataName: dataset.name, templateName: prompt.name)
-        let bar = ProgressBar(total: 2 * pairs.count, label: "prompts")
-        let (a, cached) = try model.contrastActivations(of: pairs, settings: settings) { bar.update(step: $0) }
-        bar.finish()
-        if cached { FileHandle.standardError.write(Data("activations read from the cache\n".utf8)) }
-        return (a, [("data", dataset.name), ("pairs", "\(pairs.count)"), ("template", prompt.name),
-                    ("example x⁺", pairs[0].positive), ("model", model.name), ("position", position.rawValue)])
+        var sets: [(template: String, activations: ContrastActivations)] = []
+        var description = [("data", dataset.name), ("pairs", "\(dataset.examples.count)"), ("model", model.name),
+                           ("position", position.rawValue)]
+        for (prompt, pairs) in zip(prompts, pairsPerTemplate) {
+            let settings = ExtractionSettings(layers: layerList, position: position, cache: cacheFolder,
+                                              dataName: dataset.name, templateName: prompt.name)
+            let bar = ProgressBar(total: 2 * pairs.count, label: prompts.count > 1 ? "prompts (\(prompt.name))" : "prompts")
+            let (a, cached) = try model.contrastActivations(of: pairs, settings: settings) { bar.update(step: $0) }
+            bar.finish()
+            if cached { FileHandle.standardError.write(Data("activations for template \(prompt.name) read from the cache\n".utf8)) }
+            sets.append((prompt.name, a))
+            description.append(("template \(prompt.name), example x⁺", pairs[0].positive))
+        }
+        return (sets, description)
     }
 }
 

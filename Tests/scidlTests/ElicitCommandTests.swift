@@ -27,9 +27,11 @@ final class ElicitCommandTests: XCTestCase {
         XCTAssertTrue(first.stdout.contains("LR (supervised)"), first.stdout)
         let csv = try String(contentsOfFile: out + "/results.csv", encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(csv.count, 1 + 2 * 5 * 2, "header + layers × methods × seeds")
-        XCTAssertTrue(csv[0].hasPrefix("layer,method,supervised,seed"))
+        XCTAssertTrue(csv[0].hasPrefix("template,layer,method,supervised,seed"))
+        XCTAssertTrue(csv[1].hasPrefix("truth,"), "the arithmetic data's default template")
         let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json"))) as! [String: Any]
-        XCTAssertEqual(Set((summary["methods"] as! [String: Any]).keys), ["ccs", "pca", "kmeans", "random", "logistic"])
+        let templates = try XCTUnwrap(summary["templates"] as? [String: Any])
+        XCTAssertEqual(Set(try XCTUnwrap(templates["truth"] as? [String: Any]).keys), ["ccs", "pca", "kmeans", "random", "logistic"])
         let html = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
         XCTAssertTrue(html.contains("<svg") && html.contains("Sign-free accuracy by layer"))
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: cache).filter { $0.hasSuffix(".safetensors") }.count, 1)
@@ -39,6 +41,16 @@ final class ElicitCommandTests: XCTestCase {
         XCTAssertTrue(second.stderr.contains("read from the cache"), second.stderr)
         XCTAssertEqual(second.stdout.split(separator: "\n").dropLast(), first.stdout.split(separator: "\n").dropLast(),
                        "same table from cached activations")
+    }
+
+    func testSeveralTemplatesInOneRun() throws {
+        let out = scratch()
+        let r = try scidl(["elicit", "--data", "comparisons", "--limit", "20", "--layers", "6", "--template", "truth,yes-no",
+                           "--methods", "pca,logistic", "--no-cache", "--out", out])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("template truth") && r.stdout.contains("template yes-no"), r.stdout)
+        let rows = try String(contentsOfFile: out + "/results.csv", encoding: .utf8).split(separator: "\n").dropFirst()
+        XCTAssertEqual(rows.map { $0.split(separator: ",")[0] }, ["truth", "truth", "yes-no", "yes-no"])
     }
 
     func testImportedActivations() throws {
