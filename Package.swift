@@ -2,8 +2,10 @@
 import PackageDescription
 
 // Dependencies point one way, toward the math core:
-//   scidl → SciDLGrokking → SciDLAutodiff → SciDLTensor → (CBLAS | Accelerate)
-//                         ↘ SciDLReports  ↗
+//   scidl → SciDLGrokking        → SciDLAutodiff → SciDLTensor → (CBLAS | Accelerate)
+//         → SciDLLatentKnowledge ↗               ↗
+//                │  ↘ SciDLReports ─────────────↗
+//                └→ SciDLLanguageModel ────────↗
 // Numeric modules are built optimised even in debug builds (the tests train real models), without
 // bounds checks in their hot loops, and on x86-64 for AVX2/FMA CPUs (Haswell, Zen and later; every x86
 // machine since 2013: the "haswell" feature set). Set SCIDL_PORTABLE=1 to build for baseline x86-64 instead.
