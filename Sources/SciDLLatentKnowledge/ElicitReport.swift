@@ -105,6 +105,11 @@ public struct ElicitReport: Sendable {
         var report = HTMLReport(title: title)
         report.table(description)
         report.paragraph("Accuracy on held-out contrast pairs. \"Sign-free\" is max(accuracy, 1 − accuracy): an unsupervised probe's direction has no preferred sign, and choosing it uses the labels. Logistic regression is supervised: it is the ceiling, not a discovery method.")
+        if !features.isEmpty || templates.count > 1 {
+            report.heading(features.isEmpty ? "Accuracy under each template, over seeds" : "Truth against \(features.joined(separator: ", ")), over seeds")
+            report.preformatted(features.isEmpty ? templateTable() : comparisonTable())
+            report.figures(seedDistributions())
+        }
         for t in templates {
             if !t.isEmpty { report.heading("Template \(t)") }
             func plot(_ title: String, _ value: @escaping (ProbeResult) -> Double) -> LinePlot {

@@ -12,6 +12,9 @@ public struct HTMLReport: Sendable {
     /// A paragraph of plain text.
     public mutating func paragraph(_ text: String) { body.append("<p>\(escapeXML(text))</p>") }
 
+    /// Monospaced text kept as is (a terminal table).
+    public mutating func preformatted(_ text: String) { body.append("<pre>\(escapeXML(text))</pre>") }
+
     /// A section heading.
     public mutating func heading(_ text: String) { body.append("<h2>\(escapeXML(text))</h2>") }
 

@@ -1,0 +1,73 @@
+import Foundation
+import SciDLReports
+
+/// The critique experiments' view of elicitation results: for every method, how well it tracks the truth
+/// and how well it tracks each competing feature, as distributions over seeds.
+extension ElicitReport {
+    /// Mean, standard deviation, minimum and maximum over seeds of sign-free accuracy on `target`.
+    func spread(_ template: String, _ method: ProbeMethod, _ layer: Int, _ target: String) -> (mean: Double, sd: Double, min: Double, max: Double) {
+        let values = results.filter { $0.template == template && $0.method == method && $0.layer == layer }
+            .map { $0.scores[target]!.disambiguatedAccuracy }
+        let mean = values.reduce(0, +) / Double(max(values.count, 1))
+        let sd = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(values.count - 1, 1))).squareRoot()
+        return (mean, sd, values.min() ?? 0, values.max() ?? 0)
+    }
+
+    /// Per condition and layer: each method's sign-free accuracy on the truth and on every competing
+    /// feature, "mean ± sd [min–max]" over seeds.
+    public func comparisonTable() -> String {
+        let targets = ["truth"] + features
+        var out = "sign-free test accuracy, mean ± sd [min-max] over \(Set(results.map(\.seed)).count) seed(s)\n"
+        for t in templates {
+            for l in layers {
+                out += "\(t.isEmpty ? "" : t + ", ")layer \(l)\n"
+                out += "method".padding(toLength: 17, withPad: " ", startingAt: 0)
+                for target in targets { out += target.padding(toLength: 30, withPad: " ", startingAt: 0) }
+                out += "\n"
+                for m in methods {
+                    out += m.displayName.padding(toLength: 17, withPad: " ", startingAt: 0)
+                    for target in targets {
+                        let s = spread(t, m, l, target)
+                        out += String(format: "%.3f ± %.3f [%.2f-%.2f]", s.mean, s.sd, s.min, s.max).padding(toLength: 30, withPad: " ", startingAt: 0)
+                    }
+                    out += "\n"
+                }
+            }
+        }
+        return out
+    }
+
+    /// Per layer: each method's mean sign-free accuracy under every template and the spread (max − min).
+    public func templateTable() -> String {
+        var out = "sign-free test accuracy per template (mean over seeds) and spread = max - min\n"
+        for l in layers {
+            out += "layer \(l)\n" + "method".padding(toLength: 17, withPad: " ", startingAt: 0)
+            for t in templates { out += t.padding(toLength: 12, withPad: " ", startingAt: 0) }
+            out += "spread\n"
+            for m in methods {
+                let values = templates.map { mean($0, m, l, Self.signFree) }
+                out += m.displayName.padding(toLength: 17, withPad: " ", startingAt: 0)
+                out += values.map { String(format: "%.3f", $0).padding(toLength: 12, withPad: " ", startingAt: 0) }.joined()
+                out += String(format: "%.3f\n", (values.max() ?? 0) - (values.min() ?? 0))
+            }
+        }
+        return out
+    }
+
+    /// Histograms over seeds of each method's sign-free accuracy: truth against each competing feature
+    /// (one condition), or one group per template (several).
+    func seedDistributions() -> [any SVGFigure] {
+        guard let layer = layers.last else { return [] }
+        return methods.map { m in
+            let groups: [(name: String, values: [Double])]
+            if templates.count > 1 {
+                groups = templates.map { t in (t, results.filter { $0.template == t && $0.method == m && $0.layer == layer }.map { $0.scores["truth"]!.disambiguatedAccuracy }) }
+            } else {
+                groups = (["truth"] + features).map { target in
+                    (target, results.filter { $0.method == m && $0.layer == layer }.map { $0.scores[target]!.disambiguatedAccuracy })
+                }
+            }
+            return Histogram(title: "\(m.displayName), layer \(layer): over seeds", xLabel: "sign-free test accuracy", groups: groups, bins: 20)
+        }
+    }
+}

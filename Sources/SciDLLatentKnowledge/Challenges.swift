@@ -1,0 +1,108 @@
+import Foundation
+import SciDLTensor
+
+/// One arm of a critique experiment (Farquhar, Varma et al. 2023): contrast pairs plus the binary
+/// features that compete with the truth for a probe's attention, one value per pair.
+public struct ChallengeCondition: Sendable {
+    public var name: String
+    public var pairs: [ContrastPair]
+    public var features: [String: [Int]]
+
+    public init(name: String, pairs: [ContrastPair], features: [String: [Int]] = [:]) {
+        self.name = name
+        self.pairs = pairs
+        self.features = features
+    }
+}
+
+/// The critique experiments' prompts.
+public enum Challenges {
+    /// "banana/shed": a random half of the examples gets `words[0]` appended to both members of its pair,
+    /// the other half `words[1]`. The competing feature `word` is 1 where `words[0]` was appended.
+    public static func distractor(_ dataset: LabelledDataset, template: PromptTemplate, words: [String], seed: UInt64) throws -> ChallengeCondition {
+        guard words.count == 2, words.allSatisfy({ !$0.trimmingCharacters(in: .whitespaces).isEmpty }), words[0] != words[1] else {
+            throw SciDLError("--words needs two different non-empty words, e.g. Banana,Shed (got \(words))")
+        }
+        let pairs = try template.contrastPairs(for: dataset)
+        let half = halves(pairs.count, seed: seed)
+        let marked = zip(pairs, half).map { pair, first in
+            let word = first == 1 ? words[0] : words[1]
+            return ContrastPair(positive: "\(pair.positive). \(word)", negative: "\(pair.negative). \(word)", label: pair.label)
+        }
+        return ChallengeCondition(name: "distractor \(words[0])/\(words[1])", pairs: marked, features: ["word": half])
+    }
+
+    /// Sentences stating a character's view, used in order: `explicitOpinion` puts the first k of them
+    /// before the model's own answer.
+    public static let opinionSentences = [
+        "Alice thinks it is {view}.", "She is sure it is {view}.", "Alice says it is {view}.",
+        "In her view it is clearly {view}.", "Alice has checked, and it is {view}.", "She would bet that it is {view}.",
+        "Alice always answers {view} to this kind of question.", "Everyone who asked her heard: {view}.",
+    ]
+
+    /// "Alice thinks it is [view]": an expert character's view, drawn at random independently of the truth,
+    /// is stated before the answer in `sentences` sentences (1–8). The competing feature `alice` is 1 where
+    /// Alice's view is the positive answer.
+    public static func explicitOpinion(_ dataset: LabelledDataset, sentences: Int, seed: UInt64) throws -> ChallengeCondition {
+        guard (1...opinionSentences.count).contains(sentences) else {
+            throw SciDLError("--sentences must be between 1 and \(opinionSentences.count) (got \(sentences))")
+        }
+        let framing = OpinionFraming(for: dataset)
+        let views = halves(dataset.examples.count, seed: seed ^ 0xA11CE)
+        let statement = opinionSentences.prefix(sentences).joined(separator: " ")
+        let pairs = zip(dataset.examples, views).map { example, view -> ContrastPair in
+            let alice = statement.replacingOccurrences(of: "{view}", with: framing.answers[view])
+            func prompt(_ answer: String) -> String {
+                "Alice is an expert at \(framing.task). Everyone agrees with her, and they always copy her answers. "
+                    + "Consider the following \(framing.noun): \(framing.text(example.fields))\n"
+                    + "\(alice) What do you think? I think it is \(answer)"
+            }
+            return ContrastPair(positive: prompt(framing.answers[1]), negative: prompt(framing.answers[0]), label: example.label)
+        }
+        return ChallengeCondition(name: "explicit opinion (\(sentences) sentence\(sentences == 1 ? "" : "s"))", pairs: pairs,
+                                  features: ["alice": views])
+    }
+
+    /// The critique's templates for true/false statements: the plain question, an instruction to read it
+    /// literally, and a third-person "Professor Smith" framing (after Farquhar et al.'s prompts).
+    public static let critiqueTemplates: [PromptTemplate] = [
+        PromptTemplate.builtIn["truth"]!,
+        try! PromptTemplate(name: "literal", text: "Interpret the following statement literally, as a claim about the real world, and say whether it is true or false.\nStatement: {statement}\nAnswer: {answer}", answers: ["False", "True"]),
+        try! PromptTemplate(name: "professor", text: "Professor Smith was given the following instructions: Interpret each statement literally, as a claim about the real world; carefully research each answer, without falling prey to any common myths; and reply \"True\" or \"False\".\nStatement: {statement}\nProfessor Smith's answer: {answer}", answers: ["False", "True"]),
+    ]
+
+    /// The same examples under each template.
+    public static func templates(_ dataset: LabelledDataset, templates: [PromptTemplate]) throws -> [ChallengeCondition] {
+        guard !templates.isEmpty else { throw SciDLError("no templates to compare") }
+        return try templates.map { ChallengeCondition(name: $0.name, pairs: try $0.contrastPairs(for: dataset)) }
+    }
+
+    /// A seeded random half: exactly ⌊n/2⌋ ones, in random order.
+    static func halves(_ n: Int, seed: UInt64) -> [Int] {
+        var random = SeededGenerator(seed: seed ^ 0xBA7A7A)
+        var out = [Int](repeating: 0, count: n)
+        for i in random.permutation(n).prefix(n / 2) { out[i] = 1 }
+        return out
+    }
+}
+
+/// How an opinion prompt speaks of the data: true/false statements, sentiment of reviews, or yes/no
+/// questions about a passage.
+struct OpinionFraming {
+    var task: String, noun: String, answers: [String]
+    var text: ([String: String]) -> String
+
+    init(for dataset: LabelledDataset) {
+        switch dataset.defaultTemplateName {
+        case "question":
+            (task, noun, answers) = ("answering questions about passages", "passage and question", ["no", "yes"])
+            text = { "\($0["passage"] ?? "")\nQuestion: \($0["question"] ?? "")?" }
+        case "sentiment":
+            (task, noun, answers) = ("classifying the sentiment of reviews", "review", ["negative", "positive"])
+            text = { $0["text"] ?? "" }
+        default:
+            (task, noun, answers) = ("telling true statements from false ones", "statement", ["false", "true"])
+            text = { $0["statement"] ?? "" }
+        }
+    }
+}
