@@ -107,19 +107,22 @@ public struct BertEncoder: Sendable {
                 }
             }
         }
-        return layerNorm(x, residual: nil, bias: nil, scale: embeddingNormScale, shift: embeddingNormShift)
+        normalise(&x, scale: embeddingNormScale, shift: embeddingNormShift)
+        return x
     }
 
-    /// One post-LayerNorm block: h = LN(x + Attn(x)); out = LN(h + FFN(h)).
+    /// One post-LayerNorm block: h = LN(x + Attn(x)); out = LN(h + FFN(h)). Each product adds into an
+    /// output that already holds its bias (and residual), so no separate pass adds them.
     func block(_ l: Layer, _ x: Tensor, starts: [Int]) -> Tensor {
-        let qkv = Self.linear(x, l.qkvWeight, l.qkvBias)                        // [T, 3d]
-        let context = attention(qkv, starts: starts)                          // [T, d]
-        let attended = Tensor.matmul(context, l.attentionOutWeight, transposingB: true)
-        let h = layerNorm(attended, residual: x, bias: l.attentionOutBias, scale: l.attentionNormScale, shift: l.attentionNormShift)
-        var inner = Tensor.matmul(h, l.intermediateWeight, transposingB: true) // [T, f]
-        activate(&inner, bias: l.intermediateBias)
-        let out = Tensor.matmul(inner, l.outputWeight, transposingB: true)    // [T, d]
-        return layerNorm(out, residual: h, bias: l.outputBias, scale: l.outputNormScale, shift: l.outputNormShift)
+        let qkv = Self.affine(x, l.qkvWeight, plus: l.qkvBias)                                   // [T, 3d]
+        let context = attention(qkv, starts: starts)                                           // [T, d]
+        var h = Self.affine(context, l.attentionOutWeight, plus: l.attentionOutBias, residual: x)
+        normalise(&h, scale: l.attentionNormScale, shift: l.attentionNormShift)
+        var inner = Self.affine(h, l.intermediateWeight, plus: l.intermediateBias)              // [T, f]
+        activate(&inner)
+        var out = Self.affine(inner, l.outputWeight, plus: l.outputBias, residual: h)           // [T, d]
+        normalise(&out, scale: l.outputNormScale, shift: l.outputNormShift)
+        return out
     }
 
     /// softmax(Q Kᵀ / √d_head) V for every sequence and head, read from the packed [T, 3d] projections.
@@ -156,74 +159,93 @@ public struct BertEncoder: Sendable {
         return Tensor(shape: [total, d], scalars: out)
     }
 
-    /// Adds the bias and applies the configured activation in place.
-    func activate(_ x: inout Tensor, bias: Tensor) {
-        let width = bias.count
+    /// The configured activation, in place.
+    func activate(_ x: inout Tensor) {
         let activation = configuration.hiddenActivation
         x.scalars.withUnsafeMutableBufferPointer { v in
-            bias.scalars.withUnsafeBufferPointer { b in
-                parallelChunks(v.count / width, minimumPerThread: 16) { rows in
-                    for r in rows {
-                        let row = v.baseAddress! + r * width
-                        switch activation {
-                        case "relu": for j in 0..<width { row[j] = max(0, row[j] + b[j]) }
-                        case "gelu": for j in 0..<width { let z = row[j] + b[j]; row[j] = 0.5 * z * (1 + Activation.erf(z * 0.70710678118654752)) }
-                        default: for j in 0..<width { row[j] = Activation.tanhGELU(row[j] + b[j]) }
-                        }
+            parallelChunks(v.count, minimumPerThread: 1 << 14, granularity: 8) { range in
+                let p = v.baseAddress!
+                var i = range.lowerBound
+                switch activation {
+                case "relu":
+                    for j in range { p[j] = max(0, p[j]) }
+                    return
+                case "gelu":
+                    while i + 8 <= range.upperBound {
+                        let z = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
+                        let y = 0.5 * z * (1 + Activation.erf(z * 0.70710678118654752))
+                        UnsafeMutableRawPointer(p + i).storeBytes(of: y, as: SIMD8<Float>.self)
+                        i += 8
+                    }
+                    for j in i..<range.upperBound { p[j] = 0.5 * p[j] * (1 + Activation.erf(p[j] * 0.70710678118654752)) }
+                default:
+                    for j in range { p[j] = Activation.tanhGELU(p[j]) }
+                }
+            }
+        }
+    }
+
+    /// LayerNorm of every row in place, with PyTorch's biased variance.
+    func normalise(_ x: inout Tensor, scale: Tensor, shift: Tensor) {
+        let d = configuration.hiddenSize, eps = configuration.layerNormEpsilon
+        x.scalars.withUnsafeMutableBufferPointer { o in
+            scale.scalars.withUnsafeBufferPointer { g in
+                shift.scalars.withUnsafeBufferPointer { beta in
+                    parallelChunks(o.count / d, minimumPerThread: 32) { rows in
+                        for r in rows { normaliseRow(o.baseAddress! + r * d, d, g.baseAddress!, beta.baseAddress!, eps) }
                     }
                 }
             }
         }
     }
 
-    /// LayerNorm over each row of `x + bias + residual` (either optional), with PyTorch's biased variance.
-    func layerNorm(_ x: Tensor, residual: Tensor?, bias: Tensor?, scale: Tensor, shift: Tensor) -> Tensor {
-        let d = configuration.hiddenSize, eps = configuration.layerNormEpsilon
-        var out = x
-        let zeros = [Float](repeating: 0, count: d)
-        out.scalars.withUnsafeMutableBufferPointer { o in
-            (residual?.scalars ?? []).withUnsafeBufferPointer { res in
-                (bias?.scalars ?? zeros).withUnsafeBufferPointer { b in
-                    scale.scalars.withUnsafeBufferPointer { g in
-                        shift.scalars.withUnsafeBufferPointer { beta in
-                            parallelChunks(o.count / d, minimumPerThread: 32) { rows in
-                                for r in rows {
-                                    let row = o.baseAddress! + r * d
-                                    var mean: Float = 0
-                                    for j in 0..<d {
-                                        var v = row[j] + b[j]
-                                        if res.count > 0 { v += res[r * d + j] }
-                                        row[j] = v
-                                        mean += v
-                                    }
-                                    mean /= Float(d)
-                                    var variance: Float = 0
-                                    for j in 0..<d { let c = row[j] - mean; variance += c * c }
-                                    let inverse = 1 / (variance / Float(d) + eps).squareRoot()
-                                    for j in 0..<d { row[j] = (row[j] - mean) * inverse * g[j] + beta[j] }
-                                }
+    /// x · Wᵀ + bias (+ residual) for a PyTorch-layout weight [out, in]: the output starts as the bias
+    /// (plus the residual) and the product is added into it.
+    static func affine(_ x: Tensor, _ weight: Tensor, plus bias: Tensor, residual: Tensor? = nil) -> Tensor {
+        let (m, k, n) = (x.rowCount, x.rowLength, weight.shape[0])
+        let out = [Float](unsafeUninitializedCapacity: m * n) { c, initialized in
+            bias.scalars.withUnsafeBufferPointer { b in
+                (residual?.scalars ?? []).withUnsafeBufferPointer { res in
+                    parallelChunks(m, minimumPerThread: 64) { rows in
+                        for r in rows {
+                            if res.isEmpty {
+                                (c.baseAddress! + r * n).update(from: b.baseAddress!, count: n)
+                            } else {
+                                for j in 0..<n { c[r * n + j] = b[j] + res[r * n + j] }
                             }
                         }
                     }
                 }
             }
-        }
-        return out
-    }
-
-    /// x · Wᵀ + b for a PyTorch-layout weight [out, in].
-    static func linear(_ x: Tensor, _ weight: Tensor, _ bias: Tensor) -> Tensor {
-        var y = Tensor.matmul(x, weight, transposingB: true)
-        let n = bias.count
-        y.scalars.withUnsafeMutableBufferPointer { v in
-            bias.scalars.withUnsafeBufferPointer { b in
-                parallelChunks(v.count / n, minimumPerThread: 64) { rows in
-                    for r in rows { for j in 0..<n { v[r * n + j] += b[j] } }
+            x.scalars.withUnsafeBufferPointer { a in
+                weight.scalars.withUnsafeBufferPointer { w in
+                    BLAS.gemm(transposeA: false, transposeB: true, m: m, n: n, k: k, a: a.baseAddress!, b: w.baseAddress!,
+                              beta: 1, c: c.baseAddress!)
                 }
             }
+            initialized = m * n
         }
-        return y
+        return Tensor(shape: [m, n], scalars: out)
     }
+}
+
+/// LayerNorm of one row of `d` floats, 8 lanes at a time.
+@inline(__always)
+func normaliseRow(_ row: UnsafeMutablePointer<Float>, _ d: Int, _ scale: UnsafePointer<Float>, _ shift: UnsafePointer<Float>, _ eps: Float) {
+    let lanes = d / 8 * 8
+    var sum = SIMD8<Float>(), tail: Float = 0
+    for j in stride(from: 0, to: lanes, by: 8) { sum += UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<Float>.self) }
+    for j in lanes..<d { tail += row[j] }
+    let mean = (sum.sum() + tail) / Float(d)
+    var square = SIMD8<Float>()
+    tail = 0
+    for j in stride(from: 0, to: lanes, by: 8) {
+        let c = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<Float>.self) - mean
+        square += c * c
+    }
+    for j in lanes..<d { tail += (row[j] - mean) * (row[j] - mean) }
+    let inverse = 1 / ((square.sum() + tail) / Float(d) + eps).squareRoot()
+    for j in 0..<d { row[j] = (row[j] - mean) * inverse * scale[j] + shift[j] }
 }
 
 /// Softmax of `count` floats in place, max-subtracted.
