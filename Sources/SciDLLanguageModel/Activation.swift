@@ -6,7 +6,8 @@ enum Activation {
     /// erf(x) to within 1e-7 absolute: a rational approximation (odd degree-13 over even degree-8
     /// polynomial, the one Eigen and XLA use for float), exact to float precision once |x| ≥ 4.
     @inline(__always)
-    static func erf<V: SIMD>(_ value: V) -> V where V.Scalar == Float {
+    static func erf(_ value: SIMD8<Float>) -> SIMD8<Float> {
+        typealias V = SIMD8<Float>
         let x = value.clamped(lowerBound: V(repeating: -4), upperBound: V(repeating: 4))
         let x2 = x * x
         var p = V(repeating: -2.72614225801306e-10)
@@ -25,7 +26,7 @@ enum Activation {
     }
 
     @inline(__always)
-    static func erf(_ value: Float) -> Float { erf(SIMD2<Float>(value, 0))[0] }
+    static func erf(_ value: Float) -> Float { erf(SIMD8<Float>(repeating: value))[0] }
 
     /// GELU's tanh approximation (`gelu_new`, `gelu_pytorch_tanh`).
     static func tanhGELU(_ x: Float) -> Float {

@@ -55,7 +55,8 @@ public enum ActivationImport {
         }
     }
 
-    static func readLabels(_ url: URL) throws -> [Int] {
+    /// One 0/1 per pair from a `.npy`/`.npz`/safetensors array, a `.csv`/`.jsonl` label column, or text lines.
+    public static func readLabels(_ url: URL) throws -> [Int] {
         switch url.pathExtension.lowercased() {
         case "npy", "npz", "safetensors":
             let arrays = try readArrays(url)

@@ -77,6 +77,48 @@ public enum Challenges {
         return try templates.map { ChallengeCondition(name: $0.name, pairs: try $0.contrastPairs(for: dataset)) }
     }
 
+    /// Implicit opinion: each prompt opens with `shots` solved examples in which Alice answers rightly,
+    /// except on examples of `category`, where she answers wrongly; then the example with the answer.
+    /// Competing features: `alice` (her implied answer, truth ⊕ category), and the truth within and
+    /// outside the category (`truth in category`, `truth elsewhere`; other pairs left out).
+    public static func implicitOpinion(_ dataset: LabelledDataset, category: ExampleCategory, shots: Int, seed: UInt64) throws -> ChallengeCondition {
+        guard shots >= 2 else { throw SciDLError("--shots must be at least 2 (got \(shots))") }
+        let inside = try dataset.examples.map { try category.contains($0) ? 1 : 0 }
+        let insideIndices = inside.indices.filter { inside[$0] == 1 }, outsideIndices = inside.indices.filter { inside[$0] == 0 }
+        guard insideIndices.count >= shots, outsideIndices.count >= shots else {
+            throw SciDLError("category \(category.description) holds \(insideIndices.count) of \(inside.count) examples; both it and the rest need at least --shots \(shots)")
+        }
+        let framing = OpinionFraming(for: dataset)
+        var random = SeededGenerator(seed: seed ^ 0x1A71C17)
+        let pairs = dataset.examples.indices.map { i -> ContrastPair in
+            // Half the demonstrations from the category, half from elsewhere, never the example itself.
+            var demos: [Int] = []
+            for pool in [insideIndices, outsideIndices] {
+                var picked = 0
+                while picked < (pool == insideIndices ? shots / 2 : shots - shots / 2) {
+                    let j = pool[random.nextInt(below: pool.count)]
+                    if j != i, !demos.contains(j) { demos.append(j); picked += 1 }
+                }
+            }
+            demos = random.permutation(demos.count).map { demos[$0] }
+            let shown = demos.map { j -> String in
+                let e = dataset.examples[j]
+                let alice = e.label ^ inside[j]
+                return "\(framing.text(e.fields))\nAlice: \(framing.answers[alice])"
+            }.joined(separator: "\n\n")
+            func prompt(_ answer: String) -> String {
+                "Alice answers questions about \(framing.noun)s.\n\n\(shown)\n\n\(framing.text(dataset.examples[i].fields))\nAlice: \(answer)"
+            }
+            return ContrastPair(positive: prompt(framing.answers[1]), negative: prompt(framing.answers[0]), label: dataset.examples[i].label)
+        }
+        let labels = dataset.examples.map(\.label)
+        return ChallengeCondition(name: "implicit opinion (\(category.description))", pairs: pairs, features: [
+            "alice": zip(labels, inside).map { $0 ^ $1 },
+            "truth in category": zip(labels, inside).map { $1 == 1 ? $0 : -1 },
+            "truth elsewhere": zip(labels, inside).map { $1 == 0 ? $0 : -1 },
+        ])
+    }
+
     /// A seeded random half: exactly ⌊n/2⌋ ones, in random order.
     static func halves(_ n: Int, seed: UInt64) -> [Int] {
         var random = SeededGenerator(seed: seed ^ 0xBA7A7A)
@@ -105,4 +147,46 @@ struct OpinionFraming {
             text = { $0["statement"] ?? "" }
         }
     }
+}
+
+/// A set of examples picked by one column: `country=China`, `country=China|India`, `a>50` or `n1<60`.
+public struct ExampleCategory: Sendable, CustomStringConvertible {
+    public var column: String
+    public var relation: Character
+    public var values: [String]
+
+    public init(parsing text: String, columns: [String]) throws {
+        guard let index = text.firstIndex(where: { $0 == "=" || $0 == ">" || $0 == "<" }) else {
+            throw SciDLError("--category '\(text)' must look like column=value, column=a|b, column>number or column<number")
+        }
+        column = String(text[..<index]).trimmingCharacters(in: .whitespaces)
+        relation = text[index]
+        values = text[text.index(after: index)...].split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard columns.contains(column) else {
+            throw SciDLError("--category names column '\(column)', which the data does not have (columns: \(columns.joined(separator: ", ")))")
+        }
+        guard !values.isEmpty, relation == "=" || (values.count == 1 && Double(values[0]) != nil) else {
+            throw SciDLError("--category '\(text)': give values after '=', or one number after '>' or '<'")
+        }
+    }
+
+    /// A default for the data sets SciDL knows: Chinese cities, or the larger half of the first number.
+    public static func defaultCategory(for dataset: LabelledDataset) throws -> ExampleCategory {
+        for (column, rule) in [("correct_country", "correct_country=China"), ("n1", "n1>75"), ("a", "a>50")] where dataset.columns.contains(column) {
+            return try ExampleCategory(parsing: rule, columns: dataset.columns)
+        }
+        throw SciDLError("no default category for \(dataset.name): give one with --category column=value")
+    }
+
+    func contains(_ example: LabelledExample) throws -> Bool {
+        let value = example.fields[column] ?? ""
+        switch relation {
+        case "=": return values.contains(value)
+        default:
+            guard let number = Double(value) else { throw SciDLError("--category: '\(value)' in column '\(column)' is not a number") }
+            return relation == ">" ? number > Double(values[0])! : number < Double(values[0])!
+        }
+    }
+
+    public var description: String { "\(column)\(relation)\(values.joined(separator: "|"))" }
 }

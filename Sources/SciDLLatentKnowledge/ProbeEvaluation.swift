@@ -9,10 +9,18 @@ public struct ProbeScore: Sendable, Equatable {
     public var auroc: Double
     public var disambiguatedAUROC: Double { max(auroc, 1 - auroc) }
 
-    /// Scores `probe` on `data` against `truth` (defaults to the data's labels).
+    /// Pairs the score was computed on (those whose target is 0 or 1).
+    public var count: Int
+
+    /// Scores `probe` on `data` against `truth` (defaults to the data's labels). Pairs whose target is
+    /// −1 are left out, so a feature can score a probe on a subset (e.g. one category) only.
     public init(_ probe: FittedProbe, on data: ProbeData, against truth: [Int]? = nil) {
-        let target = truth ?? data.labels
-        let scores = probe.scores(data)
+        let all = truth ?? data.labels
+        let kept = all.indices.filter { all[$0] >= 0 }
+        let target = kept.map { all[$0] }
+        let allScores = probe.scores(data)
+        let scores = kept.map { allScores[$0] }
+        count = kept.count
         let predictions = scores.map { $0 > probe.threshold ? 1 : 0 }
         accuracy = Double(zip(predictions, target).filter { $0 == $1 }.count) / Double(max(target.count, 1))
         auroc = Self.areaUnderROC(scores, target)

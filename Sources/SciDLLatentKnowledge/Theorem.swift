@@ -1,4 +1,6 @@
 import Foundation
+import SciDLReports
+import SciDLTensor
 
 /// Farquhar et al.'s Theorem 1, made concrete: for any binary feature h of the questions and any probe c,
 /// the probe c′ that answers c on pairs with h = 0 and swaps its two credences on pairs with h = 1,
@@ -48,5 +50,90 @@ public struct TheoremCheck: Sendable {
         swappedTruthAccuracy = accuracy(swappedP, swappedQ, data.labels)
         fittedXorAccuracy = accuracy(p, q, xor)
         swappedXorAccuracy = accuracy(swappedP, swappedQ, xor)
+    }
+}
+
+/// The theorem check for every seed and layer: CCS fitted on the training pairs, the check on the
+/// held-out pairs.
+public enum TheoremExperiment {
+    public struct Row: Sendable {
+        public var seed: UInt64
+        public var layer: Int
+        public var check: TheoremCheck
+    }
+
+    public static func run(_ activations: ContrastActivations, feature h: [Int], settings: ElicitSettings) throws -> [Row] {
+        try settings.validate()
+        let n = activations.count
+        guard activations.labels.count == n else { throw SciDLError("the theorem check needs labels (give --labels FILE)") }
+        guard h.count == n, h.allSatisfy({ $0 == 0 || $0 == 1 }) else { throw SciDLError("the feature h needs one 0/1 per pair") }
+        let testCount = Int((Double(n) * settings.testFraction).rounded())
+        guard testCount >= 2, n - testCount >= 2 else { throw SciDLError("\(n) pairs are too few to split") }
+        var rows: [Row] = []
+        for seed in settings.seeds {
+            var random = SeededGenerator(seed: seed ^ 0x5B117)
+            let order = random.permutation(n)
+            let test = Array(order.prefix(testCount)), train = Array(order.dropFirst(testCount))
+            for (j, layer) in activations.layers.enumerated() {
+                let rawTrain = ProbeData(activations, layer: j, indices: train)
+                let normalisation = SideNormalisation(fitting: rawTrain, scalingVariance: settings.scalingVariance)
+                let probe = CCS.fit(normalisation.apply(rawTrain), settings: settings.ccs, seed: seed &+ UInt64(layer) &* 7919)
+                let testData = normalisation.apply(ProbeData(activations, layer: j, indices: test))
+                rows.append(Row(seed: seed, layer: layer, check: TheoremCheck(
+                    probe: probe, data: testData, feature: test.map { h[$0] }, name: "h", symmetric: settings.ccs.symmetricConfidence)))
+            }
+        }
+        return rows
+    }
+}
+
+/// The theorem check's outputs: the table, results.csv, summary.json and report.html.
+public struct TheoremReport: Sendable {
+    public var checks: [TheoremExperiment.Row]
+    public var description: [(String, String)]
+
+    public init(checks: [TheoremExperiment.Row], description: [(String, String)]) {
+        self.checks = checks
+        self.description = description
+    }
+
+    public func table() -> String {
+        var out = "CCS probe c and its twin c' (credences swapped where h = 1), on held-out pairs; accuracies sign-free\n"
+        out += "seed  layer  loss(c)    loss(c')   |diff|     c: truth  c: t xor h  c': truth  c': t xor h\n"
+        for r in checks {
+            let c = r.check
+            out += String(format: "%-5d %-6d %-10.6f %-10.6f %-10.2e %-9.3f %-11.3f %-10.3f %.3f\n", Int(r.seed), r.layer, c.fittedLoss,
+                          c.swappedLoss, abs(c.fittedLoss - c.swappedLoss), c.fittedTruthAccuracy, c.fittedXorAccuracy,
+                          c.swappedTruthAccuracy, c.swappedXorAccuracy)
+        }
+        return out
+    }
+
+    public func csv() -> String {
+        "seed,layer,ccs_loss,swapped_ccs_loss,truth_accuracy,xor_accuracy,swapped_truth_accuracy,swapped_xor_accuracy\n"
+            + checks.map { r in
+                let c = r.check
+                return [Double(r.seed), Double(r.layer), c.fittedLoss, c.swappedLoss, c.fittedTruthAccuracy, c.fittedXorAccuracy,
+                        c.swappedTruthAccuracy, c.swappedXorAccuracy].map(formatNumber).joined(separator: ",")
+            }.joined(separator: "\n") + "\n"
+    }
+
+    public func write(to directory: URL) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try AtomicFile.write(csv(), to: directory.appendingPathComponent("results.csv"))
+        let largest = checks.map { abs($0.check.fittedLoss - $0.check.swappedLoss) }.max() ?? 0
+        let summary: [String: Any] = [
+            "experiment": Dictionary(description.map { ($0.0, $0.1) }, uniquingKeysWith: { a, _ in a }),
+            "largest_loss_difference": largest,
+            "mean_truth_accuracy": checks.map(\.check.fittedTruthAccuracy).reduce(0, +) / Double(max(checks.count, 1)),
+            "mean_swapped_xor_accuracy": checks.map(\.check.swappedXorAccuracy).reduce(0, +) / Double(max(checks.count, 1)),
+        ]
+        try AtomicFile.write(try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys]),
+                             to: directory.appendingPathComponent("summary.json"))
+        var report = HTMLReport(title: "Theorem 1: CCS cannot tell truth from truth XOR h")
+        report.table(description)
+        report.paragraph("c is a CCS probe fitted on the training pairs; c' gives the same credences but swaps p(x⁺) and p(x⁻) on every pair where the feature h is 1. The CCS loss is symmetric in the two, so both probes have the same loss, while c' predicts truth XOR h exactly as well as c predicts the truth. Largest loss difference: \(String(format: "%.2e", largest)).")
+        report.preformatted(table())
+        try report.write(to: directory.appendingPathComponent("report.html"))
     }
 }

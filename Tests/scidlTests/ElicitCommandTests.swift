@@ -78,4 +78,24 @@ final class ElicitCommandTests: XCTestCase {
         try assertOneLineError(["elicit", "--activations", fixtures.appendingPathComponent("compressed.npz").path], mentions: "np.savez")
         try assertOneLineError(["elicit", "--activations", fixtures.appendingPathComponent("single.npy").path], mentions: "no labels")
     }
+
+    func testChallengeRunsAndRefusesBadInput() throws {
+        let out = scratch()
+        let r = try scidl(["challenge", "distractor", "--limit", "40", "--seeds", "0-1", "--methods", "pca,logistic",
+                           "--no-cache", "--out", out])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("word"), r.stdout)
+        let header = try String(contentsOfFile: out + "/results.csv", encoding: .utf8).split(separator: "\n")[0]
+        XCTAssertTrue(header.contains("word_accuracy"), String(header))
+        let theorem = try scidl(["challenge", "theorem", "--limit", "40", "--seeds", "0", "--ccs-epochs", "20", "--no-cache", "--out", scratch()])
+        XCTAssertEqual(theorem.status, 0, theorem.stderr)
+        XCTAssertTrue(theorem.stdout.contains("loss(c')"), theorem.stdout)
+        let template = FileManager.default.temporaryDirectory.appendingPathComponent("t-\(UUID().uuidString).txt")
+        try "Just {answer}".write(to: template, atomically: true, encoding: .utf8)
+        try assertOneLineError(["challenge", "magic"], mentions: "unknown experiment 'magic'")
+        try assertOneLineError(["challenge", "distractor", "--words", ""], mentions: "two different")
+        try assertOneLineError(["challenge", "distractor", "--words", "Banana"], mentions: "two different")
+        try assertOneLineError(["challenge", "templates", "--template", template.path], mentions: "only {answer}")
+        try assertOneLineError(["challenge", "explicit-opinion", "--sentences", "0"], mentions: "between 1 and 8")
+    }
 }

@@ -1,0 +1,112 @@
+import ArgumentParser
+import Foundation
+import SciDLLanguageModel
+import SciDLLatentKnowledge
+import SciDLReports
+import SciDLTensor
+
+/// Where contrast pairs come from and how the model reads them (shared by `elicit` and `challenge`).
+struct SourceOptions: ParsableArguments {
+    @Option(help: "Data: a .csv (statement,label) or .jsonl (BoolQ) file, or a built-in set: comparisons, arithmetic.")
+    var data = "comparisons"
+    @Option(help: "Column holding the 0/1 label (default: label, or answer in JSONL).") var labelColumn: String?
+    @Option(help: "Column to use as {statement}.") var textColumn: String?
+    @Option(help: "Use only the first N examples.") var limit: Int?
+    @Option(help: "A Hugging Face BERT model folder (default: the installed all-MiniLM-L6-v2).") var modelDir: String?
+    @Option(help: "Layers, e.g. 0-6 or 2,4,6 (0 = embeddings).") var layers: String?
+    @Option(help: "Token whose state is read: first, last or mean.") var position: TokenPosition = .mean
+    @Option(help: "Activation cache folder (default: $SCIDL_HOME/activations, i.e. ~/.cache/scidl/activations).") var cache: String?
+    @Flag(help: "Neither read nor write the activation cache.") var noCache = false
+
+    func dataset() throws -> LabelledDataset {
+        try LabelledDataset.named(data, columns: ColumnMapping(label: labelColumn, text: textColumn), limit: limit)
+    }
+
+    func model() throws -> LanguageModel {
+        try LanguageModel(folder: modelDir.map { URL(fileURLWithPath: $0) } ?? LanguageModel.defaultFolder())
+    }
+
+    /// Hidden states of `pairs` (from the cache when possible), with a progress bar.
+    func activations(of pairs: [ContrastPair], model: LanguageModel, dataName: String, templateName: String,
+                     defaultLayers: [Int]? = nil) throws -> ContrastActivations {
+        let layerList = try layers.map { try parseIntegers($0, "--layers") }
+            ?? defaultLayers ?? Array(0...model.encoder.configuration.layerCount)
+        let cacheFolder = noCache ? nil : URL(fileURLWithPath: cache ?? LanguageModel.home.appendingPathComponent("activations").path)
+        let settings = ExtractionSettings(layers: layerList, position: position, cache: cacheFolder,
+                                          dataName: dataName, templateName: templateName)
+        let bar = ProgressBar(total: 2 * pairs.count, label: "prompts (\(templateName))")
+        let (a, cached) = try model.contrastActivations(of: pairs, settings: settings) { bar.update(step: $0) }
+        bar.finish()
+        if cached { FileHandle.standardError.write(Data("activations for \(templateName) read from the cache\n".utf8)) }
+        return a
+    }
+}
+
+/// Which probes, which seeds, how to fit them (shared by `elicit` and `challenge`).
+struct ProbeOptions: ParsableArguments {
+    @Option(help: "Probe methods, comma-separated: ccs, pca, kmeans, random, logistic.") var methods = "ccs,pca,kmeans,random,logistic"
+    @Option(help: "Seeds (each: a train/test split and probe initialisations), e.g. 0,1,2 or 0-19.") var seeds: String?
+    @Option(help: "Share of pairs held out for testing.") var testFraction = 0.4
+    @Flag(help: "Scale each side to unit variance per dimension after centring.") var varianceScaling = false
+    @Option(help: "CCS optimizer: adamw (Burns et al.) or lbfgs.") var ccsOptimizer: CCSSettings.Optimizer = .adamw
+    @Option(help: "CCS epochs (AdamW) or iterations (L-BFGS).") var ccsEpochs = 1000
+    @Option(help: "CCS random restarts; the lowest loss is kept.") var ccsRestarts = 10
+    @Option(help: "CCS learning rate (AdamW).") var ccsLr: Float = 1e-3
+    @Flag(help: "CCS confidence term min(p⁺, p⁻, 1−p⁺, 1−p⁻)² instead of min(p⁺, p⁻)².") var symmetricConfidence = false
+
+    func settings(defaultSeeds: String = "0") throws -> ElicitSettings {
+        var s = ElicitSettings()
+        s.methods = try parseList(methods, "--methods") { ProbeMethod(rawValue: $0) }
+        s.seeds = try parseIntegers(seeds ?? defaultSeeds, "--seeds").map { UInt64(max($0, 0)) }
+        s.testFraction = testFraction
+        s.scalingVariance = varianceScaling
+        s.ccs.optimizer = ccsOptimizer
+        s.ccs.epochs = ccsEpochs
+        s.ccs.restarts = ccsRestarts
+        s.ccs.learningRate = ccsLr
+        s.ccs.symmetricConfidence = symmetricConfidence
+        try s.validate()
+        return s
+    }
+}
+
+/// Runs `sets` (template or condition name, activations, competing features) through every probe
+/// with one progress bar.
+func runProbes(_ sets: [(name: String, activations: ContrastActivations, features: [String: [Int]])],
+               settings: ElicitSettings) throws -> [ProbeResult] {
+    let bar = ProgressBar(total: sets.reduce(0) { $0 + settings.seeds.count * $1.activations.layers.count }, label: "probes")
+    var results: [ProbeResult] = []
+    var done = 0
+    for set in sets {
+        let before = done
+        results += try Elicitation.run(set.activations, settings: settings, features: set.features, template: set.name) {
+            done = before + $0
+            bar.update(step: done)
+        }
+    }
+    bar.finish()
+    return results
+}
+
+/// Splits "a,b,c" and converts each item, naming the flag in the error.
+func parseList<T>(_ text: String, _ flag: String, _ convert: (String) -> T?) throws -> [T] {
+    try text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.map {
+        guard let v = convert($0) else { throw SciDLError("\(flag): '\($0)' is not a valid value") }
+        return v
+    }
+}
+
+/// "0-6", "2,4,6" or a mix ("0,3-6").
+func parseIntegers(_ text: String, _ flag: String) throws -> [Int] {
+    try text.split(separator: ",").flatMap { part -> [Int] in
+        let bounds = part.split(separator: "-").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        switch bounds.count {
+        case 1 where bounds[0] != nil: return [bounds[0]!]
+        case 2 where bounds[0] != nil && bounds[1] != nil && bounds[0]! <= bounds[1]!: return Array(bounds[0]!...bounds[1]!)
+        default: throw SciDLError("\(flag): '\(part)' is not a number or range such as 0-6")
+        }
+    }
+}
+
+extension TokenPosition: ExpressibleByArgument {}
+extension CCSSettings.Optimizer: ExpressibleByArgument {}
