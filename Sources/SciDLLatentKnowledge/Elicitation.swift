@@ -47,20 +47,50 @@ public enum Elicitation {
         _ activations: ContrastActivations, settings: ElicitSettings, features: [String: [Int]] = [:],
         template: String = "", progress: (Int) -> Void = { _ in }
     ) throws -> [ProbeResult] {
+        for (name, values) in features where values.count != activations.count {
+            throw SciDLError("feature '\(name)' has \(values.count) values for \(activations.count) pairs")
+        }
+        var results: [ProbeResult] = []
+        try forEachCell(activations, settings: settings) { cell in
+            for method in settings.methods {
+                let probe = try method.fit(cell.train, seed: cell.probeSeed, ccs: settings.ccs)
+                var scores = ["truth": ProbeScore(probe, on: cell.test)]
+                for (name, values) in features {
+                    scores[name] = ProbeScore(probe, on: cell.test, against: cell.testIndices.map { values[$0] })
+                }
+                results.append(ProbeResult(template: template, layer: cell.layer, method: method, seed: cell.seed,
+                                           trainCount: cell.train.count, testCount: cell.test.count, scores: scores, probe: probe,
+                                           testScores: probe.scores(cell.test), testLabels: cell.test.labels))
+            }
+            progress(results.count / settings.methods.count)
+        }
+        return results
+    }
+
+    /// One seed's split at one layer: normalised training and held-out pairs.
+    public struct Cell {
+        public var seed: UInt64
+        public var layer: Int
+        /// Seeds the probes' initialisations: differs per seed and layer.
+        public var probeSeed: UInt64
+        public var train: ProbeData
+        public var test: ProbeData
+        /// Which pairs of the activations are held out, in `test`'s order.
+        public var testIndices: [Int]
+    }
+
+    /// Splits the pairs once per seed (`settings.testFraction` held out) and, for every layer, centres
+    /// (and optionally scales) each side on the training pairs' statistics, then calls `body`.
+    public static func forEachCell(_ activations: ContrastActivations, settings: ElicitSettings, _ body: (Cell) throws -> Void) throws {
         try settings.validate()
         let n = activations.count
         guard activations.labels.count == n else {
             throw SciDLError("the activations have no labels: evaluation needs them (give --labels FILE)")
         }
-        for (name, values) in features where values.count != n {
-            throw SciDLError("feature '\(name)' has \(values.count) values for \(n) pairs")
-        }
         let testCount = Int((Double(n) * settings.testFraction).rounded())
         guard testCount >= 2, n - testCount >= 2 else {
             throw SciDLError("\(n) contrast pairs are too few to split into training and test pairs (need at least 4)")
         }
-        var results: [ProbeResult] = []
-        var done = 0
         for seed in settings.seeds {
             var random = SeededGenerator(seed: seed ^ 0x5B117)
             let order = random.permutation(n)
@@ -68,20 +98,9 @@ public enum Elicitation {
             for (j, layer) in activations.layers.enumerated() {
                 let rawTrain = ProbeData(activations, layer: j, indices: train)
                 let normalisation = SideNormalisation(fitting: rawTrain, scalingVariance: settings.scalingVariance)
-                let trainData = normalisation.apply(rawTrain)
-                let testData = normalisation.apply(ProbeData(activations, layer: j, indices: test))
-                for method in settings.methods {
-                    let probe = try method.fit(trainData, seed: seed &+ UInt64(layer) &* 7919, ccs: settings.ccs)
-                    var scores = ["truth": ProbeScore(probe, on: testData)]
-                    for (name, values) in features { scores[name] = ProbeScore(probe, on: testData, against: test.map { values[$0] }) }
-                    results.append(ProbeResult(template: template, layer: layer, method: method, seed: seed, trainCount: train.count,
-                                               testCount: test.count, scores: scores, probe: probe,
-                                               testScores: probe.scores(testData), testLabels: testData.labels))
-                }
-                done += 1
-                progress(done)
+                try body(Cell(seed: seed, layer: layer, probeSeed: seed &+ UInt64(layer) &* 7919, train: normalisation.apply(rawTrain),
+                              test: normalisation.apply(ProbeData(activations, layer: j, indices: test)), testIndices: test))
             }
         }
-        return results
     }
 }

@@ -63,25 +63,14 @@ public enum TheoremExperiment {
     }
 
     public static func run(_ activations: ContrastActivations, feature h: [Int], settings: ElicitSettings) throws -> [Row] {
-        try settings.validate()
-        let n = activations.count
-        guard activations.labels.count == n else { throw SciDLError("the theorem check needs labels (give --labels FILE)") }
-        guard h.count == n, h.allSatisfy({ $0 == 0 || $0 == 1 }) else { throw SciDLError("the feature h needs one 0/1 per pair") }
-        let testCount = Int((Double(n) * settings.testFraction).rounded())
-        guard testCount >= 2, n - testCount >= 2 else { throw SciDLError("\(n) pairs are too few to split") }
+        guard h.count == activations.count, h.allSatisfy({ $0 == 0 || $0 == 1 }) else {
+            throw SciDLError("the feature h needs one 0/1 per pair (\(activations.count) pairs, \(h.count) values)")
+        }
         var rows: [Row] = []
-        for seed in settings.seeds {
-            var random = SeededGenerator(seed: seed ^ 0x5B117)
-            let order = random.permutation(n)
-            let test = Array(order.prefix(testCount)), train = Array(order.dropFirst(testCount))
-            for (j, layer) in activations.layers.enumerated() {
-                let rawTrain = ProbeData(activations, layer: j, indices: train)
-                let normalisation = SideNormalisation(fitting: rawTrain, scalingVariance: settings.scalingVariance)
-                let probe = CCS.fit(normalisation.apply(rawTrain), settings: settings.ccs, seed: seed &+ UInt64(layer) &* 7919)
-                let testData = normalisation.apply(ProbeData(activations, layer: j, indices: test))
-                rows.append(Row(seed: seed, layer: layer, check: TheoremCheck(
-                    probe: probe, data: testData, feature: test.map { h[$0] }, name: "h", symmetric: settings.ccs.symmetricConfidence)))
-            }
+        try Elicitation.forEachCell(activations, settings: settings) { cell in
+            let probe = CCS.fit(cell.train, settings: settings.ccs, seed: cell.probeSeed)
+            rows.append(Row(seed: cell.seed, layer: cell.layer, check: TheoremCheck(
+                probe: probe, data: cell.test, feature: cell.testIndices.map { h[$0] }, name: "h", symmetric: settings.ccs.symmetricConfidence)))
         }
         return rows
     }
