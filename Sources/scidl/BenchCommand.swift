@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SciDLGrokking
 import SciDLLanguageModel
+import SciDLLatentKnowledge
 import SciDLTensor
 
 struct Bench: ParsableCommand {

@@ -1,4 +1,5 @@
 import Foundation
+import SciDLLanguageModel
 import SciDLTensor
 
 /// Sentences per second for hidden states of every layer, on the texts
@@ -23,21 +24,11 @@ public struct ThroughputBenchmark: BenchmarkResult {
                 "Review \(i): this movie was \(i % 2 == 1 ? "great" : "terrible") and the acting was \(i % 3 != 0 ? "superb" : "wooden"), I would \(i % 2 == 1 ? "" : "not ")recommend it to my friends. Is the sentiment positive? Yes"
             }
         }
-        guard let content = try? String(contentsOf: data, encoding: .utf8) else { throw SciDLError("cannot read \(data.path)") }
-        let lines = content.split(separator: "\n")
+        let examples = try LabelledDataset(contentsOf: data).examples.prefix(count)
         if data.pathExtension == "jsonl" {
-            return try lines.prefix(count).map { line in
-                guard let o = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                      let passage = o["passage"] as? String, let question = o["question"] as? String
-                else { throw SciDLError("\(data.lastPathComponent): a line lacks passage or question") }
-                return "\(passage)\nQuestion: \(question)? Answer: Yes"
-            }
+            return examples.map { "\($0.fields["passage"] ?? "")\nQuestion: \($0.fields["question"] ?? "")? Answer: Yes" }
         }
-        // The statement is the first column of the truth CSVs and never contains a comma-quote.
-        return lines.dropFirst().prefix(count).map { line in
-            let statement = line.hasPrefix("\"") ? String(line.dropFirst().prefix { $0 != "\"" }) : String(line.prefix { $0 != "," })
-            return "\(statement) Is this statement true or false? True"
-        }
+        return examples.map { "\($0.fields["statement"] ?? "") Is this statement true or false? True" }
     }
 
     /// Encodes `texts` once untimed (warm-up on the first 32), then timed, all layers at every token.
