@@ -37,13 +37,6 @@ public struct ContrastActivations: Sendable {
         self.layers = layers
     }
 
-    /// The [n, d] states of layer slot `j`: (x⁺, x⁻).
-    public func layer(at j: Int) -> (positive: [[Float]], negative: [[Float]]) {
-        let (n, l, d) = (count, layers.count, width)
-        func rows(_ t: Tensor) -> [[Float]] { (0..<n).map { i in Array(t.scalars[((i * l + j) * d)..<((i * l + j + 1) * d)]) } }
-        return (rows(positive), rows(negative))
-    }
-
     /// The safetensors form, in the layout `ActivationImport` reads: `positive` and `negative` as
     /// [layers, n, d], `labels`, `layers`, plus `metadata`.
     public func file(metadata: [String: String]) -> SafetensorsFile {
