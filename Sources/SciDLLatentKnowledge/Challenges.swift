@@ -93,9 +93,9 @@ public enum Challenges {
         let pairs = dataset.examples.indices.map { i -> ContrastPair in
             // Half the demonstrations from the category, half from elsewhere, never the example itself.
             var demos: [Int] = []
-            for pool in [insideIndices, outsideIndices] {
+            for (pool, quota) in [(insideIndices, shots / 2), (outsideIndices, shots - shots / 2)] {
                 var picked = 0
-                while picked < (pool == insideIndices ? shots / 2 : shots - shots / 2) {
+                while picked < quota {
                     let j = pool[random.nextInt(below: pool.count)]
                     if j != i, !demos.contains(j) { demos.append(j); picked += 1 }
                 }
