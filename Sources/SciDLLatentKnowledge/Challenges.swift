@@ -80,7 +80,7 @@ public enum Challenges {
     /// Implicit opinion: each prompt opens with `shots` solved examples in which Alice answers rightly,
     /// except on examples of `category`, where she answers wrongly; then the example with the answer.
     /// Competing features: `alice` (her implied answer, truth ⊕ category), and the truth within and
-    /// outside the category (`truth in category`, `truth elsewhere`; other pairs left out).
+    /// outside the category (`truth_in_category`, `truth_elsewhere`; other pairs left out).
     public static func implicitOpinion(_ dataset: LabelledDataset, category: ExampleCategory, shots: Int, seed: UInt64) throws -> ChallengeCondition {
         guard shots >= 2 else { throw SciDLError("--shots must be at least 2 (got \(shots))") }
         let inside = try dataset.examples.map { try category.contains($0) ? 1 : 0 }
@@ -114,8 +114,8 @@ public enum Challenges {
         let labels = dataset.examples.map(\.label)
         return ChallengeCondition(name: "implicit opinion (\(category.description))", pairs: pairs, features: [
             "alice": zip(labels, inside).map { $0 ^ $1 },
-            "truth in category": zip(labels, inside).map { $1 == 1 ? $0 : -1 },
-            "truth elsewhere": zip(labels, inside).map { $1 == 0 ? $0 : -1 },
+            "truth_in_category": zip(labels, inside).map { $1 == 1 ? $0 : -1 },
+            "truth_elsewhere": zip(labels, inside).map { $1 == 0 ? $0 : -1 },
         ])
     }
 

@@ -2,7 +2,7 @@ import Foundation
 import SciDLReports
 import SciDLTensor
 
-/// What an elicitation experiment writes: `results.csv` (one row per layer × method × seed),
+/// What an elicitation experiment writes: `results.csv` (one row per template × layer × method × seed),
 /// `summary.json`, `report.html`, and the table printed on the terminal.
 public struct ElicitReport: Sendable {
     public var results: [ProbeResult]

@@ -39,7 +39,7 @@ final class ChallengeTests: XCTestCase {
         let c = try Challenges.implicitOpinion(data, category: category, shots: 4, seed: 3)
         let inside = data.examples.map { Int($0.fields["a"]!)! > 50 ? 1 : 0 }
         XCTAssertEqual(c.features["alice"]!, zip(data.examples.map(\.label), inside).map { $0 ^ $1 })
-        XCTAssertEqual(c.features["truth in category"]!.filter { $0 >= 0 }.count, inside.filter { $0 == 1 }.count)
+        XCTAssertEqual(c.features["truth_in_category"]!.filter { $0 >= 0 }.count, inside.filter { $0 == 1 }.count)
         // Every demonstration line pairs a statement with Alice's (possibly wrong) answer.
         let byStatement = Dictionary(data.examples.map { ($0.fields["statement"]!, $0) }, uniquingKeysWith: { a, _ in a })
         for pair in c.pairs.prefix(5) {
