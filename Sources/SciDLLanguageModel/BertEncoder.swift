@@ -145,7 +145,7 @@ public struct BertEncoder: Sendable {
                             // scores [L, L] = Q_h · K_hᵀ, scaled
                             BLAS.gemm(transposeA: false, transposeB: true, m: length, n: length, k: dh, alpha: scale,
                                       a: q, lda: 3 * d, b: q + d, ldb: 3 * d, c: s.baseAddress!, ldc: length)
-                            for r in 0..<length { softmaxInPlace(s.baseAddress! + r * length, length) }
+                            for r in 0..<length { softmaxInPlace(s.baseAddress! + r * length, count: length) }
                             // context rows of this head [L, dh] = P · V_h
                             BLAS.gemm(transposeA: false, transposeB: false, m: length, n: dh, k: length,
                                       a: s.baseAddress!, lda: length, b: q + 2 * d, ldb: 3 * d,
@@ -248,13 +248,3 @@ func normaliseRow(_ row: UnsafeMutablePointer<Float>, _ d: Int, _ scale: UnsafeP
     for j in 0..<d { row[j] = (row[j] - mean) * inverse * scale[j] + shift[j] }
 }
 
-/// Softmax of `count` floats in place, max-subtracted.
-@inline(__always)
-func softmaxInPlace(_ row: UnsafeMutablePointer<Float>, _ count: Int) {
-    var largest = -Float.infinity
-    for j in 0..<count { largest = max(largest, row[j]) }
-    var total: Float = 0
-    for j in 0..<count { let e = expf(row[j] - largest); row[j] = e; total += e }
-    let inverse = 1 / total
-    for j in 0..<count { row[j] *= inverse }
-}

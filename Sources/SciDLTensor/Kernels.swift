@@ -109,13 +109,7 @@ extension Tensor {
         let n = rowLength
         out.scalars.withUnsafeMutableBufferPointer { o in
             parallelChunks(rowCount, minimumPerThread: max(1, 4096 / max(n, 1))) { rows in
-                for i in rows {
-                    let row = UnsafeMutableBufferPointer(rebasing: o[(i * n)..<((i + 1) * n)])
-                    let m = row.max() ?? 0
-                    var z: Float = 0
-                    for j in 0..<n { row[j] = expf(row[j] - m); z += row[j] }
-                    for j in 0..<n { row[j] /= z }
-                }
+                for i in rows { softmaxInPlace(o.baseAddress! + i * n, count: n) }
             }
         }
         return out
@@ -230,3 +224,14 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+
+/// Softmax of `count` floats in place, shifted by their maximum so no exponential overflows.
+@inlinable
+public func softmaxInPlace(_ row: UnsafeMutablePointer<Float>, count n: Int) {
+    guard n > 0 else { return }
+    var m = row[0]
+    for j in 1..<n { m = max(m, row[j]) }
+    var z: Float = 0
+    for j in 0..<n { row[j] = expf(row[j] - m); z += row[j] }
+    for j in 0..<n { row[j] /= z }
+}
