@@ -20,8 +20,9 @@ extension ProbeMethod {
         } }
         var v = (0..<d).map { 1 + Float($0 % 7) / 7 }  // a fixed start with no special symmetry
         for _ in 0..<1000 {
-            var next = [Float](repeating: 0, count: d)
-            for r in 0..<d { var s: Float = 0; for k in 0..<d { s += covariance[r * d + k] * v[k] }; next[r] = s }
+            var next = covariance.withUnsafeBufferPointer { c in
+                v.withUnsafeBufferPointer { pv in (0..<d).map { dot(c.baseAddress! + $0 * d, pv.baseAddress!, count: d) } }
+            }
             let norm = next.reduce(0) { $0 + $1 * $1 }.squareRoot()
             guard norm > 0 else { break }
             next = next.map { $0 / norm }

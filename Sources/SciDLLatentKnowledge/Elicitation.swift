@@ -54,13 +54,15 @@ public enum Elicitation {
         try forEachCell(activations, settings: settings) { cell in
             for method in settings.methods {
                 let probe = try method.fit(cell.train, seed: cell.probeSeed, ccs: settings.ccs)
-                var scores = ["truth": ProbeScore(probe, on: cell.test)]
+                let testScores = probe.scores(cell.test)
+                var scores = ["truth": ProbeScore(scores: testScores, threshold: probe.threshold, against: cell.test.labels)]
                 for (name, values) in features {
-                    scores[name] = ProbeScore(probe, on: cell.test, against: cell.testIndices.map { values[$0] })
+                    scores[name] = ProbeScore(scores: testScores, threshold: probe.threshold,
+                                              against: cell.testIndices.map { values[$0] })
                 }
                 results.append(ProbeResult(template: template, layer: cell.layer, method: method, seed: cell.seed,
                                            trainCount: cell.train.count, testCount: cell.test.count, scores: scores, probe: probe,
-                                           testScores: probe.scores(cell.test), testLabels: cell.test.labels))
+                                           testScores: testScores, testLabels: cell.test.labels))
             }
             progress(results.count / settings.methods.count)
         }

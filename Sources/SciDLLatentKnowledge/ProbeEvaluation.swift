@@ -15,13 +15,17 @@ public struct ProbeScore: Sendable, Equatable {
     /// Scores `probe` on `data` against `truth` (defaults to the data's labels). Pairs whose target is
     /// −1 are left out, so a feature can score a probe on a subset (e.g. one category) only.
     public init(_ probe: FittedProbe, on data: ProbeData, against truth: [Int]? = nil) {
-        let all = truth ?? data.labels
+        self.init(scores: probe.scores(data), threshold: probe.threshold, against: truth ?? data.labels)
+    }
+
+    /// Scores already computed scores (one per pair; above `threshold` predicts 1) against `target`,
+    /// leaving out pairs whose target is −1.
+    public init(scores allScores: [Float], threshold: Float, against all: [Int]) {
         let kept = all.indices.filter { all[$0] >= 0 }
         let target = kept.map { all[$0] }
-        let allScores = probe.scores(data)
         let scores = kept.map { allScores[$0] }
         count = kept.count
-        let predictions = scores.map { $0 > probe.threshold ? 1 : 0 }
+        let predictions = scores.map { $0 > threshold ? 1 : 0 }
         accuracy = Double(zip(predictions, target).filter { $0 == $1 }.count) / Double(max(target.count, 1))
         auroc = Self.areaUnderROC(scores, target)
     }

@@ -59,28 +59,30 @@ public struct FittedProbe: Sendable {
     /// regression the probability that x⁺ is true, PCA and k-means the signed projection of x⁺ − x⁻.
     /// A pair is predicted true (x⁺ true) when its score exceeds `threshold`.
     public func scores(_ data: ProbeData) -> [Float] {
-        let d = data.width
-        func project(_ x: [Float], _ i: Int) -> Float {
-            var s = bias
-            for k in 0..<d { s += direction[k] * x[i * d + k] }
-            return s
-        }
         switch method {
         case .ccs, .random:
-            return (0..<data.count).map { i in 0.5 * (sigmoid(project(data.positive, i)) + 1 - sigmoid(project(data.negative, i))) }
-        case .logistic:
-            let diff = data.differences
-            return (0..<data.count).map { sigmoid(project(diff, $0)) }
-        case .pca, .kmeans:
-            let diff = data.differences
-            return (0..<data.count).map { project(diff, $0) }
+            let (p, q) = credences(data)
+            return zip(p, q).map { 0.5 * ($0 + 1 - $1) }
+        case .logistic: return projections(data.differences, width: data.width).map(sigmoid)
+        case .pca, .kmeans: return projections(data.differences, width: data.width)
+        }
+    }
+
+    /// σ(w·x + b) on each side of every pair: the credences p(x⁺), p(x⁻) of a CCS-style probe.
+    public func credences(_ data: ProbeData) -> (positive: [Float], negative: [Float]) {
+        (projections(data.positive, width: data.width).map(sigmoid), projections(data.negative, width: data.width).map(sigmoid))
+    }
+
+    /// w·x + b for every row of the row-major matrix `x`.
+    func projections(_ x: [Float], width d: Int) -> [Float] {
+        x.withUnsafeBufferPointer { px in
+            direction.withUnsafeBufferPointer { w in
+                (0..<(x.count / d)).map { bias + dot(w.baseAddress!, px.baseAddress! + $0 * d, count: d) }
+            }
         }
     }
 
     public var threshold: Float { method == .pca || method == .kmeans ? 0 : 0.5 }
-
-    /// Predicted labels (1: x⁺ is true).
-    public func predictions(_ data: ProbeData) -> [Int] { scores(data).map { $0 > threshold ? 1 : 0 } }
 }
 
 @inline(__always) func sigmoid(_ z: Float) -> Float { 1 / (1 + expf(-z)) }

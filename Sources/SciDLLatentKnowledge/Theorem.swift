@@ -21,13 +21,8 @@ public struct TheoremCheck: Sendable {
     /// Credences (p⁺, p⁻) of `probe` on `data`, the swap on pairs where `feature` is 1, and the scores.
     public init(probe: FittedProbe, data: ProbeData, feature values: [Int], name: String, symmetric: Bool = false) {
         precondition(values.count == data.count && data.labels.count == data.count)
-        let d = data.width
-        func credence(_ x: [Float], _ i: Int) -> Double {
-            var z = probe.bias
-            for k in 0..<d { z += probe.direction[k] * x[i * d + k] }
-            return 1 / (1 + exp(-Double(z)))
-        }
-        let p = (0..<data.count).map { credence(data.positive, $0) }, q = (0..<data.count).map { credence(data.negative, $0) }
+        let credences = probe.credences(data)
+        let p = credences.positive.map(Double.init), q = credences.negative.map(Double.init)
         let swappedP = (0..<data.count).map { values[$0] == 1 ? q[$0] : p[$0] }
         let swappedQ = (0..<data.count).map { values[$0] == 1 ? p[$0] : q[$0] }
         func loss(_ p: [Double], _ q: [Double]) -> Double {
