@@ -14,8 +14,11 @@ import SciDLTensor
 public enum ActivationImport {
     /// Reads `file` (one of the layouts above) and optional separate `labels`.
     public static func load(_ file: URL, labels labelsFile: URL? = nil) throws -> ContrastActivations {
-        let arrays = try readArrays(file)
-        let source = file.lastPathComponent
+        try activations(from: readArrays(file), source: file.lastPathComponent, labels: labelsFile)
+    }
+
+    /// The activations in arrays already read (one of the layouts above), naming `source` in errors.
+    static func activations(from arrays: [String: Tensor], source: String, labels labelsFile: URL? = nil) throws -> ContrastActivations {
         var labels = try arrays["labels"].map { try labelList($0, source: source) } ?? []
         if let l = labelsFile { labels = try readLabels(l) }
         let layerNames = arrays["layers"].map { $0.scalars.map { Int($0) } }

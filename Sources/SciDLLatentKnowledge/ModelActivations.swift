@@ -33,8 +33,9 @@ extension LanguageModel {
         let url = settings.cache?.appendingPathComponent("\(name)-\(key).safetensors")
         // A cache file that cannot be read or belongs to other prompts is recomputed and replaced.
         if let url, FileManager.default.fileExists(atPath: url.path),
-           (try? SafetensorsFile(contentsOf: url))?.metadata["key"] == key,
-           let cached = try? ActivationImport.load(url), cached.count == pairs.count, cached.layers == settings.layers {
+           let file = try? SafetensorsFile(contentsOf: url), file.metadata["key"] == key,
+           let cached = try? ActivationImport.activations(from: file.tensors, source: url.path),
+           cached.count == pairs.count, cached.layers == settings.layers {
             progress(2 * pairs.count)
             return (cached, true)
         }
