@@ -120,7 +120,7 @@ public enum Challenges {
     }
 
     /// A seeded random half: exactly ⌊n/2⌋ ones, in random order.
-    static func halves(_ n: Int, seed: UInt64) -> [Int] {
+    public static func halves(_ n: Int, seed: UInt64) -> [Int] {
         var random = SeededGenerator(seed: seed ^ 0xBA7A7A)
         var out = [Int](repeating: 0, count: n)
         for i in random.permutation(n).prefix(n / 2) { out[i] = 1 }

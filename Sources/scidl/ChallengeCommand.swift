@@ -95,10 +95,7 @@ struct Challenge: ParsableCommand {
 
     /// The theorem's feature h, one 0/1 per pair.
     func featureValues(count: Int) throws -> [Int] {
-        if feature == "random" {
-            var random = SeededGenerator(seed: assignmentSeed ^ 0xFEA7)
-            return random.permutation(count).map { $0 < count / 2 ? 1 : 0 }
-        }
+        if feature == "random" { return Challenges.halves(count, seed: assignmentSeed ^ 0xFEA7) }
         let values = try ActivationImport.readLabels(URL(fileURLWithPath: feature))
         guard values.count == count else { throw SciDLError("--feature \(feature) has \(values.count) values for \(count) pairs") }
         return values
