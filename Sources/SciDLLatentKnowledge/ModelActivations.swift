@@ -48,7 +48,7 @@ extension LanguageModel {
         if let url {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try activations.file(metadata: [
-                "key": key, "model": name, "model_folder": folder.path, "data": settings.dataName,
+                "key": key, "model": name, "model_identity": identity, "data": settings.dataName,
                 "template": settings.templateName, "position": settings.position.rawValue,
                 "layers": settings.layers.map(String.init).joined(separator: ","), "pairs": "\(pairs.count)",
             ]).write(to: url)
@@ -56,18 +56,15 @@ extension LanguageModel {
         return (activations, false)
     }
 
-    /// FNV-1a over everything that determines the activations: the model's files, the prompts, the
-    /// labels, the layers and the position.
+    /// FNV-1a over everything that determines the activations: the model file's identity (path, size,
+    /// modification time), the prompts, the labels, the layers and the position.
     func cacheKey(_ pairs: [ContrastPair], _ settings: ExtractionSettings) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         func mix(_ s: String) {
             for byte in s.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
             hash = (hash ^ 0xFF) &* 0x100_0000_01b3
         }
-        let weights = folder.appendingPathComponent("model.safetensors")
-        let attributes = try? FileManager.default.attributesOfItem(atPath: weights.path)
-        mix(folder.standardizedFileURL.path)
-        mix("\(attributes?[.size] ?? 0)")
+        mix(identity)
         mix(settings.position.rawValue)
         mix(settings.layers.map(String.init).joined(separator: ","))
         for p in pairs { mix(p.positive); mix(p.negative); mix("\(p.label)") }

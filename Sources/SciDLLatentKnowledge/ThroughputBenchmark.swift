@@ -2,10 +2,10 @@ import Foundation
 import SciDLLanguageModel
 import SciDLTensor
 
-/// Sentences per second for hidden states of every layer, on the texts
-/// `../shared/peers/torch_minilm_throughput.py` uses, for `scidl bench minilm`.
+/// Sentences per second for hidden states of every layer, on the texts the peer scripts
+/// `../shared/peers/torch_minilm_throughput.py` and `torch_smollm2_throughput.py` use, for `scidl bench lm`.
 public struct ThroughputBenchmark: BenchmarkResult {
-    public var benchmark = "minilm_hidden_states"
+    public var benchmark = "lm_hidden_states"
     public var model: String
     public var data: String
     public var texts: Int
@@ -15,6 +15,8 @@ public struct ThroughputBenchmark: BenchmarkResult {
     public var sentencesPerSecond: Double
     public var tokensPerSecond: Double
     public var threads: Int
+    /// The process's peak resident memory, in MiB (the model's mapped pages that were touched included).
+    public var peakResidentMiB: Double
 
     /// The peer script's texts: synthetic reviews of ~31 tokens, or prompts built from a CSV's
     /// `statement` column or a BoolQ JSONL file, the first `count`.
@@ -31,16 +33,29 @@ public struct ThroughputBenchmark: BenchmarkResult {
         return examples.map { "\($0.fields["statement"] ?? "") Is this statement true or false? True" }
     }
 
-    /// Encodes `texts` once untimed (warm-up on the first 32), then timed, all layers at every token.
-    public static func run(model: LanguageModel, texts: [String], dataName: String) -> ThroughputBenchmark {
-        let layers = Array(0...model.encoder.configuration.layerCount)
-        _ = try? model.hiddenStates(of: Array(texts.prefix(32)), layers: layers, position: .mean)
-        let tokens = texts.reduce(0) { $0 + model.tokenizer.encode($1).count }
+    /// Encodes `texts` once untimed (warm-up on the first 32), then timed, all layers,
+    /// at the model's default position (tokenisation included in the time).
+    public static func run(model: any LanguageModel, texts: [String], dataName: String) -> ThroughputBenchmark {
+        let layers = Array(0...model.blockCount)
+        _ = try? model.hiddenStates(of: Array(texts.prefix(32)), layers: layers, position: model.defaultPosition)
+        let tokens = texts.reduce(0) { $0 + model.tokenize($1).count }
         let start = Date()
-        _ = try? model.hiddenStates(of: texts, layers: layers, position: .mean)
+        _ = try? model.hiddenStates(of: texts, layers: layers, position: model.defaultPosition)
         let seconds = Date().timeIntervalSince(start)
         return ThroughputBenchmark(model: model.name, data: dataName, texts: texts.count, tokens: tokens, seconds: seconds,
                                    sentencesPerSecond: Double(texts.count) / seconds, tokensPerSecond: Double(tokens) / seconds,
-                                   threads: Parallelism.threadCount)
+                                   threads: Parallelism.threadCount, peakResidentMiB: peakResidentMiB())
+    }
+
+    /// getrusage's maximum resident set size (kilobytes on Linux, bytes on macOS).
+    static func peakResidentMiB() -> Double {
+        var usage = rusage()
+        #if os(macOS)
+        getrusage(RUSAGE_SELF, &usage)
+        return Double(usage.ru_maxrss) / 1_048_576
+        #else
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_maxrss) / 1024
+        #endif
     }
 }

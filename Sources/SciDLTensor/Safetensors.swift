@@ -135,14 +135,17 @@ public struct SafetensorsFile: Sendable {
     }
 }
 
-/// IEEE half (binary16) bits to Float.
-func halfToFloat(_ h: UInt16) -> Float {
-    let sign: Float = (h & 0x8000) != 0 ? -1 : 1
-    let exponent = Int((h >> 10) & 0x1F), mantissa = Float(h & 0x3FF)
+/// IEEE half (binary16) bits to Float, exactly (every half is a float), by moving the bit fields.
+@inlinable
+public func halfToFloat(_ h: UInt16) -> Float {
+    let bits = UInt32(h)
+    let sign = (bits & 0x8000) << 16, exponent = (bits >> 10) & 0x1F, mantissa = bits & 0x3FF
     switch exponent {
-    case 0: return sign * mantissa * 0x1p-24
-    case 31: return mantissa == 0 ? sign * .infinity : .nan
-    default: return sign * (1 + mantissa / 1024) * Float(sign: .plus, exponent: exponent - 15, significand: 1)
+    case 0:  // zero or subnormal: mantissa · 2⁻²⁴
+        let magnitude = Float(mantissa) * 0x1p-24
+        return Float(bitPattern: magnitude.bitPattern | sign)
+    case 31: return Float(bitPattern: sign | 0x7F80_0000 | mantissa << 13)
+    default: return Float(bitPattern: sign | (exponent + 112) << 23 | mantissa << 13)
     }
 }
 

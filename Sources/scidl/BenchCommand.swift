@@ -8,7 +8,7 @@ import SciDLTensor
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Speed benchmarks; each prints one JSON line.",
-        subcommands: [BenchGrok.self, BenchSweep.self, BenchMiniLM.self]
+        subcommands: [BenchGrok.self, BenchSweep.self, BenchLM.self, BenchMiniLM.self]
     )
 }
 
@@ -40,18 +40,31 @@ struct BenchSweep: ParsableCommand {
     }
 }
 
+struct BenchLM: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lm",
+        abstract: "Prompts per second for a language model's hidden states of all layers, and peak memory (compare ../shared/peers/torch_smollm2_throughput.py)."
+    )
+    @Option(help: "smollm2, minilm, a .gguf file or a Hugging Face model folder.") var model = ModelCatalog.defaultModel
+    @Option(help: "A CSV with a statement column or a BoolQ JSONL (default: synthetic ~31-token sentences).") var data: String?
+    @Option(help: "Texts to encode.") var count = 512
+
+    func run() throws {
+        let loaded = try ModelCatalog.load(model)
+        let texts = try ThroughputBenchmark.texts(data: data.map { URL(fileURLWithPath: $0) }, count: count)
+        print(ThroughputBenchmark.run(model: loaded, texts: texts, dataName: data ?? "synthetic").jsonLine)
+    }
+}
+
 struct BenchMiniLM: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "minilm",
-        abstract: "Sentences per second for all-MiniLM-L6-v2 hidden states of all layers (compare ../shared/peers/torch_minilm_throughput.py)."
+        abstract: "bench lm --model minilm (compare ../shared/peers/torch_minilm_throughput.py)."
     )
     @Option(help: "A CSV with a statement column or a BoolQ JSONL (default: synthetic ~31-token sentences).") var data: String?
     @Option(help: "Texts to encode.") var count = 512
-    @Option(help: "A Hugging Face BERT model folder (default: the installed all-MiniLM-L6-v2).") var modelDir: String?
 
     func run() throws {
-        let model = try LanguageModel(folder: modelDir.map { URL(fileURLWithPath: $0) } ?? LanguageModel.defaultFolder())
-        let texts = try ThroughputBenchmark.texts(data: data.map { URL(fileURLWithPath: $0) }, count: count)
-        print(ThroughputBenchmark.run(model: model, texts: texts, dataName: data ?? "synthetic").jsonLine)
+        try BenchLM.parse(["--model", "minilm", "--count", "\(count)"] + (data.map { ["--data", $0] } ?? [])).run()
     }
 }

@@ -81,10 +81,10 @@ struct Challenge: ParsableCommand {
             conditions = []
         }
         // Only now, with the prompts known to be good, is the model worth loading.
-        let model = try source.model()
-        let defaultLayers = [model.encoder.configuration.layerCount]
+        let model = try source.loadModel()
+        let defaultLayers = [model.blockCount]
         var description = [("data", dataset.name), ("pairs", "\(dataset.examples.count)"), ("model", model.name),
-                           ("position", source.position.rawValue)]
+                           ("position", source.position(for: model).rawValue)]
         let sets = try conditions.map { c -> (name: String, activations: ContrastActivations, features: [String: [Int]]) in
             description.append(("\(c.name), example x⁺", c.pairs[0].positive))
             return (c.name, try source.activations(of: c.pairs, model: model, dataName: dataset.name, templateName: c.name,
@@ -110,9 +110,9 @@ struct Challenge: ParsableCommand {
         } else {
             let dataset = try source.dataset()
             let prompt = try PromptTemplate.named(dataset.defaultTemplateName)
-            let model = try source.model()
+            let model = try source.loadModel()
             activationSet = try source.activations(of: try prompt.contrastPairs(for: dataset), model: model, dataName: dataset.name,
-                                                   templateName: prompt.name, defaultLayers: [model.encoder.configuration.layerCount])
+                                                   templateName: prompt.name, defaultLayers: [model.blockCount])
             description = [("data", dataset.name), ("pairs", "\(dataset.examples.count)"), ("model", model.name), ("template", prompt.name)]
         }
         let h = try featureValues(count: activationSet.count)

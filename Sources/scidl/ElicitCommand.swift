@@ -9,7 +9,7 @@ struct Elicit: ParsableCommand {
         abstract: "Find truth directions without labels: CCS, PCA, k-means and random probes against a supervised ceiling.",
         discussion: """
         Builds a contrast pair per example (the template with each answer), reads both members' hidden \
-        states from a BERT model (default all-MiniLM-L6-v2, installed by scripts/setup.sh) or takes \
+        states from a language model (default SmolLM2-135M-Instruct, installed by scripts/setup.sh) or takes \
         activations from files, fits each probe per layer and seed on a training split and scores it on \
         the held-out pairs. Prints a table and writes results.csv, summary.json and report.html into --out. \
         Activations are cached (see --cache), so a second run on the same prompts is instant.
@@ -47,9 +47,9 @@ struct Elicit: ParsableCommand {
         let dataset = try source.dataset()
         let prompts = try (template ?? dataset.defaultTemplateName).split(separator: ",").map { try PromptTemplate.named(String($0)) }
         let pairsPerTemplate = try prompts.map { try $0.contrastPairs(for: dataset) }
-        let model = try source.model()
+        let model = try source.loadModel()
         var description = [("data", dataset.name), ("pairs", "\(dataset.examples.count)"), ("model", model.name),
-                           ("position", source.position.rawValue)]
+                           ("position", source.position(for: model).rawValue)]
         var sets: [(template: String, activations: ContrastActivations)] = []
         for (prompt, pairs) in zip(prompts, pairsPerTemplate) {
             sets.append((prompt.name, try source.activations(of: pairs, model: model, dataName: dataset.name, templateName: prompt.name)))

@@ -12,9 +12,11 @@ struct SourceOptions: ParsableArguments {
     @Option(help: "Column holding the 0/1 label (default: label, or answer in JSONL).") var labelColumn: String?
     @Option(help: "Column to use as {statement}.") var textColumn: String?
     @Option(help: "Use only the first N examples.") var limit: Int?
-    @Option(help: "A Hugging Face BERT model folder (default: the installed all-MiniLM-L6-v2).") var modelDir: String?
-    @Option(help: "Layers, e.g. 0-6 or 2,4,6 (0 = embeddings).") var layers: String?
-    @Option(help: "Token whose state is read: first, last or mean.") var position: TokenPosition = .mean
+    @Option(help: "Model: smollm2 (SmolLM2-135M-Instruct, default), minilm (all-MiniLM-L6-v2), a .gguf file or a Hugging Face model folder.")
+    var model = ModelCatalog.defaultModel
+    @Option(help: "Layers, e.g. 0-30 or 10,20,30 (0 = embeddings, i = block i's output).") var layers: String?
+    @Option(help: "Token whose state is read: first, last or mean (default: last for decoders, mean for BERT).")
+    var position: TokenPosition?
     @Option(help: "Activation cache folder (default: $SCIDL_HOME/activations, i.e. ~/.cache/scidl/activations).") var cache: String?
     @Flag(help: "Neither read nor write the activation cache.") var noCache = false
 
@@ -22,17 +24,20 @@ struct SourceOptions: ParsableArguments {
         try LabelledDataset.named(data, columns: ColumnMapping(label: labelColumn, text: textColumn), limit: limit)
     }
 
-    func model() throws -> LanguageModel {
-        try LanguageModel(folder: modelDir.map { URL(fileURLWithPath: $0) } ?? LanguageModel.defaultFolder())
+    func loadModel() throws -> any LanguageModel {
+        try ModelCatalog.load(model)
     }
 
+    /// The position asked for, or the model's own default.
+    func position(for model: any LanguageModel) -> TokenPosition { position ?? model.defaultPosition }
+
     /// Hidden states of `pairs` (from the cache when possible), with a progress bar.
-    func activations(of pairs: [ContrastPair], model: LanguageModel, dataName: String, templateName: String,
+    func activations(of pairs: [ContrastPair], model: any LanguageModel, dataName: String, templateName: String,
                      defaultLayers: [Int]? = nil) throws -> ContrastActivations {
         let layerList = try layers.map { try parseIntegers($0, "--layers") }
-            ?? defaultLayers ?? Array(0...model.encoder.configuration.layerCount)
-        let cacheFolder = noCache ? nil : URL(fileURLWithPath: cache ?? LanguageModel.home.appendingPathComponent("activations").path)
-        let settings = ExtractionSettings(layers: layerList, position: position, cache: cacheFolder,
+            ?? defaultLayers ?? Array(0...model.blockCount)
+        let cacheFolder = noCache ? nil : URL(fileURLWithPath: cache ?? ModelCatalog.home.appendingPathComponent("activations").path)
+        let settings = ExtractionSettings(layers: layerList, position: position(for: model), cache: cacheFolder,
                                           dataName: dataName, templateName: templateName)
         let bar = ProgressBar(total: 2 * pairs.count, label: "prompts (\(templateName))")
         let (a, cached) = try model.contrastActivations(of: pairs, settings: settings) { bar.update(step: $0) }

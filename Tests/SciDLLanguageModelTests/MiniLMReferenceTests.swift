@@ -20,7 +20,7 @@ final class MiniLMReferenceTests: XCTestCase {
     }
 
     /// The model is installed by scripts/setup.sh, which the test command runs first: its absence fails.
-    static let model: Result<LanguageModel, any Error> = Result { try LanguageModel(folder: LanguageModel.defaultFolder()) }
+    static let model: Result<BertModel, any Error> = Result { try BertModel(folder: ModelCatalog.location(of: .minilm)) }
 
     func reference() throws -> Reference {
         try JSONDecoder().decode(Reference.self, from: Data(contentsOf: SharedFolder.file("fixtures/minilm_reference.json")))

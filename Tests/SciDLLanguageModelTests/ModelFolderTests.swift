@@ -5,7 +5,7 @@ import XCTest
 /// A model folder with a missing or damaged file is refused with one line that says which and why.
 final class ModelFolderTests: XCTestCase {
     func folder(config: String?, vocab: Bool = true, weights: Data?) throws -> URL {
-        let real = try LanguageModel.defaultFolder()
+        let real = try ModelCatalog.location(of: .minilm)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("model-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         if let config { try config.write(to: dir.appendingPathComponent("config.json"), atomically: true, encoding: .utf8) }
@@ -15,11 +15,11 @@ final class ModelFolderTests: XCTestCase {
     }
 
     func realConfig() throws -> String {
-        try String(contentsOf: LanguageModel.defaultFolder().appendingPathComponent("config.json"), encoding: .utf8)
+        try String(contentsOf: ModelCatalog.location(of: .minilm).appendingPathComponent("config.json"), encoding: .utf8)
     }
 
     func assertRefused(_ dir: URL, mentioning text: String, file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertThrowsError(try LanguageModel(folder: dir), file: file, line: line) { error in
+        XCTAssertThrowsError(try BertModel(folder: dir), file: file, line: line) { error in
             XCTAssertTrue("\(error)".contains(text), "'\(error)' should mention '\(text)'", file: file, line: line)
             XCTAssertFalse("\(error)".contains("\n"), file: file, line: line)
         }
@@ -33,7 +33,7 @@ final class ModelFolderTests: XCTestCase {
     }
 
     func testBadConfigAndDamagedWeights() throws {
-        let weights = try Data(contentsOf: LanguageModel.defaultFolder().appendingPathComponent("model.safetensors"), options: .mappedIfSafe)
+        let weights = try Data(contentsOf: ModelCatalog.location(of: .minilm).appendingPathComponent("model.safetensors"), options: .mappedIfSafe)
         assertRefused(try folder(config: "{\"hidden_size\": 384}", weights: Data()), mentioning: "lacks \"num_hidden_layers\"")
         assertRefused(try folder(config: try realConfig(), weights: weights.prefix(100_000)), mentioning: "truncated")
         assertRefused(try folder(config: try realConfig(), weights: Data("\u{10}\0\0\0\0\0\0\0[1, 2, 3]       ".utf8)), mentioning: "not a JSON object")

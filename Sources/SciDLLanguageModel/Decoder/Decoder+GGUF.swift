@@ -1,0 +1,61 @@
+import SciDLTensor
+
+extension Decoder {
+    /// Reads a `llama` or `qwen2` decoder from a GGUF file, its weights left in the file (see `WeightMatrix`).
+    public init(gguf: GGUFFile) throws {
+        let source = gguf.source
+        let architecture = try gguf.string("general.architecture")
+        guard DecoderConfiguration.architectures.contains(architecture) else {
+            throw SciDLError("\(source) is a '\(architecture)' model; SciDL runs Llama-family decoders (general.architecture \(DecoderConfiguration.architectures.joined(separator: ", ")))")
+        }
+        let key = { (name: String) in "\(architecture).\(name)" }
+        let width = try gguf.integer(key("embedding_length"))
+        let heads = try gguf.integer(key("attention.head_count"))
+        let kvHeads = gguf.metadata[key("attention.head_count_kv")]?.integer ?? heads
+        guard heads > 0, width % heads == 0 || gguf.metadata[key("attention.key_length")] != nil else {
+            throw SciDLError("\(source): embedding_length \(width) is not divisible by \(heads) heads (corrupt file)")
+        }
+        let headSize = gguf.metadata[key("attention.key_length")]?.integer ?? width / heads
+        let embedding = try gguf.matrix("token_embd.weight")
+        let rotaryDimensions = gguf.metadata[key("rope.dimension_count")]?.integer ?? headSize
+        // llama.cpp's converter permutes Llama's query/key rows to adjacent pairs; Qwen2's are left in halves.
+        let pairing: RotaryEmbedding.Pairing = architecture == "qwen2" ? .halves : .adjacentPairs
+        var factors: [Float]?
+        if gguf.tensors["rope_freqs.weight"] != nil {
+            factors = try gguf.floats("rope_freqs.weight")
+            guard factors!.count == rotaryDimensions / 2 else {
+                throw SciDLError("\(source): rope_freqs.weight has \(factors!.count) factors for \(rotaryDimensions / 2) frequencies")
+            }
+        }
+        let configuration = DecoderConfiguration(
+            architecture: architecture,
+            blockCount: try gguf.integer(key("block_count")),
+            width: width,
+            mlpWidth: try gguf.integer(key("feed_forward_length")),
+            headCount: heads, keyValueHeadCount: kvHeads, headSize: headSize,
+            normEpsilon: Float(try gguf.number(key("attention.layer_norm_rms_epsilon"))),
+            rotary: RotaryEmbedding(base: Float(gguf.metadata[key("rope.freq_base")]?.number ?? 10_000),
+                                    dimensions: rotaryDimensions, pairing: pairing, frequencyFactors: factors),
+            contextLength: gguf.metadata[key("context_length")]?.integer ?? 4096,
+            vocabularySize: embedding.rows)
+        try configuration.validate(source)
+        let blocks = try (0..<configuration.blockCount).map { i -> Block in
+            let p = "blk.\(i)."
+            func bias(_ name: String) throws -> [Float]? {
+                gguf.tensors[p + name] == nil ? nil : try gguf.floats(p + name)
+            }
+            return Block(
+                attentionNorm: try gguf.floats(p + "attn_norm.weight"),
+                query: try gguf.matrix(p + "attn_q.weight"), key: try gguf.matrix(p + "attn_k.weight"),
+                value: try gguf.matrix(p + "attn_v.weight"), output: try gguf.matrix(p + "attn_output.weight"),
+                queryBias: try bias("attn_q.bias"), keyBias: try bias("attn_k.bias"), valueBias: try bias("attn_v.bias"),
+                mlpNorm: try gguf.floats(p + "ffn_norm.weight"),
+                gate: try gguf.matrix(p + "ffn_gate.weight"), up: try gguf.matrix(p + "ffn_up.weight"),
+                down: try gguf.matrix(p + "ffn_down.weight"))
+        }
+        try self.init(configuration: configuration, embedding: embedding, blocks: blocks,
+                      finalNorm: try gguf.floats("output_norm.weight"),
+                      unembedding: gguf.tensors["output.weight"] == nil ? nil : try gguf.matrix("output.weight"),
+                      source: source)
+    }
+}

