@@ -29,8 +29,22 @@ public enum BLAS {
             for i in 0..<(m * n) { c[i] = beta == 0 ? 0 : beta * c[i] }
             return
         }
+        gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+             a: a, lda: transposeA ? m : k, b: b, ldb: transposeB ? k : n, beta: beta, c: c, ldc: n,
+             splitting: splitting)
+    }
+
+    /// C ← alpha · op(A) · op(B) + beta · C on sub-matrices given by leading dimensions (the row strides
+    /// of A, B and C). By default on the calling thread: for many small products that callers spread across
+    /// cores, such as one attention head of one sequence reading its columns out of a packed [tokens, 3·d]
+    /// buffer; `splitting: true` splits a large product across cores as the plain `gemm` does.
+    public static func gemm(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, splitting: Bool = false
+    ) {
+        guard m > 0, n > 0, k > 0 else { return }
         _ = singleThreaded
-        let lda = transposeA ? m : k, ldb = transposeB ? k : n
         let splitRows = m >= n
         let extent = splitRows ? m : n
         // Small products run whole; large ones split into parts of whole 16-wide panels so every part
@@ -40,25 +54,12 @@ public enum BLAS {
             let start = range.lowerBound, size = range.count
             if splitRows {
                 let aOffset = transposeA ? start : start * lda
-                raw(transposeA, transposeB, size, n, k, alpha, a + aOffset, lda, b, ldb, beta, c + start * n, n)
+                raw(transposeA, transposeB, size, n, k, alpha, a + aOffset, lda, b, ldb, beta, c + start * ldc, ldc)
             } else {
                 let bOffset = transposeB ? start * ldb : start
-                raw(transposeA, transposeB, m, size, k, alpha, a, lda, b + bOffset, ldb, beta, c + start, n)
+                raw(transposeA, transposeB, m, size, k, alpha, a, lda, b + bOffset, ldb, beta, c + start, ldc)
             }
         }
-    }
-
-    /// C ← alpha · op(A) · op(B) + beta · C on sub-matrices given by leading dimensions (the row strides
-    /// of A, B and C), on the calling thread: for many small products that callers spread across cores,
-    /// such as one attention head of one sequence reading its columns out of a packed [tokens, 3·d] buffer.
-    public static func gemm(
-        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
-        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
-    ) {
-        guard m > 0, n > 0, k > 0 else { return }
-        _ = singleThreaded
-        raw(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
     }
 
     private static func raw(_ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,

@@ -70,6 +70,10 @@ final class ElicitCommandTests: XCTestCase {
         try assertOneLineError(["elicit", "--data", "/no/such.csv"], mentions: "no data file")
         try assertOneLineError(["elicit", "--data", csv.path], mentions: "label '2'")
         try assertOneLineError(["elicit", "--template", template.path], mentions: "{answer}")
+        let bad = scratch() + ".gguf"
+        try Data("GGUF\u{3}".utf8).write(to: URL(fileURLWithPath: bad))
+        try assertOneLineError(["elicit", "--model", bad, "--limit", "10"], mentions: "truncated or corrupt")
+        try assertOneLineError(["elicit", "--model", "/no/such/model", "--limit", "10"], mentions: "no such file or folder")
         try assertOneLineError(["elicit", "--layers", "31", "--limit", "10"], mentions: "layer 31 does not exist")
         try assertOneLineError(["elicit", "--layers", "2-x"], mentions: "--layers")
         try assertOneLineError(["elicit", "--test-fraction", "1.2"], mentions: "--test-fraction")

@@ -26,9 +26,9 @@ public struct DecoderModel: LanguageModel {
         guard tokenizer.tokens.count <= decoder.configuration.vocabularySize else {
             throw SciDLError("\(url.path): the tokenizer has \(tokenizer.tokens.count) tokens but the embedding only \(decoder.configuration.vocabularySize) rows")
         }
-        let name = file.metadata["general.name"]?.string.map { $0.replacingOccurrences(of: " ", with: "-") }
-            ?? url.deletingPathExtension().lastPathComponent
-        self.init(tokenizer: tokenizer, decoder: decoder, name: name, identity: file.file.identity, location: url)
+        // The file's name, which says the model and its quantisation (general.name often says neither).
+        self.init(tokenizer: tokenizer, decoder: decoder, name: url.deletingPathExtension().lastPathComponent,
+                  identity: file.file.identity, location: url)
     }
 
     public var blockCount: Int { decoder.configuration.blockCount }

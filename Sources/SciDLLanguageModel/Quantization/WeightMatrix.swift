@@ -36,8 +36,9 @@ public struct WeightMatrix: @unchecked Sendable {
     }
 
     /// y ← x · Wᵀ + beta · y for x [tokens, columns] and y [tokens, rows] — a linear layer with PyTorch's
-    /// [out, in] weight layout. The output columns are split into panels, one run of panels per core; each
-    /// panel is dequantised once into a buffer of the core's own and multiplied by all of x.
+    /// [out, in] weight layout. Stored rows are dequantised a panel at a time (all cores at once) into a
+    /// buffer of at most 16 MB, and each panel is one BLAS product split across the cores: the model is
+    /// never held in full precision, and the BLAS sees products as large as for a float model.
     public func multiply(_ x: UnsafePointer<Float>, tokens: Int, into y: UnsafeMutablePointer<Float>, beta: Float = 0) {
         guard tokens > 0 else { return }
         if type == .f32 {
@@ -45,20 +46,16 @@ public struct WeightMatrix: @unchecked Sendable {
                       b: bytes.baseAddress!.assumingMemoryBound(to: Float.self), beta: beta, c: y)
             return
         }
-        // Panels of at most ~256 rows, their count a multiple of the core count so the cores finish together.
-        let threads = Parallelism.threadCount
-        let panelCount = threads * max(1, (rows + 256 * threads - 1) / (256 * threads))
-        let panelRows = ((rows + panelCount - 1) / panelCount + 15) / 16 * 16
-        let panels = (rows + panelRows - 1) / panelRows
-        parallelChunks(panels, minimumPerThread: tokens * columns * panelRows >= 1 << 18 ? 1 : panels + 1) { range in
-            let buffer = UnsafeMutablePointer<Float>.allocate(capacity: panelRows * columns)
-            defer { buffer.deallocate() }
-            for panel in range {
-                let first = panel * panelRows, count = min(panelRows, rows - first)
-                dequantizeRows(first..<(first + count), into: buffer)
-                BLAS.gemm(transposeA: false, transposeB: true, m: tokens, n: count, k: columns, a: x, lda: columns,
-                          b: buffer, ldb: columns, beta: beta, c: y + first, ldc: rows)
+        let panelRows = min(rows, max(16, (1 << 22) / columns))
+        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: panelRows * columns)
+        defer { buffer.deallocate() }
+        for first in stride(from: 0, to: rows, by: panelRows) {
+            let count = min(panelRows, rows - first)
+            parallelChunks(count, minimumPerThread: max(1, (1 << 15) / columns)) { range in
+                dequantizeRows((first + range.lowerBound)..<(first + range.upperBound), into: buffer + range.lowerBound * columns)
             }
+            BLAS.gemm(transposeA: false, transposeB: true, m: tokens, n: count, k: columns, a: x, lda: columns,
+                      b: buffer, ldb: columns, beta: beta, c: y + first, ldc: rows, splitting: true)
         }
     }
 

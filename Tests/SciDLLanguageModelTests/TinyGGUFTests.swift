@@ -1,0 +1,259 @@
+import Foundation
+@testable import SciDLLanguageModel
+import SciDLTensor
+import SciDLTestSupport
+import XCTest
+
+/// Tiny random GGUF models written by `GGUFWriter`: every supported tensor type, both tokenizer kinds, a
+/// `llama` model without biases and a `qwen2` model with them. The fast path (packed batches, panel-wise
+/// dequantised products, adjacent-pair RoPE on GGUF's row order) is checked against the model's equations
+/// written out plainly below, one token and one head at a time, in Hugging Face's row order.
+final class TinyGGUFTests: XCTestCase {
+    static let width = 256, mlp = 512, heads = 4, kvHeads = 2, blocks = 2
+
+    /// Matrices take every type in turn, so one model covers them all.
+    static func model(architecture: String, tokenizer: (inout GGUFWriter) -> Int, seed: UInt64) throws -> URL {
+        var w = GGUFWriter()
+        var rng = SeededGenerator(seed: seed)
+        let vocabulary = tokenizer(&w)
+        let a = architecture
+        w.set("general.architecture", .string(a))
+        w.set("general.name", .string("tiny \(a)"))
+        w.set("\(a).block_count", .uint32(UInt32(blocks)))
+        w.set("\(a).embedding_length", .uint32(UInt32(width)))
+        w.set("\(a).feed_forward_length", .uint32(UInt32(mlp)))
+        w.set("\(a).attention.head_count", .uint32(UInt32(heads)))
+        w.set("\(a).attention.head_count_kv", .uint32(UInt32(kvHeads)))
+        w.set("\(a).attention.layer_norm_rms_epsilon", .float32(1e-5))
+        w.set("\(a).rope.freq_base", .float32(10_000))
+        w.set("\(a).context_length", .uint64(128))
+        w.set("general.alignment", .uint32(64))
+        w.alignment = 64
+        var types = GGMLType.allCases.makeIterator()
+        func next() -> GGMLType {
+            if let t = types.next() { return t }
+            types = GGMLType.allCases.makeIterator()
+            return types.next()!
+        }
+        let dh = width / heads
+        w.addRandom("token_embd.weight", [vocabulary, width], .q8_0, &rng, scale: 1)
+        for i in 0..<blocks {
+            let p = "blk.\(i)."
+            w.add(p + "attn_norm.weight", (0..<width).map { _ in 1 + Float(rng.nextNormal()) * 0.1 })
+            w.addRandom(p + "attn_q.weight", [heads * dh, width], next(), &rng, scale: 0.1)
+            w.addRandom(p + "attn_k.weight", [kvHeads * dh, width], next(), &rng, scale: 0.1)
+            w.addRandom(p + "attn_v.weight", [kvHeads * dh, width], next(), &rng)
+            w.addRandom(p + "attn_output.weight", [width, heads * dh], next(), &rng, scale: 0.05)
+            if a == "qwen2" {
+                w.add(p + "attn_q.bias", (0..<(heads * dh)).map { _ in Float(rng.nextNormal()) * 0.5 })
+                w.add(p + "attn_k.bias", (0..<(kvHeads * dh)).map { _ in Float(rng.nextNormal()) * 0.5 })
+                w.add(p + "attn_v.bias", (0..<(kvHeads * dh)).map { _ in Float(rng.nextNormal()) * 0.5 })
+            }
+            w.add(p + "ffn_norm.weight", (0..<width).map { _ in 1 + Float(rng.nextNormal()) * 0.1 })
+            w.addRandom(p + "ffn_gate.weight", [mlp, width], next(), &rng, scale: 0.1)
+            w.addRandom(p + "ffn_up.weight", [mlp, width], next(), &rng, scale: 0.1)
+            w.addRandom(p + "ffn_down.weight", [width, mlp], next(), &rng, scale: 0.05)
+        }
+        w.add("output_norm.weight", (0..<width).map { _ in 1 + Float(rng.nextNormal()) * 0.1 })
+        if a == "qwen2" { w.addRandom("output.weight", [vocabulary, width], .q6_K, &rng) }
+        return try w.write()
+    }
+
+    /// Byte-level BPE: the 256 byte characters, then Ġt, he, Ġthe, ll, llo, and <|endoftext|>.
+    static func gpt2Tokenizer(_ w: inout GGUFWriter) -> Int {
+        let tokens = (0..<256).map { String(ByteLevelAlphabet.characters[$0]) } + ["Ġt", "he", "Ġthe", "ll", "llo", "<|endoftext|>"]
+        w.set("tokenizer.ggml.model", .string("gpt2"))
+        w.set("tokenizer.ggml.pre", .string("smollm"))
+        w.set("tokenizer.ggml.tokens", .strings(tokens))
+        w.set("tokenizer.ggml.token_type", .int32s(Array(repeating: 1, count: 261) + [3]))
+        w.set("tokenizer.ggml.merges", .strings(["Ġ t", "h e", "Ġt he", "l l", "ll o"]))
+        w.set("tokenizer.ggml.bos_token_id", .uint32(261))
+        w.set("tokenizer.ggml.add_bos_token", .bool(false))
+        return tokens.count
+    }
+
+    /// SentencePiece: <unk>, <s>, </s>, 256 byte tokens, then pieces whose scores decide the merges.
+    static let pieces: [(String, Float)] = [("▁", -1), ("h", -2), ("e", -3), ("l", -4), ("o", -5), ("▁h", -10),
+                                            ("he", -8), ("ll", -7), ("llo", -9), ("▁he", -11), ("▁hello", -12)]
+    static func llamaTokenizer(_ w: inout GGUFWriter) -> Int {
+        let tokens = ["<unk>", "<s>", "</s>"] + (0..<256).map { String(format: "<0x%02X>", $0) } + pieces.map(\.0)
+        w.set("tokenizer.ggml.model", .string("llama"))
+        w.set("tokenizer.ggml.tokens", .strings(tokens))
+        w.set("tokenizer.ggml.scores", .float32s([0, 0, 0] + Array(repeating: 0, count: 256) + pieces.map(\.1)))
+        w.set("tokenizer.ggml.token_type", .int32s([2, 3, 3] + Array(repeating: 6, count: 256) + Array(repeating: 1, count: pieces.count)))
+        w.set("tokenizer.ggml.bos_token_id", .uint32(1))
+        w.set("tokenizer.ggml.unknown_token_id", .uint32(0))
+        return tokens.count
+    }
+
+    func testByteLevelTokenizerMergesByRank() throws {
+        let model = try DecoderModel(gguf: Self.model(architecture: "llama", tokenizer: Self.gpt2Tokenizer, seed: 1))
+        // "the" → t + he; " the" → Ġt + he → Ġthe; special token; "hello" → he + l + l + o → he + ll + o → he + llo.
+        XCTAssertEqual(model.tokenize("the the<|endoftext|>hello"), [116, 257, 258, 261, 257, 260])
+        XCTAssertEqual(model.tokenize("é 42"), [195, 169, 32, 52, 50], "bytes spelled, digits one by one (smollm)")
+    }
+
+    func testSentencePieceTokenizerMergesByScoreWithByteFallback() throws {
+        let model = try DecoderModel(gguf: Self.model(architecture: "qwen2", tokenizer: Self.llamaTokenizer, seed: 2))
+        let id = { (piece: String) in 259 + Self.pieces.firstIndex { $0.0 == piece }! }
+        XCTAssertEqual(model.tokenize("hello"), [1, id("▁hello")], "BOS, then ll, he, llo, ▁he, ▁hello by score")
+        XCTAssertEqual(model.tokenize("hé"), [1, id("▁h"), 3 + 0xC3, 3 + 0xA9], "é is not a piece: its UTF-8 bytes")
+        XCTAssertEqual(model.tokenize("</s>hello"), [1, 2, id("▁hello")], "control tokens in the text; a space after them")
+    }
+
+    func testLlamaMatchesItsEquations() throws {
+        try checkAgainstReference(Self.model(architecture: "llama", tokenizer: Self.gpt2Tokenizer, seed: 3))
+    }
+
+    func testQwen2WithBiasesMatchesItsEquations() throws {
+        try checkAgainstReference(Self.model(architecture: "qwen2", tokenizer: Self.llamaTokenizer, seed: 4))
+    }
+
+    func checkAgainstReference(_ url: URL, file: StaticString = #filePath, line: UInt = #line) throws {
+        let model = try DecoderModel(gguf: url)
+        let c = model.decoder.configuration
+        XCTAssertEqual([c.blockCount, c.width, c.mlpWidth, c.headCount, c.keyValueHeadCount], [2, 256, 512, 4, 2])
+        let types = Set(model.decoder.blocks.flatMap { [$0.query, $0.key, $0.value, $0.output, $0.gate, $0.up, $0.down].map(\.type) })
+        XCTAssertEqual(types, Set(GGMLType.allCases), "every tensor type is exercised", file: file, line: line)
+        var rng = SeededGenerator(seed: 9)
+        let sequences = [4, 1, 6].map { n in (0..<n).map { _ in rng.nextInt(below: c.vocabularySize) } }
+        let sites: [ActivationSite] = [.embed, .residualPost(block: 0), .residualPost(block: 1), .finalNorm]
+        var fast: [ActivationSite: Tensor] = [:]
+        model.decoder.forward(sequences, sites: Set(sites)) { fast[$0] = $1 }
+        let reference = ReferenceDecoder(model.decoder)
+        let expected = sequences.map { reference.run($0) }
+        var worst = 0.0
+        for site in sites {
+            let got = try XCTUnwrap(fast[site])
+            let want = Tensor(shape: got.shape, scalars: expected.flatMap { $0[site]!.flatMap { $0 } })
+            let error = relativeError(got, want)
+            worst = max(worst, error)
+            XCTAssertLessThan(error, 5e-6, "\(c.architecture) \(site)", file: file, line: line)
+        }
+        let logits = model.decoder.lastTokenLogits(sequences)
+        for (i, e) in expected.enumerated() {
+            let want = reference.logits(e[.finalNorm]!.last!)
+            XCTAssertLessThan(relativeError(Tensor(shape: [want.count], scalars: logits.row(i)), Tensor(shape: [want.count], scalars: want)),
+                              1e-4, "\(c.architecture) logits", file: file, line: line)
+        }
+        print("tiny \(c.architecture): worst relative difference from the reference equations \(worst)")
+    }
+
+    /// Every product against a plain dot product over the dequantised rows, for several token counts.
+    func testQuantisedProductsMatchPlainDotProducts() throws {
+        var rng = SeededGenerator(seed: 5)
+        for type in GGMLType.allCases {
+            let (rows, columns) = (70, 512)
+            let owner = OwnedBytes(GGUFWriter.randomBytes(type, elements: rows * columns, &rng, scale: 0.1))
+            let w = WeightMatrix(bytes: owner.bytes, type: type, rows: rows, columns: columns, owner: owner)
+            let dense = w.dequantized()
+            for tokens in [1, 3, 40] {
+                let x = Tensor.randomNormal([tokens, columns], using: &rng)
+                let y = w.product(x)
+                var want = [Float](repeating: 0, count: tokens * rows)
+                for t in 0..<tokens { for r in 0..<rows {
+                    var s = 0.0
+                    for k in 0..<columns { s += Double(x.scalars[t * columns + k]) * Double(dense[r * columns + k]) }
+                    want[t * rows + r] = Float(s)
+                } }
+                XCTAssertLessThan(relativeError(y, Tensor(shape: [tokens, rows], scalars: want)), 1e-5, "\(type.name) × \(tokens) tokens")
+            }
+        }
+    }
+}
+
+/// The decoder's equations written out plainly for one sequence: RMSNorm, q/k/v (+ bias), RoPE in
+/// Hugging Face's halves convention (GGUF Llama rows un-permuted first, as transformers does), causal
+/// grouped-query attention head by head, SwiGLU, residuals; doubles throughout.
+final class ReferenceDecoder {
+    let d: SciDLLanguageModel.Decoder
+    /// Dequantised weights by address, each made once.
+    var dense: [UnsafeRawPointer: [Float]] = [:]
+    init(_ d: SciDLLanguageModel.Decoder) { self.d = d }
+
+    func run(_ ids: [Int]) -> [ActivationSite: [[Float]]] {
+        let c = d.configuration, width = c.width, dh = c.headSize
+        let embedding = d.embedding.dequantized()
+        var x: [[Double]] = ids.map { id in (0..<width).map { Double(embedding[id * width + $0]) } }
+        var out: [ActivationSite: [[Float]]] = [.embed: x.map { $0.map(Float.init) }]
+        for (i, b) in d.blocks.enumerated() {
+            let n = x.map { norm($0, b.attentionNorm) }
+            var q = linear(n, b.query, b.queryBias), k = linear(n, b.key, b.keyBias)
+            let v = linear(n, b.value, b.valueBias)
+            if c.rotary.pairing == .adjacentPairs { q = q.map { unpermute($0) }; k = k.map { unpermute($0) } }
+            q = q.enumerated().map { rope($0.element, position: $0.offset) }
+            k = k.enumerated().map { rope($0.element, position: $0.offset) }
+            var context = [[Double]](repeating: [Double](repeating: 0, count: c.headCount * dh), count: ids.count)
+            for h in 0..<c.headCount {
+                let g = h / (c.headCount / c.keyValueHeadCount)
+                for t in 0..<ids.count {
+                    var scores = (0...t).map { s in (0..<dh).reduce(0.0) { $0 + q[t][h * dh + $1] * k[s][g * dh + $1] } / Double(dh).squareRoot() }
+                    let m = scores.max()!
+                    scores = scores.map { exp($0 - m) }
+                    let z = scores.reduce(0, +)
+                    for j in 0..<dh { context[t][h * dh + j] = (0...t).reduce(0.0) { $0 + scores[$1] / z * v[$1][g * dh + j] } }
+                }
+            }
+            let attention = linear(context, b.output, nil)
+            for t in x.indices { for j in 0..<width { x[t][j] += attention[t][j] } }
+            let m = x.map { norm($0, b.mlpNorm) }
+            let gate = linear(m, b.gate, nil), up = linear(m, b.up, nil)
+            let hidden = zip(gate, up).map { zip($0, $1).map { g, u in g / (1 + exp(-g)) * u } }
+            let down = linear(hidden, b.down, nil)
+            for t in x.indices { for j in 0..<width { x[t][j] += down[t][j] } }
+            out[.residualPost(block: i)] = x.map { $0.map(Float.init) }
+        }
+        out[.finalNorm] = x.map { norm($0, d.finalNorm).map(Float.init) }
+        return out
+    }
+
+    func logits(_ normalised: [Float]) -> [Float] {
+        linear([normalised.map(Double.init)], d.unembedding, nil)[0].map(Float.init)
+    }
+
+    func norm(_ v: [Double], _ weight: [Float]) -> [Double] {
+        let scale = 1 / (v.reduce(0) { $0 + $1 * $1 } / Double(v.count) + Double(d.configuration.normEpsilon)).squareRoot()
+        return zip(v, weight).map { $0 * scale * Double($1) }
+    }
+
+    func linear(_ x: [[Double]], _ w: WeightMatrix, _ bias: [Float]?) -> [[Double]] {
+        let dense = self.dense[w.bytes.baseAddress!] ?? w.dequantized()
+        self.dense[w.bytes.baseAddress!] = dense
+        return x.map { row in
+            dense.withUnsafeBufferPointer { weights in
+                row.withUnsafeBufferPointer { input in
+                    var out = [Double](repeating: 0, count: w.rows)
+                    for r in 0..<w.rows {
+                        var sum = Double(bias?[r] ?? 0)
+                        for k in 0..<w.columns { sum += input[k] * Double(weights[r * w.columns + k]) }
+                        out[r] = sum
+                    }
+                    return out
+                }
+            }
+        }
+    }
+
+    /// GGUF's Llama rows (head, i, j) at h·dh + 2i + j back to Hugging Face's h·dh + j·dh/2 + i.
+    func unpermute(_ v: [Double]) -> [Double] {
+        let dh = d.configuration.headSize
+        var out = v
+        for h in 0..<(v.count / dh) { for i in 0..<(dh / 2) { for j in 0..<2 { out[h * dh + j * dh / 2 + i] = v[h * dh + 2 * i + j] } } }
+        return out
+    }
+
+    /// rotate_half RoPE: pairs (i, i + dh/2) rotated by position · base^(−2i/dh).
+    func rope(_ v: [Double], position: Int) -> [Double] {
+        let dh = d.configuration.headSize, half = dh / 2, base = Double(d.configuration.rotary.base)
+        var out = v
+        for h in 0..<(v.count / dh) {
+            for i in 0..<half {
+                let angle = Double(position) * pow(base, -Double(2 * i) / Double(dh))
+                let a = v[h * dh + i], b = v[h * dh + i + half]
+                out[h * dh + i] = a * cos(angle) - b * sin(angle)
+                out[h * dh + i + half] = b * cos(angle) + a * sin(angle)
+            }
+        }
+        return out
+    }
+}
