@@ -5,12 +5,13 @@ import SciDLTensor
 /// are sequence s — one (sequence, head) per task, in tiles of query rows so the score buffer stays small
 /// and no score above the diagonal is computed.
 ///
-/// q: [T, heads·dh], k, v: [T, kvHeads·dh] → context [T, heads·dh].
-func causalAttention(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+/// q: [T, heads·dh], k, v: [T, kvHeads·dh], their rows `rowStride` apart (columns of one q‖k‖v buffer)
+/// → context [T, heads·dh].
+func causalAttention(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, rowStride: Int,
                      into context: UnsafeMutablePointer<Float>, starts: [Int],
                      heads: Int, keyValueHeads: Int, headSize dh: Int) {
     let tile = 64
-    let qWidth = heads * dh, kvWidth = keyValueHeads * dh, group = heads / keyValueHeads
+    let qWidth = heads * dh, group = heads / keyValueHeads
     let scale = 1 / Float(dh).squareRoot()
     let maxLength = zip(starts.dropFirst(), starts).map { $0 - $1 }.max() ?? 0
     let tasks = (starts.count - 1) * heads
@@ -20,13 +21,13 @@ func causalAttention(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: Unsafe
         for task in range {
             let sequence = task / heads, head = task % heads, kvHead = head / group
             let start = starts[sequence], length = starts[sequence + 1] - start
-            let qh = q + start * qWidth + head * dh, kh = k + start * kvWidth + kvHead * dh
-            let vh = v + start * kvWidth + kvHead * dh, out = context + start * qWidth + head * dh
+            let qh = q + start * rowStride + head * dh, kh = k + start * rowStride + kvHead * dh
+            let vh = v + start * rowStride + kvHead * dh, out = context + start * qWidth + head * dh
             for first in stride(from: 0, to: length, by: tile) {
                 let last = min(length, first + tile), rows = last - first
                 // scores [rows, last] = Q[first..<last] · K[0..<last]ᵀ / √dh
                 BLAS.gemm(transposeA: false, transposeB: true, m: rows, n: last, k: dh, alpha: scale,
-                          a: qh + first * qWidth, lda: qWidth, b: kh, ldb: kvWidth, c: scores, ldc: last)
+                          a: qh + first * rowStride, lda: rowStride, b: kh, ldb: rowStride, c: scores, ldc: last)
                 for r in 0..<rows {
                     let row = scores + r * last, visible = first + r + 1
                     softmaxInPlace(row, count: visible)
@@ -34,7 +35,7 @@ func causalAttention(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: Unsafe
                 }
                 // context rows [rows, dh] = P · V[0..<last]
                 BLAS.gemm(transposeA: false, transposeB: false, m: rows, n: dh, k: last, a: scores, lda: last,
-                          b: vh, ldb: kvWidth, c: out + first * qWidth, ldc: qWidth)
+                          b: vh, ldb: rowStride, c: out + first * qWidth, ldc: qWidth)
             }
         }
     }

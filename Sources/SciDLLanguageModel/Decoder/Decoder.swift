@@ -21,6 +21,8 @@ public struct Decoder: Sendable {
     public let blocks: [Block]
     public let finalNorm: [Float]
     public let unembedding: WeightMatrix
+    /// Each block's projections stacked for one product each: q‖k‖v (with their biases, if any) and gate‖up.
+    let stacks: [(qkv: WeightStack, qkvBias: [Float]?, gateUp: WeightStack)]
 
     public init(configuration: DecoderConfiguration, embedding: WeightMatrix, blocks: [Block], finalNorm: [Float],
                 unembedding: WeightMatrix?, source: String) throws {
@@ -62,6 +64,12 @@ public struct Decoder: Sendable {
         self.blocks = blocks
         self.finalNorm = finalNorm
         self.unembedding = unembedding ?? embedding
+        stacks = blocks.map { b in
+            let biases = [b.queryBias, b.keyBias, b.valueBias]
+            let qkvBias = biases.allSatisfy { $0 == nil } ? nil
+                : zip(biases, [q, kv, kv]).flatMap { $0 ?? [Float](repeating: 0, count: $1) }
+            return (WeightStack([b.query, b.key, b.value]), qkvBias, WeightStack([b.gate, b.up]))
+        }
     }
 
     /// Runs the packed batch `sequences` and hands the states at `sites` to `visit` as they are
@@ -80,9 +88,9 @@ public struct Decoder: Sendable {
         let positions = lengths.flatMap { 0..<$0 }
         let rope = c.rotary.table(length: lengths.max()!)
         var scratch = Scratch(tokens: total, configuration: c)
-        for (i, block) in blocks.prefix(lastBlock + 1).enumerated() {
+        for i in 0...lastBlock {
             x.scalars.withUnsafeMutableBufferPointer { residual in
-                self.block(block, residual.baseAddress!, tokens: total, starts: starts, positions: positions,
+                self.block(i, residual.baseAddress!, tokens: total, starts: starts, positions: positions,
                            rope: rope, scratch: &scratch)
             }
             if sites.contains(.residualPost(block: i)) { visit(.residualPost(block: i), x) }
@@ -127,59 +135,48 @@ public struct Decoder: Sendable {
 
     /// Buffers a block needs, allocated once per batch.
     struct Scratch {
-        var normed: [Float], q: [Float], k: [Float], v: [Float], context: [Float], gate: [Float], up: [Float]
+        var normed: [Float], qkv: [Float], context: [Float], gateUp: [Float]
         init(tokens t: Int, configuration c: DecoderConfiguration) {
             let qw = c.headCount * c.headSize, kvw = c.keyValueHeadCount * c.headSize
             normed = [Float](repeating: 0, count: t * c.width)
-            q = [Float](repeating: 0, count: t * qw)
-            k = [Float](repeating: 0, count: t * kvw)
-            v = k
-            context = q
-            gate = [Float](repeating: 0, count: t * c.mlpWidth)
-            up = gate
+            qkv = [Float](repeating: 0, count: t * (qw + 2 * kvw))
+            context = [Float](repeating: 0, count: t * qw)
+            gateUp = [Float](repeating: 0, count: t * 2 * c.mlpWidth)
         }
     }
 
-    /// One pre-norm block on the residual stream x [T, d], in place:
+    /// Block i on the residual stream x [T, d], in place:
     /// x += Wo · attention(rope(Wq·n), rope(Wk·n), Wv·n) with n = RMSNorm(x);
     /// x += W_down · (silu(W_gate·m) ⊙ W_up·m) with m = RMSNorm(x).
-    func block(_ b: Block, _ x: UnsafeMutablePointer<Float>, tokens t: Int, starts: [Int], positions: [Int],
+    /// q, k and v come out of one product as the columns of a [T, qw + 2·kvw] buffer, gate and up as those
+    /// of a [T, 2·f] one; everything after reads them in place through row strides.
+    func block(_ i: Int, _ x: UnsafeMutablePointer<Float>, tokens t: Int, starts: [Int], positions: [Int],
                rope: (cos: [Float], sin: [Float]), scratch s: inout Scratch) {
-        let c = configuration, d = c.width
-        let eps = c.normEpsilon
+        let c = configuration, d = c.width, f = c.mlpWidth, b = blocks[i], stack = stacks[i]
+        let qw = c.headCount * c.headSize, kvw = c.keyValueHeadCount * c.headSize, stride = qw + 2 * kvw
         s.normed.withUnsafeMutableBufferPointer { n in
-        s.q.withUnsafeMutableBufferPointer { q in
-        s.k.withUnsafeMutableBufferPointer { k in
-        s.v.withUnsafeMutableBufferPointer { v in
+        s.qkv.withUnsafeMutableBufferPointer { qkv in
         s.context.withUnsafeMutableBufferPointer { context in
-        s.gate.withUnsafeMutableBufferPointer { gate in
-        s.up.withUnsafeMutableBufferPointer { up in
-            let n = n.baseAddress!, q = q.baseAddress!, k = k.baseAddress!, v = v.baseAddress!
-            rmsNormalise(x, into: n, rows: t, width: d, weight: b.attentionNorm, epsilon: eps)
-            b.query.multiply(n, tokens: t, into: q)
-            b.key.multiply(n, tokens: t, into: k)
-            b.value.multiply(n, tokens: t, into: v)
-            addBias(b.queryBias, to: q, rows: t)
-            addBias(b.keyBias, to: k, rows: t)
-            addBias(b.valueBias, to: v, rows: t)
-            c.rotary.apply(q, positions: positions, heads: c.headCount, headSize: c.headSize, cos: rope.cos, sin: rope.sin)
-            c.rotary.apply(k, positions: positions, heads: c.keyValueHeadCount, headSize: c.headSize,
+        s.gateUp.withUnsafeMutableBufferPointer { gateUp in
+            let n = n.baseAddress!, q = qkv.baseAddress!, k = q + qw, v = k + kvw
+            rmsNormalise(x, into: n, rows: t, width: d, weight: b.attentionNorm, epsilon: c.normEpsilon)
+            stack.qkv.multiply(n, tokens: t, into: q)
+            if let bias = stack.qkvBias {
+                for r in 0..<t { for j in 0..<stride { q[r * stride + j] += bias[j] } }
+            }
+            c.rotary.apply(q, rowStride: stride, positions: positions, heads: c.headCount, headSize: c.headSize,
                            cos: rope.cos, sin: rope.sin)
-            causalAttention(q: q, k: k, v: v, into: context.baseAddress!, starts: starts, heads: c.headCount,
-                            keyValueHeads: c.keyValueHeadCount, headSize: c.headSize)
+            c.rotary.apply(k, rowStride: stride, positions: positions, heads: c.keyValueHeadCount, headSize: c.headSize,
+                           cos: rope.cos, sin: rope.sin)
+            causalAttention(q: q, k: k, v: v, rowStride: stride, into: context.baseAddress!, starts: starts,
+                            heads: c.headCount, keyValueHeads: c.keyValueHeadCount, headSize: c.headSize)
             b.output.multiply(context.baseAddress!, tokens: t, into: x, beta: 1)
 
-            rmsNormalise(x, into: n, rows: t, width: d, weight: b.mlpNorm, epsilon: eps)
-            b.gate.multiply(n, tokens: t, into: gate.baseAddress!)
-            b.up.multiply(n, tokens: t, into: up.baseAddress!)
-            swiGLU(gate: gate.baseAddress!, up: up.baseAddress!, count: t * c.mlpWidth)
-            b.down.multiply(gate.baseAddress!, tokens: t, into: x, beta: 1)
-        }}}}}}}
-    }
-
-    func addBias(_ bias: [Float]?, to y: UnsafeMutablePointer<Float>, rows: Int) {
-        guard let bias else { return }
-        let n = bias.count
-        for r in 0..<rows { for j in 0..<n { y[r * n + j] += bias[j] } }
+            rmsNormalise(x, into: n, rows: t, width: d, weight: b.mlpNorm, epsilon: c.normEpsilon)
+            let gate = gateUp.baseAddress!
+            stack.gateUp.multiply(n, tokens: t, into: gate)
+            swiGLU(gate: gate, up: gate + f, rowStride: 2 * f, rows: t, width: f)
+            b.down.multiply(gate, inputStride: 2 * f, tokens: t, into: x, beta: 1)
+        }}}}
     }
 }

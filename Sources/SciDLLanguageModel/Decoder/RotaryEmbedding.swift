@@ -42,14 +42,14 @@ public struct RotaryEmbedding: Sendable, Equatable {
         return (c, s)
     }
 
-    /// Rotates every head of `rows` (each `heads · headSize` wide) in place; row r is at position
-    /// `positions[r]`.
-    func apply(_ x: UnsafeMutablePointer<Float>, positions: [Int], heads: Int, headSize: Int,
+    /// Rotates the `heads · headSize` values at the start of every row (rows `rowStride` apart) in place;
+    /// row r is at position `positions[r]`.
+    func apply(_ x: UnsafeMutablePointer<Float>, rowStride: Int, positions: [Int], heads: Int, headSize: Int,
                cos: [Float], sin: [Float]) {
-        let half = dimensions / 2, width = heads * headSize
+        let half = dimensions / 2
         for (r, p) in positions.enumerated() {
             for h in 0..<heads {
-                let v = x + r * width + h * headSize
+                let v = x + r * rowStride + h * headSize
                 for i in 0..<half {
                     let c = cos[p * half + i], s = sin[p * half + i]
                     let (a, b) = pairing == .halves ? (i, i + half) : (2 * i, 2 * i + 1)

@@ -1,17 +1,19 @@
 import SciDLTensor
 
-/// SwiGLU's gating (Shazeer 2020), in place: gate ← silu(gate) · up, silu(z) = z / (1 + e^(−z)).
-func swiGLU(gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, count: Int) {
-    parallelChunks(count, minimumPerThread: 1 << 14, granularity: 8) { range in
-        var i = range.lowerBound
-        while i + 8 <= range.upperBound {
-            let z = UnsafeRawPointer(gate + i).loadUnaligned(as: SIMD8<Float>.self)
-            let u = UnsafeRawPointer(up + i).loadUnaligned(as: SIMD8<Float>.self)
-            UnsafeMutableRawPointer(gate + i).storeBytes(of: Activation.silu(z) * u, as: SIMD8<Float>.self)
-            i += 8
-        }
-        for j in i..<range.upperBound {
-            gate[j] = Activation.silu(SIMD8(repeating: gate[j]))[0] * up[j]
+/// SwiGLU's gating (Shazeer 2020), in place: gate ← silu(gate) ⊙ up, silu(z) = z / (1 + e^(−z)), for
+/// `rows` rows of `width` values, gate and up rows `rowStride` apart (the two halves of one product).
+func swiGLU(gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, rowStride: Int, rows: Int, width: Int) {
+    parallelChunks(rows, minimumPerThread: max(1, (1 << 14) / width)) { range in
+        for r in range {
+            let g = gate + r * rowStride, u = up + r * rowStride
+            var i = 0
+            while i + 8 <= width {
+                let z = UnsafeRawPointer(g + i).loadUnaligned(as: SIMD8<Float>.self)
+                let y = Activation.silu(z) * UnsafeRawPointer(u + i).loadUnaligned(as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(g + i).storeBytes(of: y, as: SIMD8<Float>.self)
+                i += 8
+            }
+            for j in i..<width { g[j] = Activation.silu(SIMD8(repeating: g[j]))[0] * u[j] }
         }
     }
 }

@@ -35,28 +35,11 @@ public struct WeightMatrix: @unchecked Sendable {
         }
     }
 
-    /// y ← x · Wᵀ + beta · y for x [tokens, columns] and y [tokens, rows] — a linear layer with PyTorch's
-    /// [out, in] weight layout. Stored rows are dequantised a panel at a time (all cores at once) into a
-    /// buffer of at most 16 MB, and each panel is one BLAS product split across the cores: the model is
-    /// never held in full precision, and the BLAS sees products as large as for a float model.
-    public func multiply(_ x: UnsafePointer<Float>, tokens: Int, into y: UnsafeMutablePointer<Float>, beta: Float = 0) {
-        guard tokens > 0 else { return }
-        if type == .f32 {
-            BLAS.gemm(transposeA: false, transposeB: true, m: tokens, n: rows, k: columns, a: x,
-                      b: bytes.baseAddress!.assumingMemoryBound(to: Float.self), beta: beta, c: y)
-            return
-        }
-        let panelRows = min(rows, max(16, (1 << 22) / columns))
-        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: panelRows * columns)
-        defer { buffer.deallocate() }
-        for first in stride(from: 0, to: rows, by: panelRows) {
-            let count = min(panelRows, rows - first)
-            parallelChunks(count, minimumPerThread: max(1, (1 << 15) / columns)) { range in
-                dequantizeRows((first + range.lowerBound)..<(first + range.upperBound), into: buffer + range.lowerBound * columns)
-            }
-            BLAS.gemm(transposeA: false, transposeB: true, m: tokens, n: count, k: columns, a: x, lda: columns,
-                      b: buffer, ldb: columns, beta: beta, c: y + first, ldc: rows, splitting: true)
-        }
+    /// y ← x · Wᵀ + beta · y for x [tokens, columns] (rows `inputStride` apart) and y [tokens, rows] — a
+    /// linear layer with PyTorch's [out, in] weight layout (see `WeightStack.multiply`).
+    public func multiply(_ x: UnsafePointer<Float>, inputStride: Int? = nil, tokens: Int,
+                         into y: UnsafeMutablePointer<Float>, beta: Float = 0) {
+        WeightStack([self]).multiply(x, inputStride: inputStride, tokens: tokens, into: y, beta: beta)
     }
 
     /// x · Wᵀ as a new [tokens, rows] tensor.
