@@ -10,7 +10,11 @@ public struct DecoderModel: LanguageModel {
     /// Where the weights came from (the .gguf file, or the folder).
     public let location: URL
 
-    public init(tokenizer: BPETokenizer, decoder: Decoder, name: String, identity: String, location: URL) {
+    /// Pairs a tokenizer with a decoder, refusing a tokenizer with ids the embedding lacks.
+    public init(tokenizer: BPETokenizer, decoder: Decoder, name: String, identity: String, location: URL) throws {
+        guard tokenizer.tokens.count <= decoder.configuration.vocabularySize else {
+            throw SciDLError("\(location.path): the tokenizer has \(tokenizer.tokens.count) tokens but the embedding only \(decoder.configuration.vocabularySize) rows")
+        }
         self.tokenizer = tokenizer
         self.decoder = decoder
         self.name = name
@@ -23,17 +27,23 @@ public struct DecoderModel: LanguageModel {
         let file = try GGUFFile(contentsOf: url)
         let decoder = try Decoder(gguf: file)
         let tokenizer = try BPETokenizer(gguf: file)
-        guard tokenizer.tokens.count <= decoder.configuration.vocabularySize else {
-            throw SciDLError("\(url.path): the tokenizer has \(tokenizer.tokens.count) tokens but the embedding only \(decoder.configuration.vocabularySize) rows")
-        }
         // The file's name, which says the model and its quantisation (general.name often says neither).
-        self.init(tokenizer: tokenizer, decoder: decoder, name: url.deletingPathExtension().lastPathComponent,
+        try self.init(tokenizer: tokenizer, decoder: decoder, name: url.deletingPathExtension().lastPathComponent,
                   identity: file.file.identity, location: url)
+    }
+
+    /// Reads a Hugging Face decoder folder (config.json, safetensors weights, tokenizer.json).
+    public init(folder: URL) throws {
+        let weights = try SafetensorsShards(folder: folder)
+        let decoder = try Decoder(huggingFaceFolder: folder, weights: weights)
+        let tokenizer = try BPETokenizer(huggingFaceFolder: folder)
+        try self.init(tokenizer: tokenizer, decoder: decoder, name: folder.standardizedFileURL.lastPathComponent,
+                  identity: weights.identity, location: folder)
     }
 
     public var blockCount: Int { decoder.configuration.blockCount }
     public var width: Int { decoder.configuration.width }
-    /// The trained context, at most 8192 tokens (attention's buffers grow with the square of the length).
+    /// The trained context, at most 8192 tokens (a bound on what one prompt may cost).
     public var maxTokens: Int { min(decoder.configuration.contextLength, 8192) }
     /// The last token: the only one that has attended to the whole prompt.
     public var defaultPosition: TokenPosition { .last }
