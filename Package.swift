@@ -58,7 +58,7 @@ let package = Package(
             ]
         ),
         // Helpers the test targets share (locating ../shared, comparing tensors).
-        .target(name: "SciDLTestSupport", dependencies: ["SciDLTensor"], path: "Tests/SciDLTestSupport"),
+        .target(name: "SciDLTestSupport", dependencies: ["SciDLTensor", "SciDLLanguageModel"], path: "Tests/SciDLTestSupport"),
         .testTarget(name: "SciDLTensorTests", dependencies: ["SciDLTensor"]),
         .testTarget(name: "SciDLAutodiffTests", dependencies: ["SciDLAutodiff"]),
         .testTarget(name: "SciDLGrokkingTests", dependencies: ["SciDLGrokking", "SciDLTestSupport"]),

@@ -1,6 +1,7 @@
 import Foundation
 @testable import SciDLLanguageModel
 import SciDLTensor
+import SciDLTestSupport
 import XCTest
 
 /// The GGUF reader: llama.cpp's block formulas against gguf-py, every metadata type, and bad files.
@@ -69,7 +70,7 @@ final class GGUFFileTests: XCTestCase {
     }
 
     func model() throws -> [UInt8] {
-        try Data(contentsOf: TinyGGUFTests.model(architecture: "llama", tokenizer: TinyGGUFTests.gpt2Tokenizer, seed: 7)).map { $0 }
+        try Data(contentsOf: TinyGGUF.model(architecture: "llama", tokenizer: TinyGGUF.gpt2Tokenizer, seed: 7)).map { $0 }
     }
 
     func testBadFilesAreRefusedWithOneLine() throws {
@@ -104,7 +105,7 @@ final class GGUFFileTests: XCTestCase {
         try assertRefused(shape, mentions: "impossible extent")
 
         var noMerges = GGUFWriter()
-        _ = TinyGGUFTests.gpt2Tokenizer(&noMerges)
+        _ = TinyGGUF.gpt2Tokenizer(&noMerges)
         noMerges.metadata.removeAll { $0.0 == "tokenizer.ggml.merges" }
         noMerges.set("general.architecture", .string("llama"))
         let file = try GGUFFile(contentsOf: noMerges.write())

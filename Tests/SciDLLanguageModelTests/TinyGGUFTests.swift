@@ -9,104 +9,27 @@ import XCTest
 /// dequantised products, adjacent-pair RoPE on GGUF's row order) is checked against the model's equations
 /// written out plainly below, one token and one head at a time, in Hugging Face's row order.
 final class TinyGGUFTests: XCTestCase {
-    static let width = 256, mlp = 512, heads = 4, kvHeads = 2, blocks = 2
-
-    /// Matrices take every type in turn, so one model covers them all.
-    static func model(architecture: String, tokenizer: (inout GGUFWriter) -> Int, seed: UInt64) throws -> URL {
-        var w = GGUFWriter()
-        var rng = SeededGenerator(seed: seed)
-        let vocabulary = tokenizer(&w)
-        let a = architecture
-        w.set("general.architecture", .string(a))
-        w.set("general.name", .string("tiny \(a)"))
-        w.set("\(a).block_count", .uint32(UInt32(blocks)))
-        w.set("\(a).embedding_length", .uint32(UInt32(width)))
-        w.set("\(a).feed_forward_length", .uint32(UInt32(mlp)))
-        w.set("\(a).attention.head_count", .uint32(UInt32(heads)))
-        w.set("\(a).attention.head_count_kv", .uint32(UInt32(kvHeads)))
-        w.set("\(a).attention.layer_norm_rms_epsilon", .float32(1e-5))
-        w.set("\(a).rope.freq_base", .float32(10_000))
-        w.set("\(a).context_length", .uint64(128))
-        w.set("general.alignment", .uint32(64))
-        w.alignment = 64
-        var types = GGMLType.allCases.makeIterator()
-        func next() -> GGMLType {
-            if let t = types.next() { return t }
-            types = GGMLType.allCases.makeIterator()
-            return types.next()!
-        }
-        let dh = width / heads
-        w.addRandom("token_embd.weight", [vocabulary, width], .q8_0, &rng, scale: 1)
-        for i in 0..<blocks {
-            let p = "blk.\(i)."
-            w.add(p + "attn_norm.weight", (0..<width).map { _ in 1 + Float(rng.nextNormal()) * 0.1 })
-            w.addRandom(p + "attn_q.weight", [heads * dh, width], next(), &rng, scale: 0.1)
-            w.addRandom(p + "attn_k.weight", [kvHeads * dh, width], next(), &rng, scale: 0.1)
-            w.addRandom(p + "attn_v.weight", [kvHeads * dh, width], next(), &rng)
-            w.addRandom(p + "attn_output.weight", [width, heads * dh], next(), &rng, scale: 0.05)
-            if a == "qwen2" {
-                w.add(p + "attn_q.bias", (0..<(heads * dh)).map { _ in Float(rng.nextNormal()) * 0.5 })
-                w.add(p + "attn_k.bias", (0..<(kvHeads * dh)).map { _ in Float(rng.nextNormal()) * 0.5 })
-                w.add(p + "attn_v.bias", (0..<(kvHeads * dh)).map { _ in Float(rng.nextNormal()) * 0.5 })
-            }
-            w.add(p + "ffn_norm.weight", (0..<width).map { _ in 1 + Float(rng.nextNormal()) * 0.1 })
-            w.addRandom(p + "ffn_gate.weight", [mlp, width], next(), &rng, scale: 0.1)
-            w.addRandom(p + "ffn_up.weight", [mlp, width], next(), &rng, scale: 0.1)
-            w.addRandom(p + "ffn_down.weight", [width, mlp], next(), &rng, scale: 0.05)
-        }
-        w.add("output_norm.weight", (0..<width).map { _ in 1 + Float(rng.nextNormal()) * 0.1 })
-        if a == "qwen2" { w.addRandom("output.weight", [vocabulary, width], .q6_K, &rng) }
-        return try w.write()
-    }
-
-    /// Byte-level BPE: the 256 byte characters, then Ġt, he, Ġthe, ll, llo, and <|endoftext|>.
-    static func gpt2Tokenizer(_ w: inout GGUFWriter) -> Int {
-        let tokens = (0..<256).map { String(ByteLevelAlphabet.characters[$0]) } + ["Ġt", "he", "Ġthe", "ll", "llo", "<|endoftext|>"]
-        w.set("tokenizer.ggml.model", .string("gpt2"))
-        w.set("tokenizer.ggml.pre", .string("smollm"))
-        w.set("tokenizer.ggml.tokens", .strings(tokens))
-        w.set("tokenizer.ggml.token_type", .int32s(Array(repeating: 1, count: 261) + [3]))
-        w.set("tokenizer.ggml.merges", .strings(["Ġ t", "h e", "Ġt he", "l l", "ll o"]))
-        w.set("tokenizer.ggml.bos_token_id", .uint32(261))
-        w.set("tokenizer.ggml.add_bos_token", .bool(false))
-        return tokens.count
-    }
-
-    /// SentencePiece: <unk>, <s>, </s>, 256 byte tokens, then pieces whose scores decide the merges.
-    static let pieces: [(String, Float)] = [("▁", -1), ("h", -2), ("e", -3), ("l", -4), ("o", -5), ("▁h", -10),
-                                            ("he", -8), ("ll", -7), ("llo", -9), ("▁he", -11), ("▁hello", -12)]
-    static func llamaTokenizer(_ w: inout GGUFWriter) -> Int {
-        let tokens = ["<unk>", "<s>", "</s>"] + (0..<256).map { String(format: "<0x%02X>", $0) } + pieces.map(\.0)
-        w.set("tokenizer.ggml.model", .string("llama"))
-        w.set("tokenizer.ggml.tokens", .strings(tokens))
-        w.set("tokenizer.ggml.scores", .float32s([0, 0, 0] + Array(repeating: 0, count: 256) + pieces.map(\.1)))
-        w.set("tokenizer.ggml.token_type", .int32s([2, 3, 3] + Array(repeating: 6, count: 256) + Array(repeating: 1, count: pieces.count)))
-        w.set("tokenizer.ggml.bos_token_id", .uint32(1))
-        w.set("tokenizer.ggml.unknown_token_id", .uint32(0))
-        return tokens.count
-    }
-
     func testByteLevelTokenizerMergesByRank() throws {
-        let model = try DecoderModel(gguf: Self.model(architecture: "llama", tokenizer: Self.gpt2Tokenizer, seed: 1))
+        let model = try DecoderModel(gguf: TinyGGUF.model(architecture: "llama", tokenizer: TinyGGUF.gpt2Tokenizer, seed: 1))
         // "the" → t + he; " the" → Ġt + he → Ġthe; special token; "hello" → he + l + l + o → he + ll + o → he + llo.
         XCTAssertEqual(model.tokenize("the the<|endoftext|>hello"), [116, 257, 258, 261, 257, 260])
         XCTAssertEqual(model.tokenize("é 42"), [195, 169, 32, 52, 50], "bytes spelled, digits one by one (smollm)")
     }
 
     func testSentencePieceTokenizerMergesByScoreWithByteFallback() throws {
-        let model = try DecoderModel(gguf: Self.model(architecture: "qwen2", tokenizer: Self.llamaTokenizer, seed: 2))
-        let id = { (piece: String) in 259 + Self.pieces.firstIndex { $0.0 == piece }! }
+        let model = try DecoderModel(gguf: TinyGGUF.model(architecture: "qwen2", tokenizer: TinyGGUF.llamaTokenizer, seed: 2))
+        let id = { (piece: String) in 259 + TinyGGUF.pieces.firstIndex { $0.0 == piece }! }
         XCTAssertEqual(model.tokenize("hello"), [1, id("▁hello")], "BOS, then ll, he, llo, ▁he, ▁hello by score")
         XCTAssertEqual(model.tokenize("hé"), [1, id("▁h"), 3 + 0xC3, 3 + 0xA9], "é is not a piece: its UTF-8 bytes")
         XCTAssertEqual(model.tokenize("</s>hello"), [1, 2, id("▁hello")], "control tokens in the text; a space after them")
     }
 
     func testLlamaMatchesItsEquations() throws {
-        try checkAgainstReference(Self.model(architecture: "llama", tokenizer: Self.gpt2Tokenizer, seed: 3))
+        try checkAgainstReference(TinyGGUF.model(architecture: "llama", tokenizer: TinyGGUF.gpt2Tokenizer, seed: 3))
     }
 
     func testQwen2WithBiasesMatchesItsEquations() throws {
-        try checkAgainstReference(Self.model(architecture: "qwen2", tokenizer: Self.llamaTokenizer, seed: 4))
+        try checkAgainstReference(TinyGGUF.model(architecture: "qwen2", tokenizer: TinyGGUF.llamaTokenizer, seed: 4))
     }
 
     func checkAgainstReference(_ url: URL, file: StaticString = #filePath, line: UInt = #line) throws {

@@ -1,8 +1,8 @@
 /// GPT-2's reversible map from bytes to printable characters: byte-level BPE vocabularies spell every
 /// token in these characters (a space is "Ġ", a newline "Ċ"), so any byte string has a spelling.
-enum ByteLevelAlphabet {
+public enum ByteLevelAlphabet {
     /// The character standing for each byte value.
-    static let characters: [Character] = {
+    public static let characters: [Character] = {
         var printable = Array(33...126) + Array(161...172) + Array(174...255)
         var codes = printable
         var extra = 0

@@ -4,24 +4,26 @@ import SciDLTensor
 
 /// Writes GGUF files for tests: metadata of every value type, tensors of every supported type with
 /// random contents (quantisation blocks get small, finite scales).
-struct GGUFWriter {
-    var version: UInt32 = 3
-    var alignment = 32
-    var metadata: [(String, GGUFMetadataValue)] = []
-    var tensors: [(name: String, shape: [Int], type: GGMLType, bytes: [UInt8])] = []
+public struct GGUFWriter {
+    public var version: UInt32 = 3
+    public var alignment = 32
+    public var metadata: [(String, GGUFMetadataValue)] = []
+    public var tensors: [(name: String, shape: [Int], type: GGMLType, bytes: [UInt8])] = []
 
-    mutating func set(_ key: String, _ value: GGUFMetadataValue) { metadata.append((key, value)) }
+    public init() {}
+
+    public mutating func set(_ key: String, _ value: GGUFMetadataValue) { metadata.append((key, value)) }
 
     /// A [rows, columns] (or [count]) tensor of `type` with random contents.
-    mutating func addRandom(_ name: String, _ shape: [Int], _ type: GGMLType, _ rng: inout SeededGenerator, scale: Float = 0.2) {
+    public mutating func addRandom(_ name: String, _ shape: [Int], _ type: GGMLType, _ rng: inout SeededGenerator, scale: Float = 0.2) {
         tensors.append((name, shape, type, Self.randomBytes(type, elements: shape.reduce(1, *), &rng, scale: scale)))
     }
 
-    mutating func add(_ name: String, _ values: [Float]) {
+    public mutating func add(_ name: String, _ values: [Float]) {
         tensors.append((name, [values.count], .f32, values.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) }))
     }
 
-    static func randomBytes(_ type: GGMLType, elements: Int, _ rng: inout SeededGenerator, scale: Float) -> [UInt8] {
+    public static func randomBytes(_ type: GGMLType, elements: Int, _ rng: inout SeededGenerator, scale: Float) -> [UInt8] {
         func normal() -> Float { Float(rng.nextNormal()) * scale }
         switch type {
         case .f32: return (0..<elements).flatMap { _ in withUnsafeBytes(of: normal().bitPattern.littleEndian, Array.init) }
@@ -54,7 +56,7 @@ struct GGUFWriter {
     }
 
     /// Float to IEEE half bits (round to nearest; normal range only, as the tests need).
-    static func half(_ x: Float) -> [UInt8] {
+    public static func half(_ x: Float) -> [UInt8] {
         let bits = x.bitPattern
         let sign = UInt16((bits >> 16) & 0x8000)
         let exponent = Int((bits >> 23) & 0xFF) - 127 + 15
@@ -68,7 +70,7 @@ struct GGUFWriter {
         return [UInt8(value & 0xFF), UInt8(value >> 8)]
     }
 
-    func bytes() -> [UInt8] {
+    public func bytes() -> [UInt8] {
         var out: [UInt8] = []
         func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
         func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
@@ -136,7 +138,7 @@ struct GGUFWriter {
     }
 
     /// Writes the file into a fresh temporary folder and returns its URL.
-    func write(named name: String = "model.gguf") throws -> URL {
+    public func write(named name: String = "model.gguf") throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scidl-gguf-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let url = dir.appendingPathComponent(name)
@@ -146,7 +148,7 @@ struct GGUFWriter {
 }
 
 extension GGUFMetadataValue {
-    static func strings(_ s: [String]) -> GGUFMetadataValue { .array(s.map { .string($0) }) }
-    static func int32s(_ v: [Int]) -> GGUFMetadataValue { .array(v.map { .int32(Int32($0)) }) }
-    static func float32s(_ v: [Float]) -> GGUFMetadataValue { .array(v.map { .float32($0) }) }
+    public static func strings(_ s: [String]) -> GGUFMetadataValue { .array(s.map { .string($0) }) }
+    public static func int32s(_ v: [Int]) -> GGUFMetadataValue { .array(v.map { .int32(Int32($0)) }) }
+    public static func float32s(_ v: [Float]) -> GGUFMetadataValue { .array(v.map { .float32($0) }) }
 }
