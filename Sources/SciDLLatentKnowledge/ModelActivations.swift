@@ -39,10 +39,20 @@ extension LanguageModel {
             progress(2 * pairs.count)
             return (cached, true)
         }
-        let positive = try hiddenStates(of: pairs.map(\.positive), layers: settings.layers, position: settings.position,
-                                        progress: progress)
-        let negative = try hiddenStates(of: pairs.map(\.negative), layers: settings.layers, position: settings.position,
-                                        progress: { progress(pairs.count + $0) })
+        // x⁺ and x⁻ side by side, so a decoder computes the prompt they share once (see `SharedPrefixes`).
+        let both = try hiddenStates(of: pairs.flatMap { [$0.positive, $0.negative] }, layers: settings.layers,
+                                    position: settings.position, progress: progress)
+        let rowLength = settings.layers.count * width
+        func member(_ m: Int) -> Tensor {
+            var scalars: [Float] = []
+            scalars.reserveCapacity(pairs.count * rowLength)
+            for i in 0..<pairs.count {
+                let start = (2 * i + m) * rowLength
+                scalars += both.scalars[start..<(start + rowLength)]
+            }
+            return Tensor(shape: [pairs.count, settings.layers.count, width], scalars: scalars)
+        }
+        let positive = member(0), negative = member(1)
         let activations = try ContrastActivations(positive: positive, negative: negative, labels: pairs.map(\.label),
                                                   layers: settings.layers, source: name)
         if let url {

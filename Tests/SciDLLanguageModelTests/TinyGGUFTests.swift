@@ -62,6 +62,36 @@ final class TinyGGUFTests: XCTestCase {
         print("tiny \(c.architecture): worst relative difference from the reference equations \(worst)")
     }
 
+    /// Sequences that start alike share their prefix rows; the states they get are those each sequence gets
+    /// alone, at every site.
+    func testSharedPrefixesGiveEachSequenceItsOwnStates() throws {
+        let model = try DecoderModel(gguf: TinyGGUF.model(architecture: "qwen2", tokenizer: TinyGGUF.gpt2Tokenizer, seed: 6))
+        var rng = SeededGenerator(seed: 8)
+        func random(_ n: Int) -> [Int] { (0..<n).map { _ in rng.nextInt(below: 262) } }
+        let prompt = random(70)  // longer than one 64-row attention tile
+        let sequences = [prompt + [1], prompt + [2], prompt + [3, 4], Array(prompt.prefix(5)) + random(3),
+                         random(1), random(9), [7, 7, 7], [7, 7, 7]]
+        let layout = SharedPrefixes(sequences)
+        XCTAssertEqual(layout.sequenceRows.count, sequences.count)
+        XCTAssertEqual(layout.rowCount, 70 + 1 + 1 + 2 + 8 + 1 + 9 + 2 + 1 + 1,
+                       "the three long prompts share 70 rows; [7, 7, 7] twice shares 2; the rest share nothing")
+        let sites: Set<ActivationSite> = [.embed, .residualPost(block: 1), .finalNorm]
+        // Products blocked differently round differently: worst measured 1.4e-6.
+        var together: [ActivationSite: Tensor] = [:]
+        model.decoder.forward(sequences, sites: sites) { together[$0] = $1 }
+        var offset = 0
+        for sequence in sequences {
+            var alone: [ActivationSite: Tensor] = [:]
+            model.decoder.forward([sequence], sites: sites) { alone[$0] = $1 }
+            for site in sites {
+                let all = try XCTUnwrap(together[site]), d = all.shape[1]
+                let rows = Tensor(shape: [sequence.count, d], scalars: Array(all.scalars[(offset * d)..<((offset + sequence.count) * d)]))
+                XCTAssertLessThan(relativeError(rows, try XCTUnwrap(alone[site])), 5e-6, "\(site) of a \(sequence.count)-token sequence")
+            }
+            offset += sequence.count
+        }
+    }
+
     /// Every product against a plain dot product over the dequantised rows, for several token counts.
     func testQuantisedProductsMatchPlainDotProducts() throws {
         var rng = SeededGenerator(seed: 5)

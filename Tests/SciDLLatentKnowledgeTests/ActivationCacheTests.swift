@@ -22,6 +22,11 @@ final class ActivationCacheTests: XCTestCase {
         XCTAssertEqual(cached.positive, fresh.positive, "every layer read back in its place")
         XCTAssertEqual(cached.negative, fresh.negative)
         XCTAssertEqual(cached.labels, fresh.labels)
+        // x⁺ and x⁻ are computed side by side (sharing their prompt) but each member gets its own states.
+        let positives = try model.hiddenStates(of: pairs.map(\.positive), layers: [2, 0, 1], position: .last)
+        let negatives = try model.hiddenStates(of: pairs.map(\.negative), layers: [2, 0, 1], position: .last)
+        XCTAssertLessThan(relativeError(fresh.positive, positives), 5e-6)
+        XCTAssertLessThan(relativeError(fresh.negative, negatives), 5e-6)
         // The states really differ across layers, so a mixed-up layer order could not pass.
         let states = try model.hiddenStates(of: [pairs[0].positive], layers: [2, 0, 1], position: .last)
         XCTAssertNotEqual(Array(states.scalars[0..<256]), Array(states.scalars[256..<512]))

@@ -1,41 +1,51 @@
 import SciDLTensor
 
 /// Causal multi-head attention with grouped-query sharing (Ainslie et al. 2023): query head h reads
-/// key/value head h / (heads / keyValueHeads). Works on packed sequences — rows `starts[s]..<starts[s+1]`
-/// are sequence s — one (sequence, head) per task, in tiles of query rows so the score buffer stays small
-/// and no score above the diagonal is computed.
+/// key/value head h / (heads / keyValueHeads). Works on packed segments: a segment's rows attend to its
+/// context rows (a shared prefix, all visible) and then causally to its own rows. One (segment, head) per
+/// task, in tiles of query rows so the score buffer stays small and no score above the diagonal is
+/// computed.
 ///
-/// q: [T, heads·dh], k, v: [T, kvHeads·dh], their rows `rowStride` apart (columns of one q‖k‖v buffer)
-/// → context [T, heads·dh].
+/// q: [R, heads·dh], k, v: [R, kvHeads·dh], their rows `rowStride` apart (columns of one q‖k‖v buffer)
+/// → context [R, heads·dh].
 func causalAttention(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, rowStride: Int,
-                     into context: UnsafeMutablePointer<Float>, starts: [Int],
+                     into context: UnsafeMutablePointer<Float>, segments: [SharedPrefixes.Segment],
                      heads: Int, keyValueHeads: Int, headSize dh: Int) {
     let tile = 64
     let qWidth = heads * dh, group = heads / keyValueHeads
     let scale = 1 / Float(dh).squareRoot()
-    let maxLength = zip(starts.dropFirst(), starts).map { $0 - $1 }.max() ?? 0
-    let tasks = (starts.count - 1) * heads
-    parallelChunks(tasks, minimumPerThread: 1) { range in
-        let scores = UnsafeMutablePointer<Float>.allocate(capacity: tile * max(maxLength, 1))
+    let maxKeys = segments.map { $0.context.count + $0.rows.count }.max() ?? 0
+    parallelChunks(segments.count * heads, minimumPerThread: 1) { range in
+        let scores = UnsafeMutablePointer<Float>.allocate(capacity: tile * max(maxKeys, 1))
         defer { scores.deallocate() }
         for task in range {
-            let sequence = task / heads, head = task % heads, kvHead = head / group
-            let start = starts[sequence], length = starts[sequence + 1] - start
-            let qh = q + start * rowStride + head * dh, kh = k + start * rowStride + kvHead * dh
-            let vh = v + start * rowStride + kvHead * dh, out = context + start * qWidth + head * dh
+            let segment = segments[task / heads], head = task % heads, kvHead = head / group
+            let start = segment.rows.lowerBound, length = segment.rows.count, p = segment.context.count
+            let qh = q + start * rowStride + head * dh, out = context + start * qWidth + head * dh
+            let kh = k + start * rowStride + kvHead * dh, vh = v + start * rowStride + kvHead * dh
+            let kc = k + segment.context.lowerBound * rowStride + kvHead * dh
+            let vc = v + segment.context.lowerBound * rowStride + kvHead * dh
             for first in stride(from: 0, to: length, by: tile) {
-                let last = min(length, first + tile), rows = last - first
-                // scores [rows, last] = Q[first..<last] · K[0..<last]ᵀ / √dh
-                BLAS.gemm(transposeA: false, transposeB: true, m: rows, n: last, k: dh, alpha: scale,
-                          a: qh + first * rowStride, lda: rowStride, b: kh, ldb: rowStride, c: scores, ldc: last)
-                for r in 0..<rows {
-                    let row = scores + r * last, visible = first + r + 1
-                    softmaxInPlace(row, count: visible)
-                    for j in visible..<last { row[j] = 0 }
+                let last = min(length, first + tile), rows = last - first, width = p + last
+                // scores [rows, p + last] = Q[first..<last] · [K_context; K[0..<last]]ᵀ / √dh
+                if p > 0 {
+                    BLAS.gemm(transposeA: false, transposeB: true, m: rows, n: p, k: dh, alpha: scale,
+                              a: qh + first * rowStride, lda: rowStride, b: kc, ldb: rowStride, c: scores, ldc: width)
                 }
-                // context rows [rows, dh] = P · V[0..<last]
-                BLAS.gemm(transposeA: false, transposeB: false, m: rows, n: dh, k: last, a: scores, lda: last,
-                          b: vh, ldb: rowStride, c: out + first * qWidth, ldc: qWidth)
+                BLAS.gemm(transposeA: false, transposeB: true, m: rows, n: last, k: dh, alpha: scale,
+                          a: qh + first * rowStride, lda: rowStride, b: kh, ldb: rowStride, c: scores + p, ldc: width)
+                for r in 0..<rows {
+                    let row = scores + r * width, visible = p + first + r + 1
+                    softmaxInPlace(row, count: visible)
+                    for j in visible..<width { row[j] = 0 }
+                }
+                // context rows [rows, dh] = P · [V_context; V[0..<last]]
+                if p > 0 {
+                    BLAS.gemm(transposeA: false, transposeB: false, m: rows, n: dh, k: p, a: scores, lda: width,
+                              b: vc, ldb: rowStride, c: out + first * qWidth, ldc: qWidth)
+                }
+                BLAS.gemm(transposeA: false, transposeB: false, m: rows, n: dh, k: last, a: scores + p, lda: width,
+                          b: vh, ldb: rowStride, beta: p > 0 ? 1 : 0, c: out + first * qWidth, ldc: qWidth)
             }
         }
     }

@@ -73,29 +73,28 @@ public struct Decoder: Sendable {
     }
 
     /// Runs the packed batch `sequences` and hands the states at `sites` to `visit` as they are
-    /// computed, each [Σ lengths, width] with the sequences' rows one after another. Stops after the last
-    /// site asked for.
+    /// computed, each [Σ lengths, width] with the sequences' rows one after another. Consecutive sequences
+    /// that start alike compute their common prefix once (see `SharedPrefixes`). Stops after the last site
+    /// asked for.
     public func forward(_ sequences: [[Int]], sites: Set<ActivationSite>,
                         visit: (_ site: ActivationSite, _ states: Tensor) -> Void) {
         let c = configuration
-        let lengths = sequences.map(\.count)
-        precondition(lengths.allSatisfy { $0 > 0 }, "empty sequence")
-        let starts = segmentStarts(lengths), total = starts.last!
+        precondition(sequences.allSatisfy { !$0.isEmpty }, "empty sequence")
+        let layout = SharedPrefixes(sequences)
         let lastBlock = sites.map { $0 == .finalNorm ? c.blockCount - 1 : ($0.layer ?? 0) - 1 }.max() ?? -1
-        var x = embed(sequences)
-        if sites.contains(.embed) { visit(.embed, x) }
+        var x = embed(layout.tokens)
+        if sites.contains(.embed) { visit(.embed, layout.expand(x)) }
         guard lastBlock >= 0 else { return }
-        let positions = lengths.flatMap { 0..<$0 }
-        let rope = c.rotary.table(length: lengths.max()!)
-        var scratch = Scratch(tokens: total, configuration: c)
+        let rope = c.rotary.table(length: layout.positions.max()! + 1)
+        var scratch = Scratch(tokens: layout.rowCount, configuration: c)
         for i in 0...lastBlock {
             x.scalars.withUnsafeMutableBufferPointer { residual in
-                self.block(i, residual.baseAddress!, tokens: total, starts: starts, positions: positions,
-                           rope: rope, scratch: &scratch)
+                self.block(i, residual.baseAddress!, tokens: layout.rowCount, segments: layout.segments,
+                           positions: layout.positions, rope: rope, scratch: &scratch)
             }
-            if sites.contains(.residualPost(block: i)) { visit(.residualPost(block: i), x) }
+            if sites.contains(.residualPost(block: i)) { visit(.residualPost(block: i), layout.expand(x)) }
         }
-        if sites.contains(.finalNorm) { visit(.finalNorm, normalised(x)) }
+        if sites.contains(.finalNorm) { visit(.finalNorm, layout.expand(normalised(x))) }
     }
 
     /// The final RMSNorm of residual-stream rows.
@@ -121,8 +120,8 @@ public struct Decoder: Sendable {
     }
 
     /// Token embeddings, a row per token (ids out of range are clamped; tokenizers never produce them).
-    func embed(_ sequences: [[Int]]) -> Tensor {
-        let d = configuration.width, ids = sequences.flatMap { $0 }
+    func embed(_ ids: [Int]) -> Tensor {
+        let d = configuration.width
         let out = [Float](unsafeUninitializedCapacity: ids.count * d) { buffer, initialized in
             for (r, id) in ids.enumerated() {
                 let row = min(max(id, 0), embedding.rows - 1)
@@ -150,7 +149,7 @@ public struct Decoder: Sendable {
     /// x += W_down · (silu(W_gate·m) ⊙ W_up·m) with m = RMSNorm(x).
     /// q, k and v come out of one product as the columns of a [T, qw + 2·kvw] buffer, gate and up as those
     /// of a [T, 2·f] one; everything after reads them in place through row strides.
-    func block(_ i: Int, _ x: UnsafeMutablePointer<Float>, tokens t: Int, starts: [Int], positions: [Int],
+    func block(_ i: Int, _ x: UnsafeMutablePointer<Float>, tokens t: Int, segments: [SharedPrefixes.Segment], positions: [Int],
                rope: (cos: [Float], sin: [Float]), scratch s: inout Scratch) {
         let c = configuration, d = c.width, f = c.mlpWidth, b = blocks[i], stack = stacks[i]
         let qw = c.headCount * c.headSize, kvw = c.keyValueHeadCount * c.headSize, stride = qw + 2 * kvw
@@ -168,7 +167,7 @@ public struct Decoder: Sendable {
                            cos: rope.cos, sin: rope.sin)
             c.rotary.apply(k, rowStride: stride, positions: positions, heads: c.keyValueHeadCount, headSize: c.headSize,
                            cos: rope.cos, sin: rope.sin)
-            causalAttention(q: q, k: k, v: v, rowStride: stride, into: context.baseAddress!, starts: starts,
+            causalAttention(q: q, k: k, v: v, rowStride: stride, into: context.baseAddress!, segments: segments,
                             heads: c.headCount, keyValueHeads: c.keyValueHeadCount, headSize: c.headSize)
             b.output.multiply(context.baseAddress!, tokens: t, into: x, beta: 1)
 
