@@ -48,9 +48,15 @@ struct BenchLM: ParsableCommand {
     @Option(help: "smollm2, minilm, a .gguf file or a Hugging Face model folder.") var model = ModelCatalog.defaultModel
     @Option(help: "A CSV with a statement column or a BoolQ JSONL (default: synthetic ~31-token sentences).") var data: String?
     @Option(help: "Texts to encode.") var count = 512
+    @Flag(help: "Decoders: compute every prompt's tokens, even a prefix it shares with the prompt before it.")
+    var noSharedPrefixes = false
 
     func run() throws {
-        let loaded = try ModelCatalog.load(model)
+        var loaded = try ModelCatalog.load(model)
+        if noSharedPrefixes, var decoder = loaded as? DecoderModel {
+            decoder.sharesPrefixes = false
+            loaded = decoder
+        }
         let texts = try ThroughputBenchmark.texts(data: data.map { URL(fileURLWithPath: $0) }, count: count)
         print(ThroughputBenchmark.run(model: loaded, texts: texts, dataName: data ?? "synthetic").jsonLine)
     }

@@ -74,13 +74,13 @@ public struct Decoder: Sendable {
 
     /// Runs the packed batch `sequences` and hands the states at `sites` to `visit` as they are
     /// computed, each [Σ lengths, width] with the sequences' rows one after another. Consecutive sequences
-    /// that start alike compute their common prefix once (see `SharedPrefixes`). Stops after the last site
-    /// asked for.
-    public func forward(_ sequences: [[Int]], sites: Set<ActivationSite>,
+    /// that start alike compute their common prefix once (see `SharedPrefixes`) unless `sharingPrefixes`
+    /// is false. Stops after the last site asked for.
+    public func forward(_ sequences: [[Int]], sites: Set<ActivationSite>, sharingPrefixes: Bool = true,
                         visit: (_ site: ActivationSite, _ states: Tensor) -> Void) {
         let c = configuration
         precondition(sequences.allSatisfy { !$0.isEmpty }, "empty sequence")
-        let layout = SharedPrefixes(sequences)
+        let layout = SharedPrefixes(sequences, sharing: sharingPrefixes)
         let lastBlock = sites.map { $0 == .finalNorm ? c.blockCount - 1 : ($0.layer ?? 0) - 1 }.max() ?? -1
         var x = embed(layout.tokens)
         if sites.contains(.embed) { visit(.embed, layout.expand(x)) }

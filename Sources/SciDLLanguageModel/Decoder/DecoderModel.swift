@@ -9,6 +9,9 @@ public struct DecoderModel: LanguageModel {
     public let identity: String
     /// Where the weights came from (the .gguf file, or the folder).
     public let location: URL
+    /// Whether consecutive prompts that start alike compute their common prefix once (the states are the
+    /// same either way; off only to measure what sharing saves).
+    public var sharesPrefixes = true
 
     /// Pairs a tokenizer with a decoder, refusing a tokenizer with ids the embedding lacks.
     public init(tokenizer: BPETokenizer, decoder: Decoder, name: String, identity: String, location: URL) throws {
@@ -55,6 +58,6 @@ public struct DecoderModel: LanguageModel {
 
     /// Sites: `hook_embed`, `blocks.{i}.hook_resid_post`, `ln_final.hook_normalized`.
     public func forward(_ sequences: [[Int]], sites: Set<ActivationSite>, visit: (ActivationSite, Tensor) -> Void) {
-        decoder.forward(sequences, sites: sites, visit: visit)
+        decoder.forward(sequences, sites: sites, sharingPrefixes: sharesPrefixes, visit: visit)
     }
 }

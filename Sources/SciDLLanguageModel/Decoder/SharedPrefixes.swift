@@ -27,13 +27,13 @@ struct SharedPrefixes {
 
     /// Groups consecutive sequences greedily: a sequence joins the current group while the tokens all
     /// members share (every member keeping at least one token of its own) save at least as many rows as
-    /// before it joined.
-    init(_ sequences: [[Int]]) {
+    /// before it joined. With `sharing` false every sequence is its own group.
+    init(_ sequences: [[Int]], sharing: Bool = true) {
         var i = 0
         while i < sequences.count {
             var members = [i], shared = 0
             var j = i + 1
-            while j < sequences.count {
+            while sharing, j < sequences.count {
                 let a = sequences[i], b = sequences[j]
                 var common = 0
                 let limit = min(a.count - 1, b.count - 1, members.count > 1 ? shared : .max)
