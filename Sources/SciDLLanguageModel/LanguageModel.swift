@@ -19,6 +19,10 @@ public protocol LanguageModel: Sendable {
     func tokenize(_ text: String) -> [Int]
     /// Runs a packed batch and hands over the states at `sites` ([Σ lengths, width] each) as computed.
     func forward(_ sequences: [[Int]], sites: Set<ActivationSite>, visit: (ActivationSite, Tensor) -> Void)
+    /// What the model is, as name–value lines for `scidl model`.
+    var summary: [(String, String)] { get }
+    /// The vocabulary's spelling of a token id.
+    func piece(_ id: Int) -> String
 }
 
 /// Which token's hidden state stands for a text.

@@ -102,4 +102,15 @@ final class ElicitCommandTests: XCTestCase {
         try assertOneLineError(["challenge", "templates", "--template", template.path], mentions: "only {answer}")
         try assertOneLineError(["challenge", "explicit-opinion", "--sentences", "0"], mentions: "between 1 and 8")
     }
+
+    func testModelCommandDescribesTokenizesAndContinues() throws {
+        let r = try scidl(["model", "--text", "The capital of France is", "--next", "3"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        for line in ["llama decoder", "9 query, 3 key/value, 64 wide", "tied to the embedding", "matrices    Q4_1 66 MB, Q8_0 30 MB",
+                     "tokens (5): 504 \"The\", 3575 \"Ġcapital\""] {
+            XCTAssertTrue(r.stdout.contains(line), "'\(line)' not in: \(r.stdout)")
+        }
+        XCTAssertTrue(r.stdout.contains("next: \"ĠParis\""), r.stdout)
+        try assertOneLineError(["model", "--model", "/no/such.gguf"], mentions: "no such file or folder")
+    }
 }

@@ -56,6 +56,41 @@ public struct DecoderModel: LanguageModel {
         return ids.count <= maxTokens ? ids : Array(ids.suffix(maxTokens))
     }
 
+    public func piece(_ id: Int) -> String { tokenizer.tokens.indices.contains(id) ? tokenizer.tokens[id] : "?" }
+
+    public var summary: [(String, String)] {
+        let c = decoder.configuration
+        let tied = decoder.unembedding.bytes.baseAddress == decoder.embedding.bytes.baseAddress
+        let matrices = [decoder.embedding] + (tied ? [] : [decoder.unembedding]) + decoder.blocks.flatMap {
+            [$0.query, $0.key, $0.value, $0.output, $0.gate, $0.up, $0.down]
+        }
+        var bytes: [String: Int] = [:]
+        for m in matrices { bytes[m.type.name, default: 0] += m.bytes.count }
+        let types = bytes.sorted { $0.value > $1.value }.map { "\($0.key) \(String(format: "%.0f", Double($0.value) / 1e6)) MB" }
+        let style = switch tokenizer.style {
+        case .byteLevel(let pre): "byte-level BPE (\(pre.rawValue) split)"
+        case .sentencePiece: "SentencePiece BPE (byte fallback)"
+        }
+        return [("model", name), ("kind", "\(c.architecture) decoder (\(location.path))"), ("blocks", "\(c.blockCount)"),
+                ("width", "\(c.width)"),
+                ("heads", "\(c.headCount) query, \(c.keyValueHeadCount) key/value, \(c.headSize) wide"),
+                ("MLP width", "\(c.mlpWidth) (SwiGLU)"),
+                ("RoPE", "base \(c.rotary.base), \(c.rotary.dimensions) dimensions\(c.rotary.frequencyFactors == nil ? "" : ", scaled")"),
+                ("context", "\(c.contextLength) tokens"), ("vocabulary", "\(c.vocabularySize) (\(style))"),
+                ("adds BOS", tokenizer.addsBOS ? "yes (\(tokenizer.bosID!))" : "no"),
+                ("output", tied ? "tied to the embedding" : "its own matrix"),
+                ("matrices", types.joined(separator: ", "))]
+    }
+
+    /// The `count` likeliest next tokens after `text`, with their probabilities.
+    public func nextTokens(after text: String, count: Int) -> [(id: Int, probability: Float)] {
+        var ids = tokenize(text)
+        if ids.isEmpty { ids = [tokenizer.bosID ?? 0] }
+        var logits = decoder.lastTokenLogits([ids]).scalars
+        logits.withUnsafeMutableBufferPointer { softmaxInPlace($0.baseAddress!, count: $0.count) }
+        return logits.indices.sorted { logits[$0] > logits[$1] }.prefix(count).map { ($0, logits[$0]) }
+    }
+
     /// Sites: `hook_embed`, `blocks.{i}.hook_resid_post`, `ln_final.hook_normalized`.
     public func forward(_ sequences: [[Int]], sites: Set<ActivationSite>, visit: (ActivationSite, Tensor) -> Void) {
         decoder.forward(sequences, sites: sites, sharingPrefixes: sharesPrefixes, visit: visit)

@@ -52,6 +52,15 @@ public struct BertModel: LanguageModel {
 extension BertModel {
     public func tokenize(_ text: String) -> [Int] { tokenizer.encode(text, maxLength: maxTokens) }
 
+    public func piece(_ id: Int) -> String { tokenizer.tokens.indices.contains(id) ? tokenizer.tokens[id] : "?" }
+
+    public var summary: [(String, String)] {
+        let c = encoder.configuration
+        return [("model", name), ("kind", "BERT encoder (\(folder.path))"), ("blocks", "\(c.layerCount)"),
+                ("width", "\(c.hiddenSize)"), ("heads", "\(c.headCount)"), ("MLP width", "\(c.intermediateSize)"),
+                ("context", "\(c.maxPositions) tokens"), ("vocabulary", "\(tokenizer.tokens.count) WordPiece tokens")]
+    }
+
     /// Sites: `hook_embed` (after the embedding LayerNorm) and `blocks.{i}.hook_resid_post` (block outputs).
     public func forward(_ sequences: [[Int]], sites: Set<ActivationSite>, visit: (ActivationSite, Tensor) -> Void) {
         let last = sites.compactMap(\.layer).max() ?? 0
