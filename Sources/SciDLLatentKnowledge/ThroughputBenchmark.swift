@@ -35,12 +35,15 @@ public struct ThroughputBenchmark: BenchmarkResult {
 
     /// Encodes `texts` once untimed (warm-up on the first 32), then timed, all layers,
     /// at the model's default position (tokenisation included in the time).
-    public static func run(model: any LanguageModel, texts: [String], dataName: String) -> ThroughputBenchmark {
+    /// `tokensPerBatch` real tokens are packed into each forward pass.
+    public static func run(model: any LanguageModel, texts: [String], dataName: String,
+                           tokensPerBatch: Int = 4096) -> ThroughputBenchmark {
         let layers = Array(0...model.blockCount)
         _ = try? model.hiddenStates(of: Array(texts.prefix(32)), layers: layers, position: model.defaultPosition)
         let tokens = texts.reduce(0) { $0 + model.tokenize($1).count }
         let start = Date()
-        _ = try? model.hiddenStates(of: texts, layers: layers, position: model.defaultPosition)
+        _ = try? model.hiddenStates(of: texts, layers: layers, position: model.defaultPosition,
+                                    tokensPerBatch: tokensPerBatch)
         let seconds = Date().timeIntervalSince(start)
         return ThroughputBenchmark(model: model.name, data: dataName, texts: texts.count, tokens: tokens, seconds: seconds,
                                    sentencesPerSecond: Double(texts.count) / seconds, tokensPerSecond: Double(tokens) / seconds,

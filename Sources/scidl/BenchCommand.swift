@@ -50,6 +50,7 @@ struct BenchLM: ParsableCommand {
     @Option(help: "Texts to encode.") var count = 512
     @Flag(help: "Decoders: compute every prompt's tokens, even a prefix it shares with the prompt before it.")
     var noSharedPrefixes = false
+    @Option(help: "Real tokens packed into one forward pass.") var tokensPerBatch = 4096
 
     func run() throws {
         var loaded = try ModelCatalog.load(model)
@@ -58,7 +59,9 @@ struct BenchLM: ParsableCommand {
             loaded = decoder
         }
         let texts = try ThroughputBenchmark.texts(data: data.map { URL(fileURLWithPath: $0) }, count: count)
-        print(ThroughputBenchmark.run(model: loaded, texts: texts, dataName: data ?? "synthetic").jsonLine)
+        guard tokensPerBatch > 0 else { throw SciDLError("--tokens-per-batch must be positive") }
+        print(ThroughputBenchmark.run(model: loaded, texts: texts, dataName: data ?? "synthetic",
+                                      tokensPerBatch: tokensPerBatch).jsonLine)
     }
 }
 
