@@ -77,4 +77,48 @@ final class HuggingFaceDecoderTests: XCTestCase {
     func testTinyLlamaFolderMatchesTransformers() throws { try check("tiny-llama") }
 
     func testTinyQwen2FolderMatchesTransformers() throws { try check("tiny-qwen2") }
+
+    /// A copy of a fixture folder that a test may break.
+    func copy(_ name: String) throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scidl-hf-\(UUID().uuidString)")
+        try FileManager.default.copyItem(at: Self.fixtures.appendingPathComponent(name), to: dir)
+        return dir
+    }
+
+    func assertRefused(_ folder: URL, mentions needle: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertThrowsError(try ModelCatalog.load(folder.path), file: file, line: line) { error in
+            let message = (error as? SciDLError)?.message ?? "not a SciDLError: \(error)"
+            XCTAssertTrue(message.contains(needle), "'\(needle)' not in: \(message)", file: file, line: line)
+        }
+    }
+
+    func testBrokenFoldersAreRefusedWithOneLine() throws {
+        let noTokenizer = try copy("tiny-llama")
+        try FileManager.default.removeItem(at: noTokenizer.appendingPathComponent("tokenizer.json"))
+        assertRefused(noTokenizer, mentions: "has no tokenizer.json")
+
+        let noMerges = try copy("tiny-qwen2")
+        let tokenizer = noMerges.appendingPathComponent("tokenizer.json")
+        var json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: tokenizer)) as? [String: Any])
+        var model = try XCTUnwrap(json["model"] as? [String: Any])
+        model["merges"] = [String]()
+        json["model"] = model
+        try JSONSerialization.data(withJSONObject: json).write(to: tokenizer)
+        assertRefused(noMerges, mentions: "has no merges")
+
+        let truncated = try copy("tiny-qwen2")
+        let shard = truncated.appendingPathComponent("model-00002-of-00004.safetensors")
+        try Data(contentsOf: shard).prefix(10000).write(to: shard)
+        assertRefused(truncated, mentions: "outside the 10000-byte file")
+
+        let missingShard = try copy("tiny-qwen2")
+        try FileManager.default.removeItem(at: missingShard.appendingPathComponent("model-00003-of-00004.safetensors"))
+        assertRefused(missingShard, mentions: "lacks the shard model-00003-of-00004.safetensors")
+
+        let gemma = try copy("tiny-llama")
+        let config = gemma.appendingPathComponent("config.json")
+        let text = try String(contentsOf: config, encoding: .utf8).replacingOccurrences(of: "\"model_type\": \"llama\"", with: "\"model_type\": \"gemma\"")
+        try text.write(to: config, atomically: true, encoding: .utf8)
+        assertRefused(gemma, mentions: "model_type 'gemma' is not a Llama-family decoder")
+    }
 }
