@@ -118,4 +118,33 @@ final class GGUFFileTests: XCTestCase {
             XCTAssertTrue((error as? SciDLError)?.message.contains("is a 'gemma' model") == true, "\(error)")
         }
     }
+
+    /// Fuzzing: a valid file with bytes overwritten in its header, metadata and tensor descriptions, or cut
+    /// short, must load or be refused with a SciDLError — never crash — and a model that loads must run.
+    func testMutatedFilesNeverCrash() throws {
+        let good = try model()
+        let dataStart = try GGUFFile(contentsOf: GGUFWriter.writeBytes(good)).tensors.values.map(\.offset).min()!
+        var rng = SeededGenerator(seed: 42)
+        var refused = 0, loaded = 0
+        for trial in 0..<300 {
+            var bytes = good
+            if trial % 10 == 0 {
+                bytes = Array(bytes.prefix(rng.nextInt(below: dataStart)))
+            } else {
+                for _ in 0..<(1 + rng.nextInt(below: 4)) {
+                    let at = rng.nextInt(below: dataStart)
+                    bytes[at] = rng.nextInt(below: 3) == 0 ? 0xFF : UInt8(truncatingIfNeeded: rng.next())
+                }
+            }
+            do {
+                let model = try DecoderModel(gguf: GGUFWriter.writeBytes(bytes))
+                _ = try model.hiddenStates(of: ["the hello"], layers: [0, model.blockCount], position: .mean)
+                loaded += 1
+            } catch is SciDLError {
+                refused += 1
+            }
+        }
+        XCTAssertEqual(refused + loaded, 300)
+        XCTAssertGreaterThan(refused, 50, "most mutations of the header are caught")
+    }
 }

@@ -139,10 +139,15 @@ public struct GGUFWriter {
 
     /// Writes the file into a fresh temporary folder and returns its URL.
     public func write(named name: String = "model.gguf") throws -> URL {
+        try Self.writeBytes(bytes(), named: name)
+    }
+
+    /// Writes `bytes` as a file in a fresh temporary folder and returns its URL.
+    public static func writeBytes(_ bytes: [UInt8], named name: String = "model.gguf") throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scidl-gguf-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let url = dir.appendingPathComponent(name)
-        try Data(bytes()).write(to: url)
+        try Data(bytes).write(to: url)
         return url
     }
 }

@@ -51,6 +51,7 @@ public struct DecoderConfiguration: Sendable, Equatable {
         guard rotary.dimensions > 0, rotary.dimensions <= headSize, rotary.dimensions % 2 == 0 else {
             throw bad("RoPE over \(rotary.dimensions) of \(headSize) head dimensions")
         }
+        guard contextLength > 0, vocabularySize > 0 else { throw bad("context of \(contextLength) tokens, \(vocabularySize) tokens in the vocabulary") }
         guard normEpsilon.isFinite, normEpsilon >= 0, rotary.base.isFinite, rotary.base > 1 else {
             throw bad("norm epsilon \(normEpsilon), RoPE base \(rotary.base)")
         }
