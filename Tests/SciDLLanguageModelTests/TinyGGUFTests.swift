@@ -14,6 +14,8 @@ final class TinyGGUFTests: XCTestCase {
         // "the" → t + he; " the" → Ġt + he → Ġthe; special token; "hello" → he + l + l + o → he + ll + o → he + llo.
         XCTAssertEqual(model.tokenize("the the<|endoftext|>hello"), [116, 257, 258, 261, 257, 260])
         XCTAssertEqual(model.tokenize("é 42"), [195, 169, 32, 52, 50], "bytes spelled, digits one by one (smollm)")
+        XCTAssertEqual(model.tokenize("e\u{301}<|endoftext|>x"), [101, 0xCC, 0x81, 261, 120],
+                       "a special token right after a combining mark, inside one grapheme")
     }
 
     func testSentencePieceTokenizerMergesByScoreWithByteFallback() throws {

@@ -24,7 +24,7 @@ struct SpecialTokenSplitter: Sendable {
             if textStart < end {
                 let from = text.utf8.index(text.utf8.startIndex, offsetBy: textStart)
                 let to = text.utf8.index(from, offsetBy: end - textStart)
-                pieces.append(.text(text[from..<to]))
+                pieces.append(.text(Substring(text.unicodeScalars[from..<to])))  // exact bounds, even inside a grapheme
             }
         }
         while i < utf8.count {
