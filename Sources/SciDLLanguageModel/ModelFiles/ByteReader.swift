@@ -24,11 +24,6 @@ struct ByteReader {
         return T(littleEndian: value)
     }
 
-    mutating func skip(_ count: Int, _ what: @autoclosure () -> String) throws {
-        guard count >= 0, count <= bytes.count - offset else { throw truncated(what()) }
-        offset += count
-    }
-
     /// A UTF-8 string stored as a 64-bit length and its bytes (invalid UTF-8 is repaired, not refused).
     mutating func string(_ what: @autoclosure () -> String) throws -> String {
         let length = try read(UInt64.self, what())

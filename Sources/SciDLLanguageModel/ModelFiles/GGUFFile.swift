@@ -23,8 +23,6 @@ public struct GGUFFile: Sendable {
     public let version: Int
     public let metadata: [String: GGUFMetadataValue]
     public let tensors: [String: TensorInfo]
-    /// Tensor names in the file's order.
-    public let tensorNames: [String]
 
     public var source: String { file.url.path }
 
@@ -113,7 +111,6 @@ public struct GGUFFile: Sendable {
             tensors[info.name] = t
         }
         self.tensors = tensors
-        tensorNames = infos.map(\.name)
     }
 
     /// The matrix (or vector, as one row) called `name`, as a view into the mapped file.
