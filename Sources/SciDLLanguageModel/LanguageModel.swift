@@ -17,8 +17,11 @@ public protocol LanguageModel: Sendable {
     var defaultPosition: TokenPosition { get }
     /// Token ids, with the special tokens the model expects, truncated to `maxTokens` from the front.
     func tokenize(_ text: String) -> [Int]
-    /// Runs a packed batch and hands over the states at `sites` ([Σ lengths, width] each) as computed.
-    func forward(_ sequences: [[Int]], sites: Set<ActivationSite>, visit: (ActivationSite, Tensor) -> Void)
+    /// Runs a packed batch and hands over the states at `sites` as computed: [Σ lengths, width] each, the
+    /// sequences' rows one after another, or only `rows` of that layout (in that order) when given — a model
+    /// may then skip work that no such row needs.
+    func forward(_ sequences: [[Int]], sites: Set<ActivationSite>, rows: [Int]?,
+                 visit: (ActivationSite, Tensor) -> Void)
     /// What the model is, as name–value lines for `scidl model`.
     var summary: [(String, String)] { get }
     /// The vocabulary's spelling of a token id.
@@ -36,6 +39,11 @@ public enum TokenPosition: String, CaseIterable, Codable, Sendable {
 }
 
 extension LanguageModel {
+    /// Every row of the packed batch at `sites`.
+    public func forward(_ sequences: [[Int]], sites: Set<ActivationSite>, visit: (ActivationSite, Tensor) -> Void) {
+        forward(sequences, sites: sites, rows: nil, visit: visit)
+    }
+
     /// The site `--layers` number `layer` stands for, after checking that the model has it.
     public func site(layer: Int) throws -> ActivationSite {
         guard (0...blockCount).contains(layer) else {
@@ -77,11 +85,21 @@ extension LanguageModel {
                 end += 1
             }
             let rowStarts = segmentStarts(batch.map(\.count))
-            forward(batch, sites: Set(sites)) { site, states in
+            // The first or last token's row of each text is all that `first` and `last` read.
+            let rows: [Int]? = switch position {
+            case .first: Array(rowStarts.dropLast())
+            case .last: rowStarts.dropFirst().map { $0 - 1 }
+            case .mean: nil
+            }
+            forward(batch, sites: Set(sites), rows: rows) { site, states in
                 for (j, s) in sites.enumerated() where s == site {
                     for b in 0..<batch.count {
-                        pool(states, rows: rowStarts[b]..<rowStarts[b + 1], position: position,
-                             into: &out, offset: ((start + b) * sites.count + j) * d, width: d)
+                        let offset = ((start + b) * sites.count + j) * d
+                        if rows == nil {
+                            pool(states, rows: rowStarts[b]..<rowStarts[b + 1], into: &out, offset: offset, width: d)
+                        } else {
+                            out.scalars.replaceSubrange(offset..<(offset + d), with: states.scalars[(b * d)..<((b + 1) * d)])
+                        }
                     }
                 }
             }
@@ -92,18 +110,14 @@ extension LanguageModel {
     }
 }
 
-func pool(_ states: Tensor, rows: Range<Int>, position: TokenPosition, into out: inout Tensor, offset: Int, width d: Int) {
+/// The mean of `rows` of `states` into `out` at `offset`.
+func pool(_ states: Tensor, rows: Range<Int>, into out: inout Tensor, offset: Int, width d: Int) {
     states.scalars.withUnsafeBufferPointer { s in
         out.scalars.withUnsafeMutableBufferPointer { o in
-            switch position {
-            case .first: for j in 0..<d { o[offset + j] = s[rows.lowerBound * d + j] }
-            case .last: for j in 0..<d { o[offset + j] = s[(rows.upperBound - 1) * d + j] }
-            case .mean:
-                for j in 0..<d { o[offset + j] = 0 }
-                for r in rows { for j in 0..<d { o[offset + j] += s[r * d + j] } }
-                let inverse = 1 / Float(rows.count)
-                for j in 0..<d { o[offset + j] *= inverse }
-            }
+            for j in 0..<d { o[offset + j] = 0 }
+            for r in rows { for j in 0..<d { o[offset + j] += s[r * d + j] } }
+            let inverse = 1 / Float(rows.count)
+            for j in 0..<d { o[offset + j] *= inverse }
         }
     }
 }

@@ -94,6 +94,35 @@ final class TinyGGUFTests: XCTestCase {
         }
     }
 
+    /// Asked for some rows only, the decoder computes the last block's attention and MLP for those rows
+    /// alone; they get the states a full pass gives them — first tokens (shared by every sequence that shares
+    /// a prefix, asked for twice), last tokens and a middle one, with and without prefix sharing.
+    func testChosenRowsGetTheStatesOfAFullPass() throws {
+        let model = try DecoderModel(gguf: TinyGGUF.model(architecture: "llama", tokenizer: TinyGGUF.gpt2Tokenizer, seed: 7))
+        var rng = SeededGenerator(seed: 11)
+        func random(_ n: Int) -> [Int] { (0..<n).map { _ in rng.nextInt(below: 262) } }
+        let prompt = random(9)
+        let sequences = [prompt + [1], prompt + [2, 3], random(1), random(5), prompt + random(70)]
+        let starts = segmentStarts(sequences.map(\.count))
+        let rows = [starts[0], starts[1], starts[1] + 10, starts[2]] + starts.dropFirst().map { $0 - 1 }
+        for sites in [Set<ActivationSite>([.embed, .residualPost(block: 0), .residualPost(block: 1), .finalNorm]),
+                      [.residualPost(block: 0)]] {
+            for sharing in [true, false] {
+                var full: [ActivationSite: Tensor] = [:], chosen: [ActivationSite: Tensor] = [:]
+                model.decoder.forward(sequences, sites: sites, sharingPrefixes: sharing) { full[$0] = $1 }
+                model.decoder.forward(sequences, sites: sites, rows: rows, sharingPrefixes: sharing) { chosen[$0] = $1 }
+                XCTAssertEqual(Set(chosen.keys), sites)
+                for site in sites {
+                    let got = try XCTUnwrap(chosen[site])
+                    XCTAssertEqual(got.shape, [rows.count, model.width])
+                    // Products over fewer rows round differently.
+                    XCTAssertLessThan(relativeError(got, try XCTUnwrap(full[site]).gatherRows(rows)), 5e-6,
+                                      "\(site), sharing \(sharing)")
+                }
+            }
+        }
+    }
+
     /// Every product against a plain dot product over the dequantised rows, for several token counts.
     func testQuantisedProductsMatchPlainDotProducts() throws {
         var rng = SeededGenerator(seed: 5)

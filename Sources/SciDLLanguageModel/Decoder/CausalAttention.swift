@@ -50,3 +50,38 @@ func causalAttention(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: Unsafe
         }
     }
 }
+
+/// The same attention for chosen query rows only (`queryRows`, computed-row indices): context
+/// [queryRows.count, heads·dh], row i for query row queryRows[i]. The last block needs no more when only one
+/// token of each text is read, and one row per text costs a matrix–vector product per head.
+func causalAttention(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, rowStride: Int,
+                     queryRows: [Int], into context: UnsafeMutablePointer<Float>,
+                     segments: [SharedPrefixes.Segment], heads: Int, keyValueHeads: Int, headSize dh: Int) {
+    let qWidth = heads * dh, group = heads / keyValueHeads
+    let scale = 1 / Float(dh).squareRoot()
+    let maxKeys = segments.map { $0.context.count + $0.rows.count }.max() ?? 0
+    let segmentOf = segments.indices.flatMap { s in segments[s].rows.map { _ in s } }
+    parallelChunks(queryRows.count * heads, minimumPerThread: 1) { range in
+        let keys = UnsafeMutablePointer<Float>.allocate(capacity: max(maxKeys, 1))
+        defer { keys.deallocate() }
+        for task in range {
+            let i = task / heads, head = task % heads, kvHead = head / group, row = queryRows[i]
+            let segment = segments[segmentOf[row]]
+            // The keys this row sees: its segment's context, then its own segment up to itself.
+            let visible = Array(segment.context) + Array(segment.rows.lowerBound...row)
+            let qh = q + row * rowStride + head * dh, out = context + i * qWidth + head * dh
+            for (j, r) in visible.enumerated() {
+                let kh = k + r * rowStride + kvHead * dh
+                var dot: Float = 0
+                for e in 0..<dh { dot += qh[e] * kh[e] }
+                keys[j] = dot * scale
+            }
+            softmaxInPlace(keys, count: visible.count)
+            for e in 0..<dh { out[e] = 0 }
+            for (j, r) in visible.enumerated() {
+                let vh = v + r * rowStride + kvHead * dh, p = keys[j]
+                for e in 0..<dh { out[e] += p * vh[e] }
+            }
+        }
+    }
+}

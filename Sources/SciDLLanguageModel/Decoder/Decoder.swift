@@ -73,26 +73,45 @@ public struct Decoder: Sendable {
     }
 
     /// Runs the packed batch `sequences` and hands the states at `sites` to `visit` as they are
-    /// computed, each [Σ lengths, width] with the sequences' rows one after another. Consecutive sequences
-    /// that start alike compute their common prefix once (see `SharedPrefixes`) unless `sharingPrefixes`
-    /// is false. Stops after the last site asked for.
-    public func forward(_ sequences: [[Int]], sites: Set<ActivationSite>, sharingPrefixes: Bool = true,
+    /// computed, each [Σ lengths, width] with the sequences' rows one after another — or, given `rows` (indices
+    /// into that layout), only those rows, in that order: then the last block computes its attention and MLP
+    /// for those rows alone. Consecutive sequences that start alike compute their common prefix once (see
+    /// `SharedPrefixes`) unless `sharingPrefixes` is false. Stops after the last site asked for.
+    public func forward(_ sequences: [[Int]], sites: Set<ActivationSite>, rows: [Int]? = nil, sharingPrefixes: Bool = true,
                         visit: (_ site: ActivationSite, _ states: Tensor) -> Void) {
         let c = configuration
         precondition(sequences.allSatisfy { !$0.isEmpty }, "empty sequence")
         let layout = SharedPrefixes(sequences, sharing: sharingPrefixes)
+        let wanted = rows.map { rows in
+            let computed = layout.computedRows
+            return rows.map { computed[$0] }
+        }
+        func hand(_ site: ActivationSite, _ x: Tensor) {
+            guard sites.contains(site) else { return }
+            visit(site, wanted.map { x.gatherRows($0) } ?? layout.expand(x))
+        }
         let lastBlock = sites.map { $0 == .finalNorm ? c.blockCount - 1 : ($0.layer ?? 0) - 1 }.max() ?? -1
         var x = embed(layout.tokens)
-        if sites.contains(.embed) { visit(.embed, layout.expand(x)) }
+        hand(.embed, x)
         guard lastBlock >= 0 else { return }
         let rope = c.rotary.table(length: layout.positions.max()! + 1)
         var scratch = Scratch(tokens: layout.rowCount, configuration: c)
         for i in 0...lastBlock {
-            x.scalars.withUnsafeMutableBufferPointer { residual in
-                self.block(i, residual.baseAddress!, tokens: layout.rowCount, segments: layout.segments,
-                           positions: layout.positions, rope: rope, scratch: &scratch)
+            if let wanted, i == lastBlock {
+                let distinct = Array(Set(wanted)).sorted()
+                let index = Dictionary(uniqueKeysWithValues: distinct.enumerated().map { ($1, $0) })
+                let y = block(i, &x, keeping: distinct, layout: layout, rope: rope, scratch: &scratch)
+                    .gatherRows(wanted.map { index[$0]! })
+                if sites.contains(.residualPost(block: i)) { visit(.residualPost(block: i), y) }
+                if sites.contains(.finalNorm) { visit(.finalNorm, normalised(y)) }
+                return
             }
-            if sites.contains(.residualPost(block: i)) { visit(.residualPost(block: i), layout.expand(x)) }
+            x.scalars.withUnsafeMutableBufferPointer { residual in
+                attention(i, residual.baseAddress!, tokens: layout.rowCount, layout: layout, rope: rope,
+                          scratch: &scratch)
+                mlp(i, residual.baseAddress!, tokens: layout.rowCount, scratch: &scratch)
+            }
+            hand(.residualPost(block: i), x)
         }
         if sites.contains(.finalNorm) { visit(.finalNorm, layout.expand(normalised(x))) }
     }
@@ -111,12 +130,10 @@ public struct Decoder: Sendable {
 
     /// Next-token logits at the last token of each sequence: [sequences.count, vocabulary].
     public func lastTokenLogits(_ sequences: [[Int]]) -> Tensor {
-        var lastRows: [Float] = []
         let ends = segmentStarts(sequences.map(\.count)).dropFirst().map { $0 - 1 }
-        forward(sequences, sites: [.finalNorm]) { _, states in
-            for e in ends { lastRows += states.row(e) }
-        }
-        return unembedding.product(Tensor(shape: [sequences.count, configuration.width], scalars: lastRows))
+        var last = Tensor(zeros: [0, configuration.width])
+        forward(sequences, sites: [.finalNorm], rows: ends) { _, states in last = states }
+        return unembedding.product(last)
     }
 
     /// Token embeddings, a row per token (ids out of range are clamped; tokenizers never produce them).
@@ -144,22 +161,44 @@ public struct Decoder: Sendable {
         }
     }
 
-    /// Block i on the residual stream x [T, d], in place:
-    /// x += Wo · attention(rope(Wq·n), rope(Wk·n), Wv·n) with n = RMSNorm(x);
-    /// x += W_down · (silu(W_gate·m) ⊙ W_up·m) with m = RMSNorm(x).
-    /// q, k and v come out of one product as the columns of a [T, qw + 2·kvw] buffer, gate and up as those
-    /// of a [T, 2·f] one; everything after reads them in place through row strides.
-    func block(_ i: Int, _ x: UnsafeMutablePointer<Float>, tokens t: Int, segments: [SharedPrefixes.Segment], positions: [Int],
-               rope: (cos: [Float], sin: [Float]), scratch s: inout Scratch) {
-        let c = configuration, d = c.width, f = c.mlpWidth, b = blocks[i], stack = stacks[i]
+    /// Block i on the residual stream x [T, d] is x += attention(i, x), then x += mlp(i, x).
+    /// Only rows `kept` (computed rows, ascending) come out of this one, [kept.count, d]: every row's keys and
+    /// values are computed, but queries, the output projection and the MLP only for the kept rows.
+    func block(_ i: Int, _ x: inout Tensor, keeping kept: [Int], layout: SharedPrefixes,
+               rope: (cos: [Float], sin: [Float]), scratch s: inout Scratch) -> Tensor {
+        let qw = configuration.headCount * configuration.headSize
+        var y = x.gatherRows(kept)
+        var context = [Float](repeating: 0, count: kept.count * qw)
+        x.scalars.withUnsafeMutableBufferPointer { residual in
+            projectQKV(i, residual.baseAddress!, tokens: layout.rowCount, positions: layout.positions, rope: rope,
+                       scratch: &s)
+        }
+        let c = configuration, stride = qw + 2 * c.keyValueHeadCount * c.headSize
+        s.qkv.withUnsafeBufferPointer { qkv in
+            let q = qkv.baseAddress!, k = q + qw, v = k + c.keyValueHeadCount * c.headSize
+            causalAttention(q: q, k: k, v: v, rowStride: stride, queryRows: kept, into: &context,
+                            segments: layout.segments, heads: c.headCount, keyValueHeads: c.keyValueHeadCount,
+                            headSize: c.headSize)
+        }
+        y.scalars.withUnsafeMutableBufferPointer { residual in
+            blocks[i].output.multiply(context, tokens: kept.count, into: residual.baseAddress!, beta: 1)
+            mlp(i, residual.baseAddress!, tokens: kept.count, scratch: &s)
+        }
+        return y
+    }
+
+    /// q, k and v of block i for the rows of x [T, d] into `s.qkv`, the columns of a [T, qw + 2·kvw] buffer
+    /// (one product), RoPE applied: q = rope(Wq·n), k = rope(Wk·n), v = Wv·n with n = RMSNorm(x).
+    func projectQKV(_ i: Int, _ x: UnsafePointer<Float>, tokens t: Int, positions: [Int],
+                    rope: (cos: [Float], sin: [Float]), scratch s: inout Scratch) {
+        let c = configuration, stack = stacks[i]
         let qw = c.headCount * c.headSize, kvw = c.keyValueHeadCount * c.headSize, stride = qw + 2 * kvw
         s.normed.withUnsafeMutableBufferPointer { n in
         s.qkv.withUnsafeMutableBufferPointer { qkv in
-        s.context.withUnsafeMutableBufferPointer { context in
-        s.gateUp.withUnsafeMutableBufferPointer { gateUp in
-            let n = n.baseAddress!, q = qkv.baseAddress!, k = q + qw, v = k + kvw
-            rmsNormalise(x, into: n, rows: t, width: d, weight: b.attentionNorm, epsilon: c.normEpsilon)
-            stack.qkv.multiply(n, tokens: t, into: q)
+            let q = qkv.baseAddress!, k = q + qw
+            rmsNormalise(x, into: n.baseAddress!, rows: t, width: c.width, weight: blocks[i].attentionNorm,
+                         epsilon: c.normEpsilon)
+            stack.qkv.multiply(n.baseAddress!, tokens: t, into: q)
             if let bias = stack.qkvBias {
                 for r in 0..<t { for j in 0..<stride { q[r * stride + j] += bias[j] } }
             }
@@ -167,15 +206,38 @@ public struct Decoder: Sendable {
                            cos: rope.cos, sin: rope.sin)
             c.rotary.apply(k, rowStride: stride, positions: positions, heads: c.keyValueHeadCount, headSize: c.headSize,
                            cos: rope.cos, sin: rope.sin)
-            causalAttention(q: q, k: k, v: v, rowStride: stride, into: context.baseAddress!, segments: segments,
-                            heads: c.headCount, keyValueHeads: c.keyValueHeadCount, headSize: c.headSize)
-            b.output.multiply(context.baseAddress!, tokens: t, into: x, beta: 1)
+        }}
+    }
 
-            rmsNormalise(x, into: n, rows: t, width: d, weight: b.mlpNorm, epsilon: c.normEpsilon)
+    /// x += Wo · attention(q, k, v) for block i, every row of x [T, d] in place; q, k and v are read in place
+    /// through row strides.
+    func attention(_ i: Int, _ x: UnsafeMutablePointer<Float>, tokens t: Int, layout: SharedPrefixes,
+                   rope: (cos: [Float], sin: [Float]), scratch s: inout Scratch) {
+        let c = configuration
+        let qw = c.headCount * c.headSize, kvw = c.keyValueHeadCount * c.headSize
+        projectQKV(i, x, tokens: t, positions: layout.positions, rope: rope, scratch: &s)
+        s.qkv.withUnsafeBufferPointer { qkv in
+        s.context.withUnsafeMutableBufferPointer { context in
+            let q = qkv.baseAddress!, k = q + qw, v = k + kvw
+            causalAttention(q: q, k: k, v: v, rowStride: qw + 2 * kvw, into: context.baseAddress!,
+                            segments: layout.segments, heads: c.headCount, keyValueHeads: c.keyValueHeadCount,
+                            headSize: c.headSize)
+            blocks[i].output.multiply(context.baseAddress!, tokens: t, into: x, beta: 1)
+        }}
+    }
+
+    /// x += W_down · (silu(W_gate·m) ⊙ W_up·m) with m = RMSNorm(x), for the first `t` rows of x [t, d] in place;
+    /// gate and up come out of one product as the halves of a [t, 2·f] buffer.
+    func mlp(_ i: Int, _ x: UnsafeMutablePointer<Float>, tokens t: Int, scratch s: inout Scratch) {
+        let c = configuration, f = c.mlpWidth
+        s.normed.withUnsafeMutableBufferPointer { n in
+        s.gateUp.withUnsafeMutableBufferPointer { gateUp in
             let gate = gateUp.baseAddress!
-            stack.gateUp.multiply(n, tokens: t, into: gate)
+            rmsNormalise(x, into: n.baseAddress!, rows: t, width: c.width, weight: blocks[i].mlpNorm,
+                         epsilon: c.normEpsilon)
+            stacks[i].gateUp.multiply(n.baseAddress!, tokens: t, into: gate)
             swiGLU(gate: gate, up: gate + f, rowStride: 2 * f, rows: t, width: f)
-            b.down.multiply(gate, inputStride: 2 * f, tokens: t, into: x, beta: 1)
-        }}}}
+            blocks[i].down.multiply(gate, inputStride: 2 * f, tokens: t, into: x, beta: 1)
+        }}
     }
 }

@@ -92,7 +92,8 @@ public struct DecoderModel: LanguageModel {
     }
 
     /// Sites: `hook_embed`, `blocks.{i}.hook_resid_post`, `ln_final.hook_normalized`.
-    public func forward(_ sequences: [[Int]], sites: Set<ActivationSite>, visit: (ActivationSite, Tensor) -> Void) {
-        decoder.forward(sequences, sites: sites, sharingPrefixes: sharesPrefixes, visit: visit)
+    public func forward(_ sequences: [[Int]], sites: Set<ActivationSite>, rows: [Int]?,
+                        visit: (ActivationSite, Tensor) -> Void) {
+        decoder.forward(sequences, sites: sites, rows: rows, sharingPrefixes: sharesPrefixes, visit: visit)
     }
 }

@@ -64,6 +64,9 @@ struct SharedPrefixes {
         return rows
     }
 
+    /// The computed row behind each row of the sequences-one-after-another layout ([Σ lengths]).
+    var computedRows: [Int] { sequenceRows.flatMap { $0.flatMap { $0 } } }
+
     /// Computed rows [rowCount, d] laid out as the sequences' tokens one after another [Σ lengths, d].
     func expand(_ x: Tensor) -> Tensor {
         guard shares else { return x }

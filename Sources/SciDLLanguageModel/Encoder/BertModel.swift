@@ -62,11 +62,13 @@ extension BertModel {
     }
 
     /// Sites: `hook_embed` (after the embedding LayerNorm) and `blocks.{i}.hook_resid_post` (block outputs).
-    public func forward(_ sequences: [[Int]], sites: Set<ActivationSite>, visit: (ActivationSite, Tensor) -> Void) {
+    /// Every row is computed: in an encoder each token's state depends on the whole text.
+    public func forward(_ sequences: [[Int]], sites: Set<ActivationSite>, rows: [Int]?,
+                        visit: (ActivationSite, Tensor) -> Void) {
         let last = sites.compactMap(\.layer).max() ?? 0
         encoder.forward(sequences, through: last) { layer, states in
             let site = ActivationSite(layer: layer)
-            if sites.contains(site) { visit(site, states) }
+            if sites.contains(site) { visit(site, rows.map { states.gatherRows($0) } ?? states) }
         }
     }
 }
