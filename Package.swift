@@ -1,11 +1,16 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// Dependencies point one way, toward the math core:
-//   scidl → SciDLGrokking        → SciDLAutodiff → SciDLTensor → (CBLAS | Accelerate)
-//         → SciDLLatentKnowledge ↗               ↗
-//                │  ↘ SciDLReports ─────────────↗
-//                └→ SciDLLanguageModel ────────↗
+// Dependencies point one way, toward the math core and the support module below it. Every target
+// declares each module it imports (the edges below); nothing is reached through another target.
+//   scidl                → all of the modules below
+//   SciDLGrokking        → SciDLAutodiff, SciDLReports, SciDLTensor, SciDLSupport
+//   SciDLLatentKnowledge → SciDLLanguageModel, SciDLAutodiff, SciDLReports, SciDLTensor, SciDLSupport
+//   SciDLLanguageModel   → SciDLTensor, SciDLSupport
+//   SciDLAutodiff        → SciDLTensor
+//   SciDLTensor          → SciDLSupport, (CBLAS | Accelerate)
+//   SciDLReports         → SciDLSupport
+//   SciDLSupport         (files, errors, JSON lines: Foundation only)
 // Numeric modules are built optimised even in debug builds (the tests train real models), without
 // bounds checks in their hot loops, and on x86-64 for AVX2/FMA CPUs (Haswell, Zen and later; every x86
 // machine since 2013: the "haswell" feature set). Set SCIDL_PORTABLE=1 to build for baseline x86-64 instead.
@@ -20,6 +25,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "scidl", targets: ["scidl"]),
+        .library(name: "SciDLSupport", targets: ["SciDLSupport"]),
         .library(name: "SciDLTensor", targets: ["SciDLTensor"]),
         .library(name: "SciDLAutodiff", targets: ["SciDLAutodiff"]),
         .library(name: "SciDLGrokking", targets: ["SciDLGrokking"]),
@@ -37,35 +43,40 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        .target(name: "SciDLSupport"),
         .target(
             name: "SciDLTensor",
-            dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))],
+            dependencies: ["SciDLSupport", .target(name: "CBLAS", condition: .when(platforms: [.linux]))],
             swiftSettings: numeric
         ),
         .target(name: "SciDLAutodiff", dependencies: ["SciDLTensor"],
                 swiftSettings: numeric),
-        .target(name: "SciDLReports", dependencies: ["SciDLTensor"]),
-        .target(name: "SciDLLanguageModel", dependencies: ["SciDLTensor"], swiftSettings: numeric),
-        .target(name: "SciDLLatentKnowledge", dependencies: ["SciDLLanguageModel", "SciDLAutodiff", "SciDLReports"],
+        .target(name: "SciDLReports", dependencies: ["SciDLSupport"]),
+        .target(name: "SciDLLanguageModel", dependencies: ["SciDLTensor", "SciDLSupport"], swiftSettings: numeric),
+        .target(name: "SciDLLatentKnowledge",
+                dependencies: ["SciDLLanguageModel", "SciDLAutodiff", "SciDLReports", "SciDLTensor", "SciDLSupport"],
                 swiftSettings: numeric),
-        .target(name: "SciDLGrokking", dependencies: ["SciDLAutodiff", "SciDLReports"],
+        .target(name: "SciDLGrokking", dependencies: ["SciDLAutodiff", "SciDLReports", "SciDLTensor", "SciDLSupport"],
                 swiftSettings: numeric),
         .executableTarget(
             name: "scidl",
             dependencies: [
-                "SciDLGrokking", "SciDLLatentKnowledge", "SciDLReports",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "SciDLGrokking", "SciDLLatentKnowledge", "SciDLLanguageModel", "SciDLReports", "SciDLTensor",
+                "SciDLSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Helpers the test targets share (locating ../shared, comparing tensors).
         .target(name: "SciDLTestSupport", dependencies: ["SciDLTensor", "SciDLLanguageModel"], path: "Tests/SciDLTestSupport"),
-        .testTarget(name: "SciDLTensorTests", dependencies: ["SciDLTensor"]),
-        .testTarget(name: "SciDLAutodiffTests", dependencies: ["SciDLAutodiff"]),
-        .testTarget(name: "SciDLGrokkingTests", dependencies: ["SciDLGrokking", "SciDLTestSupport"]),
+        .testTarget(name: "SciDLTensorTests", dependencies: ["SciDLTensor", "SciDLSupport"]),
+        .testTarget(name: "SciDLAutodiffTests", dependencies: ["SciDLAutodiff", "SciDLTensor"]),
+        .testTarget(name: "SciDLGrokkingTests", dependencies: ["SciDLGrokking", "SciDLAutodiff", "SciDLReports", "SciDLTensor",
+                                                             "SciDLSupport", "SciDLTestSupport"]),
         .testTarget(name: "SciDLReportsTests", dependencies: ["SciDLReports"]),
-        .testTarget(name: "SciDLLanguageModelTests", dependencies: ["SciDLLanguageModel", "SciDLTestSupport"],
+        .testTarget(name: "SciDLLanguageModelTests",
+                    dependencies: ["SciDLLanguageModel", "SciDLTensor", "SciDLSupport", "SciDLTestSupport"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "SciDLLatentKnowledgeTests", dependencies: ["SciDLLatentKnowledge", "SciDLTestSupport"],
+        .testTarget(name: "SciDLLatentKnowledgeTests",
+                    dependencies: ["SciDLLatentKnowledge", "SciDLLanguageModel", "SciDLTensor", "SciDLTestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "scidlTests", dependencies: ["scidl"]),
     ]

@@ -30,14 +30,10 @@ public func attentionPattern(queries q: Variable, keys k: Variable, heads h: Int
         parallelChunks(b, minimumPerThread: 256) { batch in
             for bi in batch { for i in 0..<tq { for hi in 0..<h {
                 let last = t - tq + i, p = po(bi, i, hi), qi = qo(bi, i, hi)
-                var m = -Float.infinity
                 for j in 0...last {
                     P[p + j] = dot(Q.baseAddress! + qi, K.baseAddress! + ko(bi, j, hi), count: dh) * scale
-                    m = max(m, P[p + j])
                 }
-                var sum: Float = 0
-                for j in 0...last { P[p + j] = expf(P[p + j] - m); sum += P[p + j] }
-                for j in 0...last { P[p + j] /= sum }
+                softmaxInPlace(P.baseAddress! + p, count: last + 1)
             } } }
         }
     } } }

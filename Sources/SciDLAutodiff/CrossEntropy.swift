@@ -26,12 +26,8 @@ extension Variable {
                     parallelChunks(n, minimumPerThread: max(1, 4096 / max(c, 1))) { rows in
                         for i in rows {
                             let x = X.baseAddress! + i * c, p = P.baseAddress! + i * c
-                            var m = -Float.infinity
-                            for j in 0..<c { m = max(m, x[j]) }
-                            var z: Float = 0
-                            for j in 0..<c { p[j] = expf(x[j] - m); z += p[j] }
-                            let inv = 1 / z
-                            for j in 0..<c { p[j] *= inv }
+                            p.update(from: x, count: c)
+                            let (m, z) = softmaxInPlace(p, count: c)
                             L[i] = -Double(x[targets[i]] - m - logf(z))
                         }
                     }

@@ -1,4 +1,5 @@
 import Foundation
+import SciDLSupport
 import SciDLTensor
 
 /// Timing of training steps at a given configuration, for `scidl bench grok`.

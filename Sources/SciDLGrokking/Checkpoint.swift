@@ -1,5 +1,6 @@
 import Foundation
 import SciDLAutodiff
+import SciDLSupport
 import SciDLTensor
 
 /// A run's full training state in one safetensors file: model weights (`model.*`), AdamW moments

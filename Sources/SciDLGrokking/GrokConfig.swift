@@ -1,3 +1,4 @@
+import SciDLSupport
 import SciDLTensor
 
 /// Everything that determines a grokking run. Saved with every checkpoint, so a resumed run continues

@@ -1,6 +1,7 @@
 import Foundation
 import SciDLAutodiff
 import SciDLReports
+import SciDLSupport
 import SciDLTensor
 
 /// One training run of `scidl grok`: builds the task, split and model from a config, trains with AdamW,
@@ -167,11 +168,11 @@ public final class GrokRun {
     /// Trains to `config.steps` (or until the test-accuracy stop), then writes the summary and report.
     /// - Throws: `SciDLError` when the loss stops being finite (the last good checkpoint is kept) or a
     ///   file cannot be written.
-    public func run(showProgress: Bool = true) throws -> GrokSummary {
-        let bar = showProgress ? ProgressBar(total: config.steps, startStep: step, label: "grok ") : nil
-        let stoppedEarly = try train(upTo: config.steps, progress: bar)
+    public func run(progress: Progress? = nil) throws -> GrokSummary {
+        progress?(.started(step: step, total: config.steps))
+        let stoppedEarly = try train(upTo: config.steps, progress: progress)
         if step != lastCheckpoint { try checkpoint() }
-        bar?.finish()
+        progress?(.ended)
         let summary = GrokSummary(config: config, metrics: metrics, wallSeconds: elapsed, stoppedEarly: stoppedEarly,
                                   keyFrequencies: progressMeasures()?.keyFrequencies)
         try summary.write(to: directory)
@@ -185,7 +186,7 @@ public final class GrokRun {
     /// killed process leaves behind.
     /// - Returns: whether the test-accuracy stop was reached.
     @discardableResult
-    public func train(upTo target: Int, progress bar: ProgressBar? = nil) throws -> Bool {
+    public func train(upTo target: Int, progress: Progress? = nil) throws -> Bool {
         if metrics.rows.isEmpty {
             metrics.append(measure())
             try metrics.flush()
@@ -205,9 +206,9 @@ public final class GrokRun {
                 stopped = reachedStop(row)
             }
             if step % config.checkpointEvery == 0 || step == config.steps || stopped { try checkpoint() }
-            bar?.update(step: step, fields: progressFields(loss: loss, last: last))
+            progress?(.trained(step: step, fields: progressFields(loss: loss, last: last), final: false))
         }
-        bar?.update(step: step, fields: progressFields(loss: nil, last: last), force: true)
+        progress?(.trained(step: step, fields: progressFields(loss: nil, last: last), final: true))
         return stopped
     }
 
@@ -234,5 +235,31 @@ public final class GrokRun {
             f.append(("test", String(format: "%.3f/%.1f%%", last["test_loss"] ?? .nan, 100 * (last["test_accuracy"] ?? .nan))))
         }
         return f
+    }
+}
+
+extension GrokRun {
+    /// What training tells its caller as it goes.
+    public enum ProgressEvent {
+        /// Training starts (or resumes) at `step` of `total`.
+        case started(step: Int, total: Int)
+        /// A step is done; `fields` are the latest loss and metrics for display; `final` after the last one.
+        case trained(step: Int, fields: [(String, String)], final: Bool)
+        /// The run is over and its files are written.
+        case ended
+    }
+
+    public typealias Progress = (ProgressEvent) -> Void
+
+    /// A progress bar labelled `label` on the terminal, drawn from a run's events.
+    public static func progressBar(label: String) -> Progress {
+        var bar: ProgressBar?
+        return { event in
+            switch event {
+            case .started(let step, let total): bar = ProgressBar(total: total, startStep: step, label: label)
+            case .trained(let step, let fields, let final): bar?.update(step: step, fields: fields, force: final)
+            case .ended: bar?.finish()
+            }
+        }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import SciDLReports
+import SciDLSupport
 import SciDLTensor
 
 /// The outcome of a grokking run, as written to `summary.json`.

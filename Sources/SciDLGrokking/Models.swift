@@ -1,4 +1,5 @@
 import SciDLAutodiff
+import SciDLSupport
 import SciDLTensor
 
 /// A model that reads token sequences of a fixed length and classifies each from its final position.

@@ -120,10 +120,8 @@ public func meanCrossEntropy(_ logits: Tensor, targets: [Int], rows: [Int]) -> D
     let c = logits.rowLength
     return logits.scalars.withUnsafeBufferPointer { x in
         rows.reduce(0.0) { total, r in
-            let row = UnsafeBufferPointer(rebasing: x[(r * c)..<((r + 1) * c)])
-            let m = Double(row.max()!)
-            let z = row.reduce(0.0) { $0 + exp(Double($1) - m) }
-            return total - (Double(row[targets[r]]) - m - log(z))
+            let row = UnsafeBufferPointer(rebasing: x[(r * c)..<((r + 1) * c)]).map(Double.init)
+            return total + crossEntropy(logits: row, target: targets[r])
         }
     } / Double(rows.count)
 }

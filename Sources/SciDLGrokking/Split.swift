@@ -1,3 +1,4 @@
+import SciDLSupport
 import SciDLTensor
 
 /// How many examples go to training: a fraction of the table or an absolute count.
@@ -38,18 +39,5 @@ public struct TrainTestSplit: Sendable {
         let perm = rng.permutation(total)
         trainIndices = Array(perm[..<n])
         testIndices = Array(perm[n...])
-    }
-}
-
-/// Independent random streams derived from one user seed, so the split does not shift when, say, the
-/// model's initialisation changes.
-public enum RandomStream: UInt64, Sendable {
-    case split = 1, initialisation = 2, minibatches = 3, labels = 4, subset = 5
-}
-
-extension SeededGenerator {
-    /// The generator for one purpose of a run with seed `seed`.
-    public init(seed: UInt64, stream: RandomStream) {
-        self.init(seed: seed &* 0x9E37_79B9_7F4A_7C15 ^ stream.rawValue &* 0xD1B5_4A32_D192_ED03)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import SciDLAutodiff
 import SciDLReports
+import SciDLSupport
 import SciDLTensor
 
 /// M embedding-MLPs of one shape with their weights stacked along a leading model axis, so one forward

@@ -1,5 +1,6 @@
 import Foundation
 import SciDLReports
+import SciDLSupport
 import SciDLTensor
 
 /// Many grokking runs, run on all cores at once, resumable, with one `results.csv` row per run.
@@ -49,29 +50,38 @@ public final class Sweep: @unchecked Sendable {
     /// The folder of one run.
     public func runDirectory(_ name: String) -> URL { directory.appendingPathComponent("runs").appendingPathComponent(name) }
 
+    /// What a sweep tells its caller while it runs.
+    public enum Progress: Sendable {
+        /// Before the first run: how many runs, how many at once, and where.
+        case started(runs: Int, workers: Int, directory: URL)
+        /// After each finished run (finished ones from before a resume included).
+        case finished(done: Int, total: Int)
+    }
+
     /// Runs every plan without a result yet and returns all results in plan order.
-    /// - Parameter report: called (under a lock) after each finished run with (done, total).
-    public func run(report: (@Sendable (Int, Int) -> Void)? = nil) throws -> [Result] {
+    /// - Parameter progress: told when the sweep starts and (under a lock) after each finished run.
+    public func run(progress: (@Sendable (Progress) -> Void)? = nil) throws -> [Result] {
+        progress?(.started(runs: plans.count, workers: workers, directory: directory))
         pending = plans.filter { results[$0.name] == nil }
         cursor = 0
         failure = nil
-        let savedThreads = Parallelism.threadCount
-        Parallelism.threadCount = max(1, savedThreads / workers)
-        defer { Parallelism.threadCount = savedThreads }
+        let threadsPerRun = max(1, Parallelism.threadCount / workers)
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while let plan = takeNext() {
-                do {
-                    let result = try execute(plan)
-                    lock.withLock {
-                        results[plan.name] = result
-                        let ordered = plans.compactMap { results[$0.name] }
-                        do { try Self.writeResults(ordered, to: directory.appendingPathComponent("results.csv")) } catch {
-                            failure = failure ?? error
+            Parallelism.withThreadBudget(threadsPerRun) {
+                while let plan = takeNext() {
+                    do {
+                        let result = try execute(plan)
+                        lock.withLock {
+                            results[plan.name] = result
+                            let ordered = plans.compactMap { results[$0.name] }
+                            do { try Self.writeResults(ordered, to: directory.appendingPathComponent("results.csv")) } catch {
+                                failure = failure ?? error
+                            }
+                            progress?(.finished(done: ordered.count, total: plans.count))
                         }
-                        report?(ordered.count, plans.count)
+                    } catch {
+                        lock.withLock { failure = failure ?? error }
                     }
-                } catch {
-                    lock.withLock { failure = failure ?? error }
                 }
             }
         }
@@ -98,7 +108,7 @@ public final class Sweep: @unchecked Sendable {
             for file in ["metrics.jsonl", "metrics.csv"] { try? fm.removeItem(at: dir.appendingPathComponent(file)) }
         }
         let run = resumable ? try GrokRun(resuming: dir) : try GrokRun(config: plan.config, directory: dir)
-        let summary = try run.run(showProgress: false)
+        let summary = try run.run()
         let c = plan.config
         var values: [(name: String, value: Double)] = [
             ("train_size", Double(run.trainIndices.count)), ("random_labels", c.randomLabels ? 1 : 0),

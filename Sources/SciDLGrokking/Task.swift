@@ -1,3 +1,4 @@
+import SciDLSupport
 import SciDLTensor
 
 /// A binary operation whose full table the models learn: inputs `[a, b, =]`, target `a ∘ b`.

@@ -1,5 +1,6 @@
 import Foundation
 import SciDLReports
+import SciDLSupport
 import SciDLTensor
 
 /// Grokking, ungrokking and semi-grokking in the two-circuit toy model, and the sweep over training-set
@@ -22,10 +23,13 @@ public struct ToyExperiments: Sendable {
         public var final: Point { points.last! }
     }
 
+    /// Gradient steps per run: enough for the slow generalising circuit to take over at 4·D_crit.
+    public static let defaultSteps = 20_000
+
     public let settings: ToyModel.Settings
     public let steps: Int
 
-    public init(settings: ToyModel.Settings = .init(), steps: Int = 20_000) throws {
+    public init(settings: ToyModel.Settings = .init(), steps: Int = defaultSteps) throws {
         try settings.validate()
         guard steps >= 10 else { throw SciDLError("--steps must be at least 10 (got \(steps))") }
         self.settings = settings

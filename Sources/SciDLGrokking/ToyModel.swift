@@ -1,4 +1,5 @@
 import Foundation
+import SciDLSupport
 import SciDLTensor
 
 /// The two-circuit toy model of grokking (after Varma et al. 2023), small enough to run in milliseconds.
@@ -100,7 +101,9 @@ public struct ToyModel: Sendable {
         memorising = Array(memorising.prefix(size))
     }
 
-    /// Loss of one example with correct logit z and K − 1 wrong logits at 0, and its derivative.
+    /// The cross-entropy of one example with correct logit z and K − 1 wrong logits at 0, and its
+    /// derivative: for this logit vector it is log(1 + (K − 1)e^(−z)) in closed form, one exponential
+    /// instead of K in the toy's innermost loop (`ToyModelTests` checks it against `crossEntropy`).
     func loss(_ z: Double) -> (value: Double, slope: Double) {
         let k = Double(settings.classes - 1)
         let e = k * exp(-z)
@@ -129,11 +132,8 @@ public struct ToyModel: Sendable {
         /// Loss and correctness of input `t`'s logits, noise of scale `sigma`, `extra` on the correct class.
         func judge(_ t: Int, extra: Double, sigma: Double) -> (loss: Double, correct: Bool) {
             let noise = testNoise[((t % s.testExamples) * k)..<((t % s.testExamples + 1) * k)]
-            let correct = extra + sigma * noise.first!
-            let wrong = noise.dropFirst().map { sigma * $0 }
-            let top = max(correct, wrong.max()!)
-            let loss = log(exp(correct - top) + wrong.reduce(0) { $0 + exp($1 - top) }) - (correct - top)
-            return (loss, correct > wrong.max()!)
+            let logits = noise.map { sigma * $0 }.enumerated().map { $0.offset == 0 ? extra + $0.element : $0.element }
+            return (crossEntropy(logits: logits, target: 0), logits[0] > logits.dropFirst().max()!)
         }
         var trainLoss = 0.0, trainCorrect = 0
         for (j, m) in memorising.enumerated() {

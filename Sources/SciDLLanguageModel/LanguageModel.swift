@@ -1,3 +1,4 @@
+import SciDLSupport
 import SciDLTensor
 
 /// A transformer whose activations SciDL reads: a BERT encoder or a Llama-family decoder.

@@ -1,4 +1,5 @@
 import Foundation
+import SciDLSupport
 import SciDLTensor
 
 /// Where models are: the defaults installed by `scripts/setup.sh` and models named on the command line.

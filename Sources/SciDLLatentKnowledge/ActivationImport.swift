@@ -1,4 +1,5 @@
 import Foundation
+import SciDLSupport
 import SciDLTensor
 
 /// Activations extracted elsewhere (a bigger model, another framework), read from `.npy`, `.npz` or
@@ -114,14 +115,10 @@ public enum ActivationImport {
         guard p.shape == q.shape, p.rank == 2 || p.rank == 3 else {
             throw SciDLError("\(source): x⁺ has shape \(p.shape) and x⁻ \(q.shape); both must be [n, d] or [layers, n, d] alike")
         }
-        func layerMajor(_ t: Tensor) -> Tensor {
-            guard t.rank == 3 else { return t.reshaped([t.shape[0], 1, t.shape[1]]) }
-            let (l, n, d) = (t.shape[0], t.shape[1], t.shape[2])
-            var out = [Float](repeating: 0, count: t.count)
-            for layer in 0..<l { for i in 0..<n { for k in 0..<d { out[(i * l + layer) * d + k] = t.scalars[(layer * n + i) * d + k] } } }
-            return Tensor(shape: [n, l, d], scalars: out)
+        func pairMajor(_ t: Tensor) -> Tensor {
+            t.rank == 3 ? t.swappingFirstTwoAxes() : t.reshaped([t.shape[0], 1, t.shape[1]])
         }
-        let positive = layerMajor(p), negative = layerMajor(q)
+        let positive = pairMajor(p), negative = pairMajor(q)
         return try ContrastActivations(positive: positive, negative: negative, labels: labels,
                                        layers: layers ?? Array(0..<positive.shape[1]), source: source)
     }

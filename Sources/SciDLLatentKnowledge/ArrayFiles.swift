@@ -1,4 +1,5 @@
 import Foundation
+import SciDLSupport
 import SciDLTensor
 
 /// NumPy's `.npy` and `.npz` formats, for activations extracted elsewhere.

@@ -1,4 +1,5 @@
 import Foundation
+import SciDLSupport
 import SciDLTensor
 
 /// Labelled data sets generated on the spot, so that `scidl elicit` needs no download.
@@ -10,7 +11,7 @@ public enum BuiltInData: String, CaseIterable, Sendable {
 
     /// `count` examples drawn with `seed`, half of them true, in random order.
     public func dataset(count: Int = 1000, seed: UInt64 = 0) -> LabelledDataset {
-        var random = SeededGenerator(seed: seed ^ 0x5EED_DA7A)
+        var random = SeededGenerator(seed: seed, stream: .builtInData)
         func draw(_ range: ClosedRange<Int>) -> Int { range.lowerBound + random.nextInt(below: range.count) }
         var examples: [LabelledExample] = []
         for i in 0..<count {

@@ -38,24 +38,8 @@ public enum CCS {
         for i in 0..<n {
             for j in 0..<r {
                 let p = sigmoid(zPositive[i * r + j] + b[j]), q = sigmoid(zNegative[i * r + j] + b[j])
-                let consistency = p + q - 1
-                var dp = 2 * consistency, dq = 2 * consistency
-                var confidence: Float
-                if symmetric {
-                    let candidates = [p, q, 1 - p, 1 - q]
-                    confidence = candidates.min()!
-                    switch candidates.firstIndex(of: confidence)! {
-                    case 0: dp += 2 * confidence
-                    case 1: dq += 2 * confidence
-                    case 2: dp -= 2 * confidence
-                    default: dq -= 2 * confidence
-                    }
-                } else if p < q {
-                    confidence = p; dp += 2 * p
-                } else {
-                    confidence = q; dq += 2 * q
-                }
-                loss[j] += (consistency * consistency + confidence * confidence) * scale
+                let (term, dp, dq) = pairLoss(p, q, symmetric: symmetric)
+                loss[j] += term * scale
                 let gp = dp * p * (1 - p) * scale, gq = dq * q * (1 - q) * scale
                 zPositive[i * r + j] = gp
                 zNegative[i * r + j] = gq
@@ -75,6 +59,39 @@ public enum CCS {
         return (loss, gradW, gradB)
     }
 
+    /// One pair's loss from its credences p = p(x⁺), q = p(x⁻), with its derivatives: consistency
+    /// (p + q − 1)² plus confidence m², m = min(p, q), or min(p, q, 1 − p, 1 − q) when `symmetric`.
+    /// Swapping p and q gives the same loss in floating point too, bit for bit: Theorem 1's twin probes
+    /// have equal losses, not nearly equal ones.
+    @inline(__always)
+    static func pairLoss(_ p: Float, _ q: Float, symmetric: Bool) -> (loss: Float, dp: Float, dq: Float) {
+        let consistency = p + q - 1
+        var dp = 2 * consistency, dq = 2 * consistency
+        var confidence: Float
+        if symmetric {
+            let candidates = [p, q, 1 - p, 1 - q]
+            confidence = candidates.min()!
+            switch candidates.firstIndex(of: confidence)! {
+            case 0: dp += 2 * confidence
+            case 1: dq += 2 * confidence
+            case 2: dp -= 2 * confidence
+            default: dq -= 2 * confidence
+            }
+        } else if p < q {
+            confidence = p; dp += 2 * p
+        } else {
+            confidence = q; dq += 2 * q
+        }
+        return (consistency * consistency + confidence * confidence, dp, dq)
+    }
+
+    /// The CCS loss of credences (p(x⁺ᵢ), p(x⁻ᵢ)): the mean of `pairLoss` over the pairs, summed in order.
+    public static func loss(positive: [Float], negative: [Float], symmetric: Bool) -> Float {
+        precondition(positive.count == negative.count && !positive.isEmpty)
+        let scale = 1 / Float(positive.count)
+        return zip(positive, negative).reduce(0) { $0 + pairLoss($1.0, $1.1, symmetric: symmetric).loss * scale }
+    }
+
     /// The CCS loss of a fitted probe on `data`.
     public static func loss(_ probe: FittedProbe, _ data: ProbeData, symmetric: Bool) -> Float {
         lossAndGradients(data, w: probe.direction, b: [probe.bias], symmetric: symmetric).loss[0]
@@ -82,7 +99,7 @@ public enum CCS {
 
     /// Trains `settings.restarts` probes and keeps the one with the lowest final loss.
     public static func fit(_ data: ProbeData, settings: CCSSettings, seed: UInt64) -> FittedProbe {
-        var random = SeededGenerator(seed: seed ^ 0xCC5)
+        var random = SeededGenerator(seed: seed, stream: .ccsStarts)
         let (d, r) = (data.width, max(1, settings.restarts))
         let (w0, b0) = initialParameters(width: d, restarts: r, random: &random)
         var finalW = w0, finalB = b0

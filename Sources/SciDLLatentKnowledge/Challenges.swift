@@ -1,4 +1,5 @@
 import Foundation
+import SciDLSupport
 import SciDLTensor
 
 /// One arm of a critique experiment (Farquhar, Varma et al. 2023): contrast pairs plus the binary
@@ -24,7 +25,7 @@ public enum Challenges {
             throw SciDLError("--words needs two different non-empty words, e.g. Banana,Shed (got \(words))")
         }
         let pairs = try template.contrastPairs(for: dataset)
-        let half = halves(pairs.count, seed: seed)
+        let half = halves(pairs.count, seed: seed, stream: .distractorWords)
         let marked = zip(pairs, half).map { pair, first in
             let word = first == 1 ? words[0] : words[1]
             return ContrastPair(positive: "\(pair.positive). \(word)", negative: "\(pair.negative). \(word)", label: pair.label)
@@ -48,7 +49,7 @@ public enum Challenges {
             throw SciDLError("--sentences must be between 1 and \(opinionSentences.count) (got \(sentences))")
         }
         let framing = OpinionFraming(for: dataset)
-        let views = halves(dataset.examples.count, seed: seed ^ 0xA11CE)
+        let views = halves(dataset.examples.count, seed: seed, stream: .opinionHolders)
         let statement = opinionSentences.prefix(sentences).joined(separator: " ")
         let pairs = zip(dataset.examples, views).map { example, view -> ContrastPair in
             let alice = statement.replacingOccurrences(of: "{view}", with: framing.answers[view])
@@ -89,7 +90,7 @@ public enum Challenges {
             throw SciDLError("category \(category.description) holds \(insideIndices.count) of \(inside.count) examples; both it and the rest need at least --shots \(shots)")
         }
         let framing = OpinionFraming(for: dataset)
-        var random = SeededGenerator(seed: seed ^ 0x1A71C17)
+        var random = SeededGenerator(seed: seed, stream: .implicitOpinionShots)
         let pairs = dataset.examples.indices.map { i -> ContrastPair in
             // Half the demonstrations from the category, half from elsewhere, never the example itself.
             var demos: [Int] = []
@@ -120,8 +121,8 @@ public enum Challenges {
     }
 
     /// A seeded random half: exactly ⌊n/2⌋ ones, in random order.
-    public static func halves(_ n: Int, seed: UInt64) -> [Int] {
-        var random = SeededGenerator(seed: seed ^ 0xBA7A7A)
+    public static func halves(_ n: Int, seed: UInt64, stream: RandomStream) -> [Int] {
+        var random = SeededGenerator(seed: seed, stream: stream)
         var out = [Int](repeating: 0, count: n)
         for i in random.permutation(n).prefix(n / 2) { out[i] = 1 }
         return out

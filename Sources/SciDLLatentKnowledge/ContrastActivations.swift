@@ -1,4 +1,5 @@
 import Foundation
+import SciDLSupport
 import SciDLTensor
 
 /// Hidden states of both members of every contrast pair, at one or more layers.
@@ -40,14 +41,8 @@ public struct ContrastActivations: Sendable {
     /// The safetensors form, in the layout `ActivationImport` reads: `positive` and `negative` as
     /// [layers, n, d], `labels`, `layers`, plus `metadata`.
     public func file(metadata: [String: String]) -> SafetensorsFile {
-        func layerMajor(_ t: Tensor) -> Tensor {
-            let (n, l, d) = (count, layers.count, width)
-            var out = [Float](repeating: 0, count: t.count)
-            for i in 0..<n { for j in 0..<l { for k in 0..<d { out[(j * n + i) * d + k] = t.scalars[(i * l + j) * d + k] } } }
-            return Tensor(shape: [l, n, d], scalars: out)
-        }
-        return SafetensorsFile(tensors: [
-            "positive": layerMajor(positive), "negative": layerMajor(negative),
+        SafetensorsFile(tensors: [
+            "positive": positive.swappingFirstTwoAxes(), "negative": negative.swappingFirstTwoAxes(),
             "labels": Tensor(shape: [labels.count], scalars: labels.map(Float.init)),
             "layers": Tensor(shape: [layers.count], scalars: layers.map(Float.init)),
         ], metadata: metadata)

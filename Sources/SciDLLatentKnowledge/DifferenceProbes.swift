@@ -1,4 +1,5 @@
 import Foundation
+import SciDLSupport
 import SciDLTensor
 
 // Probes that look only at the differences x⁺ − x⁻.
@@ -9,10 +10,8 @@ extension ProbeMethod {
     func principalComponent(_ data: ProbeData) throws -> FittedProbe {
         let (n, d) = (data.count, data.width)
         guard n >= 2 else { throw SciDLError("PCA needs at least 2 training pairs (got \(n))") }
-        var diff = data.differences
-        var mean = [Float](repeating: 0, count: d)
-        for i in 0..<n { for k in 0..<d { mean[k] += diff[i * d + k] / Float(n) } }
-        for i in 0..<n { for k in 0..<d { diff[i * d + k] -= mean[k] } }
+        let mean = ColumnMoments(data.differences, rows: n, columns: d, unbiased: false).mean
+        let diff = ColumnMoments.standardise(data.differences, mean: mean, scale: [Float](repeating: 1, count: d))
         var covariance = [Float](repeating: 0, count: d * d)
         diff.withUnsafeBufferPointer { x in covariance.withUnsafeMutableBufferPointer { c in
             BLAS.gemm(transposeA: true, transposeB: false, m: d, n: d, k: n, alpha: 1 / Float(n),
@@ -45,7 +44,7 @@ extension ProbeMethod {
             for k in 0..<d { let t = x[i * d + k] - c[k]; s += t * t }
             return s
         }
-        var random = SeededGenerator(seed: seed ^ 0x2EA5)
+        var random = SeededGenerator(seed: seed, stream: .kMeansStarts)
         var best: (centres: [[Float]], inertia: Float)? = nil
         for _ in 0..<10 {
             let first = random.nextInt(below: n)
@@ -84,12 +83,9 @@ extension ProbeMethod {
     func logisticRegression(_ data: ProbeData) throws -> FittedProbe {
         let (n, d) = (data.count, data.width)
         guard data.labels.count == n else { throw SciDLError("logistic regression needs labels, and these activations have none") }
-        var x = data.differences
-        var mean = [Float](repeating: 0, count: d), scale = mean
-        for i in 0..<n { for k in 0..<d { mean[k] += x[i * d + k] / Float(n) } }
-        for i in 0..<n { for k in 0..<d { let c = x[i * d + k] - mean[k]; scale[k] += c * c / Float(n) } }
-        scale = scale.map { 1 / max($0.squareRoot(), 1e-12) }
-        for i in 0..<n { for k in 0..<d { x[i * d + k] = (x[i * d + k] - mean[k]) * scale[k] } }
+        let moments = ColumnMoments(data.differences, rows: n, columns: d, unbiased: false)
+        let mean = moments.mean, scale = moments.inverseScale()
+        let x = ColumnMoments.standardise(data.differences, mean: mean, scale: scale)
         let lambda = 1 / Float(n)
         let labels = data.labels.map(Float.init)
         let (point, _) = LBFGS(maxIterations: 100, gradientTolerance: 1e-4).minimise(from: [Float](repeating: 0, count: d + 1)) { p in

@@ -1,5 +1,6 @@
 import Foundation
 import SciDLReports
+import SciDLSupport
 import SciDLTensor
 
 /// What an elicitation experiment writes: `results.csv` (one row per template × layer × method × seed),

@@ -1,4 +1,5 @@
 import Foundation
+import SciDLSupport
 import SciDLTensor
 
 /// Settings of an elicitation experiment: which probes, which seeds, how the pairs are split.
@@ -94,7 +95,7 @@ public enum Elicitation {
             throw SciDLError("\(n) contrast pairs are too few to split into training and test pairs (need at least 4)")
         }
         for seed in settings.seeds {
-            var random = SeededGenerator(seed: seed ^ 0x5B117)
+            var random = SeededGenerator(seed: seed, stream: .probeSplit)
             let order = random.permutation(n)
             let test = Array(order.prefix(testCount)), train = Array(order.dropFirst(testCount))
             for (j, layer) in activations.layers.enumerated() {

@@ -1,4 +1,5 @@
 import Foundation
+import SciDLSupport
 import SciDLTensor
 
 /// One labelled example: every field of its row by name (templates read them through placeholders) and

@@ -1,5 +1,6 @@
 import Foundation
 import SciDLLanguageModel
+import SciDLSupport
 import SciDLTensor
 
 /// Where and how to read contrast-pair activations out of a language model.

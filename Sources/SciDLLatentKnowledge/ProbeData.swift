@@ -43,27 +43,16 @@ public struct SideNormalisation: Sendable {
 
     public init(fitting data: ProbeData, scalingVariance: Bool) {
         func stats(_ x: [Float]) -> (mean: [Float], scale: [Float]) {
-            let (n, d) = (data.count, data.width)
-            var mean = [Double](repeating: 0, count: d), square = mean
-            for i in 0..<n { for k in 0..<d { let v = Double(x[i * d + k]); mean[k] += v; square[k] += v * v } }
-            let m = mean.map { $0 / Double(n) }
-            let scale = scalingVariance
-                ? zip(square, m).map { Float(1 / max((max($0 / Double(n) - $1 * $1, 0) * Double(n) / Double(max(n - 1, 1))).squareRoot(), 1e-12)) }
-                : [Float](repeating: 1, count: d)
-            return (m.map(Float.init), scale)
+            let moments = ColumnMoments(x, rows: data.count, columns: data.width, unbiased: true)
+            return (moments.mean, scalingVariance ? moments.inverseScale() : [Float](repeating: 1, count: data.width))
         }
         (meanPositive, scalePositive) = stats(data.positive)
         (meanNegative, scaleNegative) = stats(data.negative)
     }
 
     public func apply(_ data: ProbeData) -> ProbeData {
-        func normalise(_ x: [Float], _ mean: [Float], _ scale: [Float]) -> [Float] {
-            var out = x
-            let d = data.width
-            for i in 0..<data.count { for k in 0..<d { out[i * d + k] = (x[i * d + k] - mean[k]) * scale[k] } }
-            return out
-        }
-        return ProbeData(positive: normalise(data.positive, meanPositive, scalePositive),
-                         negative: normalise(data.negative, meanNegative, scaleNegative), labels: data.labels, width: data.width)
+        ProbeData(positive: ColumnMoments.standardise(data.positive, mean: meanPositive, scale: scalePositive),
+                  negative: ColumnMoments.standardise(data.negative, mean: meanNegative, scale: scaleNegative),
+                  labels: data.labels, width: data.width)
     }
 }

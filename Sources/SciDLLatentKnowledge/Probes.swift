@@ -93,7 +93,7 @@ extension ProbeMethod {
         switch self {
         case .ccs: return CCS.fit(data, settings: ccs, seed: seed)
         case .random:
-            var random = SeededGenerator(seed: seed ^ 0x4A4D)
+            var random = SeededGenerator(seed: seed, stream: .randomProbe)
             let (w, b) = CCS.initialParameters(width: data.width, restarts: 1, random: &random)
             let probe = FittedProbe(method: .random, direction: w, bias: b[0])
             return FittedProbe(method: .random, direction: w, bias: b[0], loss: CCS.loss(probe, data, symmetric: ccs.symmetricConfidence))

@@ -1,4 +1,5 @@
 import Foundation
+import SciDLSupport
 import SciDLTensor
 
 /// A prompt with named placeholders, `{statement}`, `{answer}` or any column of the data, and the two

@@ -1,5 +1,6 @@
 import Foundation
 import SciDLReports
+import SciDLSupport
 import SciDLTensor
 
 /// Farquhar et al.'s Theorem 1, made concrete: for any binary feature h of the questions and any probe c,
@@ -21,18 +22,13 @@ public struct TheoremCheck: Sendable {
     /// Credences (p⁺, p⁻) of `probe` on `data`, the swap on pairs where `feature` is 1, and the scores.
     public init(probe: FittedProbe, data: ProbeData, feature values: [Int], name: String, symmetric: Bool = false) {
         precondition(values.count == data.count && data.labels.count == data.count)
-        let credences = probe.credences(data)
-        let p = credences.positive.map(Double.init), q = credences.negative.map(Double.init)
+        let (p, q) = probe.credences(data)
         let swappedP = (0..<data.count).map { values[$0] == 1 ? q[$0] : p[$0] }
         let swappedQ = (0..<data.count).map { values[$0] == 1 ? p[$0] : q[$0] }
-        func loss(_ p: [Double], _ q: [Double]) -> Double {
-            zip(p, q).reduce(0) { total, pq in
-                let (a, b) = pq
-                let confidence = symmetric ? min(a, b, 1 - a, 1 - b) : min(a, b)
-                return total + (a - (1 - b)) * (a - (1 - b)) + confidence * confidence
-            } / Double(p.count)
+        func loss(_ p: [Float], _ q: [Float]) -> Double {
+            Double(CCS.loss(positive: p, negative: q, symmetric: symmetric))
         }
-        func accuracy(_ p: [Double], _ q: [Double], _ target: [Int]) -> Double {
+        func accuracy(_ p: [Float], _ q: [Float], _ target: [Int]) -> Double {
             let right = zip(zip(p, q), target).filter { ((0.5 * ($0.0.0 + 1 - $0.0.1)) > 0.5 ? 1 : 0) == $0.1 }.count
             let a = Double(right) / Double(target.count)
             return max(a, 1 - a)

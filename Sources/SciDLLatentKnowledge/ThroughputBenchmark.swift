@@ -1,5 +1,6 @@
 import Foundation
 import SciDLLanguageModel
+import SciDLSupport
 import SciDLTensor
 
 /// Sentences per second for hidden states of every layer, on the texts the peer scripts

@@ -1,5 +1,5 @@
 import Foundation
-import SciDLTensor
+import SciDLSupport
 
 /// A self-contained HTML page: a title, key/value tables and inline SVG figures. No scripts, no
 /// external files, so it can be mailed or archived as one file.

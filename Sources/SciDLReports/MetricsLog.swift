@@ -1,5 +1,5 @@
 import Foundation
-import SciDLTensor
+import SciDLSupport
 
 /// One row of a metrics file: named numbers, in a fixed column order.
 public struct MetricsRow: Sendable, Equatable {

@@ -224,14 +224,3 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-
-/// Softmax of `count` floats in place, shifted by their maximum so no exponential overflows.
-@inlinable
-public func softmaxInPlace(_ row: UnsafeMutablePointer<Float>, count n: Int) {
-    guard n > 0 else { return }
-    var m = row[0]
-    for j in 1..<n { m = max(m, row[j]) }
-    var z: Float = 0
-    for j in 0..<n { row[j] = expf(row[j] - m); z += row[j] }
-    for j in 0..<n { row[j] /= z }
-}

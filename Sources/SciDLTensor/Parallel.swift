@@ -19,7 +19,8 @@ public func parallelChunks(
         DispatchQueue.concurrentPerform(iterations: chunks) { c in
             let start = c * per
             let end = min(count, start + per)
-            if start < end { box.value(start..<end) }
+            // The budget is spent on the chunks themselves: loops nested inside one run on its thread.
+            if start < end { Parallelism.withThreadBudget(1) { box.value(start..<end) } }
         }
     }
 }
@@ -41,9 +42,33 @@ public func segmentStarts(_ segments: [Int]) -> [Int] {
     return starts
 }
 
-/// How many threads SciDL's own loops use (the BLAS keeps its own setting).
+/// How many threads SciDL's own loops use (the BLAS keeps its own setting, one thread: SciDL
+/// parallelises around it).
 public enum Parallelism {
-    nonisolated(unsafe) public static var threadCount: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// The cores this process may use.
+    public static let coreCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    /// The threads the calling thread's loops may use: `coreCount`, or what the innermost
+    /// `withThreadBudget` around the call allows.
+    public static var threadCount: Int {
+        pthread_getspecific(budgetKey).map { Int(bitPattern: $0) } ?? coreCount
+    }
+
+    /// Runs `body` with the loops it starts on this thread limited to `threads` (at least 1) — a sweep
+    /// training several networks at once gives each its share of the cores. The budget belongs to the
+    /// calling thread, so runs side by side never change each other's.
+    public static func withThreadBudget<T>(_ threads: Int, _ body: () throws -> T) rethrows -> T {
+        let saved = pthread_getspecific(budgetKey)
+        pthread_setspecific(budgetKey, UnsafeRawPointer(bitPattern: max(1, threads)))
+        defer { pthread_setspecific(budgetKey, saved) }
+        return try body()
+    }
+
+    private static let budgetKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
 }
 
 /// Lets a non-Sendable closure cross into `concurrentPerform`; callers guarantee disjoint writes.

@@ -1,4 +1,5 @@
 import Foundation
+import SciDLSupport
 
 /// Reading and writing the safetensors format: an 8-byte little-endian header length, a JSON header
 /// mapping names to `{dtype, shape, data_offsets}` (plus optional `__metadata__` strings), then raw data.

@@ -3,6 +3,7 @@ import Foundation
 import SciDLGrokking
 import SciDLLanguageModel
 import SciDLLatentKnowledge
+import SciDLSupport
 import SciDLTensor
 
 struct Bench: ParsableCommand {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SciDLLatentKnowledge
 import SciDLReports
+import SciDLSupport
 import SciDLTensor
 
 struct Challenge: ParsableCommand {
@@ -95,7 +96,7 @@ struct Challenge: ParsableCommand {
 
     /// The theorem's feature h, one 0/1 per pair.
     func featureValues(count: Int) throws -> [Int] {
-        if feature == "random" { return Challenges.halves(count, seed: assignmentSeed ^ 0xFEA7) }
+        if feature == "random" { return Challenges.halves(count, seed: assignmentSeed, stream: .randomFeature) }
         let values = try ActivationImport.readLabels(URL(fileURLWithPath: feature))
         guard values.count == count else { throw SciDLError("--feature \(feature) has \(values.count) values for \(count) pairs") }
         return values

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SciDLLatentKnowledge
 import SciDLReports
+import SciDLSupport
 import SciDLTensor
 
 struct Elicit: ParsableCommand {

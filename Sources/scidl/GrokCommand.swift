@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SciDLGrokking
+import SciDLSupport
 import SciDLTensor
 
 struct Grok: ParsableCommand {
@@ -39,7 +40,7 @@ struct Grok: ParsableCommand {
             run = try GrokRun(config: config, directory: URL(fileURLWithPath: dir))
             print("grok: \(config.operation.symbol) mod \(config.modulus), \(config.model.kind.rawValue), \(run.task.count) pairs, out \(dir)")
         }
-        let summary = try run.run(showProgress: !quiet)
+        let summary = try run.run(progress: quiet ? nil : GrokRun.progressBar(label: "grok "))
         print(summary.headline)
         print("results in \(run.directory.path): summary.json, metrics.csv, report.html")
     }

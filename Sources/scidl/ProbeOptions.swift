@@ -3,6 +3,7 @@ import Foundation
 import SciDLLanguageModel
 import SciDLLatentKnowledge
 import SciDLReports
+import SciDLSupport
 import SciDLTensor
 
 /// Where contrast pairs come from and how the model reads them (shared by `elicit` and `challenge`).

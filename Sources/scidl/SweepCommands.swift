@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SciDLGrokking
 import SciDLReports
+import SciDLSupport
 import SciDLTensor
 
 /// Flags shared by the circuit-efficiency sweeps.
@@ -33,64 +34,62 @@ func commaList<T>(_ parse: @escaping @Sendable (String) -> T?) -> @Sendable (Str
     }
 }
 
-/// Runs a sweep with a progress line per finished run.
-func runSweep(_ sweep: Sweep) throws -> [Sweep.Result] {
-    let bar = UncheckedProgress(ProgressBar(total: sweep.plans.count, label: "runs "))
-    print("\(sweep.plans.count) runs, \(sweep.workers) at a time, in \(sweep.directory.path)")
-    let results = try sweep.run { done, _ in bar.value.update(step: done, force: true) }
-    bar.value.finish()
-    return results
+extension Int {
+    /// Digits grouped by thousands with commas, whatever the locale: 10000 → "10,000".
+    var grouped: String {
+        var digits = String(magnitude), groups: [Substring] = []
+        while digits.count > 3 {
+            groups.insert(digits.suffix(3), at: 0)
+            digits.removeLast(3)
+        }
+        groups.insert(Substring(digits), at: 0)
+        return (self < 0 ? "-" : "") + groups.joined(separator: ",")
+    }
 }
 
-final class UncheckedProgress: @unchecked Sendable {
-    let value: ProgressBar
-    init(_ value: ProgressBar) { self.value = value }
+/// A sweep's start line and a progress bar that moves as its runs finish.
+func sweepProgress() -> @Sendable (Sweep.Progress) -> Void {
+    let bar = LockedProgressBar()
+    return { event in
+        switch event {
+        case .started(let runs, let workers, let directory):
+            print("\(runs) runs, \(workers) at a time, in \(directory.path)")
+            bar.start(ProgressBar(total: runs, label: "runs "))
+        case .finished(let done, let total):
+            bar.update(step: done, total: total)
+        }
+    }
 }
 
-func writeJSON(_ object: [String: Any], to url: URL) throws {
-    try AtomicFile.write(try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]), to: url)
-}
-
-/// A sweep's settings: the grok flags, with sweeps' own default length and no early stop.
-func sweepBase(_ settings: GrokSettings, defaultSteps: Int) throws -> GrokConfig {
-    var c = try settings.config()
-    if settings.steps == nil { c.steps = defaultSteps }
-    c.stopAtTestAccuracy = nil
-    c.checkpointEvery = min(c.checkpointEvery, c.steps)
-    return c
+/// The sweep's bar, drawn from whichever worker finishes a run (the sweep calls under its lock).
+final class LockedProgressBar: @unchecked Sendable {
+    private var bar: ProgressBar?
+    func start(_ bar: ProgressBar) { self.bar = bar }
+    func update(step: Int, total: Int) {
+        bar?.update(step: step, force: true)
+        if step == total { bar?.finish() }
+    }
 }
 
 struct Dcrit: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Estimate the critical dataset size D_crit from memorising and generalising runs.",
-        discussion: "For each size D: a run on random labels (only memorisation fits them) and one on the true labels. Default: p = 113 transformer, 10,000 steps per run.")
+        discussion: """
+            For each size D: a run on random labels (only memorisation fits them) and one on the true labels. \
+            Default: p = 113 transformer, \(CriticalSizeExperiment.defaultSteps.grouped) steps per run.
+            """)
     @OptionGroup var settings: GrokSettings
     @OptionGroup var sweep: SweepOptions
 
     func run() throws {
-        let base = try sweepBase(settings, defaultSteps: 10_000)
+        let base = try settings.config().sweepRun(steps: settings.steps ?? CriticalSizeExperiment.defaultSteps)
         let experiment = try CriticalSizeExperiment(
-            base: base, sizes: sweep.sizes ?? [500, 1000, 1500, 2000, 3000, 4000],
+            base: base, sizes: sweep.sizes ?? CriticalSizeExperiment.defaultSizes,
             weightDecays: try sweep.weightDecays(base, given: settings.weightDecay != nil))
         let dir = sweep.directory("dcrit")
-        let s = try Sweep(directory: dir, plans: experiment.plans, workers: sweep.workers ?? Parallelism.threadCount)
-        let results = try runSweep(s)
-        let analyses = experiment.analyse(results)
-        var summary: [String: Any] = [:]
-        for a in analyses {
-            let key = "weight_decay_\(formatNumber(a.weightDecay))"
-            summary[key] = ["d_crit_from_norms": a.criticalSizeFromNorms as Any, "d_crit_from_test_accuracy": a.criticalSizeFromAccuracy as Any,
-                            "sizes": a.sizes, "memorising_norm": a.memorisingNorm, "generalising_norm": a.generalisingNorm,
-                            "test_accuracy": a.testAccuracy]
-            print("weight decay \(formatNumber(a.weightDecay)):")
-            print("   D     memorising norm  true-label norm  test acc")
-            for i in a.sizes.indices {
-                print(String(format: "%6.0f   %14.2f  %15.2f  %8.3f", a.sizes[i], a.memorisingNorm[i], a.generalisingNorm[i], a.testAccuracy[i]))
-            }
-            print("   D_crit from the norms: \(a.criticalSizeFromNorms.map { String(format: "%.0f", $0) } ?? "not bracketed"); from test accuracy: \(a.criticalSizeFromAccuracy.map { String(format: "%.0f", $0) } ?? "not bracketed")")
-        }
-        try writeJSON(summary, to: dir.appendingPathComponent("summary.json"))
-        try experiment.report(analyses, results: results).write(to: dir.appendingPathComponent("report.html"))
+        let analyses = try experiment.run(in: dir, workers: sweep.workers ?? Parallelism.threadCount,
+                                          progress: sweepProgress())
+        print(CriticalSizeExperiment.table(analyses))
         print("results in \(dir.path): results.csv, summary.json, report.html")
     }
 }
@@ -98,45 +97,35 @@ struct Dcrit: ParsableCommand {
 struct Ungrok: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Retrain a grokked network on smaller subsets of its training set and watch it ungrok.",
-        discussion: "Pre-trains with the grok flags until test accuracy reaches 99 % (or takes --from DIR), then trains a copy on random subsets of each size. Default: p = 113 transformer, 30 % of pairs, 10,000 steps per subset.")
+        discussion: """
+            Pre-trains with the grok flags until test accuracy reaches 99 % (or takes --from DIR), then trains a \
+            copy on random subsets of each size. Default: p = 113 transformer, 30 % of pairs, \
+            \(UngrokkingExperiment.defaultSteps.grouped) steps per subset.
+            """)
     @OptionGroup var settings: GrokSettings
     @OptionGroup var sweep: SweepOptions
     @Option(help: "A finished grok run directory to start from (instead of pre-training).") var from: String?
 
     func run() throws {
         let dir = sweep.directory("ungrok")
-        let pretrained: URL, pretrainedRun: GrokRun
+        let start: UngrokkingExperiment.Start
         if let from {
-            pretrained = URL(fileURLWithPath: from)
-            pretrainedRun = try GrokRun(resuming: pretrained)
+            start = try .init(grokRun: URL(fileURLWithPath: from))
         } else {
-            var c = try settings.config()
-            c.steps = max(c.steps, 25_000)
-            c.stopAtTestAccuracy = 0.99
-            pretrained = dir.appendingPathComponent("pretrain")
-            let exists = FileManager.default.fileExists(atPath: pretrained.appendingPathComponent(Checkpoint.fileName).path)
-            pretrainedRun = exists ? try GrokRun(resuming: pretrained) : try GrokRun(config: c, directory: pretrained)
-            print("pre-training in \(pretrained.path)")
-            _ = try pretrainedRun.run(showProgress: true)
+            let pretraining = dir.appendingPathComponent("pretrain")
+            print("pre-training in \(pretraining.path)")
+            start = try .init(pretraining: try settings.config(), in: pretraining,
+                              progress: GrokRun.progressBar(label: "grok "))
         }
-        let startAccuracy = pretrainedRun.measure()["test_accuracy"] ?? 0
-        guard startAccuracy >= 0.9 else {
-            throw SciDLError("the starting network has only \(String(format: "%.1f", 100 * startAccuracy))% test accuracy: ungrokking needs a grokked network (train longer or on more data)")
-        }
-        var base = pretrainedRun.config
+        var base = start.config
         base.evalEvery = settings.evalEvery ?? base.evalEvery
         let experiment = try UngrokkingExperiment(
-            base: base, sizes: sweep.sizes ?? [100, 300, 600, 1000, 1500, 2000, 3000],
-            weightDecays: try sweep.weightDecays(base, given: settings.weightDecay != nil), steps: settings.steps ?? 10_000)
-        let s = try Sweep(directory: dir, plans: try experiment.plans(pretrained: pretrained, trainingExamples: pretrainedRun.trainIndices.count),
-                          workers: sweep.workers ?? Parallelism.threadCount)
-        let results = try runSweep(s)
-        print("   D   final test acc (started at \(String(format: "%.3f", startAccuracy)))")
-        for r in results { print(String(format: "%5.0f   %.3f   (weight decay %@)", r["train_size"] ?? .nan, r["test_accuracy"] ?? .nan, formatNumber(r["weight_decay"] ?? .nan))) }
-        try writeJSON(["pretrained": pretrained.path, "pretrained_test_accuracy": startAccuracy,
-                       "final_test_accuracy": Dictionary(uniqueKeysWithValues: results.map { ($0.name, $0["test_accuracy"] ?? .nan) })],
-                      to: dir.appendingPathComponent("summary.json"))
-        try experiment.report(results, sweep: s, startAccuracy: startAccuracy).write(to: dir.appendingPathComponent("report.html"))
+            base: base, sizes: sweep.sizes ?? UngrokkingExperiment.defaultSizes,
+            weightDecays: try sweep.weightDecays(base, given: settings.weightDecay != nil),
+            steps: settings.steps ?? UngrokkingExperiment.defaultSteps)
+        let results = try experiment.run(from: start, in: dir, workers: sweep.workers ?? Parallelism.threadCount,
+                                         progress: sweepProgress())
+        print(UngrokkingExperiment.table(results, startAccuracy: start.testAccuracy))
         print("results in \(dir.path): results.csv, summary.json, report.html")
     }
 }
@@ -144,26 +133,21 @@ struct Ungrok: ParsableCommand {
 struct Semigrok: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train from scratch near D_crit with several seeds and look for partial generalisation.",
-        discussion: "Default: p = 113 transformer, 30,000 steps per run.")
+        discussion: "Default: p = 113 transformer, \(SemiGrokkingExperiment.defaultSteps.grouped) steps per run.")
     @OptionGroup var settings: GrokSettings
     @OptionGroup var sweep: SweepOptions
-    @Option(help: "Seeds, comma-separated.", transform: commaList(UInt64.init)) var seeds: [UInt64] = [0, 1, 2]
+    @Option(help: "Seeds, comma-separated.", transform: commaList(UInt64.init))
+    var seeds: [UInt64] = SemiGrokkingExperiment.defaultSeeds
 
     func run() throws {
-        let base = try sweepBase(settings, defaultSteps: 30_000)
+        let base = try settings.config().sweepRun(steps: settings.steps ?? SemiGrokkingExperiment.defaultSteps)
         let experiment = try SemiGrokkingExperiment(
-            base: base, sizes: sweep.sizes ?? [1500, 2000, 2500], weightDecays: try sweep.weightDecays(base, given: settings.weightDecay != nil),
-            seeds: seeds)
+            base: base, sizes: sweep.sizes ?? SemiGrokkingExperiment.defaultSizes,
+            weightDecays: try sweep.weightDecays(base, given: settings.weightDecay != nil), seeds: seeds)
         let dir = sweep.directory("semigrok")
-        let s = try Sweep(directory: dir, plans: experiment.plans, workers: sweep.workers ?? Parallelism.threadCount)
-        let results = try runSweep(s)
-        print("run                      final train acc  final test acc")
-        for r in results {
-            print(r.name.padding(toLength: 24, withPad: " ", startingAt: 0) + String(format: " %15.3f  %14.3f", r["train_accuracy"] ?? .nan, r["test_accuracy"] ?? .nan))
-        }
-        try writeJSON(["final_test_accuracy": Dictionary(uniqueKeysWithValues: results.map { ($0.name, $0["test_accuracy"] ?? .nan) })],
-                      to: dir.appendingPathComponent("summary.json"))
-        try experiment.report(results, sweep: s).write(to: dir.appendingPathComponent("report.html"))
+        let results = try experiment.run(in: dir, workers: sweep.workers ?? Parallelism.threadCount,
+                                         progress: sweepProgress())
+        print(SemiGrokkingExperiment.table(results))
         print("results in \(dir.path): results.csv, summary.json, report.html")
     }
 }

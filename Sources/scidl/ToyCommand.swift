@@ -14,17 +14,18 @@ struct Toy: ParsableCommand {
         """
     )
     @Option(help: "Output directory (default: runs/toy-<date>-<time>).") var out: String?
-    @Option(help: "Gradient steps per run.") var steps = 20_000
-    @Option(help: "Classes K.") var classes = 10
-    @Option(help: "Weight decay λ.") var weightDecay = 0.01
-    @Option(help: "Learning rate.") var lr = 0.1
-    @Option(help: "Memorisation scale s_m (sets D_crit).") var memorisationScale = 36.85
-    @Option(help: "Interference κ of memorisation on unseen inputs.") var interference = 0.5
-    @Option(help: "Logit noise σ₀ of an untrained network.") var noiseFloor = 0.1
-    @Option(help: "Seed of the test-set noise.") var seed: UInt64 = 0
+    private static let defaults = ToyModel.Settings()
+    @Option(help: "Gradient steps per run.") var steps = ToyExperiments.defaultSteps
+    @Option(help: "Classes K.") var classes = defaults.classes
+    @Option(help: "Weight decay λ.") var weightDecay = defaults.weightDecay
+    @Option(help: "Learning rate.") var lr = defaults.learningRate
+    @Option(help: "Memorisation scale s_m (sets D_crit).") var memorisationScale = defaults.memorisationScale
+    @Option(help: "Interference κ of memorisation on unseen inputs.") var interference = defaults.interference
+    @Option(help: "Logit noise σ₀ of an untrained network.") var noiseFloor = defaults.noiseFloor
+    @Option(help: "Seed of the test-set noise.") var seed = defaults.seed
 
     func run() throws {
-        var s = ToyModel.Settings()
+        var s = Self.defaults
         s.classes = classes
         s.weightDecay = weightDecay
         s.learningRate = lr

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SciDLSupport
 import SciDLTensor
 
 /// The `scidl` command line: parses arguments and calls the libraries. Any failure prints one line and

@@ -53,7 +53,7 @@ final class CircuitEfficiencyTests: XCTestCase {
         try log.flush()
         XCTAssertEqual(try Sweep(directory: partial, plans: Array(plans.prefix(1))).run().count, 1)
         // Same seed, same numbers, whether run in a sweep or alone.
-        let alone = try GrokRun(config: plans[2].config, directory: scratchDirectory("alone")).run(showProgress: false)
+        let alone = try GrokRun(config: plans[2].config, directory: scratchDirectory("alone")).run()
         XCTAssertEqual(all[2]["test_accuracy"], alone.final["test_accuracy"])
     }
 
@@ -71,7 +71,7 @@ final class CircuitEfficiencyTests: XCTestCase {
         let pretrainDir = scratchDirectory("pretrain")
         var pre = smallMLP(steps: 4000)
         pre.stopAtTestAccuracy = 0.99
-        let grokked = try GrokRun(config: pre, directory: pretrainDir).run(showProgress: false)
+        let grokked = try GrokRun(config: pre, directory: pretrainDir).run()
         XCTAssertGreaterThanOrEqual(grokked.final["test_accuracy"]!, 0.99)
         let experiment = try UngrokkingExperiment(base: pre, sizes: [30, 480], weightDecays: [1], steps: 1500)
         let results = try Sweep(directory: scratchDirectory("ungrok"),

@@ -13,7 +13,7 @@ final class GrokkingTests: XCTestCase {
         config.evalEvery = 100
         config.checkpointEvery = 10_000
         let dir = scratchDirectory("groks")
-        let summary = try GrokRun(config: config, directory: dir).run(showProgress: false)
+        let summary = try GrokRun(config: config, directory: dir).run()
         let metrics = try MetricsLog(readingFrom: dir)
 
         let memorised = try XCTUnwrap(summary.memorisedAtStep, "never fit the training set")

@@ -1,4 +1,5 @@
 import SciDLGrokking
+import SciDLSupport
 import SciDLTensor
 import XCTest
 

@@ -1,5 +1,5 @@
 import Foundation
-import SciDLGrokking
+@testable import SciDLGrokking
 import SciDLTensor
 import XCTest
 
@@ -12,6 +12,19 @@ final class ToyModelTests: XCTestCase {
 
     func testDefaultsPutTheCriticalSizeAt200() {
         XCTAssertEqual(settings.criticalSize, 200, accuracy: 1)
+    }
+
+    /// The toy's closed-form loss is the cross-entropy of its logit vector (z, 0, …, 0), and its slope that
+    /// cross-entropy's derivative p₀ − 1.
+    func testClosedFormLossIsTheCrossEntropyOfTheToysLogits() {
+        let model = ToyModel(settings: settings, trainingSize: 10)
+        for z in [-30.0, -2, 0, 0.5, 3, 40] {
+            let logits = [z] + [Double](repeating: 0, count: settings.classes - 1)
+            let (value, slope) = model.loss(z)
+            XCTAssertEqual(value, crossEntropy(logits: logits, target: 0), accuracy: 1e-12 * max(1, abs(value)))
+            let p0 = 1 / logits.reduce(0) { $0 + exp($1 - z) }
+            XCTAssertEqual(slope, p0 - 1, accuracy: 1e-12)
+        }
     }
 
     func testEquilibriumMatchesTheAnalysis() {

@@ -1,6 +1,7 @@
 import Foundation
 import SciDLGrokking
 import SciDLReports
+import SciDLSupport
 import SciDLTensor
 import XCTest
 
@@ -31,14 +32,14 @@ final class TrainingTests: XCTestCase {
         var outputs: [String] = []
         for _ in 0..<2 {
             let dir = scratchDirectory("determinism")
-            _ = try GrokRun(config: smallConfig(), directory: dir).run(showProgress: false)
+            _ = try GrokRun(config: smallConfig(), directory: dir).run()
             outputs.append(try read(dir, "metrics.jsonl") + read(dir, "metrics.csv"))
         }
         XCTAssertEqual(outputs[0], outputs[1])
         var other = smallConfig()
         other.seed = 1
         let dir = scratchDirectory("determinism-other")
-        _ = try GrokRun(config: other, directory: dir).run(showProgress: false)
+        _ = try GrokRun(config: other, directory: dir).run()
         XCTAssertNotEqual(try read(dir, "metrics.jsonl"), outputs[0].components(separatedBy: "step,").first)
     }
 
@@ -47,7 +48,7 @@ final class TrainingTests: XCTestCase {
             var config = smallConfig(steps: 60)
             config.batchSize = batch
             let whole = scratchDirectory("whole")
-            _ = try GrokRun(config: config, directory: whole).run(showProgress: false)
+            _ = try GrokRun(config: config, directory: whole).run()
 
             // "Kill" after step 50: run to 50, checkpointed at 40, with metrics logged to 50 (past the checkpoint).
             let killed = scratchDirectory("killed")
@@ -58,7 +59,7 @@ final class TrainingTests: XCTestCase {
 
             let resumed = try GrokRun(resuming: killed)
             XCTAssertEqual(resumed.step, 40)
-            _ = try resumed.run(showProgress: false)
+            _ = try resumed.run()
             XCTAssertEqual(try read(killed, "metrics.jsonl"), try read(whole, "metrics.jsonl"), "batch \(String(describing: batch))")
             XCTAssertEqual(try read(killed, "metrics.csv"), try read(whole, "metrics.csv"))
         }
@@ -66,7 +67,7 @@ final class TrainingTests: XCTestCase {
 
     func testARunRefusesToOverwriteAnotherAndWritesItsOutputs() throws {
         let dir = scratchDirectory("outputs")
-        let summary = try GrokRun(config: smallConfig(steps: 20), directory: dir).run(showProgress: false)
+        let summary = try GrokRun(config: smallConfig(steps: 20), directory: dir).run()
         for f in ["config.json", "metrics.jsonl", "metrics.csv", "checkpoint.safetensors", "summary.json", "report.html"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent(f).path), f)
         }
@@ -82,7 +83,7 @@ final class TrainingTests: XCTestCase {
 
     func testCorruptCheckpointIsReportedNotCrashed() throws {
         let dir = scratchDirectory("corrupt")
-        _ = try GrokRun(config: smallConfig(steps: 20), directory: dir).run(showProgress: false)
+        _ = try GrokRun(config: smallConfig(steps: 20), directory: dir).run()
         let url = dir.appendingPathComponent("checkpoint.safetensors")
         let data = try Data(contentsOf: url)
         try data.prefix(data.count / 2).write(to: url)
@@ -99,7 +100,7 @@ final class TrainingTests: XCTestCase {
         config.learningRate = 1e30
         config.checkpointEvery = 1
         let dir = scratchDirectory("nan")
-        XCTAssertThrowsError(try GrokRun(config: config, directory: dir).run(showProgress: false)) {
+        XCTAssertThrowsError(try GrokRun(config: config, directory: dir).run()) {
             XCTAssertTrue(($0 as! SciDLError).message.contains("became"), "\($0)")
         }
         let resumed = try GrokRun(resuming: dir)

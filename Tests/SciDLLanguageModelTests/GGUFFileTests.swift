@@ -1,5 +1,6 @@
 import Foundation
 @testable import SciDLLanguageModel
+import SciDLSupport
 import SciDLTensor
 import SciDLTestSupport
 import XCTest

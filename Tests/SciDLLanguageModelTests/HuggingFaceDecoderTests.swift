@@ -1,5 +1,6 @@
 import Foundation
 import SciDLLanguageModel
+import SciDLSupport
 import SciDLTensor
 import SciDLTestSupport
 import XCTest

@@ -72,6 +72,33 @@ final class ChallengeTests: XCTestCase {
         }
     }
 
+    /// The check's two losses are CCS's loss of c and of its twin, on planted data where the twin differs
+    /// from c on every pair (h = 1 everywhere): equal to each other bit for bit, and to the loss written
+    /// out here and to the training path's loss of c.
+    func testTheoremLossesAreTheCCSLossOfBothProbes() throws {
+        let (activations, _) = plantedPairs(count: 120, seed: 3)
+        let data = SideNormalisation(fitting: ProbeData(activations, layer: 0, indices: Array(0..<120)), scalingVariance: false)
+            .apply(ProbeData(activations, layer: 0, indices: Array(0..<120)))
+        for symmetric in [false, true] {
+            var settings = CCSSettings()
+            settings.symmetricConfidence = symmetric
+            let probe = CCS.fit(data, settings: settings, seed: 0)
+            let (p, q) = probe.credences(data)
+            XCTAssertTrue(zip(p, q).allSatisfy { $0 != $1 }, "c and its twin differ on every pair")
+            let check = TheoremCheck(probe: probe, data: data, feature: [Int](repeating: 1, count: 120), name: "h",
+                                     symmetric: symmetric)
+            XCTAssertEqual(check.fittedLoss, check.swappedLoss, "symmetric \(symmetric)")
+            let written = zip(p, q).map { a, b -> Double in
+                let (a, b) = (Double(a), Double(b))
+                let confidence = symmetric ? min(a, b, 1 - a, 1 - b) : min(a, b)
+                return (a + b - 1) * (a + b - 1) + confidence * confidence
+            }.reduce(0, +) / 120
+            XCTAssertEqual(check.fittedLoss, written, accuracy: 1e-6, "symmetric \(symmetric)")
+            XCTAssertEqual(check.fittedLoss, Double(CCS.loss(probe, data, symmetric: symmetric)), accuracy: 1e-6)
+            XCTAssertEqual(check.swappedTruthAccuracy, check.fittedXorAccuracy, "the twin predicts what c predicts, xor h")
+        }
+    }
+
     func testFeaturesCanScoreASubsetOnly() {
         let probe = FittedProbe(method: .pca, direction: [1], bias: 0)
         let data = ProbeData(positive: [1, -1, 2, -2], negative: [0, 0, 0, 0], labels: [1, 0, 1, 0], width: 1)

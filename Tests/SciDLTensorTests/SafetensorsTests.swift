@@ -1,4 +1,5 @@
 import Foundation
+import SciDLSupport
 import SciDLTensor
 import XCTest
 
@@ -45,14 +46,29 @@ final class SafetensorsTests: XCTestCase {
         XCTAssertTrue(message(good).contains("no error"))
     }
 
-    func testAtomicWriteLeavesTheOldFileWhenTheFolderIsGone() throws {
+    func testAtomicWriteReplacesWholeFilesAndLeavesNoTemporaryFile() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scidl-atomic-\(UUID())")
         let url = dir.appendingPathComponent("f.txt")
         try AtomicFile.write("one", to: url)
         try AtomicFile.write("two", to: url)
         XCTAssertEqual(try String(contentsOf: url, encoding: .utf8), "two")
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["f.txt"])  // no temp left
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["f.txt"])
         XCTAssertThrowsError(try AtomicFile.write("x", to: URL(fileURLWithPath: "/proc/scidl/f.txt")))
+        try FileManager.default.removeItem(at: dir)
+    }
+
+    /// A write that fails part-way (here its temporary file cannot be created: a folder stands in its
+    /// place) throws and leaves the old file as it was.
+    func testFailedAtomicWriteLeavesTheOldFile() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scidl-atomic-\(UUID())")
+        let url = dir.appendingPathComponent("f.txt")
+        try AtomicFile.write("old contents", to: url)
+        let blocker = dir.appendingPathComponent(".f.txt.tmp-\(getpid())")
+        try FileManager.default.createDirectory(at: blocker, withIntermediateDirectories: false)
+        XCTAssertThrowsError(try AtomicFile.write("new contents", to: url)) { error in
+            XCTAssertTrue((error as? SciDLError)?.message.contains("nothing was overwritten") ?? false, "\(error)")
+        }
+        XCTAssertEqual(try String(contentsOf: url, encoding: .utf8), "old contents")
         try FileManager.default.removeItem(at: dir)
     }
 }

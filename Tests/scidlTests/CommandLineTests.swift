@@ -1,39 +1,11 @@
 import Foundation
 import XCTest
 
-/// Runs the built `scidl` binary as a user would.
-func scidl(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    // The products folder: the runner's own folder on Linux, the test bundle's parent on macOS.
-    let candidates = [Bundle.main.bundleURL, Bundle(for: CommandLineTests.self).bundleURL.deletingLastPathComponent()]
-    guard let binary = candidates.map({ $0.appendingPathComponent("scidl") })
-        .first(where: { FileManager.default.fileExists(atPath: $0.path) })
-    else { throw XCTSkip("the scidl binary was not found beside the tests") }
-    let process = Process()
-    process.executableURL = binary
-    process.arguments = arguments
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
-}
-
 final class CommandLineTests: XCTestCase {
     let tiny = ["--p", "7", "--d-model", "8", "--heads", "2", "--d-mlp", "16", "--steps", "4", "--eval-every", "2", "--quiet"]
 
     func scratch() -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("scidl-cli-\(UUID().uuidString)").path
-    }
-
-    func assertOneLineError(_ args: [String], mentions needle: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        let r = try scidl(args)
-        XCTAssertEqual(r.status, 2, "exit status for \(args): \(r.stderr)", file: file, line: line)
-        let lines = r.stderr.split(separator: "\n")
-        XCTAssertEqual(lines.count, 1, "expected one line, got: \(r.stderr)", file: file, line: line)
-        XCTAssertTrue(r.stderr.contains(needle), "'\(needle)' not in: \(r.stderr)", file: file, line: line)
-        XCTAssertFalse(r.stderr.contains("Fatal error"), file: file, line: line)
     }
 
     func testBadFlagsGiveOneClearLineAndStatus2() throws {

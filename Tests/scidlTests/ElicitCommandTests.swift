@@ -9,15 +9,6 @@ final class ElicitCommandTests: XCTestCase {
         FileManager.default.temporaryDirectory.appendingPathComponent("scidl-elicit-\(UUID().uuidString)").path
     }
 
-    func assertOneLineError(_ args: [String], mentions needle: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        let r = try scidl(args)
-        XCTAssertEqual(r.status, 2, "exit status for \(args): \(r.stderr)", file: file, line: line)
-        let lines = r.stderr.split(separator: "\n").filter { $0.hasPrefix("error:") }
-        XCTAssertEqual(lines.count, 1, "expected one error line, got: \(r.stderr)", file: file, line: line)
-        XCTAssertTrue(r.stderr.contains(needle), "'\(needle)' not in: \(r.stderr)", file: file, line: line)
-        XCTAssertFalse(r.stderr.contains("Fatal error"), file: file, line: line)
-    }
-
     func testModelRunWritesEveryOutputAndSecondRunReadsTheCache() throws {
         let out = scratch(), cache = scratch()
         let args = ["elicit", "--data", "arithmetic", "--limit", "60", "--layers", "3,6", "--ccs-epochs", "50",

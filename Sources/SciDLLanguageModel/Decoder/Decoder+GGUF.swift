@@ -1,3 +1,4 @@
+import SciDLSupport
 import SciDLTensor
 
 extension Decoder {

@@ -1,3 +1,4 @@
+import SciDLSupport
 import SciDLTensor
 
 /// A Llama-family decoder for inference on the CPU: token embedding, `blockCount` pre-norm blocks

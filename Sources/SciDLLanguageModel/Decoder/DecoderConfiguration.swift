@@ -1,3 +1,4 @@
+import SciDLSupport
 import SciDLTensor
 
 /// The hyper-parameters of a Llama-family decoder (Llama 2/3, Mistral, SmolLM, TinyLlama, Qwen2).

@@ -1,4 +1,5 @@
 import Foundation
+import SciDLSupport
 import SciDLTensor
 
 /// A Llama-family decoder with its tokenizer, read from a GGUF file or a Hugging Face folder.

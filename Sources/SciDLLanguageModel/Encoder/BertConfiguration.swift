@@ -1,4 +1,5 @@
 import Foundation
+import SciDLSupport
 import SciDLTensor
 
 /// The fields of a Hugging Face BERT `config.json` that the encoder needs.

@@ -1,4 +1,5 @@
 import Foundation
+import SciDLSupport
 import SciDLTensor
 
 /// A BERT encoder (post-LayerNorm, as in Devlin et al. and all-MiniLM-L6-v2) for inference on the CPU.

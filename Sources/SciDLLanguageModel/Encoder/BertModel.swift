@@ -1,4 +1,5 @@
 import Foundation
+import SciDLSupport
 import SciDLTensor
 
 /// A BERT encoder and its WordPiece tokenizer, from a model folder as Hugging Face saves it: `config.json`, `vocab.txt`, `model.safetensors`.

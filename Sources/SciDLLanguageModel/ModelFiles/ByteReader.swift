@@ -1,3 +1,4 @@
+import SciDLSupport
 import SciDLTensor
 
 /// Reads little-endian values one after another out of a byte buffer, with every read bounds-checked: a

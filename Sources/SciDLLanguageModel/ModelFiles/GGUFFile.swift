@@ -1,4 +1,5 @@
 import Foundation
+import SciDLSupport
 import SciDLTensor
 
 /// A GGUF model file (llama.cpp's format, versions 2 and 3): a header, key–value metadata (architecture,

@@ -1,3 +1,4 @@
+import SciDLSupport
 import SciDLTensor
 /// One value of a GGUF file's key–value metadata (the format's thirteen value types).
 public enum GGUFMetadataValue: Sendable, Equatable {

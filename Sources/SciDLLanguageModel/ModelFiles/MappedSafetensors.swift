@@ -1,4 +1,5 @@
 import Foundation
+import SciDLSupport
 import SciDLTensor
 
 /// A safetensors file mapped into memory, its F32/F16/BF16 tensors viewed in place as `WeightMatrix`es

@@ -1,4 +1,5 @@
 import Foundation
+import SciDLSupport
 import SciDLTensor
 
 /// The safetensors files of a folder: one `model.safetensors`, or the shards a

@@ -1,4 +1,5 @@
 import Foundation
+import SciDLSupport
 import SciDLTensor
 
 /// A byte-pair-encoding tokenizer of either family decoder LLMs use:

@@ -1,4 +1,5 @@
 import Foundation
+import SciDLSupport
 import SciDLTensor
 
 /// BERT's tokenizer: the "basic" pass (clean, split CJK characters, lower-case, strip accents, split on
