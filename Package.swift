@@ -7,7 +7,7 @@ import PackageDescription
 //   SciDLGrokking        → SciDLAutodiff, SciDLReports, SciDLTensor, SciDLSupport
 //   SciDLLatentKnowledge → SciDLLanguageModel, SciDLAutodiff, SciDLReports, SciDLTensor, SciDLSupport
 //   SciDLLanguageModel   → SciDLTensor, SciDLSupport
-//   SciDLAutodiff        → SciDLTensor
+//   SciDLAutodiff        → SciDLTensor, SciDLSupport
 //   SciDLTensor          → SciDLSupport, (CBLAS | Accelerate)
 //   SciDLReports         → SciDLSupport
 //   SciDLSupport         (files, errors, JSON lines: Foundation only)
@@ -49,7 +49,7 @@ let package = Package(
             dependencies: ["SciDLSupport", .target(name: "CBLAS", condition: .when(platforms: [.linux]))],
             swiftSettings: numeric
         ),
-        .target(name: "SciDLAutodiff", dependencies: ["SciDLTensor"],
+        .target(name: "SciDLAutodiff", dependencies: ["SciDLTensor", "SciDLSupport"],
                 swiftSettings: numeric),
         .target(name: "SciDLReports", dependencies: ["SciDLSupport"]),
         .target(name: "SciDLLanguageModel", dependencies: ["SciDLTensor", "SciDLSupport"], swiftSettings: numeric),

@@ -27,7 +27,11 @@ extension Variable {
                         for i in rows {
                             let x = X.baseAddress! + i * c, p = P.baseAddress! + i * c
                             p.update(from: x, count: c)
-                            let (m, z) = softmaxInPlace(p, count: c)
+                            let (m, z) = exponentiateShifted(p, count: c)
+                            // Normalised by one multiplication rather than c divisions, as since the first
+                            // release: saved runs' trajectories depend on these last bits.
+                            let inverse = 1 / z
+                            for j in 0..<c { p[j] *= inverse }
                             L[i] = -Double(x[targets[i]] - m - logf(z))
                         }
                     }

@@ -57,19 +57,3 @@ public struct ModelShape: Codable, Sendable, Equatable {
         }
     }
 }
-
-extension Module {
-    /// Replaces parameter values by name (from a checkpoint or a reference file).
-    /// - Throws: if a name is missing or a shape differs.
-    public func load(_ tensors: [String: Tensor], prefix: String = "", source: String) throws {
-        for (name, p) in namedParameters {
-            guard let t = tensors[prefix + name] else {
-                throw SciDLError("\(source) has no tensor '\(prefix + name)': it was written by a different model")
-            }
-            guard t.shape == p.shape else {
-                throw SciDLError("\(source): '\(prefix + name)' has shape \(t.shape) but the model needs \(p.shape) (different model sizes?)")
-            }
-            p.value = t
-        }
-    }
-}

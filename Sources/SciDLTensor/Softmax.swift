@@ -4,16 +4,23 @@ import Glibc
 import Darwin
 #endif
 
-/// Softmax of `count` floats in place, shifted by their maximum so that no exponential overflows.
-/// Returns the shift and the sum of the shifted exponentials, whose log-sum-exp (max + log sum) a
-/// cross-entropy needs.
-@inlinable @discardableResult
-public func softmaxInPlace(_ row: UnsafeMutablePointer<Float>, count n: Int) -> (max: Float, sum: Float) {
+/// The exponentials of `count` floats in place, shifted by their maximum m so that none overflows:
+/// xⱼ ← e^(xⱼ − m). Returns m and Σ e^(xⱼ − m), so log Σ e^(xⱼ) = m + log Σ (the log-sum-exp). Softmax is
+/// this divided by the sum; cross-entropy needs the log-sum-exp as well.
+@inlinable
+public func exponentiateShifted(_ row: UnsafeMutablePointer<Float>, count n: Int) -> (max: Float, sum: Float) {
     guard n > 0 else { return (-.infinity, 0) }
     var m = row[0]
     for j in 1..<n { m = max(m, row[j]) }
     var z: Float = 0
     for j in 0..<n { row[j] = expf(row[j] - m); z += row[j] }
+    return (m, z)
+}
+
+/// Softmax of `count` floats in place; returns the maximum and the sum of `exponentiateShifted`.
+@inlinable @discardableResult
+public func softmaxInPlace(_ row: UnsafeMutablePointer<Float>, count n: Int) -> (max: Float, sum: Float) {
+    let (m, z) = exponentiateShifted(row, count: n)
     for j in 0..<n { row[j] /= z }
     return (m, z)
 }
