@@ -34,7 +34,7 @@ let package = Package(
         .library(name: "SciDLLatentKnowledge", targets: ["SciDLLatentKnowledge"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
     ],
     targets: [
         // OpenBLAS on Linux (Debian: libopenblas-dev); macOS uses Accelerate instead.
@@ -49,15 +49,18 @@ let package = Package(
             dependencies: ["SciDLSupport", .target(name: "CBLAS", condition: .when(platforms: [.linux]))],
             swiftSettings: numeric
         ),
-        .target(name: "SciDLAutodiff", dependencies: ["SciDLTensor", "SciDLSupport"],
-                swiftSettings: numeric),
+        .target(
+            name: "SciDLAutodiff", dependencies: ["SciDLTensor", "SciDLSupport"],
+            swiftSettings: numeric),
         .target(name: "SciDLReports", dependencies: ["SciDLSupport"]),
         .target(name: "SciDLLanguageModel", dependencies: ["SciDLTensor", "SciDLSupport"], swiftSettings: numeric),
-        .target(name: "SciDLLatentKnowledge",
-                dependencies: ["SciDLLanguageModel", "SciDLAutodiff", "SciDLReports", "SciDLTensor", "SciDLSupport"],
-                swiftSettings: numeric),
-        .target(name: "SciDLGrokking", dependencies: ["SciDLAutodiff", "SciDLReports", "SciDLTensor", "SciDLSupport"],
-                swiftSettings: numeric),
+        .target(
+            name: "SciDLLatentKnowledge",
+            dependencies: ["SciDLLanguageModel", "SciDLAutodiff", "SciDLReports", "SciDLTensor", "SciDLSupport"],
+            swiftSettings: numeric),
+        .target(
+            name: "SciDLGrokking", dependencies: ["SciDLAutodiff", "SciDLReports", "SciDLTensor", "SciDLSupport"],
+            swiftSettings: numeric),
         .executableTarget(
             name: "scidl",
             dependencies: [
@@ -66,18 +69,26 @@ let package = Package(
             ]
         ),
         // Helpers the test targets share (locating ../shared, comparing tensors).
-        .target(name: "SciDLTestSupport", dependencies: ["SciDLTensor", "SciDLLanguageModel"], path: "Tests/SciDLTestSupport"),
+        .target(
+            name: "SciDLTestSupport", dependencies: ["SciDLTensor", "SciDLLanguageModel"],
+            path: "Tests/SciDLTestSupport"),
         .testTarget(name: "SciDLTensorTests", dependencies: ["SciDLTensor", "SciDLSupport"]),
         .testTarget(name: "SciDLAutodiffTests", dependencies: ["SciDLAutodiff", "SciDLTensor"]),
-        .testTarget(name: "SciDLGrokkingTests", dependencies: ["SciDLGrokking", "SciDLAutodiff", "SciDLReports", "SciDLTensor",
-                                                             "SciDLSupport", "SciDLTestSupport"]),
+        .testTarget(
+            name: "SciDLGrokkingTests",
+            dependencies: [
+                "SciDLGrokking", "SciDLAutodiff", "SciDLReports", "SciDLTensor",
+                "SciDLSupport", "SciDLTestSupport",
+            ]),
         .testTarget(name: "SciDLReportsTests", dependencies: ["SciDLReports"]),
-        .testTarget(name: "SciDLLanguageModelTests",
-                    dependencies: ["SciDLLanguageModel", "SciDLTensor", "SciDLSupport", "SciDLTestSupport"],
-                    exclude: ["Fixtures"]),
-        .testTarget(name: "SciDLLatentKnowledgeTests",
-                    dependencies: ["SciDLLatentKnowledge", "SciDLLanguageModel", "SciDLTensor", "SciDLTestSupport"],
-                    exclude: ["Fixtures"]),
+        .testTarget(
+            name: "SciDLLanguageModelTests",
+            dependencies: ["SciDLLanguageModel", "SciDLTensor", "SciDLSupport", "SciDLTestSupport"],
+            exclude: ["Fixtures"]),
+        .testTarget(
+            name: "SciDLLatentKnowledgeTests",
+            dependencies: ["SciDLLatentKnowledge", "SciDLLanguageModel", "SciDLTensor", "SciDLTestSupport"],
+            exclude: ["Fixtures"]),
         .testTarget(name: "scidlTests", dependencies: ["scidl"]),
     ]
 )

@@ -1,3 +1,4 @@
+import Foundation
 import SciDLTensor
 
 /// Adam with decoupled weight decay, exactly as PyTorch's `torch.optim.AdamW` computes it:
@@ -17,8 +18,10 @@ public struct AdamW: Sendable {
     public var firstMoments: [Tensor] = []
     public var secondMoments: [Tensor] = []
 
-    public init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
-                epsilon: Float = 1e-8, weightDecay: Float = 0.01) {
+    public init(
+        learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+        epsilon: Float = 1e-8, weightDecay: Float = 0.01
+    ) {
         self.learningRate = learningRate
         self.beta1 = beta1
         self.beta2 = beta2
@@ -44,20 +47,21 @@ public struct AdamW: Sendable {
         for (i, p) in parameters.enumerated() {
             let g = p.grad ?? Tensor(zeros: p.shape)
             p.value.scalars.withUnsafeMutableBufferPointer { w in
-            firstMoments[i].scalars.withUnsafeMutableBufferPointer { m in
-            secondMoments[i].scalars.withUnsafeMutableBufferPointer { v in
-            g.scalars.withUnsafeBufferPointer { g in
-                parallelChunks(w.count, minimumPerThread: 4096) { range in
-                    for j in range {
-                        w[j] *= decay
-                        m[j] += (g[j] - m[j]) * (1 - b1)
-                        v[j] = v[j] * b2 + (1 - b2) * g[j] * g[j]
-                        w[j] -= stepSize * m[j] / (v[j].squareRoot() / c2 + eps)
+                firstMoments[i].scalars.withUnsafeMutableBufferPointer { m in
+                    secondMoments[i].scalars.withUnsafeMutableBufferPointer { v in
+                        g.scalars.withUnsafeBufferPointer { g in
+                            parallelChunks(w.count, minimumPerThread: 4096) { range in
+                                for j in range {
+                                    w[j] *= decay
+                                    m[j] += (g[j] - m[j]) * (1 - b1)
+                                    v[j] = v[j] * b2 + (1 - b2) * g[j] * g[j]
+                                    w[j] -= stepSize * m[j] / (v[j].squareRoot() / c2 + eps)
+                                }
+                            }
+                        }
                     }
                 }
-            } } } }
+            }
         }
     }
 }
-
-import Foundation

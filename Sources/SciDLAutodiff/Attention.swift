@@ -11,12 +11,17 @@ import SciDLTensor
 /// Query i of an example sits at position T − Tq + i and sees keys 0...that position; scores are scaled
 /// by 1/√dh. Returns the pattern [B·Tq, H·T]: row (b, i), column h·T + j is head h's attention from query
 /// i to key j (zero where masked). Mixing values with it is `Variable.mixingRows`.
-public func attentionPattern(queries q: Variable, keys k: Variable, heads h: Int,
-                             queryIndex: [Int], keyIndex: [Int], length t: Int) -> Variable {
-    let hd = q.shape[1], dh = hd / h
-    let b = keyIndex.count / t, tq = queryIndex.count / max(b, 1)
-    precondition(hd % h == 0 && k.shape[1] == hd && b * t == keyIndex.count && b * tq == queryIndex.count && tq <= t,
-                 "attention shapes q \(q.shape) k \(k.shape), \(queryIndex.count) queries, \(keyIndex.count) keys")
+public func attentionPattern(
+    queries q: Variable, keys k: Variable, heads h: Int,
+    queryIndex: [Int], keyIndex: [Int], length t: Int
+) -> Variable {
+    let hd = q.shape[1]
+    let dh = hd / h
+    let b = keyIndex.count / t
+    let tq = queryIndex.count / max(b, 1)
+    precondition(
+        hd % h == 0 && k.shape[1] == hd && b * t == keyIndex.count && b * tq == queryIndex.count && tq <= t,
+        "attention shapes q \(q.shape) k \(k.shape), \(queryIndex.count) queries, \(keyIndex.count) keys")
     let scale = 1 / Float(dh).squareRoot()
     var pattern = Tensor(zeros: [b * tq, h * t])
     // Offsets of example bi's query i / key j in head hi, and of its pattern row segment.
@@ -25,44 +30,67 @@ public func attentionPattern(queries q: Variable, keys k: Variable, heads h: Int
     func po(_ bi: Int, _ i: Int, _ hi: Int) -> Int { (bi * tq + i) * h * t + hi * t }
 
     q.value.scalars.withUnsafeBufferPointer { Q in
-    k.value.scalars.withUnsafeBufferPointer { K in
-    pattern.scalars.withUnsafeMutableBufferPointer { P in
-        parallelChunks(b, minimumPerThread: 256) { batch in
-            for bi in batch { for i in 0..<tq { for hi in 0..<h {
-                let last = t - tq + i, p = po(bi, i, hi), qi = qo(bi, i, hi)
-                for j in 0...last {
-                    P[p + j] = dot(Q.baseAddress! + qi, K.baseAddress! + ko(bi, j, hi), count: dh) * scale
+        k.value.scalars.withUnsafeBufferPointer { K in
+            pattern.scalars.withUnsafeMutableBufferPointer { P in
+                parallelChunks(b, minimumPerThread: 256) { batch in
+                    for bi in batch {
+                        for i in 0..<tq {
+                            for hi in 0..<h {
+                                let last = t - tq + i
+                                let p = po(bi, i, hi)
+                                let qi = qo(bi, i, hi)
+                                for j in 0...last {
+                                    P[p + j] =
+                                        dot(Q.baseAddress! + qi, K.baseAddress! + ko(bi, j, hi), count: dh) * scale
+                                }
+                                softmaxInPlace(P.baseAddress! + p, count: last + 1)
+                            }
+                        }
+                    }
                 }
-                softmaxInPlace(P.baseAddress! + p, count: last + 1)
-            } } }
+            }
         }
-    } } }
+    }
 
-    let qv = q.value, kv = k.value, a = pattern
+    let qv = q.value
+    let kv = k.value
+    let a = pattern
     return Variable(pattern, parents: [q, k]) { g in
         // a = softmax(s): ds_j = a_j (da_j − Σ_l a_l da_l);  dq = scale Σ_j ds_j k_j;  dk_j += scale ds_j q.
         // Examples share table rows, so cores split the heads (disjoint columns), not the examples.
-        var dq = Tensor(zeros: qv.shape), dk = Tensor(zeros: kv.shape)
+        var dq = Tensor(zeros: qv.shape)
+        var dk = Tensor(zeros: kv.shape)
         g.scalars.withUnsafeBufferPointer { G in
-        qv.scalars.withUnsafeBufferPointer { Q in
-        kv.scalars.withUnsafeBufferPointer { K in
-        a.scalars.withUnsafeBufferPointer { A in
-        dq.scalars.withUnsafeMutableBufferPointer { DQ in
-        dk.scalars.withUnsafeMutableBufferPointer { DK in
-            parallelChunks(h, minimumPerThread: b * t >= 4096 ? 1 : h + 1) { heads in
-                for hi in heads { for bi in 0..<b { for i in 0..<tq {
-                    let last = t - tq + i, p = po(bi, i, hi), qi = qo(bi, i, hi)
-                    var dot: Float = 0
-                    for j in 0...last { dot += A[p + j] * G[p + j] }
-                    for j in 0...last {
-                        let ds = A[p + j] * (G[p + j] - dot) * scale
-                        let kj = ko(bi, j, hi)
-                        axpy(ds, K.baseAddress! + kj, DQ.baseAddress! + qi, count: dh)
-                        axpy(ds, Q.baseAddress! + qi, DK.baseAddress! + kj, count: dh)
+            qv.scalars.withUnsafeBufferPointer { Q in
+                kv.scalars.withUnsafeBufferPointer { K in
+                    a.scalars.withUnsafeBufferPointer { A in
+                        dq.scalars.withUnsafeMutableBufferPointer { DQ in
+                            dk.scalars.withUnsafeMutableBufferPointer { DK in
+                                parallelChunks(h, minimumPerThread: b * t >= 4096 ? 1 : h + 1) { heads in
+                                    for hi in heads {
+                                        for bi in 0..<b {
+                                            for i in 0..<tq {
+                                                let last = t - tq + i
+                                                let p = po(bi, i, hi)
+                                                let qi = qo(bi, i, hi)
+                                                var dot: Float = 0
+                                                for j in 0...last { dot += A[p + j] * G[p + j] }
+                                                for j in 0...last {
+                                                    let ds = A[p + j] * (G[p + j] - dot) * scale
+                                                    let kj = ko(bi, j, hi)
+                                                    axpy(ds, K.baseAddress! + kj, DQ.baseAddress! + qi, count: dh)
+                                                    axpy(ds, Q.baseAddress! + qi, DK.baseAddress! + kj, count: dh)
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
                     }
-                } } }
+                }
             }
-        } } } } } }
+        }
         return [dq, dk]
     }
 }
@@ -83,8 +111,9 @@ public struct CausalSelfAttention {
     public let heads: Int, headWidth: Int
 
     public init(queryWeight: Tensor, keyWeight: Tensor, valueWeight: Tensor, outputWeight: Tensor) {
-        precondition(queryWeight.rank == 3 && keyWeight.shape == queryWeight.shape
-                     && valueWeight.shape == queryWeight.shape, "attention weights must be [H, d, dh]")
+        precondition(
+            queryWeight.rank == 3 && keyWeight.shape == queryWeight.shape
+                && valueWeight.shape == queryWeight.shape, "attention weights must be [H, d, dh]")
         self.heads = queryWeight.shape[0]
         self.headWidth = queryWeight.shape[2]
         self.queryWeight = Variable(queryWeight, requiresGrad: true)
@@ -99,33 +128,40 @@ public struct CausalSelfAttention {
     ///   - length: positions per example (T).
     ///   - queryCount: how many final positions to compute outputs for (1 … T).
     /// - Returns: the attention output for those positions [B·Tq, d] and the pattern [B·Tq, H·T].
-    public func callAsFunction(rows: Variable, index: [Int], length: Int, queryCount: Int)
+    public func callAsFunction(
+        rows: Variable, index: [Int], length: Int, queryCount: Int
+    )
         -> (output: Variable, pattern: Variable)
     {
         let a = pattern(rows: rows, index: index, length: length, queryCount: queryCount)
-        let out = Variable.mixingRows(weights: a, table: valueOutputRows(rows),
-                                      index: valueOutputIndex(index: index, length: length, queryCount: queryCount))
+        let out = Variable.mixingRows(
+            weights: a, table: valueOutputRows(rows),
+            index: valueOutputIndex(index: index, length: length, queryCount: queryCount))
         return (out, a)
     }
 
     /// The attention pattern of the last `queryCount` positions: [B·Tq, H·T].
     public func pattern(rows: Variable, index: [Int], length: Int, queryCount: Int) -> Variable {
-        let d = rows.shape[1], hd = heads * headWidth
+        let d = rows.shape[1]
+        let hd = heads * headWidth
         // [H, d, dh] → [d, H, dh] → [d, H·dh]: one product serves all heads.
         func project(_ w: Variable) -> Variable {
             Variable.matmul(rows, w.swappingFirstTwoAxes().reshaped([d, hd]))
         }
         let batch = index.count / length
         let queryIndex = (0..<batch).flatMap { b in ((length - queryCount)..<length).map { index[b * length + $0] } }
-        return attentionPattern(queries: project(queryWeight), keys: project(keyWeight), heads: heads,
-                                queryIndex: queryIndex, keyIndex: index, length: length)
+        return attentionPattern(
+            queries: project(queryWeight), keys: project(keyWeight), heads: heads,
+            queryIndex: queryIndex, keyIndex: index, length: length)
     }
 
     /// Every row through every head's OV circuit: `rows · W_V[h] · W_O[h]`, as [R·H, d] with row r·H + h.
     public func valueOutputRows(_ rows: Variable) -> Variable {
         let d = rows.shape[1]
         let ov = Variable.batchedMatmul(valueWeight, outputWeight)  // [H, d, d]
-        return Variable.matmul(rows, ov.swappingFirstTwoAxes().reshaped([d, heads * d])).reshaped([rows.shape[0] * heads, d])
+        return Variable.matmul(rows, ov.swappingFirstTwoAxes().reshaped([d, heads * d])).reshaped([
+            rows.shape[0] * heads, d,
+        ])
     }
 
     /// For each query (b, i) and pattern column h·T + j, the row of `valueOutputRows` it weights, plus `offset`.
@@ -133,9 +169,15 @@ public struct CausalSelfAttention {
         let batch = index.count / t
         var out: [Int] = []
         out.reserveCapacity(batch * tq * heads * t)
-        for b in 0..<batch { for _ in 0..<tq { for h in 0..<heads { for j in 0..<t {
-            out.append(offset + index[b * t + j] * heads + h)
-        } } } }
+        for b in 0..<batch {
+            for _ in 0..<tq {
+                for h in 0..<heads {
+                    for j in 0..<t {
+                        out.append(offset + index[b * t + j] * heads + h)
+                    }
+                }
+            }
+        }
         return out
     }
 }

@@ -12,7 +12,9 @@ extension Variable {
     /// Σᵢ wᵢ · cross-entropy of row i: several models' mean losses summed (w = 1/Nₘ on model m's rows), or
     /// padding rows ignored (w = 0). `nil` weights mean 1/N for every row, the plain mean.
     public func crossEntropy(targets: [Int], rowWeights: [Float]?) -> Variable {
-        let n = value.rowCount, c = value.rowLength, shape = value.shape
+        let n = value.rowCount
+        let c = value.rowLength
+        let shape = value.shape
         precondition(rowWeights == nil || rowWeights!.count == n, "\(rowWeights!.count) row weights for \(n) rows")
         let weights = rowWeights ?? [Float](repeating: 1 / Float(n), count: n)
         precondition(targets.count == n, "\(targets.count) targets for \(n) rows of logits")
@@ -25,7 +27,8 @@ extension Variable {
                 rowLoss.withUnsafeMutableBufferPointer { L in
                     parallelChunks(n, minimumPerThread: max(1, 4096 / max(c, 1))) { rows in
                         for i in rows {
-                            let x = X.baseAddress! + i * c, p = P.baseAddress! + i * c
+                            let x = X.baseAddress! + i * c
+                            let p = P.baseAddress! + i * c
                             p.update(from: x, count: c)
                             let (m, z) = exponentiateShifted(p, count: c)
                             // Normalised by one multiplication rather than c divisions, as since the first

@@ -27,7 +27,10 @@ public struct Linear {
 public struct ReLUMLP {
     public let input: Linear
     public let output: Linear
-    public init(input: Linear, output: Linear) { self.input = input; self.output = output }
+    public init(input: Linear, output: Linear) {
+        self.input = input
+        self.output = output
+    }
     /// x: [N, d] → (output [N, d], hidden activations after the ReLU [N, d_mlp]).
     public func callAsFunction(_ x: Variable) -> (output: Variable, hidden: Variable) {
         let hidden = input(x).relu()

@@ -7,31 +7,40 @@ extension Variable {
     /// as weights and value rows as the table; so is an embedding bag. Zero weights (masked positions)
     /// are skipped. With `rectified`, returns relu of the sums: the same as `.relu()` after, without two
     /// more passes over the output.
-    public static func mixingRows(weights w: Variable, table: Variable, index: [Int], rectified: Bool = false) -> Variable {
-        let nOut = w.shape[0], m = w.shape[1], r = table.shape[0], n = table.shape[1]
-        precondition(w.value.rank == 2 && table.value.rank == 2 && index.count == nOut * m,
-                     "mixingRows: weights \(w.shape), table \(table.shape), \(index.count) indices")
+    public static func mixingRows(
+        weights w: Variable, table: Variable, index: [Int], rectified: Bool = false
+    ) -> Variable {
+        let nOut = w.shape[0]
+        let m = w.shape[1]
+        let r = table.shape[0]
+        let n = table.shape[1]
+        precondition(
+            w.value.rank == 2 && table.value.rank == 2 && index.count == nOut * m,
+            "mixingRows: weights \(w.shape), table \(table.shape), \(index.count) indices")
         precondition(index.allSatisfy { $0 >= 0 && $0 < r }, "mixingRows: index out of range 0..<\(r)")
         // Each core zeroes and fills its own rows, so no serial pass clears the whole output first.
         let out = [Float](unsafeUninitializedCapacity: nOut * n) { O, initialized in
             w.value.scalars.withUnsafeBufferPointer { W in
-            table.value.scalars.withUnsafeBufferPointer { T in
-                parallelChunks(nOut, minimumPerThread: max(1, (1 << 14) / max(n * m, 1))) { rows in
-                    for i in rows {
-                        let o = O.baseAddress! + i * n
-                        o.initialize(repeating: 0, count: n)
-                        for k in 0..<m {
-                            let wk = W[i * m + k]
-                            if wk == 0 { continue }
-                            axpy(wk, T.baseAddress! + index[i * m + k] * n, o, count: n)
+                table.value.scalars.withUnsafeBufferPointer { T in
+                    parallelChunks(nOut, minimumPerThread: max(1, (1 << 14) / max(n * m, 1))) { rows in
+                        for i in rows {
+                            let o = O.baseAddress! + i * n
+                            o.initialize(repeating: 0, count: n)
+                            for k in 0..<m {
+                                let wk = W[i * m + k]
+                                if wk == 0 { continue }
+                                axpy(wk, T.baseAddress! + index[i * m + k] * n, o, count: n)
+                            }
+                            if rectified { for e in 0..<n { o[e] = max(o[e], 0) } }
                         }
-                        if rectified { for e in 0..<n { o[e] = max(o[e], 0) } }
                     }
                 }
-            } }
+            }
             initialized = nOut * n
         }
-        let wv = w.value, tv = table.value, result = out
+        let wv = w.value
+        let tv = table.value
+        let result = out
         return Variable(Tensor(shape: [nOut, n], scalars: out), parents: [w, table]) { g in
             // With `rectified`, the gradient reaching the sums is g where the output is positive, else 0.
             // dweights[i, m] = g[i] · table[index[i, m]];  dtable[index[i, m]] += weights[i, m] · g[i].
@@ -45,34 +54,41 @@ extension Variable {
             var partial = [Float](repeating: 0, count: blocks * nOut * m)
             var dt = [Float](repeating: 0, count: r * n)
             g.scalars.withUnsafeBufferPointer { G in
-            wv.scalars.withUnsafeBufferPointer { W in
-            tv.scalars.withUnsafeBufferPointer { T in
-            result.withUnsafeBufferPointer { O in
-            partial.withUnsafeMutableBufferPointer { PD in
-            dt.withUnsafeMutableBufferPointer { DT in
-                parallelChunks(blocks, minimumPerThread: nOut * m * n >= 1 << 16 ? 1 : blocks + 1) { blockRange in
-                    let masked = UnsafeMutablePointer<Float>.allocate(capacity: blockWidth)
-                    defer { masked.deallocate() }
-                    for blk in blockRange {
-                        let c0 = blk * blockWidth, width = min(blockWidth, n - c0)
-                        let pd = PD.baseAddress! + blk * nOut * m
-                        for i in 0..<nOut {
-                            var gi = UnsafePointer(G.baseAddress! + i * n + c0)
-                            if rectified {
-                                let o = O.baseAddress! + i * n + c0
-                                for e in 0..<width { masked[e] = o[e] > 0 ? gi[e] : 0 }
-                                gi = UnsafePointer(masked)
-                            }
-                            for k in 0..<m {
-                                let row = index[i * m + k] * n + c0
-                                pd[i * m + k] = dot(gi, T.baseAddress! + row, count: width)
-                                let wk = W[i * m + k]
-                                if wk != 0 { axpy(wk, gi, DT.baseAddress! + row, count: width) }
+                wv.scalars.withUnsafeBufferPointer { W in
+                    tv.scalars.withUnsafeBufferPointer { T in
+                        result.withUnsafeBufferPointer { O in
+                            partial.withUnsafeMutableBufferPointer { PD in
+                                dt.withUnsafeMutableBufferPointer { DT in
+                                    parallelChunks(blocks, minimumPerThread: nOut * m * n >= 1 << 16 ? 1 : blocks + 1) {
+                                        blockRange in
+                                        let masked = UnsafeMutablePointer<Float>.allocate(capacity: blockWidth)
+                                        defer { masked.deallocate() }
+                                        for blk in blockRange {
+                                            let c0 = blk * blockWidth
+                                            let width = min(blockWidth, n - c0)
+                                            let pd = PD.baseAddress! + blk * nOut * m
+                                            for i in 0..<nOut {
+                                                var gi = UnsafePointer(G.baseAddress! + i * n + c0)
+                                                if rectified {
+                                                    let o = O.baseAddress! + i * n + c0
+                                                    for e in 0..<width { masked[e] = o[e] > 0 ? gi[e] : 0 }
+                                                    gi = UnsafePointer(masked)
+                                                }
+                                                for k in 0..<m {
+                                                    let row = index[i * m + k] * n + c0
+                                                    pd[i * m + k] = dot(gi, T.baseAddress! + row, count: width)
+                                                    let wk = W[i * m + k]
+                                                    if wk != 0 { axpy(wk, gi, DT.baseAddress! + row, count: width) }
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
                             }
                         }
                     }
                 }
-            } } } } } }
+            }
             var dw = Tensor(zeros: wv.shape)
             dw.scalars.withUnsafeMutableBufferPointer { DW in
                 partial.withUnsafeBufferPointer { PD in

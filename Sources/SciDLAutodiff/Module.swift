@@ -32,7 +32,12 @@ extension Module {
                 throw SciDLError("\(source) has no tensor '\(prefix + name)': it was written by a different model")
             }
             guard t.shape == p.shape else {
-                throw SciDLError("\(source): '\(prefix + name)' has shape \(t.shape) but the model needs \(p.shape) (different model sizes?)")
+                throw SciDLError(
+                    """
+                        \(source): '\(prefix + name)' has shape \(t.shape) but the model needs \(p.shape) (different \
+                        model sizes?)
+                        """
+                )
             }
             p.value = t
         }

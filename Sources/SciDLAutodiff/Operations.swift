@@ -5,22 +5,28 @@ import SciDLTensor
 
 extension Variable {
     /// op(a) · op(b). a: [..., k] (or [k, m] transposed), b: [k, n] (or [n, k]) → [..., n].
-    public static func matmul(_ a: Variable, _ b: Variable,
-                              transposingA: Bool = false, transposingB: Bool = false) -> Variable {
+    public static func matmul(
+        _ a: Variable, _ b: Variable,
+        transposingA: Bool = false, transposingB: Bool = false
+    ) -> Variable {
         let out = Tensor.matmul(a.value, b.value, transposingA: transposingA, transposingB: transposingB)
-        let av = a.value, bv = b.value
+        let av = a.value
+        let bv = b.value
         return Variable(out, parents: [a, b]) { g in
             // C = A·B: dA = dC·Bᵀ, dB = Aᵀ·dC (and the transposed variants).
             let g2 = g.reshaped([g.count / g.rowLength, g.rowLength])
             let a2 = av.rank > 2 ? av.reshaped([av.rowCount, av.rowLength]) : av
-            var ga: Tensor? = nil, gb: Tensor? = nil
+            var ga: Tensor? = nil
+            var gb: Tensor? = nil
             if a.requiresGrad {
-                ga = transposingA
+                ga =
+                    transposingA
                     ? Tensor.matmul(bv, g2, transposingA: transposingB, transposingB: true)
                     : Tensor.matmul(g2, bv, transposingB: !transposingB).reshaped(av.shape)
             }
             if b.requiresGrad {
-                gb = transposingB
+                gb =
+                    transposingB
                     ? Tensor.matmul(g2, a2, transposingA: true, transposingB: transposingA)
                     : Tensor.matmul(a2, g2, transposingA: !transposingA)
             }
@@ -40,7 +46,8 @@ extension Variable {
 
     /// Elementwise product of same-shaped values.
     public static func * (a: Variable, b: Variable) -> Variable {
-        let av = a.value, bv = b.value
+        let av = a.value
+        let bv = b.value
         return Variable(av * bv, parents: [a, b]) { g in [g * bv, g * av] }
     }
 

@@ -45,7 +45,10 @@ public final class Variable {
         // Iterative depth-first topological sort: graphs can be deep enough to overflow a recursive one.
         var stack: [(Variable, Bool)] = [(self, false)]
         while let (node, expanded) = stack.popLast() {
-            if expanded { order.append(node); continue }
+            if expanded {
+                order.append(node)
+                continue
+            }
             guard node.requiresGrad, seen.insert(ObjectIdentifier(node)).inserted else { continue }
             stack.append((node, true))
             for p in node.parents where p.requiresGrad { stack.append((p, false)) }

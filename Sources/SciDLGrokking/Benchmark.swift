@@ -17,8 +17,14 @@ public struct StepBenchmark: BenchmarkResult {
     public var msPerStepMin: Double
 
     enum CodingKeys: String, CodingKey {
-        case benchmark, operation, modulus = "p", model, trainExamples = "train_examples", threads, steps
-        case msPerStep = "ms_per_step", msPerStepMedian = "ms_per_step_median", msPerStepMin = "ms_per_step_min"
+        case benchmark, operation
+        case modulus = "p"
+        case model
+        case trainExamples = "train_examples"
+        case threads, steps
+        case msPerStep = "ms_per_step"
+        case msPerStepMedian = "ms_per_step_median"
+        case msPerStepMin = "ms_per_step_min"
     }
 
     /// Trains `warmup` steps untimed, then times `steps` steps in a scratch directory that is removed.
@@ -34,10 +40,11 @@ public struct StepBenchmark: BenchmarkResult {
             run.trainStep()
             times.append(Double(DispatchTime.now().uptimeNanoseconds - t) / 1e6)
         }
-        return StepBenchmark(operation: config.operation.symbol, modulus: config.modulus, model: config.model.kind.rawValue,
-                             trainExamples: run.train.count, threads: Parallelism.threadCount, steps: steps,
-                             msPerStep: times.reduce(0, +) / Double(steps),
-                             msPerStepMedian: times.sorted()[steps / 2], msPerStepMin: times.min()!)
+        return StepBenchmark(
+            operation: config.operation.symbol, modulus: config.modulus, model: config.model.kind.rawValue,
+            trainExamples: run.train.count, threads: Parallelism.threadCount, steps: steps,
+            msPerStep: times.reduce(0, +) / Double(steps),
+            msPerStepMedian: times.sorted()[steps / 2], msPerStepMin: times.min()!)
     }
 }
 
@@ -53,8 +60,11 @@ public struct SweepBenchmark: BenchmarkResult {
     public var stackedOverSequential: Double
 
     enum CodingKeys: String, CodingKey {
-        case benchmark, runs, steps, sequential = "sequential_runs_per_hour", parallel = "parallel_runs_per_hour"
-        case stacked = "stacked_runs_per_hour", stackedOverSequential = "stacked_over_sequential"
+        case benchmark, runs, steps
+        case sequential = "sequential_runs_per_hour"
+        case parallel = "parallel_runs_per_hour"
+        case stacked = "stacked_runs_per_hour"
+        case stackedOverSequential = "stacked_over_sequential"
     }
 
     /// The sweep: p = 31 embedding-MLPs (d 64, hidden 256), one seed and training-set size each.
@@ -102,7 +112,8 @@ public struct SweepBenchmark: BenchmarkResult {
             }
         }
         func perHour(_ t: Double) -> Double { Double(runs) / t * 3600 }
-        return SweepBenchmark(runs: runs, steps: steps, sequential: perHour(sequential), parallel: perHour(parallel),
-                              stacked: perHour(stacked), stackedOverSequential: sequential / stacked)
+        return SweepBenchmark(
+            runs: runs, steps: steps, sequential: perHour(sequential), parallel: perHour(parallel),
+            stacked: perHour(stacked), stackedOverSequential: sequential / stacked)
     }
 }

@@ -17,8 +17,10 @@ public struct Checkpoint {
     public var minibatchState: [UInt64]
     public var elapsedSeconds: Double
 
-    public init(step: Int, config: GrokConfig, model: any Module, optimizer: AdamW, minibatchState: [UInt64],
-                elapsedSeconds: Double) {
+    public init(
+        step: Int, config: GrokConfig, model: any Module, optimizer: AdamW, minibatchState: [UInt64],
+        elapsedSeconds: Double
+    ) {
         self.step = step
         self.config = config
         self.weights = Dictionary(uniqueKeysWithValues: model.namedParameters.map { ($0.name, $0.variable.value) })
@@ -50,7 +52,12 @@ public struct Checkpoint {
     public init(readingFrom directory: URL) throws {
         let url = directory.appendingPathComponent(Self.fileName)
         guard FileManager.default.fileExists(atPath: url.path) else {
-            throw SciDLError("no checkpoint in \(directory.path): expected \(Self.fileName) (was the run started with --out \(directory.path)?)")
+            throw SciDLError(
+                """
+                    no checkpoint in \(directory.path): expected \(Self.fileName) (was the run started with --out \
+                    \(directory.path)?)
+                    """
+            )
         }
         let file = try SafetensorsFile(contentsOf: url)
         func corrupt(_ why: String) -> SciDLError {
@@ -59,15 +66,16 @@ public struct Checkpoint {
         let m = file.metadata
         guard m["format"] == Self.format else { throw corrupt("it is not a SciDL grokking checkpoint") }
         guard let step = m["step"].flatMap(Int.init), let adamStep = m["adam_step"].flatMap(Int.init),
-              let configText = m["config"], let elapsed = m["elapsed_seconds"].flatMap(Double.init)
+            let configText = m["config"], let elapsed = m["elapsed_seconds"].flatMap(Double.init)
         else { throw corrupt("its metadata lacks step, config or timing") }
         guard let config = try? JSONDecoder().decode(GrokConfig.self, from: Data(configText.utf8)) else {
             throw corrupt("its config cannot be read")
         }
         let rngWords = (m["minibatch_rng"] ?? "").split(separator: ",").compactMap { UInt64($0) }
         guard rngWords.count == 4 else { throw corrupt("its random-generator state is damaged") }
-        var optimizer = AdamW(learningRate: Float(config.learningRate), beta1: Float(config.beta1),
-                              beta2: Float(config.beta2), weightDecay: Float(config.weightDecay))
+        var optimizer = AdamW(
+            learningRate: Float(config.learningRate), beta1: Float(config.beta1),
+            beta2: Float(config.beta2), weightDecay: Float(config.weightDecay))
         optimizer.step = adamStep
         let names = file.tensors.keys.filter { $0.hasPrefix("model.") }.map { String($0.dropFirst(6)) }
         guard !names.isEmpty else { throw corrupt("it holds no model weights") }
@@ -92,7 +100,12 @@ public struct Checkpoint {
         if opt.step > 0 {
             for (name, p) in model.namedParameters {
                 guard let (m, v) = adamMoments[name], m.shape == p.shape, v.shape == p.shape else {
-                    throw SciDLError("the checkpoint's optimizer state for '\(name)' is missing or has the wrong shape; start a new run")
+                    throw SciDLError(
+                        """
+                            the checkpoint's optimizer state for '\(name)' is missing or has the wrong shape; start a \
+                            new run
+                            """
+                    )
                 }
                 opt.firstMoments.append(m)
                 opt.secondMoments.append(v)

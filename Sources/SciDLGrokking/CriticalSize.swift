@@ -17,21 +17,29 @@ public struct CriticalSizeExperiment: Sendable {
     public var weightDecays: [Double]
 
     public init(base: GrokConfig, sizes: [Int], weightDecays: [Double]) throws {
-        guard !sizes.isEmpty, !weightDecays.isEmpty else { throw SciDLError("give at least one --sizes and one --weight-decays value") }
+        guard !sizes.isEmpty, !weightDecays.isEmpty else {
+            throw SciDLError("give at least one --sizes and one --weight-decays value")
+        }
         self.base = base
         self.sizes = sizes.sorted()
         self.weightDecays = weightDecays
     }
 
     public var plans: [Sweep.Plan] {
-        weightDecays.flatMap { wd in sizes.flatMap { d in [true, false].map { random in
-            var c = base
-            c.weightDecay = wd
-            c.trainCount = d
-            c.randomLabels = random
-            c.stopAtTestAccuracy = nil
-            return Sweep.Plan(name: CircuitEfficiency.name(weightDecay: wd, size: d, kind: random ? "random" : "true", seed: c.seed), config: c)
-        } } }
+        weightDecays.flatMap { wd in
+            sizes.flatMap { d in
+                [true, false].map { random in
+                    var c = base
+                    c.weightDecay = wd
+                    c.trainCount = d
+                    c.randomLabels = random
+                    c.stopAtTestAccuracy = nil
+                    return Sweep.Plan(
+                        name: CircuitEfficiency.name(
+                            weightDecay: wd, size: d, kind: random ? "random" : "true", seed: c.seed), config: c)
+                }
+            }
+        }
     }
 
     /// What one weight decay's runs say about D_crit.
@@ -53,10 +61,13 @@ public struct CriticalSizeExperiment: Sendable {
         weightDecays.map { wd in
             func column(_ kind: String, _ name: String) -> [Double] {
                 sizes.map { d in
-                    results.first { $0.name == CircuitEfficiency.name(weightDecay: wd, size: d, kind: kind, seed: base.seed) }?[name] ?? .nan
+                    results.first {
+                        $0.name == CircuitEfficiency.name(weightDecay: wd, size: d, kind: kind, seed: base.seed)
+                    }?[name] ?? .nan
                 }
             }
-            let memNorm = column("random", "weight_norm"), genNorm = column("true", "weight_norm")
+            let memNorm = column("random", "weight_norm")
+            let genNorm = column("true", "weight_norm")
             let accuracy = column("true", "test_accuracy")
             // The generalising circuit's norm: from the runs that did generalise; it should not depend on D.
             let generalised = zip(genNorm, accuracy).filter { $0.1 >= 0.9 }.map(\.0).sorted()
@@ -67,29 +78,53 @@ public struct CriticalSizeExperiment: Sendable {
                 memorisingEfficiency: zip(column("random", "train_correct_logit"), memNorm).map { $0 / $1 },
                 generalisingEfficiency: zip(column("true", "train_correct_logit"), genNorm).map { $0 / $1 },
                 testAccuracy: accuracy,
-                criticalSizeFromNorms: genLevel.flatMap { CircuitEfficiency.crossing(sizes: ds, values: memNorm, level: $0) },
+                criticalSizeFromNorms: genLevel.flatMap {
+                    CircuitEfficiency.crossing(sizes: ds, values: memNorm, level: $0)
+                },
                 criticalSizeFromAccuracy: CircuitEfficiency.crossing(sizes: ds, values: accuracy, level: 0.5))
         }
     }
 
     public func report(_ analyses: [Analysis], results: [Sweep.Result]) -> HTMLReport {
-        var page = HTMLReport(title: "Critical dataset size: \(base.operation.symbol) mod \(base.modulus), \(base.model.kind.rawValue)")
-        page.paragraph("Random labels can only be memorised, so their runs measure the memorising circuit's parameter norm at equilibrium; true labels let the network generalise when that is cheaper. Memorisation should cost more norm as D grows while generalisation costs the same, so the two cross at D_crit.")
+        var page = HTMLReport(
+            title: "Critical dataset size: \(base.operation.symbol) mod \(base.modulus), \(base.model.kind.rawValue)")
+        page.paragraph(
+            """
+                Random labels can only be memorised, so their runs measure the memorising circuit's parameter norm at \
+                equilibrium; true labels let the network generalise when that is cheaper. Memorisation should cost \
+                more norm as D grows while generalisation costs the same, so the two cross at D_crit.
+                """
+        )
         for a in analyses {
             page.heading("Weight decay \(formatNumber(a.weightDecay))")
             page.table([
-                ("D_crit where the memorising norm reaches the generalising norm", a.criticalSizeFromNorms.map { String(format: "%.0f", $0) } ?? "not bracketed by the sizes"),
-                ("D_crit where test accuracy crosses 50 %", a.criticalSizeFromAccuracy.map { String(format: "%.0f", $0) } ?? "not bracketed by the sizes"),
+                (
+                    "D_crit where the memorising norm reaches the generalising norm",
+                    a.criticalSizeFromNorms.map { String(format: "%.0f", $0) } ?? "not bracketed by the sizes"
+                ),
+                (
+                    "D_crit where test accuracy crosses 50 %",
+                    a.criticalSizeFromAccuracy.map { String(format: "%.0f", $0) } ?? "not bracketed by the sizes"
+                ),
             ])
             page.figures([
-                LinePlot(title: "Parameter norm at the end", xLabel: "training-set size D", yLabel: "L2 norm", xScale: .log,
-                         series: [.init("random labels (memorising)", Array(zip(a.sizes, a.memorisingNorm))),
-                                  .init("true labels", Array(zip(a.sizes, a.generalisingNorm)))]),
-                LinePlot(title: "Correct-class logit per unit norm", xLabel: "training-set size D", yLabel: "logit / norm", xScale: .log,
-                         series: [.init("random labels (memorising)", Array(zip(a.sizes, a.memorisingEfficiency))),
-                                  .init("true labels", Array(zip(a.sizes, a.generalisingEfficiency)))]),
-                LinePlot(title: "Final test accuracy (true labels)", xLabel: "training-set size D", yLabel: "accuracy", xScale: .log,
-                         series: [.init("test", Array(zip(a.sizes, a.testAccuracy)))]),
+                LinePlot(
+                    title: "Parameter norm at the end", xLabel: "training-set size D", yLabel: "L2 norm", xScale: .log,
+                    series: [
+                        .init("random labels (memorising)", Array(zip(a.sizes, a.memorisingNorm))),
+                        .init("true labels", Array(zip(a.sizes, a.generalisingNorm))),
+                    ]),
+                LinePlot(
+                    title: "Correct-class logit per unit norm", xLabel: "training-set size D", yLabel: "logit / norm",
+                    xScale: .log,
+                    series: [
+                        .init("random labels (memorising)", Array(zip(a.sizes, a.memorisingEfficiency))),
+                        .init("true labels", Array(zip(a.sizes, a.generalisingEfficiency))),
+                    ]),
+                LinePlot(
+                    title: "Final test accuracy (true labels)", xLabel: "training-set size D", yLabel: "accuracy",
+                    xScale: .log,
+                    series: [.init("test", Array(zip(a.sizes, a.testAccuracy)))]),
             ])
         }
         return page
@@ -97,8 +132,10 @@ public struct CriticalSizeExperiment: Sendable {
 
     /// Trains every run (resuming a sweep already in `directory`), then writes `summary.json` and
     /// `report.html` beside its `results.csv`.
-    public func run(in directory: URL, workers: Int,
-                    progress: (@Sendable (Sweep.Progress) -> Void)? = nil) throws -> [Analysis] {
+    public func run(
+        in directory: URL, workers: Int,
+        progress: (@Sendable (Sweep.Progress) -> Void)? = nil
+    ) throws -> [Analysis] {
         let sweep = try Sweep(directory: directory, plans: plans, workers: workers)
         let results = try sweep.run(progress: progress)
         let analyses = analyse(results)
@@ -121,8 +158,9 @@ public struct CriticalSizeExperiment: Sendable {
         func size(_ d: Double?) -> String { d.map { String(format: "%.0f", $0) } ?? "not bracketed" }
         return analyses.map { a in
             let rows = a.sizes.indices.map {
-                String(format: "%6.0f   %14.2f  %15.2f  %8.3f", a.sizes[$0], a.memorisingNorm[$0], a.generalisingNorm[$0],
-                       a.testAccuracy[$0])
+                String(
+                    format: "%6.0f   %14.2f  %15.2f  %8.3f", a.sizes[$0], a.memorisingNorm[$0], a.generalisingNorm[$0],
+                    a.testAccuracy[$0])
             }
             return """
                 weight decay \(formatNumber(a.weightDecay)):

@@ -12,22 +12,29 @@ public struct EmbeddingMLP: SequenceClassifier {
     public let mlp: ReLUMLP
     public let operands: Int
 
-    public init(vocabulary: Int, outputs: Int, operands: Int, width d: Int, hiddenWidth: Int,
-                using rng: inout SeededGenerator) {
+    public init(
+        vocabulary: Int, outputs: Int, operands: Int, width d: Int, hiddenWidth: Int,
+        using rng: inout SeededGenerator
+    ) {
         self.operands = operands
         let s = 1 / Float(d).squareRoot()
         embed = Embedding(weight: .randomNormal([vocabulary, d], standardDeviation: s, using: &rng))
-        let win = Tensor.randomNormal([operands * d, hiddenWidth],
-                                      standardDeviation: 1 / Float(operands * d).squareRoot(), using: &rng)
-        let wout = Tensor.randomNormal([hiddenWidth, outputs],
-                                       standardDeviation: 1 / Float(hiddenWidth).squareRoot(), using: &rng)
-        mlp = ReLUMLP(input: Linear(weight: win, bias: Tensor(zeros: [hiddenWidth])),
-                      output: Linear(weight: wout, bias: Tensor(zeros: [outputs])))
+        let win = Tensor.randomNormal(
+            [operands * d, hiddenWidth],
+            standardDeviation: 1 / Float(operands * d).squareRoot(), using: &rng)
+        let wout = Tensor.randomNormal(
+            [hiddenWidth, outputs],
+            standardDeviation: 1 / Float(hiddenWidth).squareRoot(), using: &rng)
+        mlp = ReLUMLP(
+            input: Linear(weight: win, bias: Tensor(zeros: [hiddenWidth])),
+            output: Linear(weight: wout, bias: Tensor(zeros: [outputs])))
     }
 
     public var namedParameters: [(name: String, variable: Variable)] {
-        [("embed", embed.weight), ("W_in", mlp.input.weight), ("b_in", mlp.input.bias!),
-         ("W_out", mlp.output.weight), ("b_out", mlp.output.bias!)]
+        [
+            ("embed", embed.weight), ("W_in", mlp.input.weight), ("b_in", mlp.input.bias!),
+            ("W_out", mlp.output.weight), ("b_out", mlp.output.bias!),
+        ]
     }
 
     public var tokenEmbedding: Tensor { embed.weight.value }

@@ -17,14 +17,16 @@ public struct ExampleSet: Sendable {
 
     /// Examples `range` of this set.
     public func slice(_ range: Range<Int>) -> ExampleSet {
-        ExampleSet(tokens: Array(tokens[(range.lowerBound * length)..<(range.upperBound * length)]),
-                   targets: Array(targets[range]), length: length)
+        ExampleSet(
+            tokens: Array(tokens[(range.lowerBound * length)..<(range.upperBound * length)]),
+            targets: Array(targets[range]), length: length)
     }
 
     /// The examples at `indices`.
     public func subset(_ indices: [Int]) -> ExampleSet {
-        ExampleSet(tokens: indices.flatMap { tokens[($0 * length)..<(($0 + 1) * length)] },
-                   targets: indices.map { targets[$0] }, length: length)
+        ExampleSet(
+            tokens: indices.flatMap { tokens[($0 * length)..<(($0 + 1) * length)] },
+            targets: indices.map { targets[$0] }, length: length)
     }
 
     public init(tokens: [Int], targets: [Int], length: Int) {
@@ -60,7 +62,8 @@ public func lossAndAccuracy(_ logits: Tensor, targets: [Int], rows: [Int]) -> (l
 public func correctLogitAndMargin(_ logits: Tensor, targets: [Int], rows: [Int]) -> (logit: Double, margin: Double) {
     guard !rows.isEmpty else { return (.nan, .nan) }
     let c = logits.rowLength
-    var logitSum = 0.0, marginSum = 0.0
+    var logitSum = 0.0
+    var marginSum = 0.0
     for r in rows {
         let row = logits.scalars[(r * c)..<((r + 1) * c)]
         let correct = Double(row[r * c + targets[r]])

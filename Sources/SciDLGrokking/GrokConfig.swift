@@ -74,9 +74,15 @@ public struct GrokConfig: Codable, Sendable, Equatable {
         try model.validate()
         guard steps > 0 else { throw SciDLError("--steps must be positive (got \(steps))") }
         guard evalEvery > 0 else { throw SciDLError("--eval-every must be positive (got \(evalEvery))") }
-        guard checkpointEvery > 0 else { throw SciDLError("--checkpoint-every must be positive (got \(checkpointEvery))") }
-        guard learningRate > 0, learningRate.isFinite else { throw SciDLError("--lr must be positive (got \(learningRate))") }
-        guard weightDecay >= 0, weightDecay.isFinite else { throw SciDLError("--weight-decay must be ≥ 0 (got \(weightDecay))") }
+        guard checkpointEvery > 0 else {
+            throw SciDLError("--checkpoint-every must be positive (got \(checkpointEvery))")
+        }
+        guard learningRate > 0, learningRate.isFinite else {
+            throw SciDLError("--lr must be positive (got \(learningRate))")
+        }
+        guard weightDecay >= 0, weightDecay.isFinite else {
+            throw SciDLError("--weight-decay must be ≥ 0 (got \(weightDecay))")
+        }
         guard (0..<1).contains(beta1), (0..<1).contains(beta2) else {
             throw SciDLError("AdamW betas must lie in [0, 1) (got \(beta1), \(beta2))")
         }

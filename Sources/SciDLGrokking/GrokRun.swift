@@ -35,8 +35,14 @@ public final class GrokRun {
     /// Starts a new run in `directory`, refusing to overwrite an existing one.
     public convenience init(config: GrokConfig, directory: URL) throws {
         let fm = FileManager.default
-        for name in [Checkpoint.fileName, "metrics.jsonl"] where fm.fileExists(atPath: directory.appendingPathComponent(name).path) {
-            throw SciDLError("\(directory.path) already holds a run (\(name)): continue it with --resume \(directory.path), or pick another --out")
+        for name in [Checkpoint.fileName, "metrics.jsonl"]
+        where fm.fileExists(atPath: directory.appendingPathComponent(name).path) {
+            throw SciDLError(
+                """
+                    \(directory.path) already holds a run (\(name)): continue it with --resume \(directory.path), or \
+                    pick another --out
+                    """
+            )
         }
         try self.init(building: config, in: directory)
         try writeConfig()
@@ -69,7 +75,8 @@ public final class GrokRun {
         let task = try AlgorithmicTask(operation: config.operation, modulus: config.modulus)
         self.task = task
         let split = try TrainTestSplit(total: task.count, size: config.trainingSize, seed: config.seed)
-        let trainIndices: [Int], trainingTargets: [Int]
+        let trainIndices: [Int]
+        let trainingTargets: [Int]
         if let subset = config.trainSubset {
             var rng = SeededGenerator(seed: config.seed, stream: .subset)
             trainIndices = rng.permutation(split.trainIndices.count).prefix(subset).map { split.trainIndices[$0] }
@@ -86,17 +93,20 @@ public final class GrokRun {
         }
         self.trainingTargets = trainingTargets
         table = ExampleSet(task: task, indices: Array(0..<task.count))
-        train = ExampleSet(tokens: trainIndices.flatMap { task.inputs[$0] }, targets: trainIndices.map { trainingTargets[$0] },
-                           length: task.sequenceLength)
+        train = ExampleSet(
+            tokens: trainIndices.flatMap { task.inputs[$0] }, targets: trainIndices.map { trainingTargets[$0] },
+            length: task.sequenceLength)
         var initRNG = SeededGenerator(seed: config.seed, stream: .initialisation)
-        model = config.model.makeModel(vocabulary: task.vocabularySize, outputs: task.elementCount,
-                                       length: task.sequenceLength, using: &initRNG)
+        model = config.model.makeModel(
+            vocabulary: task.vocabularySize, outputs: task.elementCount,
+            length: task.sequenceLength, using: &initRNG)
         if let path = config.initialCheckpoint {
             let start = try Checkpoint(readingFrom: URL(fileURLWithPath: path))
             try model.load(start.weights, source: "the checkpoint in \(path)")
         }
-        optimizer = AdamW(learningRate: Float(config.learningRate), beta1: Float(config.beta1),
-                          beta2: Float(config.beta2), weightDecay: Float(config.weightDecay))
+        optimizer = AdamW(
+            learningRate: Float(config.learningRate), beta1: Float(config.beta1),
+            beta2: Float(config.beta2), weightDecay: Float(config.weightDecay))
         minibatchRNG = SeededGenerator(seed: config.seed, stream: .minibatches)
         metrics = MetricsLog(directory: directory)
     }
@@ -145,9 +155,11 @@ public final class GrokRun {
         ]
         for (name, p) in model.namedParameters { values.append(("norm." + name, p.value.norm())) }
         if let m = progressMeasures(logits: all) {
-            values += [("restricted_loss", m.restrictedLoss), ("excluded_loss", m.excludedLoss),
-                       ("gini_embedding", m.embeddingGini), ("gini_neuron_logit", m.neuronLogitGini),
-                       ("weight_norm_squared", m.squaredWeightNorm), ("key_frequency_count", Double(m.keyFrequencies.count))]
+            values += [
+                ("restricted_loss", m.restrictedLoss), ("excluded_loss", m.excludedLoss),
+                ("gini_embedding", m.embeddingGini), ("gini_neuron_logit", m.neuronLogitGini),
+                ("weight_norm_squared", m.squaredWeightNorm), ("key_frequency_count", Double(m.keyFrequencies.count)),
+            ]
         }
         return MetricsRow(values)
     }
@@ -156,7 +168,8 @@ public final class GrokRun {
     /// Key frequencies are read off the current embedding at each evaluation.
     public func progressMeasures(logits all: Tensor? = nil) -> ProgressMeasures? {
         guard config.operation == .add, task.modulus >= 3 else { return nil }
-        let p = task.modulus, e = model.tokenEmbedding
+        let p = task.modulus
+        let e = model.tokenEmbedding
         let operandRows = Tensor(shape: [p, e.rowLength], scalars: Array(e.scalars.prefix(p * e.rowLength)))
         return ProgressMeasures(
             p: p, logits: all ?? logits(of: model, on: table), pairs: task.inputs.map { ($0[0], $0[1]) },
@@ -173,8 +186,9 @@ public final class GrokRun {
         let stoppedEarly = try train(upTo: config.steps, progress: progress)
         if step != lastCheckpoint { try checkpoint() }
         progress?(.ended)
-        let summary = GrokSummary(config: config, metrics: metrics, wallSeconds: elapsed, stoppedEarly: stoppedEarly,
-                                  keyFrequencies: progressMeasures()?.keyFrequencies)
+        let summary = GrokSummary(
+            config: config, metrics: metrics, wallSeconds: elapsed, stoppedEarly: stoppedEarly,
+            keyFrequencies: progressMeasures()?.keyFrequencies)
         try summary.write(to: directory)
         try GrokReport(summary: summary, metrics: metrics, parameterNames: model.namedParameters.map(\.name))
             .write(to: directory.appendingPathComponent("report.html"))
@@ -196,7 +210,13 @@ public final class GrokRun {
         while step < min(target, config.steps) && !stopped {
             let loss = trainStep()
             guard loss.isFinite else {
-                throw SciDLError("training loss became \(loss) at step \(step) (learning rate \(config.learningRate) too high?): stopped; the last good checkpoint (step \(lastCheckpoint)) is kept in \(directory.path)")
+                throw SciDLError(
+                    """
+                        training loss became \(loss) at step \(step) (learning rate \(config.learningRate) too \
+                        high?): stopped; the last good checkpoint (step \(lastCheckpoint)) is kept in \
+                        \(directory.path)
+                        """
+                )
             }
             if step % config.evalEvery == 0 || step == config.steps {
                 let row = measure()
@@ -221,9 +241,11 @@ public final class GrokRun {
     }
 
     private func checkpoint() throws {
-        try Checkpoint(step: step, config: config, model: model, optimizer: optimizer,
-                       minibatchState: minibatchRNG.stateWords, elapsedSeconds: elapsed)
-            .write(to: directory, parameterNames: model.namedParameters.map(\.name))
+        try Checkpoint(
+            step: step, config: config, model: model, optimizer: optimizer,
+            minibatchState: minibatchRNG.stateWords, elapsedSeconds: elapsed
+        )
+        .write(to: directory, parameterNames: model.namedParameters.map(\.name))
         lastCheckpoint = step
     }
 
@@ -231,8 +253,16 @@ public final class GrokRun {
         var f: [(String, String)] = []
         if let loss { f.append(("loss", String(format: "%.4f", loss))) }
         if let last {
-            f.append(("train", String(format: "%.3f/%.1f%%", last["train_loss"] ?? .nan, 100 * (last["train_accuracy"] ?? .nan))))
-            f.append(("test", String(format: "%.3f/%.1f%%", last["test_loss"] ?? .nan, 100 * (last["test_accuracy"] ?? .nan))))
+            f.append(
+                (
+                    "train",
+                    String(format: "%.3f/%.1f%%", last["train_loss"] ?? .nan, 100 * (last["train_accuracy"] ?? .nan))
+                ))
+            f.append(
+                (
+                    "test",
+                    String(format: "%.3f/%.1f%%", last["test_loss"] ?? .nan, 100 * (last["test_accuracy"] ?? .nan))
+                ))
         }
         return f
     }

@@ -20,8 +20,10 @@ public struct GrokSummary: Codable, Sendable {
     /// For modular addition: the final model's key frequencies (Nanda et al. 2023), largest first.
     public var keyFrequencies: [Int]?
 
-    public init(config: GrokConfig, metrics: MetricsLog, wallSeconds: Double, stoppedEarly: Bool,
-                keyFrequencies: [Int]? = nil) {
+    public init(
+        config: GrokConfig, metrics: MetricsLog, wallSeconds: Double, stoppedEarly: Bool,
+        keyFrequencies: [Int]? = nil
+    ) {
         self.keyFrequencies = keyFrequencies
         self.config = config
         let last = metrics.rows.last
@@ -37,8 +39,11 @@ public struct GrokSummary: Codable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case config, steps, final, wallSeconds = "wall_seconds", stoppedEarly = "stopped_early"
-        case memorisedAtStep = "train_accuracy_99_step", generalisedAtStep = "test_accuracy_99_step"
+        case config, steps, final
+        case wallSeconds = "wall_seconds"
+        case stoppedEarly = "stopped_early"
+        case memorisedAtStep = "train_accuracy_99_step"
+        case generalisedAtStep = "test_accuracy_99_step"
         case keyFrequencies = "key_frequencies"
     }
 
@@ -47,7 +52,7 @@ public struct GrokSummary: Codable, Sendable {
         try c.encode(config, forKey: .config)
         try c.encode(steps, forKey: .steps)
         try c.encode(final.filter { $0.value.isFinite }, forKey: .final)
-        try c.encode(memorisedAtStep, forKey: .memorisedAtStep)   // null when never reached
+        try c.encode(memorisedAtStep, forKey: .memorisedAtStep)  // null when never reached
         try c.encode(generalisedAtStep, forKey: .generalisedAtStep)
         try c.encode(wallSeconds, forKey: .wallSeconds)
         try c.encode(stoppedEarly, forKey: .stoppedEarly)
@@ -63,7 +68,8 @@ public struct GrokSummary: Codable, Sendable {
     /// One human line for the terminal.
     public var headline: String {
         let acc = final["test_accuracy"].map { String(format: "%.2f%%", 100 * $0) } ?? "?"
-        let grok = generalisedAtStep.map { "test accuracy reached 99% at step \($0)" } ?? "test accuracy never reached 99%"
+        let grok =
+            generalisedAtStep.map { "test accuracy reached 99% at step \($0)" } ?? "test accuracy never reached 99%"
         return "\(steps) steps in \(formatDuration(wallSeconds)): final test accuracy \(acc); \(grok)"
     }
 }
@@ -78,42 +84,64 @@ struct GrokReport {
         let c = summary.config
         var page = HTMLReport(title: "Grokking: \(c.operation.symbol) mod \(c.modulus), \(c.model.kind.rawValue)")
         page.paragraph(summary.headline)
-        page.table([
-            ("task", "\(c.operation.symbol) mod \(c.modulus)"),
-            ("training set", c.trainCount.map { "\($0) pairs" } ?? "\(Int(c.trainFraction * 100)) % of pairs"),
-            ("model", "\(c.model.kind.rawValue), d_model \(c.model.modelWidth), heads \(c.model.heads), d_mlp \(c.model.mlpWidth)"),
-            ("optimizer", "AdamW lr \(c.learningRate), betas (\(c.beta1), \(c.beta2)), weight decay \(c.weightDecay)"),
-            ("batch", c.batchSize.map(String.init) ?? "full"), ("seed", String(c.seed)),
-            ("memorised (train acc ≥ 99 %)", summary.memorisedAtStep.map { "step \($0)" } ?? "never"),
-            ("generalised (test acc ≥ 99 %)", summary.generalisedAtStep.map { "step \($0)" } ?? "never"),
-            ("wall time", formatDuration(summary.wallSeconds)),
-        ], caption: "Run")
+        page.table(
+            [
+                ("task", "\(c.operation.symbol) mod \(c.modulus)"),
+                ("training set", c.trainCount.map { "\($0) pairs" } ?? "\(Int(c.trainFraction * 100)) % of pairs"),
+                (
+                    "model",
+                    """
+                        \(c.model.kind.rawValue), d_model \(c.model.modelWidth), heads \(c.model.heads), d_mlp \
+                        \(c.model.mlpWidth)
+                        """
+                ),
+                (
+                    "optimizer",
+                    "AdamW lr \(c.learningRate), betas (\(c.beta1), \(c.beta2)), weight decay \(c.weightDecay)"
+                ),
+                ("batch", c.batchSize.map(String.init) ?? "full"), ("seed", String(c.seed)),
+                ("memorised (train acc ≥ 99 %)", summary.memorisedAtStep.map { "step \($0)" } ?? "never"),
+                ("generalised (test acc ≥ 99 %)", summary.generalisedAtStep.map { "step \($0)" } ?? "never"),
+                ("wall time", formatDuration(summary.wallSeconds)),
+            ], caption: "Run")
         var figures = [
-            LinePlot(title: "Loss", xLabel: "step", yLabel: "cross-entropy", xScale: .log, yScale: .log,
-                     series: [.init("train", metrics.series("train_loss")), .init("test", metrics.series("test_loss"))]),
-            LinePlot(title: "Accuracy", xLabel: "step", yLabel: "accuracy", xScale: .log,
-                     series: [.init("train", metrics.series("train_accuracy")), .init("test", metrics.series("test_accuracy"))]),
-            LinePlot(title: "Parameter norm", xLabel: "step", yLabel: "L2 norm",
-                     series: [.init("total", metrics.series("weight_norm"))]),
-            LinePlot(title: "Per-tensor norm", xLabel: "step", yLabel: "L2 norm",
-                     series: parameterNames.map { .init($0, metrics.series("norm." + $0)) }),
+            LinePlot(
+                title: "Loss", xLabel: "step", yLabel: "cross-entropy", xScale: .log, yScale: .log,
+                series: [.init("train", metrics.series("train_loss")), .init("test", metrics.series("test_loss"))]),
+            LinePlot(
+                title: "Accuracy", xLabel: "step", yLabel: "accuracy", xScale: .log,
+                series: [
+                    .init("train", metrics.series("train_accuracy")), .init("test", metrics.series("test_accuracy")),
+                ]),
+            LinePlot(
+                title: "Parameter norm", xLabel: "step", yLabel: "L2 norm",
+                series: [.init("total", metrics.series("weight_norm"))]),
+            LinePlot(
+                title: "Per-tensor norm", xLabel: "step", yLabel: "L2 norm",
+                series: parameterNames.map { .init($0, metrics.series("norm." + $0)) }),
         ]
         if !metrics.series("restricted_loss").isEmpty {
             // Nanda et al. (2023): restricted loss falls before test loss does; excluded loss rises as the
             // Fourier circuit takes over from memorisation.
             figures += [
-                LinePlot(title: "Progress measures: losses", xLabel: "step", yLabel: "cross-entropy", yScale: .log,
-                         series: ["train_loss", "test_loss", "restricted_loss", "excluded_loss"].map {
-                             .init($0.replacingOccurrences(of: "_loss", with: ""), metrics.series($0))
-                         }),
-                LinePlot(title: "Fourier sparsity (Gini)", xLabel: "step", yLabel: "Gini coefficient",
-                         series: [.init("embedding", metrics.series("gini_embedding")),
-                                  .init("neuron→logit", metrics.series("gini_neuron_logit"))]),
-                LinePlot(title: "Total squared weight norm", xLabel: "step", yLabel: "Σ w²",
-                         series: [.init("Σ w²", metrics.series("weight_norm_squared"))]),
+                LinePlot(
+                    title: "Progress measures: losses", xLabel: "step", yLabel: "cross-entropy", yScale: .log,
+                    series: ["train_loss", "test_loss", "restricted_loss", "excluded_loss"].map {
+                        .init($0.replacingOccurrences(of: "_loss", with: ""), metrics.series($0))
+                    }),
+                LinePlot(
+                    title: "Fourier sparsity (Gini)", xLabel: "step", yLabel: "Gini coefficient",
+                    series: [
+                        .init("embedding", metrics.series("gini_embedding")),
+                        .init("neuron→logit", metrics.series("gini_neuron_logit")),
+                    ]),
+                LinePlot(
+                    title: "Total squared weight norm", xLabel: "step", yLabel: "Σ w²",
+                    series: [.init("Σ w²", metrics.series("weight_norm_squared"))]),
             ]
             if let keys = summary.keyFrequencies {
-                page.paragraph("Key frequencies of the final embedding: \(keys.map(String.init).joined(separator: ", ")).")
+                page.paragraph(
+                    "Key frequencies of the final embedding: \(keys.map(String.init).joined(separator: ", ")).")
             }
         }
         page.figures(figures)

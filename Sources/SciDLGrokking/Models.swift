@@ -40,20 +40,25 @@ public struct ModelShape: Codable, Sendable, Equatable {
             throw SciDLError("model sizes must be positive (d_model \(modelWidth), heads \(heads), d_mlp \(mlpWidth))")
         }
         guard modelWidth % heads == 0 else {
-            throw SciDLError("d_model \(modelWidth) is not divisible by \(heads) heads: pick --heads dividing --d-model")
+            throw SciDLError(
+                "d_model \(modelWidth) is not divisible by \(heads) heads: pick --heads dividing --d-model")
         }
     }
 
     /// Builds a freshly initialised model for a task.
-    public func makeModel(vocabulary: Int, outputs: Int, length: Int,
-                          using rng: inout SeededGenerator) -> any SequenceClassifier {
+    public func makeModel(
+        vocabulary: Int, outputs: Int, length: Int,
+        using rng: inout SeededGenerator
+    ) -> any SequenceClassifier {
         switch kind {
         case .transformer:
-            return OneLayerTransformer(vocabulary: vocabulary, outputs: outputs, length: length, width: modelWidth,
-                                       heads: heads, mlpWidth: mlpWidth, using: &rng)
+            return OneLayerTransformer(
+                vocabulary: vocabulary, outputs: outputs, length: length, width: modelWidth,
+                heads: heads, mlpWidth: mlpWidth, using: &rng)
         case .mlp:
-            return EmbeddingMLP(vocabulary: vocabulary, outputs: outputs, operands: length - 1,
-                                width: modelWidth, hiddenWidth: mlpWidth, using: &rng)
+            return EmbeddingMLP(
+                vocabulary: vocabulary, outputs: outputs, operands: length - 1,
+                width: modelWidth, hiddenWidth: mlpWidth, using: &rng)
         }
     }
 }

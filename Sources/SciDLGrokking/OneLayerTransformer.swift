@@ -26,40 +26,56 @@ public struct OneLayerTransformer: SequenceClassifier {
 
     /// Initialises like the published PyTorch code: N(0, 1/d) for everything read from the residual
     /// stream, N(0, 1/d_mlp) for W_out, zero biases.
-    public init(vocabulary: Int, outputs: Int, length: Int, width d: Int, heads: Int, mlpWidth: Int,
-                using rng: inout SeededGenerator) {
-        let s = 1 / Float(d).squareRoot(), dh = d / heads
-        func normal(_ shape: [Int], _ std: Float) -> Tensor { .randomNormal(shape, standardDeviation: std, using: &rng) }
-        let e = normal([vocabulary, d], s), pos = normal([length, d], s)
-        let wq = normal([heads, d, dh], s), wk = normal([heads, d, dh], s), wv = normal([heads, d, dh], s)
+    public init(
+        vocabulary: Int, outputs: Int, length: Int, width d: Int, heads: Int, mlpWidth: Int,
+        using rng: inout SeededGenerator
+    ) {
+        let s = 1 / Float(d).squareRoot()
+        let dh = d / heads
+        func normal(_ shape: [Int], _ std: Float) -> Tensor {
+            .randomNormal(shape, standardDeviation: std, using: &rng)
+        }
+        let e = normal([vocabulary, d], s)
+        let pos = normal([length, d], s)
+        let wq = normal([heads, d, dh], s)
+        let wk = normal([heads, d, dh], s)
+        let wv = normal([heads, d, dh], s)
         let wo = normal([heads, dh, d], s)
         let win = normal([d, mlpWidth], s)
         let wout = normal([mlpWidth, d], 1 / Float(mlpWidth).squareRoot())
         let u = normal([d, outputs], s)
-        self.init(embed: e, positionEmbed: pos, queryWeight: wq, keyWeight: wk, valueWeight: wv, outputWeight: wo,
-                  mlpIn: win, mlpInBias: Tensor(zeros: [mlpWidth]), mlpOut: wout, mlpOutBias: Tensor(zeros: [d]),
-                  unembed: u)
+        self.init(
+            embed: e, positionEmbed: pos, queryWeight: wq, keyWeight: wk, valueWeight: wv, outputWeight: wo,
+            mlpIn: win, mlpInBias: Tensor(zeros: [mlpWidth]), mlpOut: wout, mlpOutBias: Tensor(zeros: [d]),
+            unembed: u)
     }
 
     /// A model with the given weights (shapes as in the type's documentation).
-    public init(embed: Tensor, positionEmbed: Tensor, queryWeight: Tensor, keyWeight: Tensor, valueWeight: Tensor,
-                outputWeight: Tensor, mlpIn: Tensor, mlpInBias: Tensor, mlpOut: Tensor, mlpOutBias: Tensor,
-                unembed: Tensor) {
+    public init(
+        embed: Tensor, positionEmbed: Tensor, queryWeight: Tensor, keyWeight: Tensor, valueWeight: Tensor,
+        outputWeight: Tensor, mlpIn: Tensor, mlpInBias: Tensor, mlpOut: Tensor, mlpOutBias: Tensor,
+        unembed: Tensor
+    ) {
         self.embed = Embedding(weight: embed)
         self.positionEmbed = Variable(positionEmbed, requiresGrad: true)
-        self.attention = CausalSelfAttention(queryWeight: queryWeight, keyWeight: keyWeight,
-                                             valueWeight: valueWeight, outputWeight: outputWeight)
-        self.mlp = ReLUMLP(input: Linear(weight: mlpIn, bias: mlpInBias), output: Linear(weight: mlpOut, bias: mlpOutBias))
+        self.attention = CausalSelfAttention(
+            queryWeight: queryWeight, keyWeight: keyWeight,
+            valueWeight: valueWeight, outputWeight: outputWeight)
+        self.mlp = ReLUMLP(
+            input: Linear(weight: mlpIn, bias: mlpInBias), output: Linear(weight: mlpOut, bias: mlpOutBias))
         self.unembed = Variable(unembed, requiresGrad: true)
     }
 
     /// Names as in the reference fixtures and the grokking literature.
     public var namedParameters: [(name: String, variable: Variable)] {
-        [("embed", embed.weight), ("pos_embed", positionEmbed),
-         ("W_Q", attention.queryWeight), ("W_K", attention.keyWeight), ("W_V", attention.valueWeight),
-         ("W_O", attention.outputWeight),
-         ("W_in", mlp.input.weight), ("b_in", mlp.input.bias!), ("W_out", mlp.output.weight), ("b_out", mlp.output.bias!),
-         ("unembed", unembed)]
+        [
+            ("embed", embed.weight), ("pos_embed", positionEmbed),
+            ("W_Q", attention.queryWeight), ("W_K", attention.keyWeight), ("W_V", attention.valueWeight),
+            ("W_O", attention.outputWeight),
+            ("W_in", mlp.input.weight), ("b_in", mlp.input.bias!), ("W_out", mlp.output.weight),
+            ("b_out", mlp.output.bias!),
+            ("unembed", unembed),
+        ]
     }
 
     public var tokenEmbedding: Tensor { embed.weight.value }
@@ -83,8 +99,9 @@ public struct OneLayerTransformer: SequenceClassifier {
     /// - Parameter allPositions: compute everything at every position (Tq = T), not only the last (Tq = 1).
     public func forward(tokens: [Int], length t: Int, allPositions: Bool) -> Activations {
         let r = ResidualRows(model: self, tokens: tokens, length: t, queryCount: allPositions ? t : 1)
-        let residualMid = Variable.mixingRows(weights: r.weights, table: Variable.stackingRows([r.direct, r.valueOutput]),
-                                              index: r.mixIndex)
+        let residualMid = Variable.mixingRows(
+            weights: r.weights, table: Variable.stackingRows([r.direct, r.valueOutput]),
+            index: r.mixIndex)
         let (mlpOut, neurons) = mlp(residualMid)
         let logits = Variable.matmul(residualMid + mlpOut, unembed)
         return Activations(logits: logits, pattern: r.pattern, neurons: neurons, residualMid: residualMid)
@@ -97,8 +114,10 @@ public struct OneLayerTransformer: SequenceClassifier {
         // r₁·W + c as the same weighted sums of the table rows' products with W. The direct rows carry
         // weight exactly 1 in every sum, so a bias c added to them is added once per example.
         func mixed(_ w: Variable, plus bias: Variable, rectified: Bool) -> Variable {
-            let table = Variable.stackingRows([Variable.matmul(r.direct, w).addingToEachRow(bias),
-                                               Variable.matmul(r.valueOutput, w)])
+            let table = Variable.stackingRows([
+                Variable.matmul(r.direct, w).addingToEachRow(bias),
+                Variable.matmul(r.valueOutput, w),
+            ])
             return Variable.mixingRows(weights: r.weights, table: table, index: r.mixIndex, rectified: rectified)
         }
         let neurons = mixed(mlp.input.weight, plus: mlp.input.bias!, rectified: true)  // relu(r₁·W_in + b_in)
@@ -115,47 +134,58 @@ public struct OneLayerTransformer: SequenceClassifier {
 /// row (one of `direct`) by 1, and each key j's row through head h's OV circuit (one of `valueOutput`)
 /// by the attention pattern; `mixIndex` numbers rows of `direct` followed by `valueOutput`.
 struct ResidualRows {
-    let direct: Variable       // [Rq, d]: the r₀ rows that are queries
+    let direct: Variable  // [Rq, d]: the r₀ rows that are queries
     let valueOutput: Variable  // [R·H, d]: every r₀ row through every head's OV circuit
-    let weights: Variable      // [B·Tq, 1 + H·T]: 1, then the pattern
-    let mixIndex: [Int]        // B·Tq·(1 + H·T)
-    let pattern: Variable      // [B·Tq, H·T]
+    let weights: Variable  // [B·Tq, 1 + H·T]: 1, then the pattern
+    let mixIndex: [Int]  // B·Tq·(1 + H·T)
+    let pattern: Variable  // [B·Tq, H·T]
 
     init(model: OneLayerTransformer, tokens: [Int], length t: Int, queryCount tq: Int) {
         let v = model.embed.weight.shape[0]
-        precondition(tokens.count % t == 0 && t <= model.positionEmbed.shape[0], "token batch does not match the context")
+        precondition(
+            tokens.count % t == 0 && t <= model.positionEmbed.shape[0], "token batch does not match the context")
         precondition(tokens.allSatisfy { $0 >= 0 && $0 < v }, "token id outside the vocabulary 0..<\(v)")
         let index = Self.distinctRows(tokens: tokens, length: t, vocabulary: v)
         let rows = model.embed(index.tokenOfRow) + model.positionEmbed.gatherRows(index.positionOfRow)  // [R, d]
         let attention = model.attention
-        let batch = tokens.count / t, heads = attention.heads
+        let batch = tokens.count / t
+        let heads = attention.heads
         pattern = attention.pattern(rows: rows, index: index.rowOf, length: t, queryCount: tq)
         weights = Variable.concatenatingRows([Variable(Tensor(repeating: 1, shape: [batch * tq, 1])), pattern])
         // Query rows, renumbered densely.
-        var directOf = [Int](repeating: -1, count: rows.shape[0]), queryRows: [Int] = []
-        for b in 0..<batch { for i in (t - tq)..<t where directOf[index.rowOf[b * t + i]] < 0 {
-            directOf[index.rowOf[b * t + i]] = queryRows.count
-            queryRows.append(index.rowOf[b * t + i])
-        } }
+        var directOf = [Int](repeating: -1, count: rows.shape[0])
+        var queryRows: [Int] = []
+        for b in 0..<batch {
+            for i in (t - tq)..<t where directOf[index.rowOf[b * t + i]] < 0 {
+                directOf[index.rowOf[b * t + i]] = queryRows.count
+                queryRows.append(index.rowOf[b * t + i])
+            }
+        }
         direct = rows.gatherRows(queryRows)
         valueOutput = attention.valueOutputRows(rows)
-        let valueIndex = attention.valueOutputIndex(index: index.rowOf, length: t, queryCount: tq, offset: queryRows.count)
+        let valueIndex = attention.valueOutputIndex(
+            index: index.rowOf, length: t, queryCount: tq, offset: queryRows.count)
         var mix: [Int] = []
         mix.reserveCapacity(batch * tq * (1 + heads * t))
-        for b in 0..<batch { for i in 0..<tq {
-            mix.append(directOf[index.rowOf[b * t + t - tq + i]])
-            let q = b * tq + i
-            mix.append(contentsOf: valueIndex[(q * heads * t)..<((q + 1) * heads * t)])
-        } }
+        for b in 0..<batch {
+            for i in 0..<tq {
+                mix.append(directOf[index.rowOf[b * t + t - tq + i]])
+                let q = b * tq + i
+                mix.append(contentsOf: valueIndex[(q * heads * t)..<((q + 1) * heads * t)])
+            }
+        }
         mixIndex = mix
     }
 
     /// Numbers the distinct (position, token) pairs in first-seen order.
-    static func distinctRows(tokens: [Int], length t: Int, vocabulary v: Int)
+    static func distinctRows(
+        tokens: [Int], length t: Int, vocabulary v: Int
+    )
         -> (rowOf: [Int], tokenOfRow: [Int], positionOfRow: [Int])
     {
         var rowOfPair = [Int](repeating: -1, count: t * v)
-        var tokenOfRow: [Int] = [], positionOfRow: [Int] = []
+        var tokenOfRow: [Int] = []
+        var positionOfRow: [Int] = []
         let rowOf = tokens.indices.map { n -> Int in
             let key = (n % t) * v + tokens[n]
             if rowOfPair[key] < 0 {

@@ -65,8 +65,10 @@ public struct ProgressMeasures: Sendable, Equatable {
     ///   - training: rows of `logits` in the training set.
     ///   - embedding: [p, d], the operand tokens' embedding rows.
     ///   - neuronLogitMap: [n, p], each neuron's direct effect on the logits.
-    public init(p: Int, logits: Tensor, pairs: [(Int, Int)], targets: [Int], training: [Int],
-                embedding: Tensor, neuronLogitMap: Tensor, squaredWeightNorm: Double) {
+    public init(
+        p: Int, logits: Tensor, pairs: [(Int, Int)], targets: [Int], training: [Int],
+        embedding: Tensor, neuronLogitMap: Tensor, squaredWeightNorm: Double
+    ) {
         let basis = FourierBasis(p: p)
         let norms = basis.frequencyNorms(ofRows: embedding)
         let total = norms.reduce(0) { $0 + $1 * $1 }
@@ -86,22 +88,30 @@ public struct ProgressMeasures: Sendable, Equatable {
     ///
     /// The terms of different frequencies are orthogonal over all (a, b, c), so each is fitted alone.
     public static func keyFrequencyTerms(p: Int, logits: Tensor, pairs: [(Int, Int)], frequencies: [Int]) -> Tensor {
-        precondition(logits.shape == [pairs.count, p], "logits \(logits.shape) for \(pairs.count) pairs over \(p) answers")
+        precondition(
+            logits.shape == [pairs.count, p], "logits \(logits.shape) for \(pairs.count) pairs over \(p) answers")
         var out = Tensor(zeros: logits.shape)
         for k in frequencies {
             let cosine = (0..<p).map { Float(cos(2 * .pi * Double(k * $0 % p) / Double(p))) }
             let sine = (0..<p).map { Float(sin(2 * .pi * Double(k * $0 % p) / Double(p))) }
             // Fit coefficients α, β of cos/sin(w_k(a+b−c)) by least squares (they are orthogonal).
-            var lc = 0.0, ls = 0.0, cc = 0.0, ss = 0.0
+            var lc = 0.0
+            var ls = 0.0
+            var cc = 0.0
+            var ss = 0.0
             for (r, (a, b)) in pairs.enumerated() {
                 let s = (a + b) % p
                 for c in 0..<p {
-                    let j = (s - c + p) % p, l = Double(logits.scalars[r * p + c])
-                    lc += l * Double(cosine[j]); ls += l * Double(sine[j])
-                    cc += Double(cosine[j] * cosine[j]); ss += Double(sine[j] * sine[j])
+                    let j = (s - c + p) % p
+                    let l = Double(logits.scalars[r * p + c])
+                    lc += l * Double(cosine[j])
+                    ls += l * Double(sine[j])
+                    cc += Double(cosine[j] * cosine[j])
+                    ss += Double(sine[j] * sine[j])
                 }
             }
-            let alpha = Float(cc > 0 ? lc / cc : 0), beta = Float(ss > 0 ? ls / ss : 0)
+            let alpha = Float(cc > 0 ? lc / cc : 0)
+            let beta = Float(ss > 0 ? ls / ss : 0)
             for (r, (a, b)) in pairs.enumerated() {
                 let s = (a + b) % p
                 for c in 0..<p {
@@ -120,7 +130,7 @@ public func meanCrossEntropy(_ logits: Tensor, targets: [Int], rows: [Int]) -> D
     let c = logits.rowLength
     return logits.scalars.withUnsafeBufferPointer { x in
         rows.reduce(0.0) { total, r in
-            let row = UnsafeBufferPointer(rebasing: x[(r * c)..<((r + 1) * c)]).map(Double.init)
+            let row = UnsafeBufferPointer(rebasing: x[(r * c)..<((r + 1) * c)]).lazy.map(Double.init)
             return total + crossEntropy(logits: row, target: targets[r])
         }
     } / Double(rows.count)
@@ -128,7 +138,9 @@ public func meanCrossEntropy(_ logits: Tensor, targets: [Int], rows: [Int]) -> D
 
 /// Gini coefficient of non-negative values: 0 when all are equal, → 1 when one holds everything.
 public func gini(_ values: [Double]) -> Double {
-    let x = values.sorted(), n = Double(x.count), sum = x.reduce(0, +)
+    let x = values.sorted()
+    let n = Double(x.count)
+    let sum = x.reduce(0, +)
     guard sum > 0 else { return 0 }
     let weighted = x.enumerated().reduce(0.0) { $0 + (2 * Double($1.offset + 1) - n - 1) * $1.element }
     return weighted / (n * sum)

@@ -29,19 +29,30 @@ public struct SemiGrokkingExperiment: Sendable {
     }
 
     public var plans: [Sweep.Plan] {
-        weightDecays.flatMap { wd in sizes.flatMap { d in seeds.map { seed in
-            var c = base
-            c.weightDecay = wd
-            c.trainCount = d
-            c.seed = seed
-            c.stopAtTestAccuracy = nil
-            return Sweep.Plan(name: CircuitEfficiency.name(weightDecay: wd, size: d, kind: "true", seed: seed), config: c)
-        } } }
+        weightDecays.flatMap { wd in
+            sizes.flatMap { d in
+                seeds.map { seed in
+                    var c = base
+                    c.weightDecay = wd
+                    c.trainCount = d
+                    c.seed = seed
+                    c.stopAtTestAccuracy = nil
+                    return Sweep.Plan(
+                        name: CircuitEfficiency.name(weightDecay: wd, size: d, kind: "true", seed: seed), config: c)
+                }
+            }
+        }
     }
 
     public func report(_ results: [Sweep.Result], sweep: Sweep) -> HTMLReport {
-        var page = HTMLReport(title: "Semi-grokking: \(base.operation.symbol) mod \(base.modulus), \(base.model.kind.rawValue)")
-        page.paragraph("Near D_crit neither circuit is clearly cheaper; the prediction is delayed generalisation to a partial test accuracy.")
+        var page = HTMLReport(
+            title: "Semi-grokking: \(base.operation.symbol) mod \(base.modulus), \(base.model.kind.rawValue)")
+        page.paragraph(
+            """
+                Near D_crit neither circuit is clearly cheaper; the prediction is delayed generalisation to a partial \
+                test accuracy.
+                """
+        )
         for wd in weightDecays {
             var curves: [LinePlot.Series] = []
             var finals: [LinePlot.Series] = []
@@ -52,14 +63,20 @@ public struct SemiGrokkingExperiment: Sendable {
                     if let log = try? MetricsLog(readingFrom: sweep.runDirectory(name)) {
                         curves.append(.init("D = \(d), seed \(seed)", log.series("test_accuracy")))
                     }
-                    if let acc = results.first(where: { $0.name == name })?["test_accuracy"] { points.append((Double(d), acc)) }
+                    if let acc = results.first(where: { $0.name == name })?["test_accuracy"] {
+                        points.append((Double(d), acc))
+                    }
                 }
                 finals.append(.init("seed \(seed)", points))
             }
             page.heading("Weight decay \(formatNumber(wd))")
             page.figures([
-                LinePlot(title: "Test accuracy over training", xLabel: "step", yLabel: "test accuracy", xScale: .log, series: curves),
-                LinePlot(title: "Final test accuracy", xLabel: "training-set size D", yLabel: "test accuracy", series: finals),
+                LinePlot(
+                    title: "Test accuracy over training", xLabel: "step", yLabel: "test accuracy", xScale: .log,
+                    series: curves),
+                LinePlot(
+                    title: "Final test accuracy", xLabel: "training-set size D", yLabel: "test accuracy", series: finals
+                ),
             ])
         }
         return page
@@ -67,12 +84,17 @@ public struct SemiGrokkingExperiment: Sendable {
 
     /// Trains every run (resuming a sweep already in `directory`), then writes `summary.json` and
     /// `report.html` beside its `results.csv`.
-    public func run(in directory: URL, workers: Int,
-                    progress: (@Sendable (Sweep.Progress) -> Void)? = nil) throws -> [Sweep.Result] {
+    public func run(
+        in directory: URL, workers: Int,
+        progress: (@Sendable (Sweep.Progress) -> Void)? = nil
+    ) throws -> [Sweep.Result] {
         let sweep = try Sweep(directory: directory, plans: plans, workers: workers)
         let results = try sweep.run(progress: progress)
         try AtomicFile.writeJSON(
-            ["final_test_accuracy": Dictionary(uniqueKeysWithValues: results.map { ($0.name, $0["test_accuracy"] ?? .nan) })],
+            [
+                "final_test_accuracy": Dictionary(
+                    uniqueKeysWithValues: results.map { ($0.name, $0["test_accuracy"] ?? .nan) })
+            ],
             to: directory.appendingPathComponent("summary.json"))
         try report(results, sweep: sweep).write(to: directory.appendingPathComponent("report.html"))
         return results
@@ -80,9 +102,10 @@ public struct SemiGrokkingExperiment: Sendable {
 
     /// Final accuracies of every run as a plain-text table.
     public static func table(_ results: [Sweep.Result]) -> String {
-        (["run                      final train acc  final test acc"] + results.map { r in
-            r.name.padding(toLength: 24, withPad: " ", startingAt: 0)
-                + String(format: " %15.3f  %14.3f", r["train_accuracy"] ?? .nan, r["test_accuracy"] ?? .nan)
-        }).joined(separator: "\n")
+        (["run                      final train acc  final test acc"]
+            + results.map { r in
+                r.name.padding(toLength: 24, withPad: " ", startingAt: 0)
+                    + String(format: " %15.3f  %14.3f", r["train_accuracy"] ?? .nan, r["test_accuracy"] ?? .nan)
+            }).joined(separator: "\n")
     }
 }

@@ -15,12 +15,22 @@ public enum TrainingSize: Codable, Sendable, Equatable {
             }
             let n = Int(f * Double(total))
             guard n >= 1 && n < total else {
-                throw SciDLError("training fraction \(f) of \(total) examples leaves an empty train or test set: pick a fraction between \(1.0 / Double(total)) and \(1 - 1.0 / Double(total))")
+                throw SciDLError(
+                    """
+                        training fraction \(f) of \(total) examples leaves an empty train or test set: pick a \
+                        fraction between \(1.0 / Double(total)) and \(1 - 1.0 / Double(total))
+                        """
+                )
             }
             return n
         case .count(let n):
             guard n >= 1 && n < total else {
-                throw SciDLError("training set size \(n) must be between 1 and \(total - 1) (the table has \(total) examples) so that a test set remains")
+                throw SciDLError(
+                    """
+                        training set size \(n) must be between 1 and \(total - 1) (the table has \(total) examples) \
+                        so that a test set remains
+                        """
+                )
             }
             return n
         }

@@ -48,9 +48,13 @@ public struct StackedEmbeddingMLP: Module {
             let n = Tensor.elementCount(shape)
             return Tensor(shape: shape, scalars: Array(v.value.scalars[(m * n)..<((m + 1) * n)]))
         }
-        return ["embed": slice(embed, [vocabulary, embed.shape[1]]),
-                "W_in": slice(inputWeight, Array(inputWeight.shape.dropFirst())), "b_in": slice(inputBias, [inputBias.shape[1]]),
-                "W_out": slice(outputWeight, Array(outputWeight.shape.dropFirst())), "b_out": slice(outputBias, [outputBias.shape[1]])]
+        return [
+            "embed": slice(embed, [vocabulary, embed.shape[1]]),
+            "W_in": slice(inputWeight, Array(inputWeight.shape.dropFirst())),
+            "b_in": slice(inputBias, [inputBias.shape[1]]),
+            "W_out": slice(outputWeight, Array(outputWeight.shape.dropFirst())),
+            "b_out": slice(outputBias, [outputBias.shape[1]]),
+        ]
     }
 
     /// tokens: examples of length t, model-major, `rows[m]` of them for model m. Returns logits [Σ rows, p].
@@ -60,8 +64,10 @@ public struct StackedEmbeddingMLP: Module {
             embed.gatherRows(modelOfRow.indices.map { r in modelOfRow[r] * vocabulary + tokens[r * t + o] })
         }
         let x = Variable.concatenatingRows(parts)
-        let pre = Variable.segmentedMatmul(x, inputWeight, segments: rows).addingSegmentBiases(inputBias, segments: rows)
-        return Variable.segmentedMatmul(pre.relu(), outputWeight, segments: rows).addingSegmentBiases(outputBias, segments: rows)
+        let pre = Variable.segmentedMatmul(x, inputWeight, segments: rows).addingSegmentBiases(
+            inputBias, segments: rows)
+        return Variable.segmentedMatmul(pre.relu(), outputWeight, segments: rows).addingSegmentBiases(
+            outputBias, segments: rows)
     }
 }
 
@@ -83,16 +89,20 @@ public final class StackedTrainer {
                 && c.weightDecay == first.weightDecay && c.batchSize == nil && c.initialCheckpoint == nil
         }
         guard first.model.kind == .mlp, configs.allSatisfy(sameOptimizer) else {
-            throw SciDLError("stacked training needs full-batch MLP runs from scratch sharing task, shape and optimizer settings")
+            throw SciDLError(
+                "stacked training needs full-batch MLP runs from scratch sharing task, shape and optimizer settings")
         }
         let scratch = FileManager.default.temporaryDirectory
         runs = try configs.map { try GrokRun(building: $0, in: scratch) }
         model = StackedEmbeddingMLP(stacking: runs.map { $0.model as! EmbeddingMLP })
-        optimizer = AdamW(learningRate: Float(first.learningRate), beta1: Float(first.beta1),
-                          beta2: Float(first.beta2), weightDecay: Float(first.weightDecay))
+        optimizer = AdamW(
+            learningRate: Float(first.learningRate), beta1: Float(first.beta1),
+            beta2: Float(first.beta2), weightDecay: Float(first.weightDecay))
         self.configs = configs
         // One batch: each run's training examples in turn, weighted 1/Nₘ so each model sees its own mean loss.
-        var tokens: [Int] = [], targets: [Int] = [], weights: [Float] = []
+        var tokens: [Int] = []
+        var targets: [Int] = []
+        var weights: [Float] = []
         for run in runs {
             for e in run.trainIndices {
                 tokens += run.task.inputs[e]
@@ -117,18 +127,24 @@ public final class StackedTrainer {
 
     /// Each model's metrics on its own split, like `GrokRun.measure`'s leading columns.
     public func measure() -> [MetricsRow] {
-        let task = runs[0].task, all = Array(0..<task.count)
-        let logits = model.logits(tokens: Array(repeating: task.inputs.flatMap { $0 }, count: runs.count).flatMap { $0 },
-                                  rows: runs.map { _ in all.count }, length: task.sequenceLength).value
+        let task = runs[0].task
+        let all = Array(0..<task.count)
+        let logits = model.logits(
+            tokens: Array(repeating: task.inputs.flatMap { $0 }, count: runs.count).flatMap { $0 },
+            rows: runs.map { _ in all.count }, length: task.sequenceLength
+        ).value
         let outputs = logits.rowLength
         return runs.enumerated().map { m, run in
-            let mine = Tensor(shape: [all.count, outputs],
-                              scalars: Array(logits.scalars[(m * all.count * outputs)..<((m + 1) * all.count * outputs)]))
+            let mine = Tensor(
+                shape: [all.count, outputs],
+                scalars: Array(logits.scalars[(m * all.count * outputs)..<((m + 1) * all.count * outputs)]))
             let tr = lossAndAccuracy(mine, targets: run.trainingTargets, rows: run.trainIndices)
             let te = lossAndAccuracy(mine, targets: task.targets, rows: run.testIndices)
             let norm = model.weights(of: m).values.reduce(0) { $0 + $1.sumOfSquares() }.squareRoot()
-            return MetricsRow([("step", Double(step)), ("train_loss", tr.loss), ("test_loss", te.loss),
-                               ("train_accuracy", tr.accuracy), ("test_accuracy", te.accuracy), ("weight_norm", norm)])
+            return MetricsRow([
+                ("step", Double(step)), ("train_loss", tr.loss), ("test_loss", te.loss),
+                ("train_accuracy", tr.accuracy), ("test_accuracy", te.accuracy), ("weight_norm", norm),
+            ])
         }
     }
 }

@@ -39,7 +39,9 @@ public final class Sweep: @unchecked Sendable {
     /// - Parameter workers: runs at once (default: one per core).
     public init(directory: URL, plans: [Plan], workers: Int = Parallelism.threadCount) throws {
         guard !plans.isEmpty else { throw SciDLError("the sweep has no runs: give at least one size") }
-        guard Set(plans.map(\.name)).count == plans.count else { throw SciDLError("two runs of the sweep share a name") }
+        guard Set(plans.map(\.name)).count == plans.count else {
+            throw SciDLError("two runs of the sweep share a name")
+        }
         for plan in plans { try plan.config.validate() }
         self.directory = directory
         self.plans = plans
@@ -48,7 +50,9 @@ public final class Sweep: @unchecked Sendable {
     }
 
     /// The folder of one run.
-    public func runDirectory(_ name: String) -> URL { directory.appendingPathComponent("runs").appendingPathComponent(name) }
+    public func runDirectory(_ name: String) -> URL {
+        directory.appendingPathComponent("runs").appendingPathComponent(name)
+    }
 
     /// What a sweep tells its caller while it runs.
     public enum Progress: Sendable {
@@ -74,7 +78,9 @@ public final class Sweep: @unchecked Sendable {
                         lock.withLock {
                             results[plan.name] = result
                             let ordered = plans.compactMap { results[$0.name] }
-                            do { try Self.writeResults(ordered, to: directory.appendingPathComponent("results.csv")) } catch {
+                            do {
+                                try Self.writeResults(ordered, to: directory.appendingPathComponent("results.csv"))
+                            } catch {
                                 failure = failure ?? error
                             }
                             progress?(.finished(done: ordered.count, total: plans.count))
@@ -114,8 +120,10 @@ public final class Sweep: @unchecked Sendable {
             ("train_size", Double(run.trainIndices.count)), ("random_labels", c.randomLabels ? 1 : 0),
             ("weight_decay", c.weightDecay), ("seed", Double(c.seed)), ("steps", Double(summary.steps)),
         ]
-        for column in ["train_loss", "train_accuracy", "test_loss", "test_accuracy", "weight_norm",
-                       "train_correct_logit", "train_margin"] {
+        for column in [
+            "train_loss", "train_accuracy", "test_loss", "test_accuracy", "weight_norm",
+            "train_correct_logit", "train_margin",
+        ] {
             values.append((column, summary.final[column] ?? .nan))
         }
         values.append(("test_accuracy_99_step", summary.generalisedAtStep.map(Double.init) ?? .nan))
@@ -127,7 +135,9 @@ public final class Sweep: @unchecked Sendable {
         guard let first = results.first else { return }
         var out = "name," + first.values.map(\.name).joined(separator: ",") + "\n"
         for r in results {
-            out += r.name + "," + r.values.map { $0.value.isNaN ? "" : formatNumber($0.value) }.joined(separator: ",") + "\n"
+            out +=
+                r.name + "," + r.values.map { $0.value.isNaN ? "" : formatNumber($0.value) }.joined(separator: ",")
+                + "\n"
         }
         try AtomicFile.write(out, to: url)
     }
@@ -136,18 +146,22 @@ public final class Sweep: @unchecked Sendable {
         guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [:] }
         let lines = text.split(separator: "\n").map(String.init)
         guard let header = lines.first?.split(separator: ",", omittingEmptySubsequences: false).map(String.init),
-              header.first == "name" else {
+            header.first == "name"
+        else {
             throw SciDLError("\(url.path) is not a sweep's results file: move it away or choose another --out")
         }
         var out: [String: Result] = [:]
         for (n, line) in lines.dropFirst().enumerated() {
             let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             guard fields.count == header.count else {
-                throw SciDLError("\(url.path):\(n + 2) has \(fields.count) fields, the header \(header.count): the file is damaged")
+                throw SciDLError(
+                    "\(url.path):\(n + 2) has \(fields.count) fields, the header \(header.count): the file is damaged")
             }
-            out[fields[0]] = Result(name: fields[0], values: zip(header.dropFirst(), fields.dropFirst()).map {
-                (name: $0.0, value: Double($0.1) ?? .nan)
-            })
+            out[fields[0]] = Result(
+                name: fields[0],
+                values: zip(header.dropFirst(), fields.dropFirst()).map {
+                    (name: $0.0, value: Double($0.1) ?? .nan)
+                })
         }
         return out
     }

@@ -30,7 +30,10 @@ public enum BinaryOperation: String, CaseIterable, Codable, Sendable {
 
     /// Parses a name (`add`) or a symbol (`a+b`).
     public init?(name: String) {
-        if let op = BinaryOperation(rawValue: name) { self = op; return }
+        if let op = BinaryOperation(rawValue: name) {
+            self = op
+            return
+        }
         guard let op = BinaryOperation.allCases.first(where: { $0.symbol == name }) else { return nil }
         self = op
     }
@@ -65,7 +68,8 @@ public struct AlgorithmicTask: Sendable {
             let perms = Permutations.ofFive
             var index: [[Int]: Int] = [:]
             for (i, perm) in perms.enumerated() { index[perm] = i }
-            var inputs: [[Int]] = [], targets: [Int] = []
+            var inputs: [[Int]] = []
+            var targets: [Int] = []
             for (i, a) in perms.enumerated() {
                 for (j, b) in perms.enumerated() {
                     inputs.append([i, j, perms.count])
@@ -82,7 +86,8 @@ public struct AlgorithmicTask: Sendable {
         if operation == .divide && !isPrime(p) {
             throw SciDLError("a/b mod p needs p prime so every b ≠ 0 has an inverse, but \(p) is not: use e.g. --p 113")
         }
-        var inputs: [[Int]] = [], targets: [Int] = []
+        var inputs: [[Int]] = []
+        var targets: [Int] = []
         for a in 0..<p {
             for b in 0..<p {
                 let answer: Int
@@ -110,13 +115,18 @@ public struct AlgorithmicTask: Sendable {
 public func isPrime(_ n: Int) -> Bool {
     if n < 2 { return false }
     var d = 2
-    while d * d <= n { if n % d == 0 { return false }; d += 1 }
+    while d * d <= n {
+        if n % d == 0 { return false }
+        d += 1
+    }
     return true
 }
 
 /// b⁻¹ mod p by Fermat's little theorem (p prime).
 func modularInverse(_ b: Int, _ p: Int) -> Int {
-    var result = 1, base = b % p, e = p - 2
+    var result = 1
+    var base = b % p
+    var e = p - 2
     while e > 0 {
         if e & 1 == 1 { result = result * base % p }
         base = base * base % p
@@ -130,7 +140,10 @@ enum Permutations {
     static let ofFive: [[Int]] = {
         var out: [[Int]] = []
         func build(_ prefix: [Int], _ rest: [Int]) {
-            if rest.isEmpty { out.append(prefix); return }
+            if rest.isEmpty {
+                out.append(prefix)
+                return
+            }
             for (i, x) in rest.enumerated() {
                 var r = rest
                 r.remove(at: i)

@@ -45,9 +45,11 @@ public struct ToyExperiments: Sendable {
         var next = 1.0
         func record(_ step: Int) {
             let m = model.measure()
-            points.append(Point(step: step, trainingSize: model.memorising.count, trainAccuracy: m.trainAccuracy,
-                                testAccuracy: m.testAccuracy, generalisingLogit: model.generalisingLogit,
-                                memorisingLogit: model.memorisingLogit))
+            points.append(
+                Point(
+                    step: step, trainingSize: model.memorising.count, trainAccuracy: m.trainAccuracy,
+                    testAccuracy: m.testAccuracy, generalisingLogit: model.generalisingLogit,
+                    memorisingLogit: model.memorisingLogit))
         }
         if points.isEmpty { record(startStep) }
         for s in 1...steps {
@@ -96,9 +98,12 @@ public struct ToyExperiments: Sendable {
     public static func fittedCriticalSize(_ sweep: [Run], equilibriumLogit: Double) -> Double? {
         let alive = sweep.map(\.final).filter { $0.generalisingLogit > 0.05 * equilibriumLogit }
         guard alive.count >= 2 else { return nil }
-        let xs = alive.map { 1 / Double($0.trainingSize) }, ys = alive.map(\.generalisingLogit)
-        let mx = xs.reduce(0, +) / Double(xs.count), my = ys.reduce(0, +) / Double(ys.count)
-        let slope = zip(xs, ys).reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) } / xs.reduce(0) { $0 + ($1 - mx) * ($1 - mx) }
+        let xs = alive.map { 1 / Double($0.trainingSize) }
+        let ys = alive.map(\.generalisingLogit)
+        let mx = xs.reduce(0, +) / Double(xs.count)
+        let my = ys.reduce(0, +) / Double(ys.count)
+        let slope =
+            zip(xs, ys).reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) } / xs.reduce(0) { $0 + ($1 - mx) * ($1 - mx) }
         let intercept = my - slope * mx
         return intercept > 0 && slope < 0 ? -slope / intercept : nil
     }
@@ -137,7 +142,9 @@ public struct ToyReport: Sendable {
         var out = "experiment,training_size,steps,train_accuracy,test_accuracy,generalising_logit,memorising_logit\n"
         for run in [grokking, ungrokking, semiGrokking] + sweep {
             let f = run.final
-            out += "\"\(run.name)\",\(f.trainingSize),\(f.step),\(f.trainAccuracy),\(f.testAccuracy),\(f.generalisingLogit),\(f.memorisingLogit)\n"
+            out +=
+                "\"\(run.name)\",\(f.trainingSize),\(f.step),\(f.trainAccuracy),\(f.testAccuracy),"
+                    + "\(f.generalisingLogit),\(f.memorisingLogit)\n"
         }
         return out
     }
@@ -147,13 +154,17 @@ public struct ToyReport: Sendable {
         var lines = ["experiment                              D   train acc  test acc      G      M"]
         for run in [grokking, ungrokking, semiGrokking] + sweep {
             let f = run.final
-            lines.append(run.name.padding(toLength: 36, withPad: " ", startingAt: 0)
-                + String(format: " %5d   %7.3f  %7.3f  %6.2f %6.2f", f.trainingSize,
-                         f.trainAccuracy, f.testAccuracy, f.generalisingLogit, f.memorisingLogit))
+            lines.append(
+                run.name.padding(toLength: 36, withPad: " ", startingAt: 0)
+                    + String(
+                        format: " %5d   %7.3f  %7.3f  %6.2f %6.2f", f.trainingSize,
+                        f.trainAccuracy, f.testAccuracy, f.generalisingLogit, f.memorisingLogit))
         }
-        lines.append(String(format: "D_crit: analytic %.1f, fitted from the sweep %@, test accuracy ≥ 50%% from D = %@",
-                            analyticCriticalSize, fittedCriticalSize.map { String(format: "%.1f", $0) } ?? "n/a",
-                            accuracyFlipSize.map(String.init) ?? "n/a"))
+        lines.append(
+            String(
+                format: "D_crit: analytic %.1f, fitted from the sweep %@, test accuracy ≥ 50%% from D = %@",
+                analyticCriticalSize, fittedCriticalSize.map { String(format: "%.1f", $0) } ?? "n/a",
+                accuracyFlipSize.map(String.init) ?? "n/a"))
         return lines.joined(separator: "\n")
     }
 
@@ -165,39 +176,60 @@ public struct ToyReport: Sendable {
             "critical_size_analytic": analyticCriticalSize,
             "critical_size_fitted": fittedCriticalSize as Any,
             "critical_size_test_accuracy_flip": accuracyFlipSize as Any,
-            "grokking": ["final_test_accuracy": grokking.final.testAccuracy,
-                         "step_train_accuracy_99": grokking.points.first { $0.trainAccuracy >= 0.99 }?.step as Any,
-                         "step_test_accuracy_90": grokking.points.first { $0.testAccuracy >= 0.9 }?.step as Any],
-            "ungrokking": ["test_accuracy_before": ungrokking.points.last { $0.step <= experiments.steps }!.testAccuracy,
-                           "final_test_accuracy": ungrokking.final.testAccuracy],
+            "grokking": [
+                "final_test_accuracy": grokking.final.testAccuracy,
+                "step_train_accuracy_99": grokking.points.first { $0.trainAccuracy >= 0.99 }?.step as Any,
+                "step_test_accuracy_90": grokking.points.first { $0.testAccuracy >= 0.9 }?.step as Any,
+            ],
+            "ungrokking": [
+                "test_accuracy_before": ungrokking.points.last { $0.step <= experiments.steps }!.testAccuracy,
+                "final_test_accuracy": ungrokking.final.testAccuracy,
+            ],
             "semi_grokking": ["final_test_accuracy": semiGrokking.final.testAccuracy],
         ]
-        try AtomicFile.write(try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys]),
-                             to: directory.appendingPathComponent("summary.json"))
+        try AtomicFile.write(
+            try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys]),
+            to: directory.appendingPathComponent("summary.json"))
         try html().write(to: directory.appendingPathComponent("report.html"))
     }
 
     func html() -> HTMLReport {
         let s = experiments.settings
         var page = HTMLReport(title: "The two-circuit toy model: grokking, ungrokking, semi-grokking")
-        page.paragraph("A generalising circuit (logit G = s_g·g₁g₂ on every input; slow, and efficient for large logits) competes with a memorising one (one weight per training example; fast, and its cost grows with the training-set size D) under gradient descent with weight decay on a softmax cross-entropy loss. Below D_crit memorisation is the cheaper way to reach the loss's equilibrium logit, above it generalisation is.")
-        page.table([
-            ("classes K", String(s.classes)), ("weight decay λ", String(s.weightDecay)),
-            ("learning rate", String(s.learningRate)), ("s_g, s_m", "\(s.generalisingScale), \(s.memorisationScale)"),
-            ("interference κ", String(s.interference)), ("steps per run", String(experiments.steps)),
-            ("D_crit, analytic", String(format: "%.1f", analyticCriticalSize)),
-            ("D_crit, fitted to the sweep", fittedCriticalSize.map { String(format: "%.1f", $0) } ?? "n/a"),
-            ("smallest D with test accuracy ≥ 50 %", accuracyFlipSize.map(String.init) ?? "n/a"),
-        ], caption: "Settings and critical size")
+        page.paragraph(
+            """
+                A generalising circuit (logit G = s_g·g₁g₂ on every input; slow, and efficient for large logits) \
+                competes with a memorising one (one weight per training example; fast, and its cost grows with the \
+                training-set size D) under gradient descent with weight decay on a softmax cross-entropy loss. Below \
+                D_crit memorisation is the cheaper way to reach the loss's equilibrium logit, above it generalisation \
+                is.
+                """
+        )
+        page.table(
+            [
+                ("classes K", String(s.classes)), ("weight decay λ", String(s.weightDecay)),
+                ("learning rate", String(s.learningRate)),
+                ("s_g, s_m", "\(s.generalisingScale), \(s.memorisationScale)"),
+                ("interference κ", String(s.interference)), ("steps per run", String(experiments.steps)),
+                ("D_crit, analytic", String(format: "%.1f", analyticCriticalSize)),
+                ("D_crit, fitted to the sweep", fittedCriticalSize.map { String(format: "%.1f", $0) } ?? "n/a"),
+                ("smallest D with test accuracy ≥ 50 %", accuracyFlipSize.map(String.init) ?? "n/a"),
+            ], caption: "Settings and critical size")
         func curves(_ run: ToyExperiments.Run, xScale: LinePlot.Scale = .log) -> [LinePlot] {
             let steps = run.points.map { Double(max($0.step, 1)) }
             return [
-                LinePlot(title: "\(run.name): accuracy", xLabel: "step", yLabel: "accuracy", xScale: xScale,
-                         series: [.init("train", Array(zip(steps, run.points.map(\.trainAccuracy)))),
-                                  .init("test", Array(zip(steps, run.points.map(\.testAccuracy))))]),
-                LinePlot(title: "\(run.name): circuit logits", xLabel: "step", yLabel: "logit", xScale: xScale,
-                         series: [.init("generalising G", Array(zip(steps, run.points.map(\.generalisingLogit)))),
-                                  .init("memorising rms M", Array(zip(steps, run.points.map(\.memorisingLogit))))]),
+                LinePlot(
+                    title: "\(run.name): accuracy", xLabel: "step", yLabel: "accuracy", xScale: xScale,
+                    series: [
+                        .init("train", Array(zip(steps, run.points.map(\.trainAccuracy)))),
+                        .init("test", Array(zip(steps, run.points.map(\.testAccuracy)))),
+                    ]),
+                LinePlot(
+                    title: "\(run.name): circuit logits", xLabel: "step", yLabel: "logit", xScale: xScale,
+                    series: [
+                        .init("generalising G", Array(zip(steps, run.points.map(\.generalisingLogit)))),
+                        .init("memorising rms M", Array(zip(steps, run.points.map(\.memorisingLogit)))),
+                    ]),
             ]
         }
         page.heading("Grokking")
@@ -210,12 +242,18 @@ public struct ToyReport: Sendable {
         let finals = sweep.map(\.final)
         let ds = finals.map { Double($0.trainingSize) }
         page.figures([
-            LinePlot(title: "Final test accuracy", xLabel: "training-set size D", yLabel: "accuracy", xScale: .log,
-                     series: [.init("test", Array(zip(ds, finals.map(\.testAccuracy)))),
-                              .init("D_crit (analytic)", [(analyticCriticalSize, 0), (analyticCriticalSize, 1)])]),
-            LinePlot(title: "Final circuit logits", xLabel: "training-set size D", yLabel: "logit", xScale: .log,
-                     series: [.init("generalising G", Array(zip(ds, finals.map(\.generalisingLogit)))),
-                              .init("memorising rms M", Array(zip(ds, finals.map(\.memorisingLogit))))]),
+            LinePlot(
+                title: "Final test accuracy", xLabel: "training-set size D", yLabel: "accuracy", xScale: .log,
+                series: [
+                    .init("test", Array(zip(ds, finals.map(\.testAccuracy)))),
+                    .init("D_crit (analytic)", [(analyticCriticalSize, 0), (analyticCriticalSize, 1)]),
+                ]),
+            LinePlot(
+                title: "Final circuit logits", xLabel: "training-set size D", yLabel: "logit", xScale: .log,
+                series: [
+                    .init("generalising G", Array(zip(ds, finals.map(\.generalisingLogit)))),
+                    .init("memorising rms M", Array(zip(ds, finals.map(\.memorisingLogit)))),
+                ]),
         ])
         return page
     }

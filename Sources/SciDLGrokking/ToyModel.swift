@@ -60,10 +60,16 @@ public struct ToyModel: Sendable {
         public func validate() throws {
             guard classes >= 2 else { throw SciDLError("the toy needs at least 2 classes (got \(classes))") }
             guard weightDecay > 0, weightDecay < generalisingScale else {
-                throw SciDLError("weight decay must be in (0, s_g = \(generalisingScale)) for the generalising circuit to survive at all (got \(weightDecay))")
+                throw SciDLError(
+                    """
+                        weight decay must be in (0, s_g = \(generalisingScale)) for the generalising circuit to \
+                        survive at all (got \(weightDecay))
+                        """
+                )
             }
             guard learningRate > 0, memorisationScale > 0, generalisingScale > 0, interference >= 0,
-                  noiseFloor >= 0, generalisingStart > 0, testExamples > 0 else {
+                noiseFloor >= 0, generalisingStart > 0, testExamples > 0
+            else {
                 throw SciDLError("toy settings must be positive (learning rate, scales, start, test examples)")
             }
         }
@@ -112,7 +118,8 @@ public struct ToyModel: Sendable {
 
     /// One step of gradient descent with decoupled weight decay.
     public mutating func step() {
-        let s = settings, d = Double(memorising.count)
+        let s = settings
+        let d = Double(memorising.count)
         let g = generalisingLogit
         var meanSlope = 0.0
         for j in memorising.indices {
@@ -121,13 +128,17 @@ public struct ToyModel: Sendable {
             memorising[j] -= s.learningRate * (s.memorisationScale * slope / d + s.weightDecay * memorising[j])
         }
         let (g1, g2) = generalising
-        generalising = (g1 - s.learningRate * (s.generalisingScale * g2 * meanSlope + s.weightDecay * g1),
-                        g2 - s.learningRate * (s.generalisingScale * g1 * meanSlope + s.weightDecay * g2))
+        generalising = (
+            g1 - s.learningRate * (s.generalisingScale * g2 * meanSlope + s.weightDecay * g1),
+            g2 - s.learningRate * (s.generalisingScale * g1 * meanSlope + s.weightDecay * g2)
+        )
     }
 
     /// Training loss and accuracy, test loss and accuracy.
     public func measure() -> (trainLoss: Double, trainAccuracy: Double, testLoss: Double, testAccuracy: Double) {
-        let s = settings, g = generalisingLogit, k = s.classes
+        let s = settings
+        let g = generalisingLogit
+        let k = s.classes
         let unseen = s.noiseFloor + s.interference * memorisingLogit
         /// Loss and correctness of input `t`'s logits, noise of scale `sigma`, `extra` on the correct class.
         func judge(_ t: Int, extra: Double, sigma: Double) -> (loss: Double, correct: Bool) {
@@ -135,19 +146,23 @@ public struct ToyModel: Sendable {
             let logits = noise.map { sigma * $0 }.enumerated().map { $0.offset == 0 ? extra + $0.element : $0.element }
             return (crossEntropy(logits: logits, target: 0), logits[0] > logits.dropFirst().max()!)
         }
-        var trainLoss = 0.0, trainCorrect = 0
+        var trainLoss = 0.0
+        var trainCorrect = 0
         for (j, m) in memorising.enumerated() {
             trainLoss += loss(g + s.memorisationScale * m).value
             if judge(j, extra: g + s.memorisationScale * m, sigma: s.noiseFloor).correct { trainCorrect += 1 }
         }
-        var testLoss = 0.0, testCorrect = 0
+        var testLoss = 0.0
+        var testCorrect = 0
         for t in 0..<s.testExamples {
             let r = judge(t, extra: g, sigma: unseen)
             testLoss += r.loss
             if r.correct { testCorrect += 1 }
         }
         let n = Double(max(memorising.count, 1))
-        return (trainLoss / n, Double(trainCorrect) / n, testLoss / Double(s.testExamples),
-                Double(testCorrect) / Double(s.testExamples))
+        return (
+            trainLoss / n, Double(trainCorrect) / n, testLoss / Double(s.testExamples),
+            Double(testCorrect) / Double(s.testExamples)
+        )
     }
 }

@@ -33,12 +33,15 @@ public struct UngrokkingExperiment: Sendable {
 
         /// Pre-trains `config` (at least `minimumSteps`, until `grokked`) in `directory`, continuing a
         /// pre-training already there.
-        public init(pretraining config: GrokConfig, in directory: URL,
-                    progress: GrokRun.Progress? = nil) throws {
+        public init(
+            pretraining config: GrokConfig, in directory: URL,
+            progress: GrokRun.Progress? = nil
+        ) throws {
             var c = config
             c.steps = max(c.steps, Self.minimumSteps)
             c.stopAtTestAccuracy = Self.grokked
-            let exists = FileManager.default.fileExists(atPath: directory.appendingPathComponent(Checkpoint.fileName).path)
+            let exists = FileManager.default.fileExists(
+                atPath: directory.appendingPathComponent(Checkpoint.fileName).path)
             let run = exists ? try GrokRun(resuming: directory) : try GrokRun(config: c, directory: directory)
             _ = try run.run(progress: progress)
             try self.init(run)
@@ -50,7 +53,8 @@ public struct UngrokkingExperiment: Sendable {
             trainingExamples = run.trainIndices.count
             testAccuracy = run.measure()["test_accuracy"] ?? 0
             guard testAccuracy >= Self.minimumTestAccuracy else {
-                throw SciDLError("""
+                throw SciDLError(
+                    """
                     the starting network has only \(String(format: "%.1f", 100 * testAccuracy))% test accuracy: \
                     ungrokking needs a grokked network (train longer or on more data)
                     """)
@@ -66,7 +70,9 @@ public struct UngrokkingExperiment: Sendable {
     public var steps: Int
 
     public init(base: GrokConfig, sizes: [Int], weightDecays: [Double], steps: Int) throws {
-        guard !sizes.isEmpty, !weightDecays.isEmpty else { throw SciDLError("give at least one --sizes and one --weight-decays value") }
+        guard !sizes.isEmpty, !weightDecays.isEmpty else {
+            throw SciDLError("give at least one --sizes and one --weight-decays value")
+        }
         guard steps > 0 else { throw SciDLError("--steps must be positive (got \(steps))") }
         self.base = base
         self.sizes = sizes.sorted()
@@ -79,33 +85,48 @@ public struct UngrokkingExperiment: Sendable {
         if let too = sizes.first(where: { $0 > trainingExamples }) {
             throw SciDLError("--sizes \(too) exceeds the \(trainingExamples) training examples of the grokked run")
         }
-        return weightDecays.flatMap { wd in sizes.map { d in
-            var c = base
-            c.weightDecay = wd
-            c.trainSubset = d
-            c.initialCheckpoint = pretrained.path
-            c.steps = steps
-            c.stopAtTestAccuracy = nil
-            return Sweep.Plan(name: CircuitEfficiency.name(weightDecay: wd, size: d, kind: "subset", seed: c.seed), config: c)
-        } }
+        return weightDecays.flatMap { wd in
+            sizes.map { d in
+                var c = base
+                c.weightDecay = wd
+                c.trainSubset = d
+                c.initialCheckpoint = pretrained.path
+                c.steps = steps
+                c.stopAtTestAccuracy = nil
+                return Sweep.Plan(
+                    name: CircuitEfficiency.name(weightDecay: wd, size: d, kind: "subset", seed: c.seed), config: c)
+            }
+        }
     }
 
     public func report(_ results: [Sweep.Result], sweep: Sweep, startAccuracy: Double) -> HTMLReport {
-        var page = HTMLReport(title: "Ungrokking: \(base.operation.symbol) mod \(base.modulus), \(base.model.kind.rawValue)")
-        page.paragraph("A network grokked to \(String(format: "%.1f %%", 100 * startAccuracy)) test accuracy is trained on, with the same test set, on random subsets of its training set of size D. Below D_crit memorisation is the cheaper circuit again, and test accuracy should collapse; above it, stay near 100 %.")
+        var page = HTMLReport(
+            title: "Ungrokking: \(base.operation.symbol) mod \(base.modulus), \(base.model.kind.rawValue)")
+        page.paragraph(
+            """
+                A network grokked to \(String(format: "%.1f %%", 100 * startAccuracy)) test accuracy is trained on, \
+                with the same test set, on random subsets of its training set of size D. Below D_crit memorisation is \
+                the cheaper circuit again, and test accuracy should collapse; above it, stay near 100 %.
+                """
+        )
         for wd in weightDecays {
             let runs = sizes.map { CircuitEfficiency.name(weightDecay: wd, size: $0, kind: "subset", seed: base.seed) }
             let curves: [LinePlot.Series] = zip(sizes, runs).compactMap { d, name in
-                (try? MetricsLog(readingFrom: sweep.runDirectory(name))).map { .init("D = \(d)", $0.series("test_accuracy")) }
+                (try? MetricsLog(readingFrom: sweep.runDirectory(name))).map {
+                    .init("D = \(d)", $0.series("test_accuracy"))
+                }
             }
             let finals = zip(sizes, runs).compactMap { d, name in
                 results.first { $0.name == name }?["test_accuracy"].map { (Double(d), $0) }
             }
             page.heading("Weight decay \(formatNumber(wd))")
             page.figures([
-                LinePlot(title: "Test accuracy while training on the subset", xLabel: "step", yLabel: "test accuracy", series: curves),
-                LinePlot(title: "Final test accuracy", xLabel: "subset size D", yLabel: "test accuracy", xScale: .log,
-                         series: [.init("final", finals)]),
+                LinePlot(
+                    title: "Test accuracy while training on the subset", xLabel: "step", yLabel: "test accuracy",
+                    series: curves),
+                LinePlot(
+                    title: "Final test accuracy", xLabel: "subset size D", yLabel: "test accuracy", xScale: .log,
+                    series: [.init("final", finals)]),
             ])
         }
         return page
@@ -113,15 +134,19 @@ public struct UngrokkingExperiment: Sendable {
 
     /// Trains every subset run from `start` (resuming a sweep already in `directory`), then writes
     /// `summary.json` and `report.html` beside its `results.csv`.
-    public func run(from start: Start, in directory: URL, workers: Int,
-                    progress: (@Sendable (Sweep.Progress) -> Void)? = nil) throws -> [Sweep.Result] {
+    public func run(
+        from start: Start, in directory: URL, workers: Int,
+        progress: (@Sendable (Sweep.Progress) -> Void)? = nil
+    ) throws -> [Sweep.Result] {
         let plans = try plans(pretrained: start.directory, trainingExamples: start.trainingExamples)
         let sweep = try Sweep(directory: directory, plans: plans, workers: workers)
         let results = try sweep.run(progress: progress)
-        try AtomicFile.writeJSON([
-            "pretrained": start.directory.path, "pretrained_test_accuracy": start.testAccuracy,
-            "final_test_accuracy": Dictionary(uniqueKeysWithValues: results.map { ($0.name, $0["test_accuracy"] ?? .nan) }),
-        ], to: directory.appendingPathComponent("summary.json"))
+        try AtomicFile.writeJSON(
+            [
+                "pretrained": start.directory.path, "pretrained_test_accuracy": start.testAccuracy,
+                "final_test_accuracy": Dictionary(
+                    uniqueKeysWithValues: results.map { ($0.name, $0["test_accuracy"] ?? .nan) }),
+            ], to: directory.appendingPathComponent("summary.json"))
         try report(results, sweep: sweep, startAccuracy: start.testAccuracy)
             .write(to: directory.appendingPathComponent("report.html"))
         return results
@@ -129,9 +154,11 @@ public struct UngrokkingExperiment: Sendable {
 
     /// Final test accuracies as a plain-text table.
     public static func table(_ results: [Sweep.Result], startAccuracy: Double) -> String {
-        (["   D   final test acc (started at \(String(format: "%.3f", startAccuracy)))"] + results.map { r in
-            String(format: "%5.0f   %.3f   (weight decay %@)", r["train_size"] ?? .nan, r["test_accuracy"] ?? .nan,
-                   formatNumber(r["weight_decay"] ?? .nan))
-        }).joined(separator: "\n")
+        (["   D   final test acc (started at \(String(format: "%.3f", startAccuracy)))"]
+            + results.map { r in
+                String(
+                    format: "%5.0f   %.3f   (weight decay %@)", r["train_size"] ?? .nan, r["test_accuracy"] ?? .nan,
+                    formatNumber(r["weight_decay"] ?? .nan))
+            }).joined(separator: "\n")
     }
 }

@@ -22,10 +22,17 @@ public enum ActivationSite: Hashable, Sendable, Comparable, CustomStringConverti
 
     /// Parses a TransformerLens name.
     public init?(name: String) {
-        if name == "hook_embed" { self = .embed; return }
-        if name == "ln_final.hook_normalized" { self = .finalNorm; return }
+        if name == "hook_embed" {
+            self = .embed
+            return
+        }
+        if name == "ln_final.hook_normalized" {
+            self = .finalNorm
+            return
+        }
         let parts = name.split(separator: ".")
-        guard parts.count == 3, parts[0] == "blocks", parts[2] == "hook_resid_post", let i = Int(parts[1]), i >= 0 else { return nil }
+        guard parts.count == 3, parts[0] == "blocks", parts[2] == "hook_resid_post", let i = Int(parts[1]), i >= 0
+        else { return nil }
         self = .residualPost(block: i)
     }
 

@@ -21,8 +21,9 @@ public protocol LanguageModel: Sendable {
     /// Runs a packed batch and hands over the states at `sites` as computed: [Σ lengths, width] each, the
     /// sequences' rows one after another, or only `rows` of that layout (in that order) when given — a model
     /// may then skip work that no such row needs.
-    func forward(_ sequences: [[Int]], sites: Set<ActivationSite>, rows: [Int]?,
-                 visit: (ActivationSite, Tensor) -> Void)
+    func forward(
+        _ sequences: [[Int]], sites: Set<ActivationSite>, rows: [Int]?,
+        visit: (ActivationSite, Tensor) -> Void)
     /// What the model is, as name–value lines for `scidl model`.
     var summary: [(String, String)] { get }
     /// The vocabulary's spelling of a token id.
@@ -60,8 +61,9 @@ extension LanguageModel {
         progress: (_ done: Int) -> Void = { _ in }
     ) throws -> Tensor {
         guard !layers.isEmpty else { throw SciDLError("no layers asked for: give e.g. --layers 0-\(blockCount)") }
-        return try hiddenStates(of: texts, sites: layers.map { try site(layer: $0) }, position: position,
-                                tokensPerBatch: tokensPerBatch, progress: progress)
+        return try hiddenStates(
+            of: texts, sites: layers.map { try site(layer: $0) }, position: position,
+            tokensPerBatch: tokensPerBatch, progress: progress)
     }
 
     /// Hidden states of `texts` at each of `sites`, pooled at `position`: [texts.count, sites.count, width].
@@ -75,7 +77,8 @@ extension LanguageModel {
         var out = Tensor(zeros: [texts.count, sites.count, d])
         var start = 0
         while start < texts.count {
-            var end = start, tokens = 0
+            var end = start
+            var tokens = 0
             var batch: [[Int]] = []
             while end < texts.count, batch.isEmpty || tokens < tokensPerBatch {
                 var ids = tokenize(texts[end])
@@ -87,11 +90,12 @@ extension LanguageModel {
             }
             let rowStarts = segmentStarts(batch.map(\.count))
             // The first or last token's row of each text is all that `first` and `last` read.
-            let rows: [Int]? = switch position {
-            case .first: Array(rowStarts.dropLast())
-            case .last: rowStarts.dropFirst().map { $0 - 1 }
-            case .mean: nil
-            }
+            let rows: [Int]? =
+                switch position {
+                case .first: Array(rowStarts.dropLast())
+                case .last: rowStarts.dropFirst().map { $0 - 1 }
+                case .mean: nil
+                }
             forward(batch, sites: Set(sites), rows: rows) { site, states in
                 for (j, s) in sites.enumerated() where s == site {
                     for b in 0..<batch.count {
@@ -99,7 +103,8 @@ extension LanguageModel {
                         if rows == nil {
                             pool(states, rows: rowStarts[b]..<rowStarts[b + 1], into: &out, offset: offset, width: d)
                         } else {
-                            out.scalars.replaceSubrange(offset..<(offset + d), with: states.scalars[(b * d)..<((b + 1) * d)])
+                            out.scalars.replaceSubrange(
+                                offset..<(offset + d), with: states.scalars[(b * d)..<((b + 1) * d)])
                         }
                     }
                 }

@@ -38,7 +38,12 @@ public enum ModelCatalog {
         let url = URL(fileURLWithPath: spec)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
-            throw SciDLError("--model \(spec): no such file or folder (give smollm2, minilm, a .gguf file or a Hugging Face model folder)")
+            throw SciDLError(
+                """
+                    --model \(spec): no such file or folder (give smollm2, minilm, a .gguf file or a Hugging Face \
+                    model folder)
+                    """
+            )
         }
         if !isDirectory.boolValue { return try DecoderModel(gguf: url) }
         return try loadFolder(url)
@@ -48,8 +53,9 @@ public enum ModelCatalog {
     static func loadFolder(_ url: URL) throws -> any LanguageModel {
         let config = url.appendingPathComponent("config.json")
         if let data = try? Data(contentsOf: config),
-           let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-           let type = object["model_type"] as? String, type != "bert" {
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let type = object["model_type"] as? String, type != "bert"
+        {
             return try DecoderModel(folder: url)
         }
         return try BertModel(folder: url)
@@ -65,10 +71,17 @@ public enum ModelCatalog {
         if FileManager.default.fileExists(atPath: installed.appendingPathComponent(model.probe).path) {
             return installed.appendingPathComponent(model.relativePath)
         }
-        if let site = pythonSitePackages(model), FileManager.default.fileExists(atPath: site.appendingPathComponent(model.probe).path) {
+        if let site = pythonSitePackages(model),
+            FileManager.default.fileExists(atPath: site.appendingPathComponent(model.probe).path)
+        {
             return site.appendingPathComponent(model.relativePath)
         }
-        throw SciDLError("the model \(model.rawValue) is not installed: run scripts/setup.sh (it pip-installs \(model.package) into \(installed.path)), or pass --model PATH")
+        throw SciDLError(
+            """
+                the model \(model.rawValue) is not installed: run scripts/setup.sh (it pip-installs \(model.package) \
+                into \(installed.path)), or pass --model PATH
+                """
+        )
     }
 
     /// The folder holding the package's top-level module, as `python3` finds it (without importing it:
@@ -77,7 +90,13 @@ public enum ModelCatalog {
         let module = model.relativePath.split(separator: "/")[0]
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import importlib.util as u, os; s = u.find_spec('\(module)'); print(os.path.dirname(os.path.dirname(s.origin)))"]
+        process.arguments = [
+            "python3", "-c",
+            """
+                import importlib.util as u, os; s = u.find_spec('\(module)'); \
+                print(os.path.dirname(os.path.dirname(s.origin)))
+                """,
+        ]
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
@@ -85,8 +104,9 @@ public enum ModelCatalog {
         let output = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0,
-              let path = String(data: output, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines),
-              !path.isEmpty else { return nil }
+            let path = String(data: output, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines),
+            !path.isEmpty
+        else { return nil }
         return URL(fileURLWithPath: path)
     }
 

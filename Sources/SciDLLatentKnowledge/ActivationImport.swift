@@ -19,7 +19,9 @@ public enum ActivationImport {
     }
 
     /// The activations in arrays already read (one of the layouts above), naming `source` in errors.
-    static func activations(from arrays: [String: Tensor], source: String, labels labelsFile: URL? = nil) throws -> ContrastActivations {
+    static func activations(
+        from arrays: [String: Tensor], source: String, labels labelsFile: URL? = nil
+    ) throws -> ContrastActivations {
         var labels = try arrays["labels"].map { try labelList($0, source: source) } ?? []
         if let l = labelsFile { labels = try readLabels(l) }
         let layerNames = arrays["layers"].map { $0.scalars.map { Int($0) } }
@@ -28,7 +30,12 @@ public enum ActivationImport {
         }
         let candidates = arrays.filter { !["labels", "layers"].contains($0.key) }
         guard let stacked = arrays["activations"] ?? (candidates.count == 1 ? candidates.first!.value : nil) else {
-            throw SciDLError("\(source) has arrays \(arrays.keys.sorted().joined(separator: ", ")); name them 'activations' ([n, 2, d]) or 'positive' and 'negative' ([n, d])")
+            throw SciDLError(
+                """
+                    \(source) has arrays \(arrays.keys.sorted().joined(separator: ", ")); name them 'activations' \
+                    ([n, 2, d]) or 'positive' and 'negative' ([n, d])
+                    """
+            )
         }
         return try make(stacked: stacked, labels: labels, layers: layerNames, source: source)
     }
@@ -37,14 +44,21 @@ public enum ActivationImport {
     public static func load(positive: URL, negative: URL, labels labelsFile: URL? = nil) throws -> ContrastActivations {
         func single(_ url: URL) throws -> Tensor {
             let arrays = try readArrays(url)
-            guard let t = arrays["positive"] ?? arrays["negative"] ?? (arrays.count == 1 ? arrays.first!.value : nil) else {
-                throw SciDLError("\(url.lastPathComponent) holds several arrays (\(arrays.keys.sorted().joined(separator: ", "))); give one array per file")
+            guard let t = arrays["positive"] ?? arrays["negative"] ?? (arrays.count == 1 ? arrays.first!.value : nil)
+            else {
+                throw SciDLError(
+                    """
+                        \(url.lastPathComponent) holds several arrays \
+                        (\(arrays.keys.sorted().joined(separator: ", "))); give one array per file
+                        """
+                )
             }
             return t
         }
         let labels = try labelsFile.map(readLabels) ?? []
-        return try make(positive: single(positive), negative: single(negative), labels: labels, layers: nil,
-                        source: "\(positive.lastPathComponent) / \(negative.lastPathComponent)")
+        return try make(
+            positive: single(positive), negative: single(negative), labels: labels, layers: nil,
+            source: "\(positive.lastPathComponent) / \(negative.lastPathComponent)")
     }
 
     static func readArrays(_ url: URL) throws -> [String: Tensor] {
@@ -64,14 +78,17 @@ public enum ActivationImport {
         switch url.pathExtension.lowercased() {
         case "npy", "npz", "safetensors":
             let arrays = try readArrays(url)
-            guard let t = arrays["labels"] ?? arrays["activations"] ?? (arrays.count == 1 ? arrays.first!.value : nil) else {
+            guard let t = arrays["labels"] ?? arrays["activations"] ?? (arrays.count == 1 ? arrays.first!.value : nil)
+            else {
                 throw SciDLError("\(url.lastPathComponent) has no array named 'labels'")
             }
             return try labelList(t, source: url.lastPathComponent)
         case "csv", "jsonl":
             return try LabelledDataset(contentsOf: url).examples.map(\.label)
         default:
-            guard let text = try? String(contentsOf: url, encoding: .utf8) else { throw SciDLError("cannot read labels file \(url.path)") }
+            guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+                throw SciDLError("cannot read labels file \(url.path)")
+            }
             return try text.split(whereSeparator: \.isNewline).enumerated().map { i, line in
                 guard let l = LabelledDataset.parseLabel(String(line)) else {
                     throw SciDLError("\(url.lastPathComponent), line \(i + 1): '\(line)' is not a 0/1 label")
@@ -82,7 +99,9 @@ public enum ActivationImport {
     }
 
     static func labelList(_ t: Tensor, source: String) throws -> [Int] {
-        guard t.rank == 1 else { throw SciDLError("\(source): labels have shape \(t.shape); they must be one 0/1 per pair, [n]") }
+        guard t.rank == 1 else {
+            throw SciDLError("\(source): labels have shape \(t.shape); they must be one 0/1 per pair, [n]")
+        }
         return try t.scalars.map {
             guard $0 == 0 || $0 == 1 else { throw SciDLError("\(source): label \($0) is not 0 or 1") }
             return Int($0)
@@ -92,34 +111,47 @@ public enum ActivationImport {
     /// [n, 2, d] or [L, n, 2, d] → x⁺ and x⁻ as [n, L, d].
     static func make(stacked t: Tensor, labels: [Int], layers: [Int]?, source: String) throws -> ContrastActivations {
         guard (t.rank == 3 && t.shape[1] == 2) || (t.rank == 4 && t.shape[2] == 2) else {
-            throw SciDLError("\(source): activations have shape \(t.shape); expected [n, 2, d] or [layers, n, 2, d] (pair axis: x⁻, x⁺)")
+            throw SciDLError(
+                """
+                    \(source): activations have shape \(t.shape); expected [n, 2, d] or [layers, n, 2, d] (pair axis: \
+                    x⁻, x⁺)
+                    """
+            )
         }
         let (l, n, d) = t.rank == 3 ? (1, t.shape[0], t.shape[2]) : (t.shape[0], t.shape[1], t.shape[3])
-        var positive = [Float](repeating: 0, count: n * l * d), negative = positive
+        var positive = [Float](repeating: 0, count: n * l * d)
+        var negative = positive
         for layer in 0..<l {
             for i in 0..<n {
-                let from = ((layer * n + i) * 2) * d, to = (i * l + layer) * d
+                let from = ((layer * n + i) * 2) * d
+                let to = (i * l + layer) * d
                 for k in 0..<d {
                     negative[to + k] = t.scalars[from + k]
                     positive[to + k] = t.scalars[from + d + k]
                 }
             }
         }
-        return try ContrastActivations(positive: Tensor(shape: [n, l, d], scalars: positive),
-                                       negative: Tensor(shape: [n, l, d], scalars: negative),
-                                       labels: labels, layers: layers ?? Array(0..<l), source: source)
+        return try ContrastActivations(
+            positive: Tensor(shape: [n, l, d], scalars: positive),
+            negative: Tensor(shape: [n, l, d], scalars: negative),
+            labels: labels, layers: layers ?? Array(0..<l), source: source)
     }
 
     /// Two [n, d] or [L, n, d] arrays → [n, L, d] each.
-    static func make(positive p: Tensor, negative q: Tensor, labels: [Int], layers: [Int]?, source: String) throws -> ContrastActivations {
+    static func make(
+        positive p: Tensor, negative q: Tensor, labels: [Int], layers: [Int]?, source: String
+    ) throws -> ContrastActivations {
         guard p.shape == q.shape, p.rank == 2 || p.rank == 3 else {
-            throw SciDLError("\(source): x⁺ has shape \(p.shape) and x⁻ \(q.shape); both must be [n, d] or [layers, n, d] alike")
+            throw SciDLError(
+                "\(source): x⁺ has shape \(p.shape) and x⁻ \(q.shape); both must be [n, d] or [layers, n, d] alike")
         }
         func pairMajor(_ t: Tensor) -> Tensor {
             t.rank == 3 ? t.swappingFirstTwoAxes() : t.reshaped([t.shape[0], 1, t.shape[1]])
         }
-        let positive = pairMajor(p), negative = pairMajor(q)
-        return try ContrastActivations(positive: positive, negative: negative, labels: labels,
-                                       layers: layers ?? Array(0..<positive.shape[1]), source: source)
+        let positive = pairMajor(p)
+        let negative = pairMajor(q)
+        return try ContrastActivations(
+            positive: positive, negative: negative, labels: labels,
+            layers: layers ?? Array(0..<positive.shape[1]), source: source)
     }
 }

@@ -18,17 +18,24 @@ public enum BuiltInData: String, CaseIterable, Sendable {
             let label = i % 2
             switch self {
             case .comparisons:
-                var a = 0, b = 0
-                while a == b { a = draw(1...99); b = draw(1...99) }
+                var a = 0
+                var b = 0
+                while a == b {
+                    a = draw(1...99)
+                    b = draw(1...99)
+                }
                 let word = (a > b) == (label == 1) ? "larger" : "smaller"
-                examples.append(LabelledExample(
-                    fields: ["statement": "\(a) is \(word) than \(b).", "a": "\(a)", "b": "\(b)"], label: label))
+                examples.append(
+                    LabelledExample(
+                        fields: ["statement": "\(a) is \(word) than \(b).", "a": "\(a)", "b": "\(b)"], label: label))
             case .arithmetic:
-                let a = draw(1...50), b = draw(1...50)
+                let a = draw(1...50)
+                let b = draw(1...50)
                 let offset = draw(1...9) * (draw(0...1) == 1 ? 1 : -1)
                 let c = label == 1 ? a + b : a + b + offset
-                examples.append(LabelledExample(
-                    fields: ["statement": "\(a) + \(b) = \(c).", "a": "\(a)", "b": "\(b)"], label: label))
+                examples.append(
+                    LabelledExample(
+                        fields: ["statement": "\(a) + \(b) = \(c).", "a": "\(a)", "b": "\(b)"], label: label))
             }
         }
         examples = random.permutation(count).map { examples[$0] }
@@ -39,13 +46,20 @@ public enum BuiltInData: String, CaseIterable, Sendable {
 extension LabelledDataset {
     /// A built-in data set's name (`comparisons`, `arithmetic`) or a data file's path; `limit` keeps the
     /// first examples only.
-    public static func named(_ nameOrPath: String, columns: ColumnMapping = ColumnMapping(), limit: Int? = nil) throws -> LabelledDataset {
+    public static func named(
+        _ nameOrPath: String, columns: ColumnMapping = ColumnMapping(), limit: Int? = nil
+    ) throws -> LabelledDataset {
         var dataset: LabelledDataset
         if let builtIn = BuiltInData(rawValue: nameOrPath), !FileManager.default.fileExists(atPath: nameOrPath) {
             dataset = builtIn.dataset(count: limit ?? 1000)
         } else {
             guard FileManager.default.fileExists(atPath: nameOrPath) else {
-                throw SciDLError("no data file \(nameOrPath): give a .csv or .jsonl path, or a built-in data set (\(BuiltInData.allCases.map(\.rawValue).joined(separator: ", ")))")
+                throw SciDLError(
+                    """
+                        no data file \(nameOrPath): give a .csv or .jsonl path, or a built-in data set \
+                        (\(BuiltInData.allCases.map(\.rawValue).joined(separator: ", ")))
+                        """
+                )
             }
             dataset = try LabelledDataset(contentsOf: URL(fileURLWithPath: nameOrPath), columns: columns)
         }

@@ -5,25 +5,41 @@ import SciDLTensor
 extension CCS {
     /// Loss of every restart and its gradients with respect to the pre-activations z⁺, z⁻ ([n, R] each).
     /// `w` is [d, R] row-major.
-    static func lossAndGradients(_ data: ProbeData, w: [Float], b: [Float], symmetric: Bool)
-        -> (loss: [Float], gradW: [Float], gradB: [Float]) {
+    static func lossAndGradients(
+        _ data: ProbeData, w: [Float], b: [Float], symmetric: Bool
+    )
+        -> (loss: [Float], gradW: [Float], gradB: [Float])
+    {
         let (n, d, r) = (data.count, data.width, b.count)
-        var zPositive = [Float](repeating: 0, count: n * r), zNegative = zPositive
-        data.positive.withUnsafeBufferPointer { xp in data.negative.withUnsafeBufferPointer { xn in
-        w.withUnsafeBufferPointer { pw in
-            zPositive.withUnsafeMutableBufferPointer { zp in zNegative.withUnsafeMutableBufferPointer { zn in
-                BLAS.gemm(transposeA: false, transposeB: false, m: n, n: r, k: d, a: xp.baseAddress!, b: pw.baseAddress!, c: zp.baseAddress!)
-                BLAS.gemm(transposeA: false, transposeB: false, m: n, n: r, k: d, a: xn.baseAddress!, b: pw.baseAddress!, c: zn.baseAddress!)
-            } }
-        } } }
-        var loss = [Float](repeating: 0, count: r), gradB = loss
+        var zPositive = [Float](repeating: 0, count: n * r)
+        var zNegative = zPositive
+        data.positive.withUnsafeBufferPointer { xp in
+            data.negative.withUnsafeBufferPointer { xn in
+                w.withUnsafeBufferPointer { pw in
+                    zPositive.withUnsafeMutableBufferPointer { zp in
+                        zNegative.withUnsafeMutableBufferPointer { zn in
+                            BLAS.gemm(
+                                transposeA: false, transposeB: false, m: n, n: r, k: d, a: xp.baseAddress!,
+                                b: pw.baseAddress!, c: zp.baseAddress!)
+                            BLAS.gemm(
+                                transposeA: false, transposeB: false, m: n, n: r, k: d, a: xn.baseAddress!,
+                                b: pw.baseAddress!, c: zn.baseAddress!)
+                        }
+                    }
+                }
+            }
+        }
+        var loss = [Float](repeating: 0, count: r)
+        var gradB = loss
         let scale = 1 / Float(n)
         for i in 0..<n {
             for j in 0..<r {
-                let p = sigmoid(zPositive[i * r + j] + b[j]), q = sigmoid(zNegative[i * r + j] + b[j])
+                let p = sigmoid(zPositive[i * r + j] + b[j])
+                let q = sigmoid(zNegative[i * r + j] + b[j])
                 let (term, dp, dq) = pairLoss(p, q, symmetric: symmetric)
                 loss[j] += term * scale
-                let gp = dp * p * (1 - p) * scale, gq = dq * q * (1 - q) * scale
+                let gp = dp * p * (1 - p) * scale
+                let gq = dq * q * (1 - q) * scale
                 zPositive[i * r + j] = gp
                 zNegative[i * r + j] = gq
                 gradB[j] += gp + gq
@@ -31,14 +47,22 @@ extension CCS {
         }
         // dL/dW = X⁺ᵀ·G⁺ + X⁻ᵀ·G⁻  ([d, R])
         var gradW = [Float](repeating: 0, count: d * r)
-        data.positive.withUnsafeBufferPointer { xp in data.negative.withUnsafeBufferPointer { xn in
-            zPositive.withUnsafeBufferPointer { gp in zNegative.withUnsafeBufferPointer { gn in
-                gradW.withUnsafeMutableBufferPointer { gw in
-                    BLAS.gemm(transposeA: true, transposeB: false, m: d, n: r, k: n, a: xp.baseAddress!, b: gp.baseAddress!, c: gw.baseAddress!)
-                    BLAS.gemm(transposeA: true, transposeB: false, m: d, n: r, k: n, a: xn.baseAddress!, b: gn.baseAddress!, beta: 1, c: gw.baseAddress!)
+        data.positive.withUnsafeBufferPointer { xp in
+            data.negative.withUnsafeBufferPointer { xn in
+                zPositive.withUnsafeBufferPointer { gp in
+                    zNegative.withUnsafeBufferPointer { gn in
+                        gradW.withUnsafeMutableBufferPointer { gw in
+                            BLAS.gemm(
+                                transposeA: true, transposeB: false, m: d, n: r, k: n, a: xp.baseAddress!,
+                                b: gp.baseAddress!, c: gw.baseAddress!)
+                            BLAS.gemm(
+                                transposeA: true, transposeB: false, m: d, n: r, k: n, a: xn.baseAddress!,
+                                b: gn.baseAddress!, beta: 1, c: gw.baseAddress!)
+                        }
+                    }
                 }
-            } }
-        } }
+            }
+        }
         return (loss, gradW, gradB)
     }
 
@@ -49,7 +73,8 @@ extension CCS {
     @inline(__always)
     static func pairLoss(_ p: Float, _ q: Float, symmetric: Bool) -> (loss: Float, dp: Float, dq: Float) {
         let consistency = p + q - 1
-        var dp = 2 * consistency, dq = 2 * consistency
+        var dp = 2 * consistency
+        var dq = 2 * consistency
         var confidence: Float
         if symmetric {
             let candidates = [p, q, 1 - p, 1 - q]
@@ -61,9 +86,11 @@ extension CCS {
             default: dq -= 2 * confidence
             }
         } else if p < q {
-            confidence = p; dp += 2 * p
+            confidence = p
+            dp += 2 * p
         } else {
-            confidence = q; dq += 2 * q
+            confidence = q
+            dq += 2 * q
         }
         return (consistency * consistency + confidence * confidence, dp, dq)
     }

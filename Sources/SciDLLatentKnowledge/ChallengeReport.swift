@@ -5,7 +5,9 @@ import SciDLReports
 /// and how well it tracks each competing feature, as distributions over seeds.
 extension ElicitReport {
     /// Mean, standard deviation, minimum and maximum over seeds of sign-free accuracy on `target`.
-    func spread(_ template: String, _ method: ProbeMethod, _ layer: Int, _ target: String) -> (mean: Double, sd: Double, min: Double, max: Double) {
+    func spread(
+        _ template: String, _ method: ProbeMethod, _ layer: Int, _ target: String
+    ) -> (mean: Double, sd: Double, min: Double, max: Double) {
         let values = results.filter { $0.template == template && $0.method == method && $0.layer == layer }
             .map { $0.scores[target]!.disambiguatedAccuracy }
         let mean = values.reduce(0, +) / Double(max(values.count, 1))
@@ -28,7 +30,8 @@ extension ElicitReport {
                     out += m.displayName.padding(toLength: 17, withPad: " ", startingAt: 0)
                     for target in targets {
                         let s = spread(t, m, l, target)
-                        out += String(format: "%.3f ± %.3f [%.2f-%.2f]", s.mean, s.sd, s.min, s.max).padding(toLength: 30, withPad: " ", startingAt: 0)
+                        out += String(format: "%.3f ± %.3f [%.2f-%.2f]", s.mean, s.sd, s.min, s.max).padding(
+                            toLength: 30, withPad: " ", startingAt: 0)
                     }
                     out += "\n"
                 }
@@ -47,7 +50,8 @@ extension ElicitReport {
             for m in methods {
                 let values = templates.map { mean($0, m, l, Self.signFree) }
                 out += m.displayName.padding(toLength: 17, withPad: " ", startingAt: 0)
-                out += values.map { String(format: "%.3f", $0).padding(toLength: 12, withPad: " ", startingAt: 0) }.joined()
+                out += values.map { String(format: "%.3f", $0).padding(toLength: 12, withPad: " ", startingAt: 0) }
+                    .joined()
                 out += String(format: "%.3f\n", (values.max() ?? 0) - (values.min() ?? 0))
             }
         }
@@ -61,13 +65,27 @@ extension ElicitReport {
         return methods.map { m in
             let groups: [(name: String, values: [Double])]
             if templates.count > 1 {
-                groups = templates.map { t in (t, results.filter { $0.template == t && $0.method == m && $0.layer == layer }.map { $0.scores["truth"]!.disambiguatedAccuracy }) }
+                groups = templates.map { t in
+                    (
+                        t,
+                        results.filter { $0.template == t && $0.method == m && $0.layer == layer }.map {
+                            $0.scores["truth"]!.disambiguatedAccuracy
+                        }
+                    )
+                }
             } else {
                 groups = (["truth"] + features).map { target in
-                    (target, results.filter { $0.method == m && $0.layer == layer }.map { $0.scores[target]!.disambiguatedAccuracy })
+                    (
+                        target,
+                        results.filter { $0.method == m && $0.layer == layer }.map {
+                            $0.scores[target]!.disambiguatedAccuracy
+                        }
+                    )
                 }
             }
-            return Histogram(title: "\(m.displayName), layer \(layer): over seeds", xLabel: "sign-free test accuracy", groups: groups, bins: 20)
+            return Histogram(
+                title: "\(m.displayName), layer \(layer): over seeds", xLabel: "sign-free test accuracy",
+                groups: groups, bins: 20)
         }
     }
 }

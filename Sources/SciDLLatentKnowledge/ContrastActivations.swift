@@ -19,9 +19,16 @@ public struct ContrastActivations: Sendable {
     /// Checks that the parts agree, naming `source` in the error.
     public init(positive: Tensor, negative: Tensor, labels: [Int], layers: [Int], source: String) throws {
         guard positive.rank == 3, positive.shape == negative.shape else {
-            throw SciDLError("\(source): x⁺ activations have shape \(positive.shape) and x⁻ \(negative.shape); both must be [n, layers, d] alike")
+            throw SciDLError(
+                """
+                    \(source): x⁺ activations have shape \(positive.shape) and x⁻ \(negative.shape); both must be [n, \
+                    layers, d] alike
+                    """
+            )
         }
-        guard positive.shape[0] > 0, positive.shape[2] > 0 else { throw SciDLError("\(source): there are no activations (shape \(positive.shape))") }
+        guard positive.shape[0] > 0, positive.shape[2] > 0 else {
+            throw SciDLError("\(source): there are no activations (shape \(positive.shape))")
+        }
         guard layers.count == positive.shape[1] else {
             throw SciDLError("\(source): \(layers.count) layer names for \(positive.shape[1]) layers")
         }
@@ -41,10 +48,11 @@ public struct ContrastActivations: Sendable {
     /// The safetensors form, in the layout `ActivationImport` reads: `positive` and `negative` as
     /// [layers, n, d], `labels`, `layers`, plus `metadata`.
     public func file(metadata: [String: String]) -> SafetensorsFile {
-        SafetensorsFile(tensors: [
-            "positive": positive.swappingFirstTwoAxes(), "negative": negative.swappingFirstTwoAxes(),
-            "labels": Tensor(shape: [labels.count], scalars: labels.map(Float.init)),
-            "layers": Tensor(shape: [layers.count], scalars: layers.map(Float.init)),
-        ], metadata: metadata)
+        SafetensorsFile(
+            tensors: [
+                "positive": positive.swappingFirstTwoAxes(), "negative": negative.swappingFirstTwoAxes(),
+                "labels": Tensor(shape: [labels.count], scalars: labels.map(Float.init)),
+                "layers": Tensor(shape: [layers.count], scalars: layers.map(Float.init)),
+            ], metadata: metadata)
     }
 }

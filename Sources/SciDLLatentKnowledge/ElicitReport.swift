@@ -37,15 +37,21 @@ public struct ElicitReport: Sendable {
     }
 
     public func csv() -> String {
-        var header = ["template", "layer", "method", "supervised", "seed", "train_pairs", "test_pairs", "accuracy",
-                      "accuracy_sign_free", "auroc", "auroc_sign_free", "ccs_loss"]
+        var header = [
+            "template", "layer", "method", "supervised", "seed", "train_pairs", "test_pairs", "accuracy",
+            "accuracy_sign_free", "auroc", "auroc_sign_free", "ccs_loss",
+        ]
         for f in features { header += ["\(f)_accuracy", "\(f)_accuracy_sign_free", "\(f)_auroc"] }
         var lines = [header.joined(separator: ",")]
         for r in results {
             let truth = r.scores["truth"]!
-            var row = [csvField(r.template), "\(r.layer)", r.method.rawValue, r.method.isSupervised ? "1" : "0", "\(r.seed)", "\(r.trainCount)",
-                       "\(r.testCount)", formatNumber(truth.accuracy), formatNumber(truth.disambiguatedAccuracy),
-                       formatNumber(truth.auroc), formatNumber(truth.disambiguatedAUROC), r.probe.loss.map { formatNumber(Double($0)) } ?? ""]
+            var row = [
+                csvField(r.template), "\(r.layer)", r.method.rawValue, r.method.isSupervised ? "1" : "0", "\(r.seed)",
+                "\(r.trainCount)",
+                "\(r.testCount)", formatNumber(truth.accuracy), formatNumber(truth.disambiguatedAccuracy),
+                formatNumber(truth.auroc), formatNumber(truth.disambiguatedAUROC),
+                r.probe.loss.map { formatNumber(Double($0)) } ?? "",
+            ]
             for f in features {
                 let s = r.scores[f]!
                 row += [formatNumber(s.accuracy), formatNumber(s.disambiguatedAccuracy), formatNumber(s.auroc)]
@@ -67,24 +73,36 @@ public struct ElicitReport: Sendable {
                         "accuracy_sign_free": mean(t, m, l, Self.signFree),
                         "auroc_sign_free": mean(t, m, l) { $0.scores["truth"]!.disambiguatedAUROC },
                     ]
-                    for f in features { cell["\(f)_accuracy_sign_free"] = mean(t, m, l) { $0.scores[f]!.disambiguatedAccuracy } }
+                    for f in features {
+                        cell["\(f)_accuracy_sign_free"] = mean(t, m, l) { $0.scores[f]!.disambiguatedAccuracy }
+                    }
                     byLayer["\(l)"] = cell
                 }
-                perMethod[m.rawValue] = ["supervised": m.isSupervised, "best_layer": bestLayer(t, m), "layers": byLayer]
+                perMethod[m.rawValue] = [
+                    "supervised": m.isSupervised, "best_layer": bestLayer(t, m), "layers": byLayer,
+                ]
             }
             perTemplate[t] = perMethod
         }
         return [
             "experiment": Dictionary(description.map { ($0.0, $0.1) }, uniquingKeysWith: { a, _ in a }),
             "templates": perTemplate,
-            "note": "accuracy_sign_free = max(accuracy, 1 - accuracy): choosing an unsupervised probe's sign uses the labels",
+            "note":
+                """
+                    accuracy_sign_free = max(accuracy, 1 - accuracy): choosing an unsupervised probe's sign uses the \
+                    labels
+                    """,
         ]
     }
 
     /// Per template: rows = layers, columns = methods, cells "raw / sign-free" test accuracy (means over
     /// seeds).
     public func table() -> String {
-        var out = "test accuracy, raw / sign-free (max(acc, 1-acc) uses labels); means over \(Set(results.map(\.seed)).count) seed(s)\n"
+        var out =
+            """
+                test accuracy, raw / sign-free (max(acc, 1-acc) uses labels); means over \
+                \(Set(results.map(\.seed)).count) seed(s)\n
+                """
         for t in templates {
             if !t.isEmpty { out += "template \(t)\n" }
             out += "layer".padding(toLength: 7, withPad: " ", startingAt: 0)
@@ -93,7 +111,8 @@ public struct ElicitReport: Sendable {
             for l in layers {
                 out += "\(l)".padding(toLength: 7, withPad: " ", startingAt: 0)
                 for m in methods {
-                    let raw = mean(t, m, l) { $0.scores["truth"]!.accuracy }, free = mean(t, m, l, Self.signFree)
+                    let raw = mean(t, m, l) { $0.scores["truth"]!.accuracy }
+                    let free = mean(t, m, l, Self.signFree)
                     out += String(format: "%.3f / %.3f", raw, free).padding(toLength: 17, withPad: " ", startingAt: 0)
                 }
                 out += "\n"
@@ -105,34 +124,56 @@ public struct ElicitReport: Sendable {
     public func html(title: String) -> HTMLReport {
         var report = HTMLReport(title: title)
         report.table(description)
-        report.paragraph("Accuracy on held-out contrast pairs. \"Sign-free\" is max(accuracy, 1 − accuracy): an unsupervised probe's direction has no preferred sign, and choosing it uses the labels. Logistic regression is supervised: it is the ceiling, not a discovery method.")
+        report.paragraph(
+            """
+                Accuracy on held-out contrast pairs. \"Sign-free\" is max(accuracy, 1 − accuracy): an unsupervised \
+                probe's direction has no preferred sign, and choosing it uses the labels. Logistic regression is \
+                supervised: it is the ceiling, not a discovery method.
+                """
+        )
         if !features.isEmpty || templates.count > 1 {
-            report.heading(features.isEmpty ? "Accuracy under each template, over seeds" : "Truth against \(features.joined(separator: ", ")), over seeds")
+            report.heading(
+                features.isEmpty
+                    ? "Accuracy under each template, over seeds"
+                    : "Truth against \(features.joined(separator: ", ")), over seeds")
             report.preformatted(features.isEmpty ? templateTable() : comparisonTable())
             report.figures(seedDistributions())
         }
         for t in templates {
             if !t.isEmpty { report.heading("Template \(t)") }
             func plot(_ title: String, _ value: @escaping (ProbeResult) -> Double) -> LinePlot {
-                LinePlot(title: title, xLabel: "layer", yLabel: "test accuracy",
-                         series: methods.map { m in LinePlot.Series(m.displayName, layers.map { l in (Double(l), mean(t, m, l, value)) }) })
+                LinePlot(
+                    title: title, xLabel: "layer", yLabel: "test accuracy",
+                    series: methods.map { m in
+                        LinePlot.Series(m.displayName, layers.map { l in (Double(l), mean(t, m, l, value)) })
+                    })
             }
-            var plots: [any SVGFigure] = [plot("Sign-free accuracy by layer", Self.signFree),
-                                          plot("Raw accuracy by layer") { $0.scores["truth"]!.accuracy }]
-            for f in features { plots.append(plot("Sign-free accuracy on \(f)") { $0.scores[f]!.disambiguatedAccuracy }) }
+            var plots: [any SVGFigure] = [
+                plot("Sign-free accuracy by layer", Self.signFree),
+                plot("Raw accuracy by layer") { $0.scores["truth"]!.accuracy },
+            ]
+            for f in features {
+                plots.append(plot("Sign-free accuracy on \(f)") { $0.scores[f]!.disambiguatedAccuracy })
+            }
             report.figures(plots)
-            report.figures(methods.map { m in
-                let layer = bestLayer(t, m)
-                let cell = results.first { $0.template == t && $0.method == m && $0.layer == layer }!
-                let scores = zip(cell.testScores, cell.testLabels)
-                return Histogram(title: "\(m.displayName), layer \(layer), seed \(cell.seed)",
-                                 xLabel: m == .pca || m == .kmeans ? "projection of x⁺ − x⁻" : "credence that x⁺ is true",
-                                 groups: [("x⁺ true", scores.filter { $0.1 == 1 }.map { Double($0.0) }),
-                                          ("x⁺ false", scores.filter { $0.1 == 0 }.map { Double($0.0) })])
-            })
-            report.table(header: ["layer"] + methods.map(\.displayName), rows: layers.map { l in
-                ["\(l)"] + methods.map { m in String(format: "%.3f", mean(t, m, l, Self.signFree)) }
-            }, caption: "Sign-free test accuracy (mean over seeds)")
+            report.figures(
+                methods.map { m in
+                    let layer = bestLayer(t, m)
+                    let cell = results.first { $0.template == t && $0.method == m && $0.layer == layer }!
+                    let scores = zip(cell.testScores, cell.testLabels)
+                    return Histogram(
+                        title: "\(m.displayName), layer \(layer), seed \(cell.seed)",
+                        xLabel: m == .pca || m == .kmeans ? "projection of x⁺ − x⁻" : "credence that x⁺ is true",
+                        groups: [
+                            ("x⁺ true", scores.filter { $0.1 == 1 }.map { Double($0.0) }),
+                            ("x⁺ false", scores.filter { $0.1 == 0 }.map { Double($0.0) }),
+                        ])
+                })
+            report.table(
+                header: ["layer"] + methods.map(\.displayName),
+                rows: layers.map { l in
+                    ["\(l)"] + methods.map { m in String(format: "%.3f", mean(t, m, l, Self.signFree)) }
+                }, caption: "Sign-free test accuracy (mean over seeds)")
         }
         return report
     }
@@ -149,5 +190,6 @@ public struct ElicitReport: Sendable {
 
 /// A CSV field, quoted when it holds a comma, quote or newline.
 func csvField(_ s: String) -> String {
-    s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
+        ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
 }

@@ -16,10 +16,16 @@ public struct ElicitSettings: Codable, Sendable {
     public init() {}
 
     public func validate() throws {
-        guard !methods.isEmpty else { throw SciDLError("no probe methods: give e.g. --methods ccs,pca,kmeans,random,logistic") }
+        guard !methods.isEmpty else {
+            throw SciDLError("no probe methods: give e.g. --methods ccs,pca,kmeans,random,logistic")
+        }
         guard !seeds.isEmpty else { throw SciDLError("no seeds: give e.g. --seeds 0,1,2") }
-        guard testFraction > 0, testFraction < 1 else { throw SciDLError("--test-fraction must lie in (0, 1) (got \(testFraction))") }
-        guard ccs.epochs > 0, ccs.restarts > 0 else { throw SciDLError("--ccs-epochs and --ccs-restarts must be positive") }
+        guard testFraction > 0, testFraction < 1 else {
+            throw SciDLError("--test-fraction must lie in (0, 1) (got \(testFraction))")
+        }
+        guard ccs.epochs > 0, ccs.restarts > 0 else {
+            throw SciDLError("--ccs-epochs and --ccs-restarts must be positive")
+        }
     }
 }
 
@@ -56,14 +62,19 @@ public enum Elicitation {
             for method in settings.methods {
                 let probe = try method.fit(cell.train, seed: cell.probeSeed, ccs: settings.ccs)
                 let testScores = probe.scores(cell.test)
-                var scores = ["truth": ProbeScore(scores: testScores, threshold: probe.threshold, against: cell.test.labels)]
+                var scores = [
+                    "truth": ProbeScore(scores: testScores, threshold: probe.threshold, against: cell.test.labels)
+                ]
                 for (name, values) in features {
-                    scores[name] = ProbeScore(scores: testScores, threshold: probe.threshold,
-                                              against: cell.testIndices.map { values[$0] })
+                    scores[name] = ProbeScore(
+                        scores: testScores, threshold: probe.threshold,
+                        against: cell.testIndices.map { values[$0] })
                 }
-                results.append(ProbeResult(template: template, layer: cell.layer, method: method, seed: cell.seed,
-                                           trainCount: cell.train.count, testCount: cell.test.count, scores: scores, probe: probe,
-                                           testScores: testScores, testLabels: cell.test.labels))
+                results.append(
+                    ProbeResult(
+                        template: template, layer: cell.layer, method: method, seed: cell.seed,
+                        trainCount: cell.train.count, testCount: cell.test.count, scores: scores, probe: probe,
+                        testScores: testScores, testLabels: cell.test.labels))
             }
             progress(results.count / settings.methods.count)
         }
@@ -84,7 +95,9 @@ public enum Elicitation {
 
     /// Splits the pairs once per seed (`settings.testFraction` held out) and, for every layer, centres
     /// (and optionally scales) each side on the training pairs' statistics, then calls `body`.
-    public static func forEachCell(_ activations: ContrastActivations, settings: ElicitSettings, _ body: (Cell) throws -> Void) throws {
+    public static func forEachCell(
+        _ activations: ContrastActivations, settings: ElicitSettings, _ body: (Cell) throws -> Void
+    ) throws {
         try settings.validate()
         let n = activations.count
         guard activations.labels.count == n else {
@@ -97,12 +110,16 @@ public enum Elicitation {
         for seed in settings.seeds {
             var random = SeededGenerator(seed: seed, stream: .probeSplit)
             let order = random.permutation(n)
-            let test = Array(order.prefix(testCount)), train = Array(order.dropFirst(testCount))
+            let test = Array(order.prefix(testCount))
+            let train = Array(order.dropFirst(testCount))
             for (j, layer) in activations.layers.enumerated() {
                 let rawTrain = ProbeData(activations, layer: j, indices: train)
                 let normalisation = SideNormalisation(fitting: rawTrain, scalingVariance: settings.scalingVariance)
-                try body(Cell(seed: seed, layer: layer, probeSeed: seed &+ UInt64(layer) &* 7919, train: normalisation.apply(rawTrain),
-                              test: normalisation.apply(ProbeData(activations, layer: j, indices: test)), testIndices: test))
+                try body(
+                    Cell(
+                        seed: seed, layer: layer, probeSeed: seed &+ UInt64(layer) &* 7919,
+                        train: normalisation.apply(rawTrain),
+                        test: normalisation.apply(ProbeData(activations, layer: j, indices: test)), testIndices: test))
             }
         }
     }

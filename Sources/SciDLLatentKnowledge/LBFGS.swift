@@ -11,10 +11,14 @@ public struct LBFGS: Sendable {
         self.gradientTolerance = gradientTolerance
     }
 
-    public func minimise(from start: [Float], _ objective: ([Float]) -> (loss: Float, gradient: [Float])) -> (point: [Float], loss: Float) {
+    public func minimise(
+        from start: [Float], _ objective: ([Float]) -> (loss: Float, gradient: [Float])
+    ) -> (point: [Float], loss: Float) {
         var x = start
         var (f, g) = objective(x)
-        var steps: [[Float]] = [], changes: [[Float]] = [], rhos: [Float] = []
+        var steps: [[Float]] = []
+        var changes: [[Float]] = []
+        var rhos: [Float] = []
         func dot(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
         for _ in 0..<maxIterations {
             if g.map(abs).max() ?? 0 < gradientTolerance { break }
@@ -25,27 +29,45 @@ public struct LBFGS: Sendable {
                 alphas[i] = rhos[i] * dot(steps[i], q)
                 for k in q.indices { q[k] -= alphas[i] * changes[i][k] }
             }
-            if let s = steps.last, let y = changes.last { let gamma = dot(s, y) / dot(y, y); q = q.map { $0 * gamma } }
+            if let s = steps.last, let y = changes.last {
+                let gamma = dot(s, y) / dot(y, y)
+                q = q.map { $0 * gamma }
+            }
             for i in 0..<steps.count {
                 let beta = rhos[i] * dot(changes[i], q)
                 for k in q.indices { q[k] += steps[i][k] * (alphas[i] - beta) }
             }
             var direction = q.map { -$0 }
             var slope = dot(direction, g)
-            if !(slope < 0) { direction = g.map { -$0 }; slope = dot(direction, g); steps = []; changes = []; rhos = [] }
+            if !(slope < 0) {
+                direction = g.map { -$0 }
+                slope = dot(direction, g)
+                steps = []
+                changes = []
+                rhos = []
+            }
             var t: Float = steps.isEmpty ? min(1, 1 / max(g.map(abs).max() ?? 1, 1e-12)) : 1
             var accepted = false
             for _ in 0..<40 {
                 let candidate = zip(x, direction).map { $0 + t * $1 }
                 let (fc, gc) = objective(candidate)
                 if fc <= f + 1e-4 * t * slope {
-                    let s = zip(candidate, x).map { $0 - $1 }, y = zip(gc, g).map { $0 - $1 }
+                    let s = zip(candidate, x).map { $0 - $1 }
+                    let y = zip(gc, g).map { $0 - $1 }
                     let sy = dot(s, y)
                     if sy > 1e-10 {
-                        steps.append(s); changes.append(y); rhos.append(1 / sy)
-                        if steps.count > history { steps.removeFirst(); changes.removeFirst(); rhos.removeFirst() }
+                        steps.append(s)
+                        changes.append(y)
+                        rhos.append(1 / sy)
+                        if steps.count > history {
+                            steps.removeFirst()
+                            changes.removeFirst()
+                            rhos.removeFirst()
+                        }
                     }
-                    x = candidate; f = fc; g = gc
+                    x = candidate
+                    f = fc
+                    g = gc
                     accepted = true
                     break
                 }

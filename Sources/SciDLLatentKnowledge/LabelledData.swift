@@ -55,9 +55,15 @@ extension LabelledDataset {
             (rows, columns) = try Self.parseCSV(text, file: file)
         }
         guard !rows.isEmpty else { throw SciDLError("\(file) has no examples (an empty file, or a header only)") }
-        let labelColumn = mapping.label ?? (columns.contains("label") ? "label" : columns.contains("answer") ? "answer" : "label")
+        let labelColumn =
+            mapping.label ?? (columns.contains("label") ? "label" : columns.contains("answer") ? "answer" : "label")
         guard columns.contains(labelColumn) else {
-            throw SciDLError("\(file) has no column '\(labelColumn)' for the label (columns: \(columns.joined(separator: ", "))); name it with --label-column")
+            throw SciDLError(
+                """
+                    \(file) has no column '\(labelColumn)' for the label (columns: \
+                    \(columns.joined(separator: ", "))); name it with --label-column
+                    """
+            )
         }
         if let t = mapping.text, !columns.contains(t) {
             throw SciDLError("\(file) has no column '\(t)' (columns: \(columns.joined(separator: ", ")))")
@@ -66,7 +72,8 @@ extension LabelledDataset {
         for (i, row) in rows.enumerated() {
             let raw = row[labelColumn] ?? ""
             guard let label = Self.parseLabel(raw) else {
-                throw SciDLError("\(file), example \(i + 1): label '\(raw)' in column '\(labelColumn)' is not 0/1 or true/false")
+                throw SciDLError(
+                    "\(file), example \(i + 1): label '\(raw)' in column '\(labelColumn)' is not 0/1 or true/false")
             }
             var fields = row
             if let t = mapping.text { fields["statement"] = row[t] }
@@ -111,37 +118,65 @@ extension LabelledDataset {
     /// quoted fields.
     static func parseCSV(_ text: String, file: String) throws -> ([[String: String]], [String]) {
         var records: [[String]] = []
-        var field = "", record: [String] = []
-        var quoted = false, atFieldStart = true
+        var field = ""
+        var record: [String] = []
+        var quoted = false
+        var atFieldStart = true
         var iterator = text.unicodeScalars.makeIterator()
         var pending: Unicode.Scalar? = nil
         func next() -> Unicode.Scalar? {
-            if let p = pending { pending = nil; return p }
+            if let p = pending {
+                pending = nil
+                return p
+            }
             return iterator.next()
         }
         while let c = next() {
             if quoted {
                 if c == "\"" {
                     if let n = next() {
-                        if n == "\"" { field.unicodeScalars.append("\"") } else { quoted = false; pending = n }
-                    } else { quoted = false }
-                } else { field.unicodeScalars.append(c) }
+                        if n == "\"" {
+                            field.unicodeScalars.append("\"")
+                        } else {
+                            quoted = false
+                            pending = n
+                        }
+                    } else {
+                        quoted = false
+                    }
+                } else {
+                    field.unicodeScalars.append(c)
+                }
                 continue
             }
             switch c {
-            case "\"" where atFieldStart: quoted = true; atFieldStart = false
-            case ",": record.append(field); field = ""; atFieldStart = true
+            case "\"" where atFieldStart:
+                quoted = true
+                atFieldStart = false
+            case ",":
+                record.append(field)
+                field = ""
+                atFieldStart = true
             case "\n":
-                record.append(field); field = ""; atFieldStart = true
+                record.append(field)
+                field = ""
+                atFieldStart = true
                 if !(record.count == 1 && record[0].isEmpty) { records.append(record) }
                 record = []
             case "\r": continue
-            default: field.unicodeScalars.append(c); atFieldStart = false
+            default:
+                field.unicodeScalars.append(c)
+                atFieldStart = false
             }
         }
         if quoted { throw SciDLError("\(file) ends inside a quoted field (an unbalanced \")") }
-        if !field.isEmpty || !record.isEmpty { record.append(field); records.append(record) }
-        guard let header = records.first else { throw SciDLError("\(file) is empty: a CSV needs a header row and examples") }
+        if !field.isEmpty || !record.isEmpty {
+            record.append(field)
+            records.append(record)
+        }
+        guard let header = records.first else {
+            throw SciDLError("\(file) is empty: a CSV needs a header row and examples")
+        }
         var rows: [[String: String]] = []
         for (i, r) in records.dropFirst().enumerated() {
             guard r.count == header.count else {

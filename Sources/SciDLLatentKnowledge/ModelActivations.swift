@@ -34,15 +34,17 @@ extension LanguageModel {
         let url = settings.cache?.appendingPathComponent("\(name)-\(key).safetensors")
         // A cache file that cannot be read or belongs to other prompts is recomputed and replaced.
         if let url, FileManager.default.fileExists(atPath: url.path),
-           let file = try? SafetensorsFile(contentsOf: url), file.metadata["key"] == key,
-           let cached = try? ActivationImport.activations(from: file.tensors, source: url.path),
-           cached.count == pairs.count, cached.layers == settings.layers {
+            let file = try? SafetensorsFile(contentsOf: url), file.metadata["key"] == key,
+            let cached = try? ActivationImport.activations(from: file.tensors, source: url.path),
+            cached.count == pairs.count, cached.layers == settings.layers
+        {
             progress(2 * pairs.count)
             return (cached, true)
         }
         // x⁺ and x⁻ side by side, so a decoder computes the prompt they share once (see `SharedPrefixes`).
-        let both = try hiddenStates(of: pairs.flatMap { [$0.positive, $0.negative] }, layers: settings.layers,
-                                    position: settings.position, progress: progress)
+        let both = try hiddenStates(
+            of: pairs.flatMap { [$0.positive, $0.negative] }, layers: settings.layers,
+            position: settings.position, progress: progress)
         let rowLength = settings.layers.count * width
         func member(_ m: Int) -> Tensor {
             var scalars: [Float] = []
@@ -53,11 +55,14 @@ extension LanguageModel {
             }
             return Tensor(shape: [pairs.count, settings.layers.count, width], scalars: scalars)
         }
-        let positive = member(0), negative = member(1)
-        let activations = try ContrastActivations(positive: positive, negative: negative, labels: pairs.map(\.label),
-                                                  layers: settings.layers, source: name)
+        let positive = member(0)
+        let negative = member(1)
+        let activations = try ContrastActivations(
+            positive: positive, negative: negative, labels: pairs.map(\.label),
+            layers: settings.layers, source: name)
         if let url {
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try activations.file(metadata: [
                 "key": key, "model": name, "model_identity": identity, "data": settings.dataName,
                 "template": settings.templateName, "position": settings.position.rawValue,
@@ -78,7 +83,11 @@ extension LanguageModel {
         mix(identity)
         mix(settings.position.rawValue)
         mix(settings.layers.map(String.init).joined(separator: ","))
-        for p in pairs { mix(p.positive); mix(p.negative); mix("\(p.label)") }
+        for p in pairs {
+            mix(p.positive)
+            mix(p.negative)
+            mix("\(p.label)")
+        }
         return String(hash, radix: 16)
     }
 }

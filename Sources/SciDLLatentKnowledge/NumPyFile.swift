@@ -8,30 +8,41 @@ public enum NumPyFile {
     public static func array(from data: Data, source: String) throws -> Tensor {
         func bad(_ why: String) -> SciDLError { SciDLError("\(source) is not a readable .npy array: \(why)") }
         let bytes = [UInt8](data.prefix(12))
-        guard bytes.count >= 10, bytes[0] == 0x93, Array(bytes[1...5]) == Array("NUMPY".utf8) else { throw bad("it lacks the \\x93NUMPY magic") }
+        guard bytes.count >= 10, bytes[0] == 0x93, Array(bytes[1...5]) == Array("NUMPY".utf8) else {
+            throw bad("it lacks the \\x93NUMPY magic")
+        }
         let major = bytes[6]
         let headerLengthBytes = major == 1 ? 2 : 4
         guard bytes.count >= 8 + headerLengthBytes else { throw bad("it is truncated") }
         let headerLength = (0..<headerLengthBytes).reduce(0) { $0 | Int(bytes[8 + $1]) << (8 * $1) }
         let start = 8 + headerLengthBytes
         guard data.count >= start + headerLength,
-              let header = String(data: data.subdata(in: (data.startIndex + start)..<(data.startIndex + start + headerLength)), encoding: .utf8)
+            let header = String(
+                data: data.subdata(in: (data.startIndex + start)..<(data.startIndex + start + headerLength)),
+                encoding: .utf8)
         else { throw bad("its header is truncated") }
         guard let descr = value(of: "descr", in: header)?.trimmingCharacters(in: CharacterSet(charactersIn: "'\"")),
-              let shapeText = value(of: "shape", in: header) else { throw bad("its header lacks descr or shape") }
-        if value(of: "fortran_order", in: header) == "True" { throw bad("it is in Fortran order; save it with np.ascontiguousarray") }
+            let shapeText = value(of: "shape", in: header)
+        else { throw bad("its header lacks descr or shape") }
+        if value(of: "fortran_order", in: header) == "True" {
+            throw bad("it is in Fortran order; save it with np.ascontiguousarray")
+        }
         guard !descr.hasPrefix(">") else { throw bad("it is big-endian (\(descr)); save it as little-endian ('<f4')") }
         let shape = shapeText.trimmingCharacters(in: CharacterSet(charactersIn: "()")).split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.compactMap { Int($0) }
         let kind = String(descr.drop { $0 == "<" || $0 == "|" || $0 == "=" })
-        let names = ["f4": "F32", "f8": "F64", "f2": "F16", "i1": "I8", "i2": "I16", "i4": "I32", "i8": "I64",
-                     "u1": "U8", "u2": "U16", "u4": "U32", "u8": "U64", "b1": "BOOL"]
+        let names = [
+            "f4": "F32", "f8": "F64", "f2": "F16", "i1": "I8", "i2": "I16", "i4": "I32", "i8": "I64",
+            "u1": "U8", "u2": "U16", "u4": "U32", "u8": "U64", "b1": "BOOL",
+        ]
         guard let dtype = names[kind] else { throw bad("its dtype \(descr) is not a number type SciDL reads") }
         let count = Tensor.elementCount(shape)
         let width = SafetensorsFile.byteWidth[dtype]!
         let body = start + headerLength
         guard data.count - body >= count * width else {
-            throw bad("shape \(shape) needs \(count * width) bytes of data but the file has \(data.count - body) (truncated?)")
+            throw bad(
+                "shape \(shape) needs \(count * width) bytes of data but the file has \(data.count - body) (truncated?)"
+            )
         }
         let payload = data.subdata(in: (data.startIndex + body)..<(data.startIndex + body + count * width))
         return Tensor(shape: shape, scalars: SafetensorsFile.decode(payload, dtype: dtype, count: count))
@@ -58,7 +69,9 @@ public enum NumPyFile {
         guard b.count >= 22 else { throw bad("it is too short to be a zip file") }
         // The end-of-central-directory record sits in the last 64 KiB + 22 bytes.
         var eocd = b.count - 22
-        while eocd >= max(0, b.count - 22 - 65_535), !(b[eocd] == 0x50 && b[eocd + 1] == 0x4b && b[eocd + 2] == 5 && b[eocd + 3] == 6) { eocd -= 1 }
+        while eocd >= max(0, b.count - 22 - 65_535),
+            !(b[eocd] == 0x50 && b[eocd + 1] == 0x4b && b[eocd + 2] == 5 && b[eocd + 3] == 6)
+        { eocd -= 1 }
         guard eocd >= 0, b[eocd] == 0x50 else { throw bad("no zip directory found (truncated?)") }
         let entries = u16(eocd + 10)
         var offset = u32(eocd + 16)
@@ -67,7 +80,9 @@ public enum NumPyFile {
             guard offset + 46 <= b.count, u32(offset) == 0x0201_4b50 else { throw bad("its zip directory is damaged") }
             let method = u16(offset + 10)
             var compressedSize = u32(offset + 20)
-            let nameLength = u16(offset + 28), extraLength = u16(offset + 30), commentLength = u16(offset + 32)
+            let nameLength = u16(offset + 28)
+            let extraLength = u16(offset + 30)
+            let commentLength = u16(offset + 32)
             var local = u32(offset + 42)
             let name = String(decoding: b[(offset + 46)..<min(b.count, offset + 46 + nameLength)], as: UTF8.self)
             // ZIP64 (numpy writes it for big arrays): sizes and offset live in the extra field.
@@ -75,12 +90,16 @@ public enum NumPyFile {
                 var e = offset + 46 + nameLength
                 let end = e + extraLength
                 while e + 4 <= end {
-                    let id = u16(e), size = u16(e + 2)
+                    let id = u16(e)
+                    let size = u16(e + 2)
                     if id == 1 {
                         var f = e + 4
                         func u64(_ i: Int) -> Int { u32(i) | u32(i + 4) << 32 }
                         if u32(offset + 24) == 0xFFFF_FFFF { f += 8 }
-                        if compressedSize == 0xFFFF_FFFF { compressedSize = u64(f); f += 8 }
+                        if compressedSize == 0xFFFF_FFFF {
+                            compressedSize = u64(f)
+                            f += 8
+                        }
                         if local == 0xFFFF_FFFF { local = u64(f) }
                     }
                     e += 4 + size
@@ -93,8 +112,9 @@ public enum NumPyFile {
             let start = local + 30 + u16(local + 26) + u16(local + 28)
             guard start + compressedSize <= b.count else { throw bad("member \(name) is truncated") }
             let key = name.hasSuffix(".npy") ? String(name.dropLast(4)) : name
-            arrays[key] = try array(from: data.subdata(in: (data.startIndex + start)..<(data.startIndex + start + compressedSize)),
-                                    source: "\(source):\(name)")
+            arrays[key] = try array(
+                from: data.subdata(in: (data.startIndex + start)..<(data.startIndex + start + compressedSize)),
+                source: "\(source):\(name)")
             offset += 46 + nameLength + extraLength + commentLength
         }
         return arrays

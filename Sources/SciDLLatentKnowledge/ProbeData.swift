@@ -22,12 +22,14 @@ public struct ProbeData: Sendable {
     public init(_ activations: ContrastActivations, layer j: Int, indices: [Int]) {
         let (l, d) = (activations.layers.count, activations.width)
         func gather(_ t: Tensor) -> [Float] {
-            var out = [Float](); out.reserveCapacity(indices.count * d)
+            var out = [Float]()
+            out.reserveCapacity(indices.count * d)
             for i in indices { out.append(contentsOf: t.scalars[((i * l + j) * d)..<((i * l + j + 1) * d)]) }
             return out
         }
-        self.init(positive: gather(activations.positive), negative: gather(activations.negative),
-                  labels: activations.labels.isEmpty ? [] : indices.map { activations.labels[$0] }, width: d)
+        self.init(
+            positive: gather(activations.positive), negative: gather(activations.negative),
+            labels: activations.labels.isEmpty ? [] : indices.map { activations.labels[$0] }, width: d)
     }
 
     /// x⁺ − x⁻, row by row.
@@ -51,8 +53,9 @@ public struct SideNormalisation: Sendable {
     }
 
     public func apply(_ data: ProbeData) -> ProbeData {
-        ProbeData(positive: ColumnMoments.standardise(data.positive, mean: meanPositive, scale: scalePositive),
-                  negative: ColumnMoments.standardise(data.negative, mean: meanNegative, scale: scaleNegative),
-                  labels: data.labels, width: data.width)
+        ProbeData(
+            positive: ColumnMoments.standardise(data.positive, mean: meanPositive, scale: scalePositive),
+            negative: ColumnMoments.standardise(data.negative, mean: meanNegative, scale: scaleNegative),
+            labels: data.labels, width: data.width)
     }
 }

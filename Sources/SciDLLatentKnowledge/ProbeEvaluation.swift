@@ -43,7 +43,8 @@ public struct ProbeScore: Sendable, Equatable {
             for k in i...j { ranks[order[k]] = rank }
             i = j + 1
         }
-        let positives = labels.filter { $0 == 1 }.count, negatives = labels.count - positives
+        let positives = labels.filter { $0 == 1 }.count
+        let negatives = labels.count - positives
         guard positives > 0, negatives > 0 else { return 0.5 }
         let rankSum = zip(ranks, labels).filter { $1 == 1 }.reduce(0) { $0 + $1.0 }
         return (rankSum - Double(positives * (positives + 1)) / 2) / Double(positives * negatives)

@@ -70,7 +70,10 @@ public struct FittedProbe: Sendable {
 
     /// σ(w·x + b) on each side of every pair: the credences p(x⁺), p(x⁻) of a CCS-style probe.
     public func credences(_ data: ProbeData) -> (positive: [Float], negative: [Float]) {
-        (projections(data.positive, width: data.width).map(sigmoid), projections(data.negative, width: data.width).map(sigmoid))
+        (
+            projections(data.positive, width: data.width).map(sigmoid),
+            projections(data.negative, width: data.width).map(sigmoid)
+        )
     }
 
     /// w·x + b for every row of the row-major matrix `x`.
@@ -96,7 +99,9 @@ extension ProbeMethod {
             var random = SeededGenerator(seed: seed, stream: .randomProbe)
             let (w, b) = CCS.initialParameters(width: data.width, restarts: 1, random: &random)
             let probe = FittedProbe(method: .random, direction: w, bias: b[0])
-            return FittedProbe(method: .random, direction: w, bias: b[0], loss: CCS.loss(probe, data, symmetric: ccs.symmetricConfidence))
+            return FittedProbe(
+                method: .random, direction: w, bias: b[0],
+                loss: CCS.loss(probe, data, symmetric: ccs.symmetricConfidence))
         case .pca: return try principalComponent(data)
         case .kmeans: return twoMeans(data, seed: seed)
         case .logistic: return try logisticRegression(data)

@@ -17,10 +17,16 @@ public struct PromptTemplate: Sendable, Equatable {
         self.text = text
         self.answers = answers
         guard answers.count == 2, !answers[0].isEmpty, !answers[1].isEmpty, answers[0] != answers[1] else {
-            throw SciDLError("template '\(name)' needs two different answers, e.g. 'answers: No | Yes' (got \(answers))")
+            throw SciDLError(
+                "template '\(name)' needs two different answers, e.g. 'answers: No | Yes' (got \(answers))")
         }
         guard placeholders.contains("answer") else {
-            throw SciDLError("template '\(name)' has no {answer} placeholder: a contrast pair differs only in the answer, so the prompt must say where it goes")
+            throw SciDLError(
+                """
+                    template '\(name)' has no {answer} placeholder: a contrast pair differs only in the answer, so \
+                    the prompt must say where it goes
+                    """
+            )
         }
         guard placeholders.count > 1 else {
             throw SciDLError("template '\(name)' has no placeholder for the example (e.g. {statement}), only {answer}")
@@ -35,11 +41,14 @@ public struct PromptTemplate: Sendable, Equatable {
         var lines = content.components(separatedBy: "\n")
         var answers = ["No", "Yes"]
         if let first = lines.first, first.lowercased().hasPrefix("answers:") {
-            answers = first.dropFirst("answers:".count).split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            answers = first.dropFirst("answers:".count).split(separator: "|").map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
             lines.removeFirst()
         }
         while lines.last?.trimmingCharacters(in: .whitespaces).isEmpty == true { lines.removeLast() }
-        try self.init(name: url.deletingPathExtension().lastPathComponent, text: lines.joined(separator: "\n"), answers: answers)
+        try self.init(
+            name: url.deletingPathExtension().lastPathComponent, text: lines.joined(separator: "\n"), answers: answers)
     }
 
     /// The names inside `{…}`, in order of first appearance.
@@ -57,7 +66,12 @@ public struct PromptTemplate: Sendable, Equatable {
     /// Checks that every placeholder but `{answer}` is a field of the data.
     public func check(against columns: [String], data: String) throws {
         for p in placeholders where p != "answer" && !columns.contains(p) {
-            throw SciDLError("template '\(name)' needs {\(p)}, which \(data) does not have (its columns: \(columns.joined(separator: ", "))); map a column with --text-column or pick another --template")
+            throw SciDLError(
+                """
+                    template '\(name)' needs {\(p)}, which \(data) does not have (its columns: \
+                    \(columns.joined(separator: ", "))); map a column with --text-column or pick another --template
+                    """
+            )
         }
     }
 
@@ -76,16 +90,31 @@ public struct PromptTemplate: Sendable, Equatable {
             ("truth", "{statement} Is this statement true or false? {answer}", ["False", "True"]),
             ("yes-no", "{statement} Is this true? {answer}", ["No", "Yes"]),
             ("question", "{passage}\nQuestion: {question}? Answer: {answer}", ["No", "Yes"]),
-            ("sentiment", "Consider the following example: {text} Between positive and negative, the sentiment of this example is {answer}", ["negative", "positive"]),
+            (
+                "sentiment",
+                """
+                    Consider the following example: {text} Between positive and negative, the sentiment of this \
+                    example is {answer}
+                    """,
+                ["negative", "positive"]
+            ),
         ]
-        return Dictionary(uniqueKeysWithValues: list.map { ($0.0, try! PromptTemplate(name: $0.0, text: $0.1, answers: $0.2)) })
+        return Dictionary(
+            uniqueKeysWithValues: list.map { ($0.0, try! PromptTemplate(name: $0.0, text: $0.1, answers: $0.2)) })
     }()
 
     /// A built-in template's name or a template file's path.
     public static func named(_ nameOrPath: String) throws -> PromptTemplate {
         if let t = builtIn[nameOrPath] { return t }
-        if FileManager.default.fileExists(atPath: nameOrPath) { return try PromptTemplate(contentsOf: URL(fileURLWithPath: nameOrPath)) }
-        throw SciDLError("no template '\(nameOrPath)': use one of \(builtIn.keys.sorted().joined(separator: ", ")) or a template file's path")
+        if FileManager.default.fileExists(atPath: nameOrPath) {
+            return try PromptTemplate(contentsOf: URL(fileURLWithPath: nameOrPath))
+        }
+        throw SciDLError(
+            """
+                no template '\(nameOrPath)': use one of \(builtIn.keys.sorted().joined(separator: ", ")) or a \
+                template file's path
+                """
+        )
     }
 }
 
@@ -110,7 +139,9 @@ extension PromptTemplate {
     public func contrastPairs(for dataset: LabelledDataset) throws -> [ContrastPair] {
         try check(against: dataset.columns, data: dataset.name)
         return dataset.examples.map {
-            ContrastPair(positive: render($0.fields, answer: answers[1]), negative: render($0.fields, answer: answers[0]), label: $0.label)
+            ContrastPair(
+                positive: render($0.fields, answer: answers[1]), negative: render($0.fields, answer: answers[0]),
+                label: $0.label)
         }
     }
 }

@@ -53,15 +53,21 @@ public enum TheoremExperiment {
         public var check: TheoremCheck
     }
 
-    public static func run(_ activations: ContrastActivations, feature h: [Int], settings: ElicitSettings) throws -> [Row] {
+    public static func run(
+        _ activations: ContrastActivations, feature h: [Int], settings: ElicitSettings
+    ) throws -> [Row] {
         guard h.count == activations.count, h.allSatisfy({ $0 == 0 || $0 == 1 }) else {
             throw SciDLError("the feature h needs one 0/1 per pair (\(activations.count) pairs, \(h.count) values)")
         }
         var rows: [Row] = []
         try Elicitation.forEachCell(activations, settings: settings) { cell in
             let probe = CCS.fit(cell.train, settings: settings.ccs, seed: cell.probeSeed)
-            rows.append(Row(seed: cell.seed, layer: cell.layer, check: TheoremCheck(
-                probe: probe, data: cell.test, feature: cell.testIndices.map { h[$0] }, name: "h", symmetric: settings.ccs.symmetricConfidence)))
+            rows.append(
+                Row(
+                    seed: cell.seed, layer: cell.layer,
+                    check: TheoremCheck(
+                        probe: probe, data: cell.test, feature: cell.testIndices.map { h[$0] }, name: "h",
+                        symmetric: settings.ccs.symmetricConfidence)))
         }
         return rows
     }
@@ -78,13 +84,16 @@ public struct TheoremReport: Sendable {
     }
 
     public func table() -> String {
-        var out = "CCS probe c and its twin c' (credences swapped where h = 1), on held-out pairs; accuracies sign-free\n"
+        var out =
+            "CCS probe c and its twin c' (credences swapped where h = 1), on held-out pairs; accuracies sign-free\n"
         out += "seed  layer  loss(c)    loss(c')   |diff|     c: truth  c: t xor h  c': truth  c': t xor h\n"
         for r in checks {
             let c = r.check
-            out += String(format: "%-5d %-6d %-10.6f %-10.6f %-10.2e %-9.3f %-11.3f %-10.3f %.3f\n", Int(r.seed), r.layer, c.fittedLoss,
-                          c.swappedLoss, abs(c.fittedLoss - c.swappedLoss), c.fittedTruthAccuracy, c.fittedXorAccuracy,
-                          c.swappedTruthAccuracy, c.swappedXorAccuracy)
+            out += String(
+                format: "%-5d %-6d %-10.6f %-10.6f %-10.2e %-9.3f %-11.3f %-10.3f %.3f\n", Int(r.seed), r.layer,
+                c.fittedLoss,
+                c.swappedLoss, abs(c.fittedLoss - c.swappedLoss), c.fittedTruthAccuracy, c.fittedXorAccuracy,
+                c.swappedTruthAccuracy, c.swappedXorAccuracy)
         }
         return out
     }
@@ -93,8 +102,11 @@ public struct TheoremReport: Sendable {
         "seed,layer,ccs_loss,swapped_ccs_loss,truth_accuracy,xor_accuracy,swapped_truth_accuracy,swapped_xor_accuracy\n"
             + checks.map { r in
                 let c = r.check
-                return [Double(r.seed), Double(r.layer), c.fittedLoss, c.swappedLoss, c.fittedTruthAccuracy, c.fittedXorAccuracy,
-                        c.swappedTruthAccuracy, c.swappedXorAccuracy].map(formatNumber).joined(separator: ",")
+                return [
+                    Double(r.seed), Double(r.layer), c.fittedLoss, c.swappedLoss, c.fittedTruthAccuracy,
+                    c.fittedXorAccuracy,
+                    c.swappedTruthAccuracy, c.swappedXorAccuracy,
+                ].map(formatNumber).joined(separator: ",")
             }.joined(separator: "\n") + "\n"
     }
 
@@ -106,13 +118,22 @@ public struct TheoremReport: Sendable {
             "experiment": Dictionary(description.map { ($0.0, $0.1) }, uniquingKeysWith: { a, _ in a }),
             "largest_loss_difference": largest,
             "mean_truth_accuracy": checks.map(\.check.fittedTruthAccuracy).reduce(0, +) / Double(max(checks.count, 1)),
-            "mean_swapped_xor_accuracy": checks.map(\.check.swappedXorAccuracy).reduce(0, +) / Double(max(checks.count, 1)),
+            "mean_swapped_xor_accuracy": checks.map(\.check.swappedXorAccuracy).reduce(0, +)
+                / Double(max(checks.count, 1)),
         ]
-        try AtomicFile.write(try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys]),
-                             to: directory.appendingPathComponent("summary.json"))
+        try AtomicFile.write(
+            try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys]),
+            to: directory.appendingPathComponent("summary.json"))
         var report = HTMLReport(title: "Theorem 1: CCS cannot tell truth from truth XOR h")
         report.table(description)
-        report.paragraph("c is a CCS probe fitted on the training pairs; c' gives the same credences but swaps p(x⁺) and p(x⁻) on every pair where the feature h is 1. The CCS loss is symmetric in the two, so both probes have the same loss, while c' predicts truth XOR h exactly as well as c predicts the truth. Largest loss difference: \(String(format: "%.2e", largest)).")
+        report.paragraph(
+            """
+                c is a CCS probe fitted on the training pairs; c' gives the same credences but swaps p(x⁺) and p(x⁻) \
+                on every pair where the feature h is 1. The CCS loss is symmetric in the two, so both probes have the \
+                same loss, while c' predicts truth XOR h exactly as well as c predicts the truth. Largest loss \
+                difference: \(String(format: "%.2e", largest)).
+                """
+        )
         report.preformatted(table())
         try report.write(to: directory.appendingPathComponent("report.html"))
     }

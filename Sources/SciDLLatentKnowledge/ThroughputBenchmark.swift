@@ -24,12 +24,18 @@ public struct ThroughputBenchmark: BenchmarkResult {
     public static func texts(data: URL?, count: Int) throws -> [String] {
         guard let data else {
             return (0..<count).map { i in
-                "Review \(i): this movie was \(i % 2 == 1 ? "great" : "terrible") and the acting was \(i % 3 != 0 ? "superb" : "wooden"), I would \(i % 2 == 1 ? "" : "not ")recommend it to my friends. Is the sentiment positive? Yes"
+                """
+                    Review \(i): this movie was \(i % 2 == 1 ? "great" : "terrible") and the acting was \
+                    \(i % 3 != 0 ? "superb" : "wooden"), I would \(i % 2 == 1 ? "" : "not ")recommend it to my \
+                    friends. Is the sentiment positive? Yes
+                    """
             }
         }
         let examples = try LabelledDataset(contentsOf: data).examples.prefix(count)
         if data.pathExtension == "jsonl" {
-            return examples.map { "\($0.fields["passage"] ?? "")\nQuestion: \($0.fields["question"] ?? "")? Answer: Yes" }
+            return examples.map {
+                "\($0.fields["passage"] ?? "")\nQuestion: \($0.fields["question"] ?? "")? Answer: Yes"
+            }
         }
         return examples.map { "\($0.fields["statement"] ?? "") Is this statement true or false? True" }
     }
@@ -37,18 +43,22 @@ public struct ThroughputBenchmark: BenchmarkResult {
     /// Encodes `texts` once untimed (warm-up on the first 32), then timed, all layers,
     /// at the model's default position (tokenisation included in the time).
     /// `tokensPerBatch` real tokens are packed into each forward pass.
-    public static func run(model: any LanguageModel, texts: [String], dataName: String,
-                           tokensPerBatch: Int = 4096) -> ThroughputBenchmark {
+    public static func run(
+        model: any LanguageModel, texts: [String], dataName: String,
+        tokensPerBatch: Int = 4096
+    ) -> ThroughputBenchmark {
         let layers = Array(0...model.blockCount)
         _ = try? model.hiddenStates(of: Array(texts.prefix(32)), layers: layers, position: model.defaultPosition)
         let tokens = texts.reduce(0) { $0 + model.tokenize($1).count }
         let start = Date()
-        _ = try? model.hiddenStates(of: texts, layers: layers, position: model.defaultPosition,
-                                    tokensPerBatch: tokensPerBatch)
+        _ = try? model.hiddenStates(
+            of: texts, layers: layers, position: model.defaultPosition,
+            tokensPerBatch: tokensPerBatch)
         let seconds = Date().timeIntervalSince(start)
-        return ThroughputBenchmark(model: model.name, data: dataName, texts: texts.count, tokens: tokens, seconds: seconds,
-                                   sentencesPerSecond: Double(texts.count) / seconds, tokensPerSecond: Double(tokens) / seconds,
-                                   threads: Parallelism.threadCount, peakResidentMiB: peakResidentMiB())
+        return ThroughputBenchmark(
+            model: model.name, data: dataName, texts: texts.count, tokens: tokens, seconds: seconds,
+            sentencesPerSecond: Double(texts.count) / seconds, tokensPerSecond: Double(tokens) / seconds,
+            threads: Parallelism.threadCount, peakResidentMiB: peakResidentMiB())
     }
 
     /// getrusage's maximum resident set size (kilobytes on Linux, bytes on macOS).

@@ -21,8 +21,12 @@ public struct Histogram: SVGFigure {
     /// Counts per bin for each group, over [low, high] shared by all groups.
     public func counts() -> (low: Double, high: Double, counts: [[Int]]) {
         let all = groups.flatMap(\.values).filter(\.isFinite)
-        var low = all.min() ?? 0, high = all.max() ?? 1
-        if low == high { low -= 0.5; high += 0.5 }
+        var low = all.min() ?? 0
+        var high = all.max() ?? 1
+        if low == high {
+            low -= 0.5
+            high += 0.5
+        }
         let counts = groups.map { g in
             var c = [Int](repeating: 0, count: bins)
             for v in g.values where v.isFinite {
@@ -34,41 +38,71 @@ public struct Histogram: SVGFigure {
     }
 
     public func svg() -> String {
-        let left = 52.0, right = 12.0, top = 30.0, bottom = 42.0
-        let pw = width - left - right, ph = height - top - bottom
+        let left = 52.0
+        let right = 12.0
+        let top = 30.0
+        let bottom = 42.0
+        let pw = width - left - right
+        let ph = height - top - bottom
         let (low, high, counts) = self.counts()
         let tallest = Double(counts.flatMap { $0 }.max() ?? 1)
-        let xAxis = Axis(values: [low, high], scale: .linear), yAxis = Axis(values: [0, max(tallest, 1)], scale: .linear)
+        let xAxis = Axis(values: [low, high], scale: .linear)
+        let yAxis = Axis(values: [0, max(tallest, 1)], scale: .linear)
         func px(_ x: Double) -> Double { left + xAxis.fraction(x) * pw }
         func py(_ y: Double) -> Double { top + (1 - yAxis.fraction(y)) * ph }
         func f(_ v: Double) -> String { String(format: "%.1f", v) }
         var out = """
-        <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" font-family="Helvetica, Arial, sans-serif" font-size="11">
-        <rect width="100%" height="100%" fill="white"/>
-        <text x="\(f(width / 2))" y="18" text-anchor="middle" font-size="13" font-weight="bold">\(escapeXML(title))</text>
+            <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" \
+            viewBox="0 0 \(Int(width)) \(Int(height))" font-family="Helvetica, Arial, sans-serif" font-size="11">
+            <rect width="100%" height="100%" fill="white"/>
+            <text x="\(f(width / 2))" y="18" text-anchor="middle" font-size="13" \
+            font-weight="bold">\(escapeXML(title))</text>
 
-        """
+            """
         for t in xAxis.ticks() {
             out += "<text x=\"\(f(px(t)))\" y=\"\(f(top + ph + 14))\" text-anchor=\"middle\">\(Axis.label(t))</text>\n"
         }
         for t in yAxis.ticks() where t >= 0 {
-            out += "<line x1=\"\(f(left))\" y1=\"\(f(py(t)))\" x2=\"\(f(left + pw))\" y2=\"\(f(py(t)))\" stroke=\"#e5e5e5\"/>"
+            out +=
+                """
+                    <line x1=\"\(f(left))\" y1=\"\(f(py(t)))\" x2=\"\(f(left + pw))\" y2=\"\(f(py(t)))\" \
+                    stroke=\"#e5e5e5\"/>
+                    """
             out += "<text x=\"\(f(left - 5))\" y=\"\(f(py(t) + 3.5))\" text-anchor=\"end\">\(Axis.label(t))</text>\n"
         }
         let binWidth = (high - low) / Double(bins)
         for (g, c) in counts.enumerated() {
             let colour = LinePlot.palette[g % LinePlot.palette.count]
             for (b, n) in c.enumerated() where n > 0 {
-                let x0 = px(low + Double(b) * binWidth), x1 = px(low + Double(b + 1) * binWidth)
-                out += "<rect x=\"\(f(x0))\" y=\"\(f(py(Double(n))))\" width=\"\(f(max(x1 - x0 - 0.5, 0.5)))\" height=\"\(f(py(0) - py(Double(n))))\" fill=\"\(colour)\" fill-opacity=\"0.45\" stroke=\"\(colour)\" stroke-width=\"0.6\"/>\n"
+                let x0 = px(low + Double(b) * binWidth)
+                let x1 = px(low + Double(b + 1) * binWidth)
+                out +=
+                    """
+                        <rect x=\"\(f(x0))\" y=\"\(f(py(Double(n))))\" width=\"\(f(max(x1 - x0 - 0.5, 0.5)))\" \
+                        height=\"\(f(py(0) - py(Double(n))))\" fill=\"\(colour)\" fill-opacity=\"0.45\" \
+                        stroke=\"\(colour)\" stroke-width=\"0.6\"/>\n
+                        """
             }
         }
-        out += "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(pw))\" height=\"\(f(ph))\" fill=\"none\" stroke=\"#333\"/>\n"
-        out += "<text x=\"\(f(left + pw / 2))\" y=\"\(f(height - 8))\" text-anchor=\"middle\">\(escapeXML(xLabel))</text>\n"
+        out +=
+            """
+                <rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(pw))\" height=\"\(f(ph))\" fill=\"none\" \
+                stroke=\"#333\"/>\n
+                """
+        out +=
+            """
+                <text x=\"\(f(left + pw / 2))\" y=\"\(f(height - 8))\" \
+                text-anchor=\"middle\">\(escapeXML(xLabel))</text>\n
+                """
         out += "<text transform=\"translate(14,\(f(top + ph / 2))) rotate(-90)\" text-anchor=\"middle\">count</text>\n"
         for (g, group) in groups.enumerated() {
-            let colour = LinePlot.palette[g % LinePlot.palette.count], y = top + 14 + Double(g) * 15
-            out += "<rect x=\"\(f(left + 8))\" y=\"\(f(y - 9))\" width=\"10\" height=\"10\" fill=\"\(colour)\" fill-opacity=\"0.6\"/>"
+            let colour = LinePlot.palette[g % LinePlot.palette.count]
+            let y = top + 14 + Double(g) * 15
+            out +=
+                """
+                    <rect x=\"\(f(left + 8))\" y=\"\(f(y - 9))\" width=\"10\" height=\"10\" fill=\"\(colour)\" \
+                    fill-opacity=\"0.6\"/>
+                    """
             out += "<text x=\"\(f(left + 22))\" y=\"\(f(y))\">\(escapeXML(group.name))</text>\n"
         }
         return out + "</svg>\n"

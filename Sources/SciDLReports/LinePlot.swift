@@ -28,8 +28,10 @@ public struct LinePlot: SVGFigure {
     public var width = 560.0
     public var height = 340.0
 
-    public init(title: String, xLabel: String, yLabel: String, xScale: Scale = .linear, yScale: Scale = .linear,
-                series: [Series]) {
+    public init(
+        title: String, xLabel: String, yLabel: String, xScale: Scale = .linear, yScale: Scale = .linear,
+        series: [Series]
+    ) {
         self.title = title
         self.xLabel = xLabel
         self.yLabel = yLabel
@@ -43,22 +45,30 @@ public struct LinePlot: SVGFigure {
 
     /// The SVG document.
     public func svg() -> String {
-        let left = 64.0, right = 16.0, top = 34.0, bottom = 48.0
-        let pw = width - left - right, ph = height - top - bottom
+        let left = 64.0
+        let right = 16.0
+        let top = 34.0
+        let bottom = 48.0
+        let pw = width - left - right
+        let ph = height - top - bottom
         // Points that cannot be drawn on a log axis (≤ 0) or at all (non-finite) are dropped.
         func usable(_ v: Double, _ s: Scale) -> Bool { v.isFinite && (s == .linear || v > 0) }
         let drawn = series.map { s in s.points.filter { usable($0.x, xScale) && usable($0.y, yScale) } }
-        let xs = drawn.flatMap { $0.map(\.x) }, ys = drawn.flatMap { $0.map(\.y) }
-        let xAxis = Axis(values: xs, scale: xScale), yAxis = Axis(values: ys, scale: yScale)
+        let xs = drawn.flatMap { $0.map(\.x) }
+        let ys = drawn.flatMap { $0.map(\.y) }
+        let xAxis = Axis(values: xs, scale: xScale)
+        let yAxis = Axis(values: ys, scale: yScale)
         func px(_ x: Double) -> Double { left + xAxis.fraction(x) * pw }
         func py(_ y: Double) -> Double { top + (1 - yAxis.fraction(y)) * ph }
 
         var out = """
-        <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" font-family="Helvetica, Arial, sans-serif" font-size="11">
-        <rect width="100%" height="100%" fill="white"/>
-        <text x="\(f(width / 2))" y="18" text-anchor="middle" font-size="13" font-weight="bold">\(escapeXML(title))</text>
+            <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" \
+            viewBox="0 0 \(Int(width)) \(Int(height))" font-family="Helvetica, Arial, sans-serif" font-size="11">
+            <rect width="100%" height="100%" fill="white"/>
+            <text x="\(f(width / 2))" y="18" text-anchor="middle" font-size="13" \
+            font-weight="bold">\(escapeXML(title))</text>
 
-        """
+            """
         for t in xAxis.ticks() {
             let x = px(t)
             out += "<line x1=\"\(f(x))\" y1=\"\(f(top))\" x2=\"\(f(x))\" y2=\"\(f(top + ph))\" stroke=\"#e5e5e5\"/>"
@@ -69,25 +79,52 @@ public struct LinePlot: SVGFigure {
             out += "<line x1=\"\(f(left))\" y1=\"\(f(y))\" x2=\"\(f(left + pw))\" y2=\"\(f(y))\" stroke=\"#e5e5e5\"/>"
             out += "<text x=\"\(f(left - 5))\" y=\"\(f(y + 3.5))\" text-anchor=\"end\">\(Axis.label(t))</text>\n"
         }
-        out += "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(pw))\" height=\"\(f(ph))\" fill=\"none\" stroke=\"#333\"/>\n"
-        out += "<text x=\"\(f(left + pw / 2))\" y=\"\(f(height - 10))\" text-anchor=\"middle\">\(escapeXML(xLabel))</text>\n"
-        out += "<text transform=\"translate(14,\(f(top + ph / 2))) rotate(-90)\" text-anchor=\"middle\">\(escapeXML(yLabel))</text>\n"
+        out +=
+            """
+                <rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(pw))\" height=\"\(f(ph))\" fill=\"none\" \
+                stroke=\"#333\"/>\n
+                """
+        out +=
+            """
+                <text x=\"\(f(left + pw / 2))\" y=\"\(f(height - 10))\" \
+                text-anchor=\"middle\">\(escapeXML(xLabel))</text>\n
+                """
+        out +=
+            """
+                <text transform=\"translate(14,\(f(top + ph / 2))) rotate(-90)\" \
+                text-anchor=\"middle\">\(escapeXML(yLabel))</text>\n
+                """
         for (i, pts) in drawn.enumerated() where !pts.isEmpty {
             let colour = Self.palette[i % Self.palette.count]
-            let path = pts.enumerated().map { "\($0.offset == 0 ? "M" : "L")\(f(px($0.element.x))),\(f(py($0.element.y)))" }
-            out += "<path d=\"\(path.joined(separator: " "))\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"1.6\"\(dash(i))/>\n"
+            let path = pts.enumerated().map {
+                "\($0.offset == 0 ? "M" : "L")\(f(px($0.element.x))),\(f(py($0.element.y)))"
+            }
+            out +=
+                """
+                    <path d=\"\(path.joined(separator: " "))\" fill=\"none\" stroke=\"\(colour)\" \
+                    stroke-width=\"1.6\"\(dash(i))/>\n
+                    """
             if pts.count == 1 {
                 out += "<circle cx=\"\(f(px(pts[0].x)))\" cy=\"\(f(py(pts[0].y)))\" r=\"3\" fill=\"\(colour)\"/>\n"
             }
         }
         // Legend, top right inside the plot, on a translucent card so lines behind it stay visible.
         if !series.isEmpty {
-            out += "<rect x=\"\(f(left + pw - 126))\" y=\"\(f(top + 3))\" width=\"122\" height=\"\(f(Double(series.count) * 15 + 6))\" fill=\"white\" fill-opacity=\"0.8\" stroke=\"#ccc\"/>\n"
+            out +=
+                """
+                    <rect x=\"\(f(left + pw - 126))\" y=\"\(f(top + 3))\" width=\"122\" \
+                    height=\"\(f(Double(series.count) * 15 + 6))\" fill=\"white\" fill-opacity=\"0.8\" \
+                    stroke=\"#ccc\"/>\n
+                    """
         }
         for (i, s) in series.enumerated() {
             let colour = Self.palette[i % Self.palette.count]
             let y = top + 14 + Double(i) * 15
-            out += "<line x1=\"\(f(left + pw - 120))\" y1=\"\(f(y - 4))\" x2=\"\(f(left + pw - 100))\" y2=\"\(f(y - 4))\" stroke=\"\(colour)\" stroke-width=\"2\"\(dash(i))/>"
+            out +=
+                """
+                    <line x1=\"\(f(left + pw - 120))\" y1=\"\(f(y - 4))\" x2=\"\(f(left + pw - 100))\" \
+                    y2=\"\(f(y - 4))\" stroke=\"\(colour)\" stroke-width=\"2\"\(dash(i))/>
+                    """
             out += "<text x=\"\(f(left + pw - 95))\" y=\"\(f(y))\">\(escapeXML(s.name))</text>\n"
         }
         return out + "</svg>\n"
@@ -97,7 +134,8 @@ public struct LinePlot: SVGFigure {
 
     /// Series past the palette's length repeat its colours, dashed, so no two look alike.
     private func dash(_ i: Int) -> String {
-        i < Self.palette.count ? "" : " stroke-dasharray=\"\(["5,3", "2,2", "8,3,2,3"][(i / Self.palette.count - 1) % 3])\""
+        i < Self.palette.count
+            ? "" : " stroke-dasharray=\"\(["5,3", "2,2", "8,3,2,3"][(i / Self.palette.count - 1) % 3])\""
     }
 }
 
@@ -107,13 +145,17 @@ struct Axis {
 
     init(values: [Double], scale: LinePlot.Scale) {
         self.scale = scale
-        var lo = values.min() ?? 0, hi = values.max() ?? 1
+        var lo = values.min() ?? 0
+        var hi = values.max() ?? 1
         if scale == .log {
             lo = pow(10, log10(lo).rounded(.down))
             hi = pow(10, log10(hi).rounded(.up))
             if lo == hi { hi = lo * 10 }
         } else {
-            if lo == hi { lo -= 0.5; hi += 0.5 }
+            if lo == hi {
+                lo -= 0.5
+                hi += 0.5
+            }
             let pad = (hi - lo) * 0.04
             lo -= pad
             hi += pad
@@ -127,15 +169,20 @@ struct Axis {
 
     func ticks() -> [Double] {
         if scale == .log {
-            let a = Int(log10(low).rounded()), b = Int(log10(high).rounded())
+            let a = Int(log10(low).rounded())
+            let b = Int(log10(high).rounded())
             let step = max(1, (b - a + 7) / 8)
             return stride(from: a, through: b, by: step).map { pow(10, Double($0)) }
         }
         let raw = (high - low) / 6
         let magnitude = pow(10, floor(log10(raw)))
         let step = [1.0, 2, 2.5, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? raw
-        var t = (low / step).rounded(.up) * step, out: [Double] = []
-        while t <= high + step * 1e-9 { out.append(abs(t) < step * 1e-9 ? 0 : t); t += step }
+        var t = (low / step).rounded(.up) * step
+        var out: [Double] = []
+        while t <= high + step * 1e-9 {
+            out.append(abs(t) < step * 1e-9 ? 0 : t)
+            t += step
+        }
         return out
     }
 
@@ -143,7 +190,8 @@ struct Axis {
         if v == 0 { return "0" }
         let a = abs(v)
         if a >= 1e5 || a < 1e-3 {
-            return String(format: "%.0e", v).replacingOccurrences(of: "e+0", with: "e").replacingOccurrences(of: "e-0", with: "e-")
+            return String(format: "%.0e", v).replacingOccurrences(of: "e+0", with: "e").replacingOccurrences(
+                of: "e-0", with: "e-")
         }
         if v == v.rounded() { return String(Int64(v)) }
         return String(format: "%g", v)

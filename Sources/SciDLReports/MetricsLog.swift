@@ -72,7 +72,8 @@ public struct MetricsLog: Sendable {
         var values: [(String, Double)] = []
         let body = line.trimmingCharacters(in: .whitespaces)
         guard body.hasPrefix("{"), body.hasSuffix("}") else {
-            throw SciDLError("\(file):\(n) is not a JSON object: the metrics file is damaged; delete the run folder or the line")
+            throw SciDLError(
+                "\(file):\(n) is not a JSON object: the metrics file is damaged; delete the run folder or the line")
         }
         for field in body.dropFirst().dropLast().split(separator: ",") {
             let parts = field.split(separator: ":", maxSplits: 1)

@@ -33,7 +33,8 @@ public final class ProgressBar {
         let fraction = total > 0 ? Double(step) / Double(total) : 1
         let width = 24
         let filled = Int((fraction * Double(width)).rounded(.down))
-        let bar = String(repeating: "█", count: min(filled, width)) + String(repeating: "░", count: max(0, width - filled))
+        let bar =
+            String(repeating: "█", count: min(filled, width)) + String(repeating: "░", count: max(0, width - filled))
         let extra = fields.map { "\($0.0) \($0.1)" }.joined(separator: "  ")
         // Slow work (whole runs) reads better per minute than as "0.0 it/s".
         let speed = rate >= 0.1 ? String(format: "%.1f it/s", rate) : String(format: "%.2f it/min", rate * 60)

@@ -20,7 +20,12 @@ public enum AtomicFile {
             try handle.synchronize()
         } catch {
             try? FileManager.default.removeItem(at: tmp)
-            throw SciDLError("could not write \(url.path): \(describe(error)) (is the disk full or read-only? nothing was overwritten)")
+            throw SciDLError(
+                """
+                    could not write \(url.path): \(describe(error)) (is the disk full or read-only? nothing was \
+                    overwritten)
+                    """
+            )
         }
         if rename(tmp.path, url.path) != 0 {
             let reason = String(cString: strerror(errno))
@@ -38,7 +43,8 @@ public enum AtomicFile {
         if let e = error as? SciDLError { return e.message }
         let ns = error as NSError
         if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError,
-           underlying.domain == NSPOSIXErrorDomain, let code = POSIXErrorCode(rawValue: Int32(underlying.code)) {
+            underlying.domain == NSPOSIXErrorDomain, let code = POSIXErrorCode(rawValue: Int32(underlying.code))
+        {
             return String(cString: strerror(code.rawValue))
         }
         return ns.localizedDescription

@@ -29,9 +29,10 @@ public enum BLAS {
             for i in 0..<(m * n) { c[i] = beta == 0 ? 0 : beta * c[i] }
             return
         }
-        gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-             a: a, lda: transposeA ? m : k, b: b, ldb: transposeB ? k : n, beta: beta, c: c, ldc: n,
-             splitting: splitting)
+        gemm(
+            transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+            a: a, lda: transposeA ? m : k, b: b, ldb: transposeB ? k : n, beta: beta, c: c, ldc: n,
+            splitting: splitting)
     }
 
     /// C ← alpha · op(A) · op(B) + beta · C on sub-matrices given by leading dimensions (the row strides
@@ -51,7 +52,8 @@ public enum BLAS {
         // runs the BLAS's full-width kernels.
         let large = splitting && m * n * k >= 1 << 21
         parallelChunks(extent, minimumPerThread: large ? 32 : extent + 1, granularity: 16) { range in
-            let start = range.lowerBound, size = range.count
+            let start = range.lowerBound
+            let size = range.count
             if splitRows {
                 let aOffset = transposeA ? start : start * lda
                 raw(transposeA, transposeB, size, n, k, alpha, a + aOffset, lda, b, ldb, beta, c + start * ldc, ldc)
@@ -62,11 +64,14 @@ public enum BLAS {
         }
     }
 
-    private static func raw(_ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
-                            _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
-                            _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
-        cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    private static func raw(
+        _ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+        _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+        _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
+    ) {
+        cblas_sgemm(
+            CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+            Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
     /// Runs once, on first use: SciDL parallelises around the BLAS, not inside it. Also keeps glibc from

@@ -8,7 +8,8 @@ public struct ColumnMoments: Sendable {
     /// The moments of the `rows` × `columns` matrix `x`.
     public init(_ x: [Float], rows n: Int, columns d: Int, unbiased: Bool) {
         precondition(x.count == n * d && n > 0)
-        var sum = [Double](repeating: 0, count: d), square = sum
+        var sum = [Double](repeating: 0, count: d)
+        var square = sum
         for i in 0..<n {
             for k in 0..<d {
                 let v = Double(x[i * d + k])

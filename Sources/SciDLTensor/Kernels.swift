@@ -130,7 +130,8 @@ extension Tensor {
     /// Gathers rows of a rank-2 table: `result[i] = self[indices[i]]`, shape `[indices.count, rowLength]`.
     public func gatherRows(_ indices: [Int]) -> Tensor {
         precondition(rank == 2, "gatherRows needs a table of rank 2, got \(shape)")
-        let n = shape[1], v = shape[0]
+        let n = shape[1]
+        let v = shape[0]
         let out = [Float](unsafeUninitializedCapacity: indices.count * n) { o, initialized in
             scalars.withUnsafeBufferPointer { t in
                 indices.withUnsafeBufferPointer { idx in
@@ -159,7 +160,8 @@ extension Tensor {
         scalars.withUnsafeBufferPointer { s in
             out.withUnsafeMutableBufferPointer { o in
                 indices.withUnsafeBufferPointer { idx in
-                    parallelChunks(n, minimumPerThread: indices.count * n >= 1 << 16 ? 8 : n + 1, granularity: 8) { cols in
+                    parallelChunks(n, minimumPerThread: indices.count * n >= 1 << 16 ? 8 : n + 1, granularity: 8) {
+                        cols in
                         for i in 0..<idx.count {
                             let r = idx[i]
                             for j in cols { o[r * n + j] += s[i * n + j] }
@@ -174,12 +176,18 @@ extension Tensor {
     /// Swaps the first two axes of a tensor of rank ≥ 2: `[a, b, rest…] → [b, a, rest…]`.
     public func swappingFirstTwoAxes() -> Tensor {
         precondition(rank >= 2)
-        let a = shape[0], b = shape[1], inner = count / max(a * b, 1)
+        let a = shape[0]
+        let b = shape[1]
+        let inner = count / max(a * b, 1)
         var out = [Float](repeating: 0, count: count)
         scalars.withUnsafeBufferPointer { s in
-            for i in 0..<a { for j in 0..<b { for k in 0..<inner {
-                out[(j * a + i) * inner + k] = s[(i * b + j) * inner + k]
-            } } }
+            for i in 0..<a {
+                for j in 0..<b {
+                    for k in 0..<inner {
+                        out[(j * a + i) * inner + k] = s[(i * b + j) * inner + k]
+                    }
+                }
+            }
         }
         var newShape = shape
         newShape.swapAt(0, 1)
@@ -208,7 +216,8 @@ extension Tensor {
 
     /// Columns `range` of every row.
     public func sliceRows(columns range: Range<Int>) -> Tensor {
-        let n = rowLength, w = range.count
+        let n = rowLength
+        let w = range.count
         var out = [Float](repeating: 0, count: rowCount * w)
         scalars.withUnsafeBufferPointer { s in
             for i in 0..<rowCount { for j in 0..<w { out[i * w + j] = s[i * n + range.lowerBound + j] } }

@@ -4,8 +4,10 @@ extension Tensor {
     ///
     /// Leading axes of `a` are flattened into rows when `a` has rank > 2 and is not transposed, so a
     /// `[batch, seq, d]` activation times a `[d, e]` weight gives `[batch, seq, e]`.
-    public static func matmul(_ a: Tensor, _ b: Tensor,
-                              transposingA: Bool = false, transposingB: Bool = false) -> Tensor {
+    public static func matmul(
+        _ a: Tensor, _ b: Tensor,
+        transposingA: Bool = false, transposingB: Bool = false
+    ) -> Tensor {
         precondition(b.rank == 2, "matmul: right operand must have rank 2, got \(b.shape)")
         let (m, k): (Int, Int)
         if transposingA {
@@ -16,7 +18,9 @@ extension Tensor {
             (m, k) = (a.rowCount, a.rowLength)
         }
         let (kb, n) = transposingB ? (b.shape[1], b.shape[0]) : (b.shape[0], b.shape[1])
-        precondition(k == kb, "matmul: inner sizes differ, \(a.shape)\(transposingA ? "ᵀ" : "") · \(b.shape)\(transposingB ? "ᵀ" : "")")
+        precondition(
+            k == kb,
+            "matmul: inner sizes differ, \(a.shape)\(transposingA ? "ᵀ" : "") · \(b.shape)\(transposingB ? "ᵀ" : "")")
         var shape = transposingA ? [m] : Array(a.shape.dropLast())
         shape.append(n)
         guard m > 0, n > 0, k > 0 else { return Tensor(zeros: shape) }
@@ -24,8 +28,9 @@ extension Tensor {
         let out = [Float](unsafeUninitializedCapacity: m * n) { pc, initialized in
             a.scalars.withUnsafeBufferPointer { pa in
                 b.scalars.withUnsafeBufferPointer { pb in
-                    BLAS.gemm(transposeA: transposingA, transposeB: transposingB, m: m, n: n, k: k,
-                              a: pa.baseAddress!, b: pb.baseAddress!, c: pc.baseAddress!)
+                    BLAS.gemm(
+                        transposeA: transposingA, transposeB: transposingB, m: m, n: n, k: k,
+                        a: pa.baseAddress!, b: pb.baseAddress!, c: pc.baseAddress!)
                 }
             }
             initialized = m * n
@@ -37,9 +42,12 @@ extension Tensor {
 extension Tensor {
     /// Products of matching slices along the first axis: op(a[i]) · op(b[i]) for each i.
     /// a: [N, m, k] (or [N, k, m] transposed), b: [N, k, n] (or [N, n, k]) → [N, m, n].
-    public static func batchedMatmul(_ a: Tensor, _ b: Tensor,
-                                     transposingA: Bool = false, transposingB: Bool = false) -> Tensor {
-        precondition(a.rank == 3 && b.rank == 3 && a.shape[0] == b.shape[0], "batchedMatmul shapes \(a.shape) · \(b.shape)")
+    public static func batchedMatmul(
+        _ a: Tensor, _ b: Tensor,
+        transposingA: Bool = false, transposingB: Bool = false
+    ) -> Tensor {
+        precondition(
+            a.rank == 3 && b.rank == 3 && a.shape[0] == b.shape[0], "batchedMatmul shapes \(a.shape) · \(b.shape)")
         let count = a.shape[0]
         let (m, k) = transposingA ? (a.shape[2], a.shape[1]) : (a.shape[1], a.shape[2])
         let (kb, n) = transposingB ? (b.shape[2], b.shape[1]) : (b.shape[1], b.shape[2])
@@ -50,9 +58,10 @@ extension Tensor {
             b.scalars.withUnsafeBufferPointer { pb in
                 out.scalars.withUnsafeMutableBufferPointer { pc in
                     forEachProduct(count) { i, splitting in
-                        BLAS.gemm(transposeA: transposingA, transposeB: transposingB, m: m, n: n, k: k,
-                                  a: pa.baseAddress! + i * m * k, b: pb.baseAddress! + i * k * n,
-                                  c: pc.baseAddress! + i * m * n, splitting: splitting)
+                        BLAS.gemm(
+                            transposeA: transposingA, transposeB: transposingB, m: m, n: n, k: k,
+                            a: pa.baseAddress! + i * m * k, b: pb.baseAddress! + i * k * n,
+                            c: pc.baseAddress! + i * m * n, splitting: splitting)
                     }
                 }
             }
@@ -65,9 +74,11 @@ extension Tensor {
     /// Products of consecutive row segments with their own matrices: rows of segment i times op(w[i]).
     /// x: [Σ segments, k], w: [N, k, n] (or [N, n, k] transposed) → [Σ segments, n]. Segments may differ
     /// in length, so models with different amounts of data share one call without padding.
-    public static func segmentedMatmul(_ x: Tensor, _ w: Tensor, segments: [Int], transposingW: Bool = false) -> Tensor {
-        precondition(x.rank == 2 && w.rank == 3 && w.shape[0] == segments.count && segments.reduce(0, +) == x.shape[0],
-                     "segmentedMatmul shapes \(x.shape) · \(w.shape), segments \(segments.count)")
+    public static func segmentedMatmul(_ x: Tensor, _ w: Tensor, segments: [Int], transposingW: Bool = false) -> Tensor
+    {
+        precondition(
+            x.rank == 2 && w.rank == 3 && w.shape[0] == segments.count && segments.reduce(0, +) == x.shape[0],
+            "segmentedMatmul shapes \(x.shape) · \(w.shape), segments \(segments.count)")
         let k = x.shape[1]
         let (kw, n) = transposingW ? (w.shape[2], w.shape[1]) : (w.shape[1], w.shape[2])
         precondition(k == kw, "segmentedMatmul: inner sizes differ, \(x.shape) · \(w.shape)")
@@ -78,9 +89,10 @@ extension Tensor {
             w.scalars.withUnsafeBufferPointer { pw in
                 out.scalars.withUnsafeMutableBufferPointer { po in
                     forEachProduct(segments.count) { i, splitting in
-                        BLAS.gemm(transposeA: false, transposeB: transposingW, m: segments[i], n: n, k: k,
-                                  a: px.baseAddress! + starts[i] * k, b: pw.baseAddress! + i * k * n,
-                                  c: po.baseAddress! + starts[i] * n, splitting: splitting)
+                        BLAS.gemm(
+                            transposeA: false, transposeB: transposingW, m: segments[i], n: n, k: k,
+                            a: px.baseAddress! + starts[i] * k, b: pw.baseAddress! + i * k * n,
+                            c: po.baseAddress! + starts[i] * n, splitting: splitting)
                     }
                 }
             }
@@ -90,16 +102,18 @@ extension Tensor {
 
     /// For each segment i: (rows of segment i of a)ᵀ · (rows of segment i of b) → [N, a cols, b cols].
     public static func segmentedOuterProducts(_ a: Tensor, _ b: Tensor, segments: [Int]) -> Tensor {
-        let ka = a.shape[1], kb = b.shape[1]
+        let ka = a.shape[1]
+        let kb = b.shape[1]
         let starts = segmentStarts(segments)
         var out = Tensor(zeros: [segments.count, ka, kb])
         a.scalars.withUnsafeBufferPointer { pa in
             b.scalars.withUnsafeBufferPointer { pb in
                 out.scalars.withUnsafeMutableBufferPointer { po in
                     forEachProduct(segments.count) { i, splitting in
-                        BLAS.gemm(transposeA: true, transposeB: false, m: ka, n: kb, k: segments[i],
-                                  a: pa.baseAddress! + starts[i] * ka, b: pb.baseAddress! + starts[i] * kb,
-                                  c: po.baseAddress! + i * ka * kb, splitting: splitting)
+                        BLAS.gemm(
+                            transposeA: true, transposeB: false, m: ka, n: kb, k: segments[i],
+                            a: pa.baseAddress! + starts[i] * ka, b: pb.baseAddress! + starts[i] * kb,
+                            c: po.baseAddress! + i * ka * kb, splitting: splitting)
                     }
                 }
             }

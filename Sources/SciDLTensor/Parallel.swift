@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 
 /// Splits `0..<count` into contiguous chunks and runs `body` on each, on all cores when the work is large.
 ///
@@ -14,13 +15,14 @@ public func parallelChunks(
         return
     }
     let per = ((count + chunks - 1) / chunks + granularity - 1) / granularity * granularity
+    let budget = Parallelism.threadCount
     withoutActuallyEscaping(body) { body in
         let box = UncheckedBox(body)
         DispatchQueue.concurrentPerform(iterations: chunks) { c in
             let start = c * per
             let end = min(count, start + per)
-            // The budget is spent on the chunks themselves: loops nested inside one run on its thread.
-            if start < end { Parallelism.withThreadBudget(1) { box.value(start..<end) } }
+            // Loops nested in a chunk keep the caller's budget, whichever thread runs the chunk.
+            if start < end { Parallelism.withThreadBudget(budget) { box.value(start..<end) } }
         }
     }
 }
@@ -76,5 +78,3 @@ struct UncheckedBox<T>: @unchecked Sendable {
     let value: T
     init(_ value: T) { self.value = value }
 }
-
-import Foundation

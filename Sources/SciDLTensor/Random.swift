@@ -88,10 +88,14 @@ public func portableLog(_ x: Double) -> Double {
     // x = m · 2^e with m in [1/√2, √2): log x = e·ln2 + 2·atanh((m−1)/(m+1)).
     var e = Double(x.exponent)
     var m = x.significand  // [1, 2)
-    if m > 1.4142135623730951 { m /= 2; e += 1 }
+    if m > 1.4142135623730951 {
+        m /= 2
+        e += 1
+    }
     let s = (m - 1) / (m + 1)  // |s| < 0.172
     let s2 = s * s
-    var term = s, sum = 0.0
+    var term = s
+    var sum = 0.0
     var k = 1.0
     while k < 40 {  // s^39 < 1e-30: converged far past double precision
         sum += term / k
@@ -103,8 +107,10 @@ public func portableLog(_ x: Double) -> Double {
 
 extension Tensor {
     /// A tensor of independent normal samples with the given standard deviation.
-    public static func randomNormal(_ shape: [Int], standardDeviation: Float = 1,
-                                    using rng: inout SeededGenerator) -> Tensor {
+    public static func randomNormal(
+        _ shape: [Int], standardDeviation: Float = 1,
+        using rng: inout SeededGenerator
+    ) -> Tensor {
         let n = Tensor.elementCount(shape)
         var s = [Float](repeating: 0, count: n)
         for i in 0..<n { s[i] = Float(rng.nextNormal()) * standardDeviation }
@@ -112,8 +118,10 @@ extension Tensor {
     }
 
     /// A tensor of independent uniform samples in `[low, high)`.
-    public static func randomUniform(_ shape: [Int], low: Float = 0, high: Float = 1,
-                                     using rng: inout SeededGenerator) -> Tensor {
+    public static func randomUniform(
+        _ shape: [Int], low: Float = 0, high: Float = 1,
+        using rng: inout SeededGenerator
+    ) -> Tensor {
         let n = Tensor.elementCount(shape)
         var s = [Float](repeating: 0, count: n)
         for i in 0..<n { s[i] = low + (high - low) * Float(rng.nextUniform()) }

@@ -31,7 +31,9 @@ public struct SafetensorsFile: Sendable {
             SciDLError("\(source) is not a valid safetensors file: \(why) (re-create or re-download it)")
         }
         guard data.count >= 8 else { throw bad("it has \(data.count) bytes, fewer than the 8-byte header length") }
-        let headerLength = data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        let headerLength = data.prefix(8).enumerated().reduce(UInt64(0)) {
+            $0 | UInt64($1.element) << (8 * UInt64($1.offset))
+        }
         guard headerLength <= UInt64(data.count - 8) else {
             throw bad("header length \(headerLength) exceeds the file size \(data.count)")
         }
@@ -49,16 +51,19 @@ public struct SafetensorsFile: Sendable {
                 continue
             }
             guard let e = entry as? [String: Any], let dtype = e["dtype"] as? String,
-                  let shape = e["shape"] as? [Int], let offsets = e["data_offsets"] as? [Int], offsets.count == 2
+                let shape = e["shape"] as? [Int], let offsets = e["data_offsets"] as? [Int], offsets.count == 2
             else { throw bad("entry '\(name)' lacks dtype, shape or data_offsets") }
-            guard let width = Self.byteWidth[dtype] else { throw bad("tensor '\(name)' has unsupported dtype \(dtype)") }
+            guard let width = Self.byteWidth[dtype] else {
+                throw bad("tensor '\(name)' has unsupported dtype \(dtype)")
+            }
             guard shape.allSatisfy({ $0 >= 0 }) else { throw bad("tensor '\(name)' has a negative extent in \(shape)") }
             let n = Tensor.elementCount(shape)
             guard offsets[0] >= 0, offsets[1] - offsets[0] == n * width else {
                 throw bad("tensor '\(name)' of shape \(shape) and dtype \(dtype) has data_offsets \(offsets)")
             }
             guard base + offsets[1] <= data.count else {
-                throw bad("tensor '\(name)' ends at byte \(base + offsets[1]) but the file has \(data.count) (truncated?)")
+                throw bad(
+                    "tensor '\(name)' ends at byte \(base + offsets[1]) but the file has \(data.count) (truncated?)")
             }
             let bytes = data.subdata(in: (base + offsets[0])..<(base + offsets[1]))
             tensors[name] = Tensor(shape: shape, scalars: Self.decode(bytes, dtype: dtype, count: n))
@@ -70,7 +75,12 @@ public struct SafetensorsFile: Sendable {
     /// The tensor called `name`, or an error naming the file and the missing tensor.
     public func tensor(_ name: String, in source: String = "the safetensors file") throws -> Tensor {
         guard let t = tensors[name] else {
-            throw SciDLError("\(source) has no tensor named '\(name)' (it has: \(tensors.keys.sorted().prefix(12).joined(separator: ", ")))")
+            throw SciDLError(
+                """
+                    \(source) has no tensor named '\(name)' (it has: \
+                    \(tensors.keys.sorted().prefix(12).joined(separator: ", ")))
+                    """
+            )
         }
         return t
     }
@@ -87,7 +97,10 @@ public struct SafetensorsFile: Sendable {
         for name in names {
             let t = tensors[name]!
             let bytes = t.count * 4
-            entries.append("\(jsonString(name)):{\"dtype\":\"F32\",\"shape\":[\(t.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + bytes)]}")
+            entries.append(
+                "\(jsonString(name)):{\"dtype\":\"F32\",\"shape\":[\(t.shape.map(String.init).joined(separator: ","))],"
+                    + "\"data_offsets\":[\(offset),\(offset + bytes)]}"
+            )
             offset += bytes
         }
         var header = Array("{\(entries.joined(separator: ","))}".utf8)
@@ -140,7 +153,9 @@ public struct SafetensorsFile: Sendable {
 @inlinable
 public func halfToFloat(_ h: UInt16) -> Float {
     let bits = UInt32(h)
-    let sign = (bits & 0x8000) << 16, exponent = (bits >> 10) & 0x1F, mantissa = bits & 0x3FF
+    let sign = (bits & 0x8000) << 16
+    let exponent = (bits >> 10) & 0x1F
+    let mantissa = bits & 0x3FF
     switch exponent {
     case 0:  // zero or subnormal: mantissa · 2⁻²⁴
         let magnitude = Float(mantissa) * 0x1p-24

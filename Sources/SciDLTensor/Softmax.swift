@@ -13,7 +13,10 @@ public func exponentiateShifted(_ row: UnsafeMutablePointer<Float>, count n: Int
     var m = row[0]
     for j in 1..<n { m = max(m, row[j]) }
     var z: Float = 0
-    for j in 0..<n { row[j] = expf(row[j] - m); z += row[j] }
+    for j in 0..<n {
+        row[j] = expf(row[j] - m)
+        z += row[j]
+    }
     return (m, z)
 }
 
@@ -27,6 +30,7 @@ public func softmaxInPlace(_ row: UnsafeMutablePointer<Float>, count n: Int) -> 
 
 /// The cross-entropy −log softmax(logits)[target] in Double, from the maximum m and Σ exp(xᵢ − m)
 /// (summed in order): x[target] − m − log Σ, negated, which stays accurate when the probability underflows.
+@inlinable
 public func crossEntropy<Logits: Collection<Double>>(logits: Logits, target: Logits.Index) -> Double {
     let m = logits.max()!
     let z = logits.reduce(0.0) { $0 + exp($1 - m) }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A dense, row-major array of `Float` with a shape.
 ///
 /// `Tensor` is a value type: copies share storage until one of them is mutated (Swift's copy-on-write
@@ -11,8 +13,9 @@ public struct Tensor: Sendable, Equatable {
     /// Creates a tensor from its shape and row-major elements.
     public init(shape: [Int], scalars: [Float]) {
         precondition(shape.allSatisfy { $0 >= 0 }, "negative extent in shape \(shape)")
-        precondition(scalars.count == Tensor.elementCount(shape),
-                     "shape \(shape) needs \(Tensor.elementCount(shape)) elements, got \(scalars.count)")
+        precondition(
+            scalars.count == Tensor.elementCount(shape),
+            "shape \(shape) needs \(Tensor.elementCount(shape)) elements, got \(scalars.count)")
         self.shape = shape
         self.scalars = scalars
     }
@@ -77,5 +80,3 @@ extension Tensor: CustomStringConvertible {
         return "Tensor(shape: \(shape), [\(head)\(count > 8 ? ", …" : "")])"
     }
 }
-
-import Foundation

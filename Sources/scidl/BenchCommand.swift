@@ -31,7 +31,8 @@ struct BenchGrok: ParsableCommand {
 struct BenchSweep: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sweep",
-        abstract: "Runs per hour for a sweep of small MLP runs: sequential, on all cores, and stacked into one batched model."
+        abstract:
+            "Runs per hour for a sweep of small MLP runs: sequential, on all cores, and stacked into one batched model."
     )
     @Option(help: "Runs in the sweep.") var runs = 20
     @Option(help: "Training steps per run.") var steps = 1000
@@ -44,10 +45,15 @@ struct BenchSweep: ParsableCommand {
 struct BenchLM: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lm",
-        abstract: "Prompts per second for a language model's hidden states of all layers, and peak memory (compare ../shared/peers/torch_smollm2_throughput.py)."
+        abstract:
+            """
+                Prompts per second for a language model's hidden states of all layers, and peak memory (compare \
+                ../shared/peers/torch_smollm2_throughput.py).
+                """
     )
     @Option(help: "smollm2, minilm, a .gguf file or a Hugging Face model folder.") var model = ModelCatalog.defaultModel
-    @Option(help: "A CSV with a statement column or a BoolQ JSONL (default: synthetic ~31-token sentences).") var data: String?
+    @Option(help: "A CSV with a statement column or a BoolQ JSONL (default: synthetic ~31-token sentences).") var data:
+        String?
     @Option(help: "Texts to encode.") var count = 512
     @Flag(help: "Decoders: compute every prompt's tokens, even a prefix it shares with the prompt before it.")
     var noSharedPrefixes = false
@@ -61,8 +67,11 @@ struct BenchLM: ParsableCommand {
         }
         let texts = try ThroughputBenchmark.texts(data: data.map { URL(fileURLWithPath: $0) }, count: count)
         guard tokensPerBatch > 0 else { throw SciDLError("--tokens-per-batch must be positive") }
-        print(ThroughputBenchmark.run(model: loaded, texts: texts, dataName: data ?? "synthetic",
-                                      tokensPerBatch: tokensPerBatch).jsonLine)
+        print(
+            ThroughputBenchmark.run(
+                model: loaded, texts: texts, dataName: data ?? "synthetic",
+                tokensPerBatch: tokensPerBatch
+            ).jsonLine)
     }
 }
 
@@ -71,7 +80,8 @@ struct BenchMiniLM: ParsableCommand {
         commandName: "minilm",
         abstract: "bench lm --model minilm (compare ../shared/peers/torch_minilm_throughput.py)."
     )
-    @Option(help: "A CSV with a statement column or a BoolQ JSONL (default: synthetic ~31-token sentences).") var data: String?
+    @Option(help: "A CSV with a statement column or a BoolQ JSONL (default: synthetic ~31-token sentences).") var data:
+        String?
     @Option(help: "Texts to encode.") var count = 512
 
     func run() throws {

@@ -7,19 +7,26 @@ import SciDLTensor
 
 struct Challenge: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "The critique experiments (Farquhar, Varma et al. 2023): do unsupervised probes find knowledge, or any salient feature?",
+        abstract:
+            """
+                The critique experiments (Farquhar, Varma et al. 2023): do unsupervised probes find knowledge, or any \
+                salient feature?
+                """,
         discussion: """
-        EXPERIMENT is one of: distractor (a word, "Banana" or "Shed", appended to both members of each pair \
-        of a random half), explicit-opinion (an expert character's random view stated before the answer), \
-        implicit-opinion (few-shot examples where the character errs on one category), templates (the same \
-        data under several prompt templates), theorem (a probe predicting truth XOR any feature has the \
-        same CCS loss). Each prints, for every method, accuracy on the truth and on the competing feature, \
-        and writes results.csv, summary.json and report.html into --out. With --activations, a distractor, \
-        opinion or theorem run uses activations from elsewhere and --feature names the competing feature.
-        """
+            EXPERIMENT is one of: distractor (a word, "Banana" or "Shed", appended to both members of each pair \
+            of a random half), explicit-opinion (an expert character's random view stated before the answer), \
+            implicit-opinion (few-shot examples where the character errs on one category), templates (the same \
+            data under several prompt templates), theorem (a probe predicting truth XOR any feature has the \
+            same CCS loss). Each prints, for every method, accuracy on the truth and on the competing feature, \
+            and writes results.csv, summary.json and report.html into --out. With --activations, a distractor, \
+            opinion or theorem run uses activations from elsewhere and --feature names the competing feature.
+            """
     )
     enum Experiment: String, CaseIterable {
-        case distractor, explicitOpinion = "explicit-opinion", implicitOpinion = "implicit-opinion", templates, theorem
+        case distractor
+        case explicitOpinion = "explicit-opinion"
+        case implicitOpinion = "implicit-opinion"
+        case templates, theorem
     }
 
     @Argument(help: "distractor, explicit-opinion, implicit-opinion, templates or theorem.") var experiment: String
@@ -27,18 +34,29 @@ struct Challenge: ParsableCommand {
     @OptionGroup var probes: ProbeOptions
     @Option(help: "distractor: the two words, comma-separated.") var words = "Banana,Shed"
     @Option(help: "explicit-opinion: sentences stating Alice's view (1-8).") var sentences = 1
-    @Option(help: "implicit-opinion: examples where Alice errs, e.g. correct_country=China, n1>75 (default: per data set).") var category: String?
+    @Option(
+        help: "implicit-opinion: examples where Alice errs, e.g. correct_country=China, n1>75 (default: per data set).")
+    var category: String?
     @Option(help: "implicit-opinion: solved examples shown before each question.") var shots = 4
-    @Option(help: "templates: extra template files, comma-separated, beside truth, literal and professor.") var template: String?
-    @Option(help: "theorem: the feature h: random (a seeded random half) or a file with one 0/1 per pair.") var feature = "random"
-    @Option(help: "Seed for assigning words, views, demonstrations and the random feature.") var assignmentSeed: UInt64 = 0
-    @Option(help: "Imported activations (see scidl elicit --help); needs --labels or labels in the file.") var activations: String?
+    @Option(help: "templates: extra template files, comma-separated, beside truth, literal and professor.")
+    var template: String?
+    @Option(help: "theorem: the feature h: random (a seeded random half) or a file with one 0/1 per pair.")
+    var feature = "random"
+    @Option(help: "Seed for assigning words, views, demonstrations and the random feature.") var assignmentSeed:
+        UInt64 = 0
+    @Option(help: "Imported activations (see scidl elicit --help); needs --labels or labels in the file.")
+    var activations: String?
     @Option(help: "Labels for imported activations.") var labels: String?
     @Option(help: "Output directory (default: runs/challenge-<experiment>-<date>-<time>).") var out: String?
 
     func run() throws {
         guard let kind = Experiment(rawValue: experiment) else {
-            throw SciDLError("unknown experiment '\(experiment)': use one of \(Experiment.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw SciDLError(
+                """
+                    unknown experiment '\(experiment)': use one of \
+                    \(Experiment.allCases.map(\.rawValue).joined(separator: ", "))
+                    """
+            )
         }
         let settings = try probes.settings(defaultSeeds: kind == .distractor ? "0-19" : "0-9")
         let started = Date()
@@ -53,27 +71,43 @@ struct Challenge: ParsableCommand {
             try report.write(to: dir, title: "Challenge: \(kind.rawValue)")
             print(kind == .templates ? report.templateTable() : report.comparisonTable(), terminator: "")
         }
-        print("\(formatDuration(Date().timeIntervalSince(started))); results in \(dir.path): results.csv, summary.json, report.html")
+        print(
+            """
+                \(formatDuration(Date().timeIntervalSince(started))); results in \(dir.path): results.csv, \
+                summary.json, report.html
+                """
+        )
     }
 
     /// The experiment's conditions with their activations and competing features.
-    func conditions(_ kind: Experiment) throws -> ([(name: String, activations: ContrastActivations, features: [String: [Int]])], [(String, String)]) {
+    func conditions(
+        _ kind: Experiment
+    ) throws -> ([(name: String, activations: ContrastActivations, features: [String: [Int]])], [(String, String)]) {
         if let imported = try importedActivations(activations, positive: nil, negative: nil, labels: labels) {
-            guard kind != .templates else { throw SciDLError("the templates experiment builds its own prompts: it cannot use --activations") }
+            guard kind != .templates else {
+                throw SciDLError("the templates experiment builds its own prompts: it cannot use --activations")
+            }
             let values = try featureValues(count: imported.activations.count)
-            return ([("imported", imported.activations, ["feature": values])], imported.description + [("feature", feature)])
+            return (
+                [("imported", imported.activations, ["feature": values])], imported.description + [("feature", feature)]
+            )
         }
         let dataset = try source.dataset()
         var conditions: [ChallengeCondition]
         switch kind {
         case .distractor:
-            conditions = [try Challenges.distractor(dataset, template: PromptTemplate.named(dataset.defaultTemplateName),
-                                                    words: words.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
-                                                    seed: assignmentSeed)]
+            conditions = [
+                try Challenges.distractor(
+                    dataset, template: PromptTemplate.named(dataset.defaultTemplateName),
+                    words: words.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
+                    seed: assignmentSeed)
+            ]
         case .explicitOpinion:
             conditions = [try Challenges.explicitOpinion(dataset, sentences: sentences, seed: assignmentSeed)]
         case .implicitOpinion:
-            let c = try category.map { try ExampleCategory(parsing: $0, columns: dataset.columns) } ?? ExampleCategory.defaultCategory(for: dataset)
+            let c =
+                try category.map { try ExampleCategory(parsing: $0, columns: dataset.columns) }
+                ?? ExampleCategory.defaultCategory(for: dataset)
             conditions = [try Challenges.implicitOpinion(dataset, category: c, shots: shots, seed: assignmentSeed)]
         case .templates:
             let extra = try (template ?? "").split(separator: ",").map { try PromptTemplate.named(String($0)) }
@@ -84,12 +118,19 @@ struct Challenge: ParsableCommand {
         // Only now, with the prompts known to be good, is the model worth loading.
         let model = try source.loadModel()
         let defaultLayers = [model.blockCount]
-        var description = [("data", dataset.name), ("pairs", "\(dataset.examples.count)"), ("model", model.name),
-                           ("position", source.position(for: model).rawValue)]
-        let sets = try conditions.map { c -> (name: String, activations: ContrastActivations, features: [String: [Int]]) in
+        var description = [
+            ("data", dataset.name), ("pairs", "\(dataset.examples.count)"), ("model", model.name),
+            ("position", source.position(for: model).rawValue),
+        ]
+        let sets = try conditions.map {
+            c -> (name: String, activations: ContrastActivations, features: [String: [Int]]) in
             description.append(("\(c.name), example x⁺", c.pairs[0].positive))
-            return (c.name, try source.activations(of: c.pairs, model: model, dataName: dataset.name, templateName: c.name,
-                                                   defaultLayers: defaultLayers), c.features)
+            return (
+                c.name,
+                try source.activations(
+                    of: c.pairs, model: model, dataName: dataset.name, templateName: c.name,
+                    defaultLayers: defaultLayers), c.features
+            )
         }
         return (sets, description)
     }
@@ -98,7 +139,9 @@ struct Challenge: ParsableCommand {
     func featureValues(count: Int) throws -> [Int] {
         if feature == "random" { return Challenges.halves(count, seed: assignmentSeed, stream: .randomFeature) }
         let values = try ActivationImport.readLabels(URL(fileURLWithPath: feature))
-        guard values.count == count else { throw SciDLError("--feature \(feature) has \(values.count) values for \(count) pairs") }
+        guard values.count == count else {
+            throw SciDLError("--feature \(feature) has \(values.count) values for \(count) pairs")
+        }
         return values
     }
 
@@ -112,9 +155,13 @@ struct Challenge: ParsableCommand {
             let dataset = try source.dataset()
             let prompt = try PromptTemplate.named(dataset.defaultTemplateName)
             let model = try source.loadModel()
-            activationSet = try source.activations(of: try prompt.contrastPairs(for: dataset), model: model, dataName: dataset.name,
-                                                   templateName: prompt.name, defaultLayers: [model.blockCount])
-            description = [("data", dataset.name), ("pairs", "\(dataset.examples.count)"), ("model", model.name), ("template", prompt.name)]
+            activationSet = try source.activations(
+                of: try prompt.contrastPairs(for: dataset), model: model, dataName: dataset.name,
+                templateName: prompt.name, defaultLayers: [model.blockCount])
+            description = [
+                ("data", dataset.name), ("pairs", "\(dataset.examples.count)"), ("model", model.name),
+                ("template", prompt.name),
+            ]
         }
         let h = try featureValues(count: activationSet.count)
         description.append(("feature h", feature))

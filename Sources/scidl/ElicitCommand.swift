@@ -7,24 +7,38 @@ import SciDLTensor
 
 struct Elicit: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Find truth directions without labels: CCS, PCA, k-means and random probes against a supervised ceiling.",
+        abstract:
+            "Find truth directions without labels: CCS, PCA, k-means and random probes against a supervised ceiling.",
         discussion: """
-        Builds a contrast pair per example (the template with each answer), reads both members' hidden \
-        states from a language model (default SmolLM2-135M-Instruct, installed by scripts/setup.sh) or takes \
-        activations from files, fits each probe per layer and seed on a training split and scores it on \
-        the held-out pairs. Prints a table and writes results.csv, summary.json and report.html into --out. \
-        Activations are cached (see --cache), so a second run on the same prompts is instant.
-        """
+            Builds a contrast pair per example (the template with each answer), reads both members' hidden \
+            states from a language model (default SmolLM2-135M-Instruct, installed by scripts/setup.sh) or takes \
+            activations from files, fits each probe per layer and seed on a training split and scores it on \
+            the held-out pairs. Prints a table and writes results.csv, summary.json and report.html into --out. \
+            Activations are cached (see --cache), so a second run on the same prompts is instant.
+            """
     )
     @OptionGroup var source: SourceOptions
     @OptionGroup var probes: ProbeOptions
-    @Option(help: "Prompt templates, comma-separated: truth, yes-no, question, sentiment, or template files (default: the one that fits the data).")
+    @Option(
+        help:
+            """
+                Prompt templates, comma-separated: truth, yes-no, question, sentiment, or template files (default: \
+                the one that fits the data).
+                """
+    )
     var template: String?
-    @Option(help: "Activations from elsewhere: .npy [n,2,d] or [layers,n,2,d], or .npz/.safetensors with activations or positive/negative.")
+    @Option(
+        help:
+            """
+                Activations from elsewhere: .npy [n,2,d] or [layers,n,2,d], or .npz/.safetensors with activations or \
+                positive/negative.
+                """
+    )
     var activations: String?
     @Option(help: "x⁺ activations file ([n,d] or [layers,n,d]), with --negative.") var positive: String?
     @Option(help: "x⁻ activations file, with --positive.") var negative: String?
-    @Option(help: "Labels for imported activations: .npy, .csv/.jsonl (label column) or one 0/1 per line.") var labels: String?
+    @Option(help: "Labels for imported activations: .npy, .csv/.jsonl (label column) or one 0/1 per line.") var labels:
+        String?
     @Option(help: "Output directory (default: runs/elicit-<date>-<time>).") var out: String?
 
     func run() throws {
@@ -34,9 +48,17 @@ struct Elicit: ParsableCommand {
         let results = try runProbes(sets.map { ($0.template, $0.activations, [:]) }, settings: settings)
         let report = ElicitReport(results: results, description: description)
         let dir = URL(fileURLWithPath: out ?? "runs/elicit-\(Grok.timestamp())")
-        try report.write(to: dir, title: "Eliciting latent knowledge: \(description.first { $0.0 == "data" || $0.0 == "activations" }?.1 ?? "")")
+        try report.write(
+            to: dir,
+            title:
+                "Eliciting latent knowledge: \(description.first { $0.0 == "data" || $0.0 == "activations" }?.1 ?? "")")
         print(report.table(), terminator: "")
-        print("\(formatDuration(Date().timeIntervalSince(started))); results in \(dir.path): results.csv, summary.json, report.html")
+        print(
+            """
+                \(formatDuration(Date().timeIntervalSince(started))); results in \(dir.path): results.csv, \
+                summary.json, report.html
+                """
+        )
     }
 
     /// Activations from files, or from the model on the data's contrast pairs under each template; plus a
@@ -46,14 +68,22 @@ struct Elicit: ParsableCommand {
             return ([("", imported.activations)], imported.description)
         }
         let dataset = try source.dataset()
-        let prompts = try (template ?? dataset.defaultTemplateName).split(separator: ",").map { try PromptTemplate.named(String($0)) }
+        let prompts = try (template ?? dataset.defaultTemplateName).split(separator: ",").map {
+            try PromptTemplate.named(String($0))
+        }
         let pairsPerTemplate = try prompts.map { try $0.contrastPairs(for: dataset) }
         let model = try source.loadModel()
-        var description = [("data", dataset.name), ("pairs", "\(dataset.examples.count)"), ("model", model.name),
-                           ("position", source.position(for: model).rawValue)]
+        var description = [
+            ("data", dataset.name), ("pairs", "\(dataset.examples.count)"), ("model", model.name),
+            ("position", source.position(for: model).rawValue),
+        ]
         var sets: [(template: String, activations: ContrastActivations)] = []
         for (prompt, pairs) in zip(prompts, pairsPerTemplate) {
-            sets.append((prompt.name, try source.activations(of: pairs, model: model, dataName: dataset.name, templateName: prompt.name)))
+            sets.append(
+                (
+                    prompt.name,
+                    try source.activations(of: pairs, model: model, dataName: dataset.name, templateName: prompt.name)
+                ))
             description.append(("template \(prompt.name), example x⁺", pairs[0].positive))
         }
         return (sets, description)
@@ -61,15 +91,21 @@ struct Elicit: ParsableCommand {
 }
 
 /// Activations named on the command line (one file, or x⁺ and x⁻ files), or nil when none are.
-func importedActivations(_ file: String?, positive: String?, negative: String?, labels: String?) throws
-    -> (activations: ContrastActivations, description: [(String, String)])? {
+func importedActivations(
+    _ file: String?, positive: String?, negative: String?, labels: String?
+) throws
+    -> (activations: ContrastActivations, description: [(String, String)])?
+{
     let labelsURL = labels.map { URL(fileURLWithPath: $0) }
     if let file {
         let a = try ActivationImport.load(URL(fileURLWithPath: file), labels: labelsURL)
         return (a, [("activations", file), ("pairs", "\(a.count)"), ("width", "\(a.width)")])
     }
     guard positive != nil || negative != nil else { return nil }
-    guard let p = positive, let n = negative else { throw SciDLError("--positive and --negative go together: give both files") }
-    let a = try ActivationImport.load(positive: URL(fileURLWithPath: p), negative: URL(fileURLWithPath: n), labels: labelsURL)
+    guard let p = positive, let n = negative else {
+        throw SciDLError("--positive and --negative go together: give both files")
+    }
+    let a = try ActivationImport.load(
+        positive: URL(fileURLWithPath: p), negative: URL(fileURLWithPath: n), labels: labelsURL)
     return (a, [("activations", "\(p) / \(n)"), ("pairs", "\(a.count)"), ("width", "\(a.width)")])
 }

@@ -8,10 +8,10 @@ struct Grok: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a small network on a modular-arithmetic table and watch it grok.",
         discussion: """
-        With no flags: modular addition at p = 113, 30 % of pairs for training, the 1-layer transformer, \
-        full-batch AdamW (lr 1e-3, betas 0.9/0.98, weight decay 1.0), until test accuracy reaches 99 %. \
-        Writes metrics.jsonl/.csv, checkpoint.safetensors, summary.json and report.html into --out.
-        """
+            With no flags: modular addition at p = 113, 30 % of pairs for training, the 1-layer transformer, \
+            full-batch AdamW (lr 1e-3, betas 0.9/0.98, weight decay 1.0), until test accuracy reaches 99 %. \
+            Writes metrics.jsonl/.csv, checkpoint.safetensors, summary.json and report.html into --out.
+            """
     )
 
     @OptionGroup var settings: GrokSettings
@@ -30,7 +30,12 @@ struct Grok: ParsableCommand {
         if let resume {
             let given = settings.explicitlyGiven.filter { $0 != "--steps" }
             if !given.isEmpty || out != nil {
-                throw SciDLError("--resume continues a run with its saved settings; drop \((given + (out != nil ? ["--out"] : [])).joined(separator: ", ")) (only --steps may change)")
+                throw SciDLError(
+                    """
+                        --resume continues a run with its saved settings; drop \
+                        \((given + (out != nil ? ["--out"] : [])).joined(separator: ", ")) (only --steps may change)
+                        """
+                )
             }
             run = try GrokRun(resuming: URL(fileURLWithPath: resume), steps: settings.steps)
             print("resuming \(resume) at step \(run.step) of \(run.config.steps)")
@@ -38,7 +43,12 @@ struct Grok: ParsableCommand {
             let config = try settings.config()
             let dir = out ?? "runs/grok-\(Self.timestamp())"
             run = try GrokRun(config: config, directory: URL(fileURLWithPath: dir))
-            print("grok: \(config.operation.symbol) mod \(config.modulus), \(config.model.kind.rawValue), \(run.task.count) pairs, out \(dir)")
+            print(
+                """
+                    grok: \(config.operation.symbol) mod \(config.modulus), \(config.model.kind.rawValue), \
+                    \(run.task.count) pairs, out \(dir)
+                    """
+            )
         }
         let summary = try run.run(progress: quiet ? nil : GrokRun.progressBar(label: "grok "))
         print(summary.headline)
@@ -96,7 +106,12 @@ struct GrokSettings: ParsableArguments {
         var c = GrokConfig()
         if let operation {
             guard let op = BinaryOperation(name: operation) else {
-                throw SciDLError("unknown --operation '\(operation)': use one of \(BinaryOperation.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw SciDLError(
+                    """
+                        unknown --operation '\(operation)': use one of \
+                        \(BinaryOperation.allCases.map(\.rawValue).joined(separator: ", "))
+                        """
+                )
             }
             c.operation = op
         }

@@ -7,10 +7,10 @@ struct Model: ParsableCommand {
         commandName: "model",
         abstract: "Describe a language model, show how it tokenizes a text and (decoders) what it would say next.",
         discussion: """
-        Prints the architecture read from the file, the storage of its matrices and its tokenizer. With \
-        --text, the token ids and pieces of that text and, for a decoder, its likeliest next tokens: a quick \
-        check that a GGUF file or model folder reads as intended before probing it.
-        """
+            Prints the architecture read from the file, the storage of its matrices and its tokenizer. With \
+            --text, the token ids and pieces of that text and, for a decoder, its likeliest next tokens: a quick \
+            check that a GGUF file or model folder reads as intended before probing it.
+            """
     )
     @Option(help: "smollm2, minilm, a .gguf file or a Hugging Face model folder.") var model = ModelCatalog.defaultModel
     @Option(help: "A text to tokenize (and, for decoders, continue).") var text: String?
@@ -19,13 +19,20 @@ struct Model: ParsableCommand {
     func run() throws {
         let loaded = try ModelCatalog.load(model)
         let width = loaded.summary.map(\.0.count).max() ?? 0
-        for (name, value) in loaded.summary { print(name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value) }
+        for (name, value) in loaded.summary {
+            print(name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value)
+        }
         guard let text else { return }
         let ids = loaded.tokenize(text)
-        print("\ntokens (\(ids.count)): " + ids.map { "\($0) \(loaded.piece($0).debugDescription)" }.joined(separator: ", "))
+        print(
+            "\ntokens (\(ids.count)): "
+                + ids.map { "\($0) \(loaded.piece($0).debugDescription)" }.joined(separator: ", "))
         if let decoder = loaded as? DecoderModel {
-            print("next: " + decoder.nextTokens(after: text, count: next)
-                .map { "\(decoder.piece($0.id).debugDescription) \(String(format: "%.3f", $0.probability))" }.joined(separator: ", "))
+            print(
+                "next: "
+                    + decoder.nextTokens(after: text, count: next)
+                    .map { "\(decoder.piece($0.id).debugDescription) \(String(format: "%.3f", $0.probability))" }
+                    .joined(separator: ", "))
         }
     }
 }

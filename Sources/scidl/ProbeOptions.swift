@@ -13,12 +13,19 @@ struct SourceOptions: ParsableArguments {
     @Option(help: "Column holding the 0/1 label (default: label, or answer in JSONL).") var labelColumn: String?
     @Option(help: "Column to use as {statement}.") var textColumn: String?
     @Option(help: "Use only the first N examples.") var limit: Int?
-    @Option(help: "Model: smollm2 (SmolLM2-135M-Instruct, default), minilm (all-MiniLM-L6-v2), a .gguf file or a Hugging Face model folder.")
+    @Option(
+        help:
+            """
+                Model: smollm2 (SmolLM2-135M-Instruct, default), minilm (all-MiniLM-L6-v2), a .gguf file or a Hugging \
+                Face model folder.
+                """
+    )
     var model = ModelCatalog.defaultModel
     @Option(help: "Layers, e.g. 0-30 or 10,20,30 (0 = embeddings, i = block i's output).") var layers: String?
     @Option(help: "Token whose state is read: first, last or mean (default: last for decoders, mean for BERT).")
     var position: TokenPosition?
-    @Option(help: "Activation cache folder (default: $SCIDL_HOME/activations, i.e. ~/.cache/scidl/activations).") var cache: String?
+    @Option(help: "Activation cache folder (default: $SCIDL_HOME/activations, i.e. ~/.cache/scidl/activations).")
+    var cache: String?
     @Flag(help: "Neither read nor write the activation cache.") var noCache = false
 
     func dataset() throws -> LabelledDataset {
@@ -33,13 +40,18 @@ struct SourceOptions: ParsableArguments {
     func position(for model: any LanguageModel) -> TokenPosition { position ?? model.defaultPosition }
 
     /// Hidden states of `pairs` (from the cache when possible), with a progress bar.
-    func activations(of pairs: [ContrastPair], model: any LanguageModel, dataName: String, templateName: String,
-                     defaultLayers: [Int]? = nil) throws -> ContrastActivations {
-        let layerList = try layers.map { try parseIntegers($0, "--layers") }
+    func activations(
+        of pairs: [ContrastPair], model: any LanguageModel, dataName: String, templateName: String,
+        defaultLayers: [Int]? = nil
+    ) throws -> ContrastActivations {
+        let layerList =
+            try layers.map { try parseIntegers($0, "--layers") }
             ?? defaultLayers ?? Array(0...model.blockCount)
-        let cacheFolder = noCache ? nil : URL(fileURLWithPath: cache ?? ModelCatalog.home.appendingPathComponent("activations").path)
-        let settings = ExtractionSettings(layers: layerList, position: position(for: model), cache: cacheFolder,
-                                          dataName: dataName, templateName: templateName)
+        let cacheFolder =
+            noCache ? nil : URL(fileURLWithPath: cache ?? ModelCatalog.home.appendingPathComponent("activations").path)
+        let settings = ExtractionSettings(
+            layers: layerList, position: position(for: model), cache: cacheFolder,
+            dataName: dataName, templateName: templateName)
         let bar = ProgressBar(total: 2 * pairs.count, label: "prompts (\(templateName))")
         let (a, cached) = try model.contrastActivations(of: pairs, settings: settings) { bar.update(step: $0) }
         bar.finish()
@@ -50,7 +62,8 @@ struct SourceOptions: ParsableArguments {
 
 /// Which probes, which seeds, how to fit them (shared by `elicit` and `challenge`).
 struct ProbeOptions: ParsableArguments {
-    @Option(help: "Probe methods, comma-separated: ccs, pca, kmeans, random, logistic.") var methods = "ccs,pca,kmeans,random,logistic"
+    @Option(help: "Probe methods, comma-separated: ccs, pca, kmeans, random, logistic.") var methods =
+        "ccs,pca,kmeans,random,logistic"
     @Option(help: "Seeds (each: a train/test split and probe initialisations), e.g. 0,1,2 or 0-19.") var seeds: String?
     @Option(help: "Share of pairs held out for testing.") var testFraction = 0.4
     @Flag(help: "Scale each side to unit variance per dimension after centring.") var varianceScaling = false
@@ -78,14 +91,18 @@ struct ProbeOptions: ParsableArguments {
 
 /// Runs `sets` (template or condition name, activations, competing features) through every probe
 /// with one progress bar.
-func runProbes(_ sets: [(name: String, activations: ContrastActivations, features: [String: [Int]])],
-               settings: ElicitSettings) throws -> [ProbeResult] {
-    let bar = ProgressBar(total: sets.reduce(0) { $0 + settings.seeds.count * $1.activations.layers.count }, label: "probes")
+func runProbes(
+    _ sets: [(name: String, activations: ContrastActivations, features: [String: [Int]])],
+    settings: ElicitSettings
+) throws -> [ProbeResult] {
+    let bar = ProgressBar(
+        total: sets.reduce(0) { $0 + settings.seeds.count * $1.activations.layers.count }, label: "probes")
     var results: [ProbeResult] = []
     var done = 0
     for set in sets {
         let before = done
-        results += try Elicitation.run(set.activations, settings: settings, features: set.features, template: set.name) {
+        results += try Elicitation.run(set.activations, settings: settings, features: set.features, template: set.name)
+        {
             done = before + $0
             bar.update(step: done)
         }
@@ -108,7 +125,8 @@ func parseIntegers(_ text: String, _ flag: String) throws -> [Int] {
         let bounds = part.split(separator: "-").map { Int($0.trimmingCharacters(in: .whitespaces)) }
         switch bounds.count {
         case 1 where bounds[0] != nil: return [bounds[0]!]
-        case 2 where bounds[0] != nil && bounds[1] != nil && bounds[0]! <= bounds[1]!: return Array(bounds[0]!...bounds[1]!)
+        case 2 where bounds[0] != nil && bounds[1] != nil && bounds[0]! <= bounds[1]!:
+            return Array(bounds[0]!...bounds[1]!)
         default: throw SciDLError("\(flag): '\(part)' is not a number or range such as 0-6")
         }
     }

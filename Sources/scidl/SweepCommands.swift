@@ -9,7 +9,9 @@ import SciDLTensor
 struct SweepOptions: ParsableArguments {
     @Option(help: "Training-set sizes D, comma-separated.", transform: commaList(Int.init))
     var sizes: [Int]?
-    @Option(help: "Weight decays, comma-separated (default: --weight-decay's value, 1.0).", transform: commaList(Double.init))
+    @Option(
+        help: "Weight decays, comma-separated (default: --weight-decay's value, 1.0).",
+        transform: commaList(Double.init))
     var weightDecays: [Double]?
     @Option(help: "Output directory (default: runs/<command>-<date>-<time>). Re-running with the same one resumes.")
     var out: String?
@@ -18,7 +20,9 @@ struct SweepOptions: ParsableArguments {
     func directory(_ command: String) -> URL { URL(fileURLWithPath: out ?? "runs/\(command)-\(Grok.timestamp())") }
 
     func weightDecays(_ base: GrokConfig, given: Bool) throws -> [Double] {
-        if given && weightDecays != nil { throw SciDLError("--weight-decay and --weight-decays contradict each other: give one") }
+        if given && weightDecays != nil {
+            throw SciDLError("--weight-decay and --weight-decays contradict each other: give one")
+        }
         return weightDecays ?? [base.weightDecay]
     }
 }
@@ -37,7 +41,8 @@ func commaList<T>(_ parse: @escaping @Sendable (String) -> T?) -> @Sendable (Str
 extension Int {
     /// Digits grouped by thousands with commas, whatever the locale: 10000 → "10,000".
     var grouped: String {
-        var digits = String(magnitude), groups: [Substring] = []
+        var digits = String(magnitude)
+        var groups: [Substring] = []
         while digits.count > 3 {
             groups.insert(digits.suffix(3), at: 0)
             digits.removeLast(3)
@@ -87,8 +92,9 @@ struct Dcrit: ParsableCommand {
             base: base, sizes: sweep.sizes ?? CriticalSizeExperiment.defaultSizes,
             weightDecays: try sweep.weightDecays(base, given: settings.weightDecay != nil))
         let dir = sweep.directory("dcrit")
-        let analyses = try experiment.run(in: dir, workers: sweep.workers ?? Parallelism.threadCount,
-                                          progress: sweepProgress())
+        let analyses = try experiment.run(
+            in: dir, workers: sweep.workers ?? Parallelism.threadCount,
+            progress: sweepProgress())
         print(CriticalSizeExperiment.table(analyses))
         print("results in \(dir.path): results.csv, summary.json, report.html")
     }
@@ -114,8 +120,9 @@ struct Ungrok: ParsableCommand {
         } else {
             let pretraining = dir.appendingPathComponent("pretrain")
             print("pre-training in \(pretraining.path)")
-            start = try .init(pretraining: try settings.config(), in: pretraining,
-                              progress: GrokRun.progressBar(label: "grok "))
+            start = try .init(
+                pretraining: try settings.config(), in: pretraining,
+                progress: GrokRun.progressBar(label: "grok "))
         }
         var base = start.config
         base.evalEvery = settings.evalEvery ?? base.evalEvery
@@ -123,8 +130,9 @@ struct Ungrok: ParsableCommand {
             base: base, sizes: sweep.sizes ?? UngrokkingExperiment.defaultSizes,
             weightDecays: try sweep.weightDecays(base, given: settings.weightDecay != nil),
             steps: settings.steps ?? UngrokkingExperiment.defaultSteps)
-        let results = try experiment.run(from: start, in: dir, workers: sweep.workers ?? Parallelism.threadCount,
-                                         progress: sweepProgress())
+        let results = try experiment.run(
+            from: start, in: dir, workers: sweep.workers ?? Parallelism.threadCount,
+            progress: sweepProgress())
         print(UngrokkingExperiment.table(results, startAccuracy: start.testAccuracy))
         print("results in \(dir.path): results.csv, summary.json, report.html")
     }
@@ -145,8 +153,9 @@ struct Semigrok: ParsableCommand {
             base: base, sizes: sweep.sizes ?? SemiGrokkingExperiment.defaultSizes,
             weightDecays: try sweep.weightDecays(base, given: settings.weightDecay != nil), seeds: seeds)
         let dir = sweep.directory("semigrok")
-        let results = try experiment.run(in: dir, workers: sweep.workers ?? Parallelism.threadCount,
-                                         progress: sweepProgress())
+        let results = try experiment.run(
+            in: dir, workers: sweep.workers ?? Parallelism.threadCount,
+            progress: sweepProgress())
         print(SemiGrokkingExperiment.table(results))
         print("results in \(dir.path): results.csv, summary.json, report.html")
     }

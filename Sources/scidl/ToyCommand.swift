@@ -8,10 +8,10 @@ struct Toy: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Grokking, ungrokking and semi-grokking in the two-circuit toy model, in seconds.",
         discussion: """
-        A slow but efficient generalising circuit competes with a fast memorising one whose cost grows with \
-        the training-set size, under gradient descent with weight decay (Varma et al. 2023). Prints a table \
-        and writes results.csv, summary.json and report.html into --out.
-        """
+            A slow but efficient generalising circuit competes with a fast memorising one whose cost grows with \
+            the training-set size, under gradient descent with weight decay (Varma et al. 2023). Prints a table \
+            and writes results.csv, summary.json and report.html into --out.
+            """
     )
     @Option(help: "Output directory (default: runs/toy-<date>-<time>).") var out: String?
     private static let defaults = ToyModel.Settings()
@@ -39,6 +39,11 @@ struct Toy: ParsableCommand {
         let report = ToyReport(experiments)
         try report.write(to: dir)
         print(report.table())
-        print("\(formatDuration(Date().timeIntervalSince(started))); results in \(dir.path): results.csv, summary.json, report.html")
+        print(
+            """
+                \(formatDuration(Date().timeIntervalSince(started))); results in \(dir.path): results.csv, \
+                summary.json, report.html
+                """
+        )
     }
 }

@@ -9,7 +9,10 @@ struct SciDL: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scidl",
         abstract: "A lab for the science of deep learning: grokking, circuit efficiency, and probes.",
-        subcommands: [Grok.self, Dcrit.self, Ungrok.self, Semigrok.self, Toy.self, Elicit.self, Challenge.self, Model.self, Bench.self]
+        subcommands: [
+            Grok.self, Dcrit.self, Ungrok.self, Semigrok.self, Toy.self, Elicit.self, Challenge.self, Model.self,
+            Bench.self,
+        ]
     )
 }
 

@@ -7,9 +7,11 @@ import XCTest
 /// The scalar checked is Σ f(x) ⊙ R for a fixed random R, so every output element's gradient path is
 /// exercised. Inputs are Float32, so the step is 1e-2 and the tolerance loose enough for rounding but
 /// far below the size of any real error (a wrong sign, a missing term, a transposed index).
-func checkGradients(_ inputs: [Tensor], seed: UInt64 = 99, tolerance: Double = 3e-3,
-                    file: StaticString = #filePath, line: UInt = #line,
-                    _ f: ([Variable]) -> Variable) {
+func checkGradients(
+    _ inputs: [Tensor], seed: UInt64 = 99, tolerance: Double = 3e-3,
+    file: StaticString = #filePath, line: UInt = #line,
+    _ f: ([Variable]) -> Variable
+) {
     var rng = SeededGenerator(seed: seed)
     let probe = f(inputs.map { Variable($0) }).value
     let weights = Tensor.randomNormal(probe.shape, using: &rng)
@@ -30,13 +32,15 @@ func checkGradients(_ inputs: [Tensor], seed: UInt64 = 99, tolerance: Double = 3
         // Every element of small inputs; an evenly spread sample of large ones.
         let stride = max(1, x.count / 64)
         for j in Swift.stride(from: 0, to: x.count, by: stride) {
-            var plus = inputs, minus = inputs
+            var plus = inputs
+            var minus = inputs
             plus[i].scalars[j] += eps
             minus[i].scalars[j] -= eps
             let numeric = (objective(plus) - objective(minus)) / Double(2 * eps)
             let a = Double(analytic.scalars[j])
-            XCTAssertEqual(a, numeric, accuracy: tolerance * max(1, abs(numeric)),
-                           "input \(i) element \(j)", file: file, line: line)
+            XCTAssertEqual(
+                a, numeric, accuracy: tolerance * max(1, abs(numeric)),
+                "input \(i) element \(j)", file: file, line: line)
         }
     }
 }

@@ -7,10 +7,13 @@ final class OperationGradientTests: XCTestCase {
     func normal(_ shape: [Int]) -> Tensor { .randomNormal(shape, using: &rng) }
 
     func testMatmulInEveryTransposeCombination() {
-        for ta in [false, true] { for tb in [false, true] {
-            let a = normal(ta ? [4, 3] : [3, 4]), b = normal(tb ? [5, 4] : [4, 5])
-            checkGradients([a, b]) { Variable.matmul($0[0], $0[1], transposingA: ta, transposingB: tb) }
-        } }
+        for ta in [false, true] {
+            for tb in [false, true] {
+                let a = normal(ta ? [4, 3] : [3, 4])
+                let b = normal(tb ? [5, 4] : [4, 5])
+                checkGradients([a, b]) { Variable.matmul($0[0], $0[1], transposingA: ta, transposingB: tb) }
+            }
+        }
     }
 
     func testMatmulWithBatchedLeftOperand() {
@@ -18,7 +21,8 @@ final class OperationGradientTests: XCTestCase {
     }
 
     func testElementwiseArithmetic() {
-        let a = normal([3, 4]), b = normal([3, 4])
+        let a = normal([3, 4])
+        let b = normal([3, 4])
         checkGradients([a, b]) { $0[0] + $0[1] }
         checkGradients([a, b]) { $0[0] - $0[1] }
         checkGradients([a, b]) { $0[0] * $0[1] }
@@ -67,21 +71,26 @@ final class OperationGradientTests: XCTestCase {
         // Shared rows: 5 examples read 4 table rows, queries only at the last position.
         let keyIndex = [0, 1, 3, 1, 0, 3, 2, 2, 3, 0, 0, 3, 1, 2, 3]
         checkGradients([normal([4, 6]), normal([4, 6])]) {
-            attentionPattern(queries: $0[0], keys: $0[1], heads: 2, queryIndex: [3, 3, 3, 3, 3], keyIndex: keyIndex, length: 3)
+            attentionPattern(
+                queries: $0[0], keys: $0[1], heads: 2, queryIndex: [3, 3, 3, 3, 3], keyIndex: keyIndex, length: 3)
         }
     }
 
     func testAttentionPatternIsCausalAndNormalised() {
         let n = Tensor.randomNormal([6, 4], using: &rng)
         let index = Array(0..<6)
-        let pattern = attentionPattern(queries: Variable(n), keys: Variable(n), heads: 2,
-                                       queryIndex: index, keyIndex: index, length: 3).value
+        let pattern = attentionPattern(
+            queries: Variable(n), keys: Variable(n), heads: 2,
+            queryIndex: index, keyIndex: index, length: 3
+        ).value
         XCTAssertEqual(pattern.shape, [6, 6])  // [B·T, H·T]
-        for q in 0..<6 { for hh in 0..<2 {
-            let i = q % 3
-            XCTAssertEqual((0..<3).map { pattern[q, hh * 3 + $0] }.reduce(0, +), 1, accuracy: 1e-6)
-            for j in 0..<3 where j > i { XCTAssertEqual(pattern[q, hh * 3 + j], 0) }
-        } }
+        for q in 0..<6 {
+            for hh in 0..<2 {
+                let i = q % 3
+                XCTAssertEqual((0..<3).map { pattern[q, hh * 3 + $0] }.reduce(0, +), 1, accuracy: 1e-6)
+                for j in 0..<3 where j > i { XCTAssertEqual(pattern[q, hh * 3 + j], 0) }
+            }
+        }
     }
 
     func testMixingRowsWithRepeatedAndZeroWeightedRows() {
@@ -98,7 +107,8 @@ final class OperationGradientTests: XCTestCase {
     }
 
     func testRectifiedMixingEqualsReluAfterAndHasItsGradient() {
-        let w = normal([4, 3]), t = normal([5, 6])
+        let w = normal([4, 3])
+        let t = normal([5, 6])
         let index = [0, 4, 2, 1, 1, 3, 4, 4, 0, 2, 2, 2]
         let fused = Variable.mixingRows(weights: Variable(w), table: Variable(t), index: index, rectified: true).value
         let after = Variable.mixingRows(weights: Variable(w), table: Variable(t), index: index).relu().value
@@ -112,10 +122,13 @@ final class OperationGradientTests: XCTestCase {
 
     func testSegmentedMatmulAndBiases() {
         let segments = [2, 0, 3]  // an empty segment too
-        checkGradients([normal([5, 4]), normal([3, 4, 2])]) { Variable.segmentedMatmul($0[0], $0[1], segments: segments) }
+        checkGradients([normal([5, 4]), normal([3, 4, 2])]) {
+            Variable.segmentedMatmul($0[0], $0[1], segments: segments)
+        }
         checkGradients([normal([5, 4]), normal([3, 4])]) { $0[0].addingSegmentBiases($0[1], segments: segments) }
         // Row 3 (in the last segment) goes through the last matrix.
-        let x = normal([5, 4]), w = normal([3, 4, 2])
+        let x = normal([5, 4])
+        let w = normal([3, 4, 2])
         let y = Variable.segmentedMatmul(Variable(x), Variable(w), segments: segments).value
         let last = Tensor(shape: [4, 2], scalars: Array(w.scalars[16..<24]))
         XCTAssertEqual(y.row(3), Tensor.matmul(Tensor(shape: [1, 4], scalars: x.row(3)), last).scalars)

@@ -6,9 +6,12 @@ final class OptimizerAndLayerTests: XCTestCase {
     func testAdamWFollowsPyTorchsFormulaOverSeveralSteps() {
         // Scalar parameter, hand-computed in Double from the documented update.
         let (lr, b1, b2, eps, wd) = (0.1, 0.9, 0.98, 1e-8, 0.5)
-        var opt = AdamW(learningRate: Float(lr), beta1: Float(b1), beta2: Float(b2), epsilon: Float(eps), weightDecay: Float(wd))
+        var opt = AdamW(
+            learningRate: Float(lr), beta1: Float(b1), beta2: Float(b2), epsilon: Float(eps), weightDecay: Float(wd))
         let p = Variable(Tensor(shape: [1], scalars: [1.0]), requiresGrad: true)
-        var theta = 1.0, m = 0.0, v = 0.0
+        var theta = 1.0
+        var m = 0.0
+        var v = 0.0
         for (t, g) in [0.3, -1.2, 0.05, 2.0].enumerated() {
             p.grad = Tensor(shape: [1], scalars: [Float(g)])
             opt.update([p])
@@ -23,7 +26,8 @@ final class OptimizerAndLayerTests: XCTestCase {
 
     func testLinearAndMLPLayers() {
         var rng = SeededGenerator(seed: 8)
-        let w = Tensor.randomNormal([4, 3], using: &rng), b = Tensor.randomNormal([3], using: &rng)
+        let w = Tensor.randomNormal([4, 3], using: &rng)
+        let b = Tensor.randomNormal([3], using: &rng)
         checkGradients([Tensor.randomNormal([5, 4], using: &rng), w, b]) { v in
             Variable.matmul(v[0], v[1]).addingToEachRow(v[2])
         }

@@ -20,7 +20,8 @@ func smallMLP(steps: Int) -> GrokConfig {
 
 final class CircuitEfficiencyTests: XCTestCase {
     func testCrossingInterpolatesInLogSize() {
-        XCTAssertEqual(CircuitEfficiency.crossing(sizes: [100, 400], values: [0, 1], level: 0.5)!, 200, accuracy: 1e-9)
+        XCTAssertEqual(
+            CircuitEfficiency.crossing(sizes: [100, 400], values: [0, 1], level: 0.5)!, 200, accuracy: 1e-9)
         XCTAssertNil(CircuitEfficiency.crossing(sizes: [100, 400], values: [0.6, 1], level: 0.5))
     }
 
@@ -35,13 +36,15 @@ final class CircuitEfficiencyTests: XCTestCase {
         }
         let first = try Sweep(directory: dir, plans: Array(plans.prefix(2)), workers: 2).run()
         XCTAssertEqual(first.map(\.name), ["seed0", "seed1"])
-        let stamp = try FileManager.default.attributesOfItem(
-            atPath: dir.appendingPathComponent("runs/seed0/summary.json").path)[.modificationDate] as! Date
+        let stamp =
+            try FileManager.default.attributesOfItem(
+                atPath: dir.appendingPathComponent("runs/seed0/summary.json").path)[.modificationDate] as! Date
         // Run again with one more plan: only the new one trains.
         let all = try Sweep(directory: dir, plans: plans, workers: 2).run()
         XCTAssertEqual(all.map(\.name), ["seed0", "seed1", "seed2"])
-        let after = try FileManager.default.attributesOfItem(
-            atPath: dir.appendingPathComponent("runs/seed0/summary.json").path)[.modificationDate] as! Date
+        let after =
+            try FileManager.default.attributesOfItem(
+                atPath: dir.appendingPathComponent("runs/seed0/summary.json").path)[.modificationDate] as! Date
         XCTAssertEqual(stamp, after, "a finished run was redone")
         let csv = try String(contentsOf: dir.appendingPathComponent("results.csv"), encoding: .utf8)
         XCTAssertEqual(csv.split(separator: "\n").count, 4)
@@ -58,7 +61,8 @@ final class CircuitEfficiencyTests: XCTestCase {
     }
 
     func testMemorisingNormGrowsWithTheTrainingSet() throws {
-        let experiment = try CriticalSizeExperiment(base: smallMLP(steps: 2000), sizes: [120, 240, 480], weightDecays: [1])
+        let experiment = try CriticalSizeExperiment(
+            base: smallMLP(steps: 2000), sizes: [120, 240, 480], weightDecays: [1])
         let plans = experiment.plans.filter { $0.config.randomLabels }
         let results = try Sweep(directory: scratchDirectory("dcrit"), plans: plans).run()
         let norms = results.map { $0["weight_norm"]! }
@@ -74,8 +78,10 @@ final class CircuitEfficiencyTests: XCTestCase {
         let grokked = try GrokRun(config: pre, directory: pretrainDir).run()
         XCTAssertGreaterThanOrEqual(grokked.final["test_accuracy"]!, 0.99)
         let experiment = try UngrokkingExperiment(base: pre, sizes: [30, 480], weightDecays: [1], steps: 1500)
-        let results = try Sweep(directory: scratchDirectory("ungrok"),
-                                plans: try experiment.plans(pretrained: pretrainDir, trainingExamples: 480)).run()
+        let results = try Sweep(
+            directory: scratchDirectory("ungrok"),
+            plans: try experiment.plans(pretrained: pretrainDir, trainingExamples: 480)
+        ).run()
         XCTAssertLessThan(results[0]["test_accuracy"]!, 0.3, "D = 30 should ungrok")
         XCTAssertEqual(results[0]["train_accuracy"]!, 1, "while still fitting its 30 examples")
         XCTAssertGreaterThan(results[1]["test_accuracy"]!, 0.9, "the full training set should stay grokked")

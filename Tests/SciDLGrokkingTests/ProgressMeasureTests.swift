@@ -9,9 +9,11 @@ final class ProgressMeasureTests: XCTestCase {
         for p in [23, 10] {
             let f = FourierBasis(p: p).matrix
             let gram = Tensor.matmul(f, f, transposingB: true)
-            for i in 0..<p { for j in 0..<p {
-                XCTAssertEqual(gram[i, j], i == j ? 1 : 0, accuracy: 1e-5, "p \(p) (\(i), \(j))")
-            } }
+            for i in 0..<p {
+                for j in 0..<p {
+                    XCTAssertEqual(gram[i, j], i == j ? 1 : 0, accuracy: 1e-5, "p \(p) (\(i), \(j))")
+                }
+            }
         }
     }
 
@@ -27,14 +29,17 @@ final class ProgressMeasureTests: XCTestCase {
         let p = 23
         let pairs = (0..<p).flatMap { a in (0..<p).map { b in (a, b) } }
         let targets = pairs.map { ($0.0 + $0.1) % p }
-        let logits = Tensor(shape: [p * p, p], scalars: pairs.flatMap { a, b in
-            (0..<p).map { c in Float(5 * cos(2 * Double.pi * 3 * Double(a + b - c) / Double(p))) }
-        })
+        let logits = Tensor(
+            shape: [p * p, p],
+            scalars: pairs.flatMap { a, b in
+                (0..<p).map { c in Float(5 * cos(2 * Double.pi * 3 * Double(a + b - c) / Double(p))) }
+            })
         let full = meanCrossEntropy(logits, targets: targets, rows: Array(0..<(p * p)))
         let kept = ProgressMeasures.keyFrequencyTerms(p: p, logits: logits, pairs: pairs, frequencies: [3])
         XCTAssertEqual(meanCrossEntropy(kept, targets: targets, rows: Array(0..<(p * p))), full, accuracy: 1e-4)
         let removed = logits - kept
-        XCTAssertEqual(meanCrossEntropy(removed, targets: targets, rows: Array(0..<(p * p))), log(Double(p)), accuracy: 1e-4)
+        XCTAssertEqual(
+            meanCrossEntropy(removed, targets: targets, rows: Array(0..<(p * p))), log(Double(p)), accuracy: 1e-4)
         // Another frequency explains none of it.
         let other = ProgressMeasures.keyFrequencyTerms(p: p, logits: logits, pairs: pairs, frequencies: [4])
         XCTAssertLessThan(other.norm(), 1e-3)
@@ -44,7 +49,8 @@ final class ProgressMeasureTests: XCTestCase {
         var config = smallConfig(steps: 1)
         config.model = ModelShape(kind: .transformer, modelWidth: 16, heads: 2, mlpWidth: 32)
         let run = try GrokRun(config: config, directory: scratchDirectory("handbuilt"))
-        let p = 23, d = 16
+        let p = 23
+        let d = 16
         let random = try XCTUnwrap(run.progressMeasures())
         XCTAssertEqual(random.keyFrequencies, [], "a random embedding has no key frequencies")
         XCTAssertLessThan(random.embeddingGini, 0.4)
@@ -53,15 +59,19 @@ final class ProgressMeasureTests: XCTestCase {
         var rng = SeededGenerator(seed: 3)
         var e = Tensor.randomNormal([p + 1, d], standardDeviation: 0.01, using: &rng)
         for x in 0..<p {
-            let w7 = 2 * Double.pi * 7 * Double(x) / Double(p), w3 = 2 * Double.pi * 3 * Double(x) / Double(p)
-            e[x, 0] = Float(2 * cos(w7)); e[x, 1] = Float(2 * sin(w7))
-            e[x, 2] = Float(cos(w3)); e[x, 3] = Float(sin(w3))
+            let w7 = 2 * Double.pi * 7 * Double(x) / Double(p)
+            let w3 = 2 * Double.pi * 3 * Double(x) / Double(p)
+            e[x, 0] = Float(2 * cos(w7))
+            e[x, 1] = Float(2 * sin(w7))
+            e[x, 2] = Float(cos(w3))
+            e[x, 3] = Float(sin(w3))
         }
         run.model.namedParameters.first { $0.name == "embed" }!.variable.value = e
         let built = try XCTUnwrap(run.progressMeasures())
         XCTAssertEqual(built.keyFrequencies, [7, 3])
         XCTAssertGreaterThan(built.embeddingGini, 0.8)  // 4 of 23 components carry the norm: ≈ 0.83
-        XCTAssertEqual(built.squaredWeightNorm, run.model.parameters.reduce(0) { $0 + $1.value.sumOfSquares() }, accuracy: 1e-9)
+        XCTAssertEqual(
+            built.squaredWeightNorm, run.model.parameters.reduce(0) { $0 + $1.value.sumOfSquares() }, accuracy: 1e-9)
     }
 
     func testMeasuresAreLoggedOnlyForModularAddition() throws {

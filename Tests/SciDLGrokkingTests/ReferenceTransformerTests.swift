@@ -2,8 +2,8 @@ import Foundation
 import SciDLAutodiff
 import SciDLGrokking
 import SciDLTensor
-import XCTest
 import SciDLTestSupport
+import XCTest
 
 /// The one-layer transformer against PyTorch (float64) on `a + b mod 7`:
 /// `../shared/fixtures/tiny_transformer_reference.*`.
@@ -13,10 +13,12 @@ final class ReferenceTransformerTests: XCTestCase {
     var task: AlgorithmicTask!
 
     override func setUpWithError() throws {
-        reference = try SafetensorsFile(contentsOf: try SharedFolder.file("fixtures/tiny_transformer_reference.safetensors"))
+        reference = try SafetensorsFile(
+            contentsOf: try SharedFolder.file("fixtures/tiny_transformer_reference.safetensors"))
         task = try AlgorithmicTask(operation: .add, modulus: 7)
         var rng = SeededGenerator(seed: 0)
-        model = OneLayerTransformer(vocabulary: 8, outputs: 7, length: 3, width: 16, heads: 2, mlpWidth: 32, using: &rng)
+        model = OneLayerTransformer(
+            vocabulary: 8, outputs: 7, length: 3, width: 16, heads: 2, mlpWidth: 32, using: &rng)
         try model.load(reference.tensors, prefix: "init.", source: "fixture")
     }
 
@@ -49,8 +51,10 @@ final class ReferenceTransformerTests: XCTestCase {
     func checkGradients(_ logits: () -> Variable, file: StaticString = #filePath, line: UInt = #line) throws {
         model.zeroGradients()
         let loss = logits().crossEntropy(targets: task.targets)
-        let json = try JSONSerialization.jsonObject(
-            with: Data(contentsOf: try SharedFolder.file("fixtures/tiny_transformer_reference.json"))) as! [String: Any]
+        let json =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: try SharedFolder.file("fixtures/tiny_transformer_reference.json")))
+            as! [String: Any]
         XCTAssertEqual(Double(loss.value.scalar), json["loss_at_init"] as! Double, accuracy: 1e-5)
         loss.backward()
         for (name, p) in model.namedParameters {

@@ -30,7 +30,9 @@ final class StackedTrainingTests: XCTestCase {
             }
             let measured = alone.measure()
             for column in ["train_loss", "test_loss", "train_accuracy", "test_accuracy", "weight_norm"] {
-                XCTAssertEqual(rows[m][column]!, measured[column]!, accuracy: 1e-3 * max(1, abs(measured[column]!)), "model \(m) \(column)")
+                XCTAssertEqual(
+                    rows[m][column]!, measured[column]!, accuracy: 1e-3 * max(1, abs(measured[column]!)),
+                    "model \(m) \(column)")
             }
         }
     }

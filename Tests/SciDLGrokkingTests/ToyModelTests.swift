@@ -1,7 +1,8 @@
 import Foundation
-@testable import SciDLGrokking
 import SciDLTensor
 import XCTest
+
+@testable import SciDLGrokking
 
 final class ToyModelTests: XCTestCase {
     var settings: ToyModel.Settings {
@@ -29,7 +30,8 @@ final class ToyModelTests: XCTestCase {
 
     func testEquilibriumMatchesTheAnalysis() {
         // Well above D_crit both circuits settle where their gradients balance weight decay.
-        let s = settings, d = 800
+        let s = settings
+        let d = 800
         var model = ToyModel(settings: s, trainingSize: d)
         for _ in 0..<30_000 { model.step() }
         let z = s.equilibriumLogit
@@ -62,7 +64,8 @@ final class ToyModelTests: XCTestCase {
     func testSweepLocatesTheCriticalSize() throws {
         let experiments = try ToyExperiments(settings: settings, steps: 20_000)
         let sweep = experiments.sweep()
-        let fitted = try XCTUnwrap(ToyExperiments.fittedCriticalSize(sweep, equilibriumLogit: settings.equilibriumLogit))
+        let fitted = try XCTUnwrap(
+            ToyExperiments.fittedCriticalSize(sweep, equilibriumLogit: settings.equilibriumLogit))
         XCTAssertEqual(fitted, settings.criticalSize, accuracy: 0.15 * settings.criticalSize)
         let flip = try XCTUnwrap(ToyExperiments.accuracyFlipSize(sweep))
         XCTAssertGreaterThan(Double(flip), settings.criticalSize)

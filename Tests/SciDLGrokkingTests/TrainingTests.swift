@@ -60,7 +60,9 @@ final class TrainingTests: XCTestCase {
             let resumed = try GrokRun(resuming: killed)
             XCTAssertEqual(resumed.step, 40)
             _ = try resumed.run()
-            XCTAssertEqual(try read(killed, "metrics.jsonl"), try read(whole, "metrics.jsonl"), "batch \(String(describing: batch))")
+            XCTAssertEqual(
+                try read(killed, "metrics.jsonl"), try read(whole, "metrics.jsonl"),
+                "batch \(String(describing: batch))")
             XCTAssertEqual(try read(killed, "metrics.csv"), try read(whole, "metrics.csv"))
         }
     }
@@ -68,7 +70,9 @@ final class TrainingTests: XCTestCase {
     func testARunRefusesToOverwriteAnotherAndWritesItsOutputs() throws {
         let dir = scratchDirectory("outputs")
         let summary = try GrokRun(config: smallConfig(steps: 20), directory: dir).run()
-        for f in ["config.json", "metrics.jsonl", "metrics.csv", "checkpoint.safetensors", "summary.json", "report.html"] {
+        for f in [
+            "config.json", "metrics.jsonl", "metrics.csv", "checkpoint.safetensors", "summary.json", "report.html",
+        ] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent(f).path), f)
         }
         XCTAssertEqual(summary.steps, 20)

@@ -1,6 +1,7 @@
 import Foundation
-@testable import SciDLLanguageModel
 import XCTest
+
+@testable import SciDLLanguageModel
 
 /// The vectorised activation kernels against the C library, over their whole useful range.
 final class ActivationTests: XCTestCase {
@@ -8,7 +9,8 @@ final class ActivationTests: XCTestCase {
         var worst: Float = 0
         for i in stride(from: -87.0, through: 88.0, by: 0.0137) {
             let x = Float(i)
-            let got = Activation.exp(SIMD8(repeating: x))[0], want = Foundation.exp(x)
+            let got = Activation.exp(SIMD8(repeating: x))[0]
+            let want = Foundation.exp(x)
             worst = max(worst, abs(got - want) / want.ulp)
         }
         XCTAssertLessThanOrEqual(worst, 3, "worst error in ulp")
@@ -18,7 +20,8 @@ final class ActivationTests: XCTestCase {
 
     func testSiLU() {
         for x: Float in [-30, -3, -0.5, 0, 0.25, 2, 40] {
-            XCTAssertEqual(Activation.silu(SIMD8(repeating: x))[0], x / (1 + Foundation.exp(-x)), accuracy: 2e-6 * max(1, abs(x)))
+            XCTAssertEqual(
+                Activation.silu(SIMD8(repeating: x))[0], x / (1 + Foundation.exp(-x)), accuracy: 2e-6 * max(1, abs(x)))
         }
     }
 }

@@ -1,20 +1,25 @@
 import Foundation
-@testable import SciDLLanguageModel
 import SciDLSupport
 import SciDLTensor
 import SciDLTestSupport
 import XCTest
 
+@testable import SciDLLanguageModel
+
 /// The GGUF reader: llama.cpp's block formulas against gguf-py, every metadata type, and bad files.
 final class GGUFFileTests: XCTestCase {
     struct Blocks: Decodable {
-        struct Entry: Decodable { var hex: String; var values: [Float] }
+        struct Entry: Decodable {
+            var hex: String
+            var values: [Float]
+        }
         var blocks: [String: Entry]
     }
 
     /// Bytes dequantised by gguf-py (`scripts/make_decoder_fixtures.py`), the outside reference.
     func testEveryTypeDequantisesAsGGUFPy() throws {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/quant_blocks.json")
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "Fixtures/quant_blocks.json")
         let blocks = try JSONDecoder().decode(Blocks.self, from: Data(contentsOf: url)).blocks
         XCTAssertEqual(Set(blocks.keys), Set(GGMLType.allCases.filter { $0 != .f32 }.map(\.name)))
         for type in GGMLType.allCases where type != .f32 {
@@ -39,8 +44,10 @@ final class GGUFFileTests: XCTestCase {
     func testMetadataOfEveryTypeRoundTrips() throws {
         var w = GGUFWriter()
         let values: [(String, GGUFMetadataValue)] = [
-            ("u8", .uint8(200)), ("i8", .int8(-5)), ("u16", .uint16(60_000)), ("i16", .int16(-300)), ("u32", .uint32(4_000_000_000)),
-            ("i32", .int32(-7)), ("u64", .uint64(1 << 40)), ("i64", .int64(-(1 << 40))), ("f32", .float32(0.5)), ("f64", .float64(-2.25)),
+            ("u8", .uint8(200)), ("i8", .int8(-5)), ("u16", .uint16(60_000)), ("i16", .int16(-300)),
+            ("u32", .uint32(4_000_000_000)),
+            ("i32", .int32(-7)), ("u64", .uint64(1 << 40)), ("i64", .int64(-(1 << 40))), ("f32", .float32(0.5)),
+            ("f64", .float64(-2.25)),
             ("bool", .bool(true)), ("text", .string("naïve ✓")), ("list", .array([.array([.int8(1)]), .array([])])),
         ]
         for (k, v) in values { w.set(k, v) }
@@ -58,7 +65,9 @@ final class GGUFFileTests: XCTestCase {
         XCTAssertEqual(try file.floats("b").count, 3)
     }
 
-    func assertRefused(_ bytes: [UInt8], mentions needle: String, file: StaticString = #filePath, line: UInt = #line) throws {
+    func assertRefused(
+        _ bytes: [UInt8], mentions needle: String, file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scidl-bad-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let url = dir.appendingPathComponent("bad.gguf")
@@ -71,7 +80,9 @@ final class GGUFFileTests: XCTestCase {
     }
 
     func model() throws -> [UInt8] {
-        try Data(contentsOf: TinyGGUF.model(architecture: "llama", tokenizer: TinyGGUF.gpt2Tokenizer, seed: 7)).map { $0 }
+        try Data(contentsOf: TinyGGUF.model(architecture: "llama", tokenizer: TinyGGUF.gpt2Tokenizer, seed: 7)).map {
+            $0
+        }
     }
 
     func testBadFilesAreRefusedWithOneLine() throws {
@@ -126,7 +137,8 @@ final class GGUFFileTests: XCTestCase {
         let good = try model()
         let dataStart = try GGUFFile(contentsOf: GGUFWriter.writeBytes(good)).tensors.values.map(\.offset).min()!
         var rng = SeededGenerator(seed: 42)
-        var refused = 0, loaded = 0
+        var refused = 0
+        var loaded = 0
         for trial in 0..<300 {
             var bytes = good
             if trial % 10 == 0 {

@@ -9,7 +9,12 @@ import XCTest
 final class MiniLMReferenceTests: XCTestCase {
     struct Reference: Decodable {
         struct Example: Decodable {
-            struct Layer: Decodable { var layer: Int; var cls: [Float]; var last: [Float]; var mean: [Float] }
+            struct Layer: Decodable {
+                var layer: Int
+                var cls: [Float]
+                var last: [Float]
+                var mean: [Float]
+            }
             var text: String
             var input_ids: [Int]
             var tokens: [String]
@@ -20,10 +25,13 @@ final class MiniLMReferenceTests: XCTestCase {
     }
 
     /// The model is installed by scripts/setup.sh, which the test command runs first: its absence fails.
-    static let model: Result<BertModel, any Error> = Result { try BertModel(folder: ModelCatalog.location(of: .minilm)) }
+    static let model: Result<BertModel, any Error> = Result {
+        try BertModel(folder: ModelCatalog.location(of: .minilm))
+    }
 
     func reference() throws -> Reference {
-        try JSONDecoder().decode(Reference.self, from: Data(contentsOf: SharedFolder.file("fixtures/minilm_reference.json")))
+        try JSONDecoder().decode(
+            Reference.self, from: Data(contentsOf: SharedFolder.file("fixtures/minilm_reference.json")))
     }
 
     func testTokenIDsEqualHuggingFace() throws {
@@ -47,13 +55,19 @@ final class MiniLMReferenceTests: XCTestCase {
             for (i, example) in examples.enumerated() {
                 XCTAssertEqual(example.layers.map(\.layer), layers)
                 for (j, reference) in example.layers.enumerated() {
-                    let expected = position == .first ? reference.cls : position == .last ? reference.last : reference.mean
+                    let expected =
+                        position == .first ? reference.cls : position == .last ? reference.last : reference.mean
                     let offset = (i * layers.count + j) * 384
                     for k in 0..<384 {
                         let error = abs(states.scalars[offset + k] - expected[k])
                         worst = max(worst, error)
                         if error > 1e-4 {
-                            XCTFail("\(position) layer \(j) of '\(example.text)' element \(k): \(states.scalars[offset + k]) vs \(expected[k])")
+                            XCTFail(
+                                """
+                                    \(position) layer \(j) of '\(example.text)' element \(k): \
+                                    \(states.scalars[offset + k]) vs \(expected[k])
+                                    """
+                            )
                             return
                         }
                     }
@@ -76,7 +90,9 @@ final class MiniLMReferenceTests: XCTestCase {
 
     func testPackingDoesNotLeakBetweenTexts() throws {
         let model = try Self.model.get()
-        let texts = ["The city of Paris is in France.", "x", "A longer sentence about nothing in particular, really.", "Yes"]
+        let texts = [
+            "The city of Paris is in France.", "x", "A longer sentence about nothing in particular, really.", "Yes",
+        ]
         let together = try model.hiddenStates(of: texts, layers: [2, 6], position: .mean, tokensPerBatch: 10_000)
         for (i, text) in texts.enumerated() {
             let alone = try model.hiddenStates(of: [text], layers: [2, 6], position: .mean)

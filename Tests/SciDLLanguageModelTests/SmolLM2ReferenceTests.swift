@@ -10,7 +10,10 @@ import XCTest
 final class SmolLM2ReferenceTests: XCTestCase {
     struct Reference: Decodable {
         struct Case: Decodable {
-            struct Top: Decodable { var ids: [Int]; var values: [Float] }
+            struct Top: Decodable {
+                var ids: [Int]
+                var values: [Float]
+            }
             var text: String
             var ids: [Int]
             var tokens: [String]
@@ -18,7 +21,10 @@ final class SmolLM2ReferenceTests: XCTestCase {
             var mean: [String: [Float]]
             var logits_top10: Top
         }
-        struct Stress: Decodable { var text: String; var ids: [Int] }
+        struct Stress: Decodable {
+            var text: String
+            var ids: [Int]
+        }
         var cases: [Case]
         var tokenizer_stress: [Stress]
     }
@@ -29,14 +35,16 @@ final class SmolLM2ReferenceTests: XCTestCase {
     }
 
     func reference() throws -> Reference {
-        try JSONDecoder().decode(Reference.self, from: Data(contentsOf: SharedFolder.file("fixtures/smollm2_reference.json")))
+        try JSONDecoder().decode(
+            Reference.self, from: Data(contentsOf: SharedFolder.file("fixtures/smollm2_reference.json")))
     }
 
     func testArchitectureIsReadFromTheMetadata() throws {
         let c = try Self.model.get().decoder.configuration
         XCTAssertEqual(c.architecture, "llama")
-        XCTAssertEqual([c.blockCount, c.width, c.headCount, c.keyValueHeadCount, c.headSize, c.mlpWidth, c.vocabularySize],
-                       [30, 576, 9, 3, 64, 1536, 49152])
+        XCTAssertEqual(
+            [c.blockCount, c.width, c.headCount, c.keyValueHeadCount, c.headSize, c.mlpWidth, c.vocabularySize],
+            [30, 576, 9, 3, 64, 1536, 49152])
         XCTAssertEqual(c.rotary.base, 100_000)
         XCTAssertEqual(c.rotary.dimensions, 64)
     }
@@ -62,12 +70,14 @@ final class SmolLM2ReferenceTests: XCTestCase {
         var worst: [String: Double] = [:]
         for position in [TokenPosition.last, .mean] {
             // Small batches on purpose: several packed texts per batch, and more than one batch.
-            let states = try model.hiddenStates(of: cases.map(\.text), sites: sites, position: position, tokensPerBatch: 60)
+            let states = try model.hiddenStates(
+                of: cases.map(\.text), sites: sites, position: position, tokensPerBatch: 60)
             for (i, c) in cases.enumerated() {
                 for (j, name) in names.enumerated() {
                     let expected = (position == .last ? c.last : c.mean)[name]!
                     let offset = (i * sites.count + j) * model.width
-                    let got = Tensor(shape: [model.width], scalars: Array(states.scalars[offset..<(offset + model.width)]))
+                    let got = Tensor(
+                        shape: [model.width], scalars: Array(states.scalars[offset..<(offset + model.width)]))
                     let error = relativeError(got, Tensor(shape: [model.width], scalars: expected))
                     worst[name] = max(worst[name] ?? 0, error)
                     // Worst measured: 2.6e-6 (blocks.28, last token); both sides compute in float32.
@@ -75,7 +85,9 @@ final class SmolLM2ReferenceTests: XCTestCase {
                 }
             }
         }
-        print("SmolLM2 worst relative difference per site:", worst.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" })
+        print(
+            "SmolLM2 worst relative difference per site:",
+            worst.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" })
     }
 
     func testTopTenNextTokensEqualHuggingFace() throws {

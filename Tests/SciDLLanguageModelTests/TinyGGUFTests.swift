@@ -1,8 +1,9 @@
 import Foundation
-@testable import SciDLLanguageModel
 import SciDLTensor
 import SciDLTestSupport
 import XCTest
+
+@testable import SciDLLanguageModel
 
 /// Tiny random GGUF models written by `GGUFWriter`: every supported tensor type, both tokenizer kinds, a
 /// `llama` model without biases and a `qwen2` model with them. The fast path (packed batches, panel-wise
@@ -10,20 +11,24 @@ import XCTest
 /// written out plainly below, one token and one head at a time, in Hugging Face's row order.
 final class TinyGGUFTests: XCTestCase {
     func testByteLevelTokenizerMergesByRank() throws {
-        let model = try DecoderModel(gguf: TinyGGUF.model(architecture: "llama", tokenizer: TinyGGUF.gpt2Tokenizer, seed: 1))
+        let model = try DecoderModel(
+            gguf: TinyGGUF.model(architecture: "llama", tokenizer: TinyGGUF.gpt2Tokenizer, seed: 1))
         // "the" → t + he; " the" → Ġt + he → Ġthe; special token; "hello" → he + l + l + o → he + ll + o → he + llo.
         XCTAssertEqual(model.tokenize("the the<|endoftext|>hello"), [116, 257, 258, 261, 257, 260])
         XCTAssertEqual(model.tokenize("é 42"), [195, 169, 32, 52, 50], "bytes spelled, digits one by one (smollm)")
-        XCTAssertEqual(model.tokenize("e\u{301}<|endoftext|>x"), [101, 0xCC, 0x81, 261, 120],
-                       "a special token right after a combining mark, inside one grapheme")
+        XCTAssertEqual(
+            model.tokenize("e\u{301}<|endoftext|>x"), [101, 0xCC, 0x81, 261, 120],
+            "a special token right after a combining mark, inside one grapheme")
     }
 
     func testSentencePieceTokenizerMergesByScoreWithByteFallback() throws {
-        let model = try DecoderModel(gguf: TinyGGUF.model(architecture: "qwen2", tokenizer: TinyGGUF.llamaTokenizer, seed: 2))
+        let model = try DecoderModel(
+            gguf: TinyGGUF.model(architecture: "qwen2", tokenizer: TinyGGUF.llamaTokenizer, seed: 2))
         let id = { (piece: String) in 259 + TinyGGUF.pieces.firstIndex { $0.0 == piece }! }
         XCTAssertEqual(model.tokenize("hello"), [1, id("▁hello")], "BOS, then ll, he, llo, ▁he, ▁hello by score")
         XCTAssertEqual(model.tokenize("hé"), [1, id("▁h"), 3 + 0xC3, 3 + 0xA9], "é is not a piece: its UTF-8 bytes")
-        XCTAssertEqual(model.tokenize("</s>hello"), [1, 2, id("▁hello")], "control tokens in the text; a space after them")
+        XCTAssertEqual(
+            model.tokenize("</s>hello"), [1, 2, id("▁hello")], "control tokens in the text; a space after them")
     }
 
     func testLlamaMatchesItsEquations() throws {
@@ -38,7 +43,10 @@ final class TinyGGUFTests: XCTestCase {
         let model = try DecoderModel(gguf: url)
         let c = model.decoder.configuration
         XCTAssertEqual([c.blockCount, c.width, c.mlpWidth, c.headCount, c.keyValueHeadCount], [2, 256, 512, 4, 2])
-        let types = Set(model.decoder.blocks.flatMap { [$0.query, $0.key, $0.value, $0.output, $0.gate, $0.up, $0.down].map(\.type) })
+        let types = Set(
+            model.decoder.blocks.flatMap {
+                [$0.query, $0.key, $0.value, $0.output, $0.gate, $0.up, $0.down].map(\.type)
+            })
         XCTAssertEqual(types, Set(GGMLType.allCases), "every tensor type is exercised", file: file, line: line)
         var rng = SeededGenerator(seed: 9)
         let sequences = [4, 1, 6].map { n in (0..<n).map { _ in rng.nextInt(below: c.vocabularySize) } }
@@ -58,8 +66,10 @@ final class TinyGGUFTests: XCTestCase {
         let logits = model.decoder.lastTokenLogits(sequences)
         for (i, e) in expected.enumerated() {
             let want = reference.logits(e[.finalNorm]!.last!)
-            XCTAssertLessThan(relativeError(Tensor(shape: [want.count], scalars: logits.row(i)), Tensor(shape: [want.count], scalars: want)),
-                              1e-4, "\(c.architecture) logits", file: file, line: line)
+            XCTAssertLessThan(
+                relativeError(
+                    Tensor(shape: [want.count], scalars: logits.row(i)), Tensor(shape: [want.count], scalars: want)),
+                1e-4, "\(c.architecture) logits", file: file, line: line)
         }
         print("tiny \(c.architecture): worst relative difference from the reference equations \(worst)")
     }
@@ -67,16 +77,20 @@ final class TinyGGUFTests: XCTestCase {
     /// Sequences that start alike share their prefix rows; the states they get are those each sequence gets
     /// alone, at every site.
     func testSharedPrefixesGiveEachSequenceItsOwnStates() throws {
-        let model = try DecoderModel(gguf: TinyGGUF.model(architecture: "qwen2", tokenizer: TinyGGUF.gpt2Tokenizer, seed: 6))
+        let model = try DecoderModel(
+            gguf: TinyGGUF.model(architecture: "qwen2", tokenizer: TinyGGUF.gpt2Tokenizer, seed: 6))
         var rng = SeededGenerator(seed: 8)
         func random(_ n: Int) -> [Int] { (0..<n).map { _ in rng.nextInt(below: 262) } }
         let prompt = random(70)  // longer than one 64-row attention tile
-        let sequences = [prompt + [1], prompt + [2], prompt + [3, 4], Array(prompt.prefix(5)) + random(3),
-                         random(1), random(9), [7, 7, 7], [7, 7, 7]]
+        let sequences = [
+            prompt + [1], prompt + [2], prompt + [3, 4], Array(prompt.prefix(5)) + random(3),
+            random(1), random(9), [7, 7, 7], [7, 7, 7],
+        ]
         let layout = SharedPrefixes(sequences)
         XCTAssertEqual(layout.sequenceRows.count, sequences.count)
-        XCTAssertEqual(layout.rowCount, 70 + 1 + 1 + 2 + 8 + 1 + 9 + 2 + 1 + 1,
-                       "the three long prompts share 70 rows; [7, 7, 7] twice shares 2; the rest share nothing")
+        XCTAssertEqual(
+            layout.rowCount, 70 + 1 + 1 + 2 + 8 + 1 + 9 + 2 + 1 + 1,
+            "the three long prompts share 70 rows; [7, 7, 7] twice shares 2; the rest share nothing")
         let sites: Set<ActivationSite> = [.embed, .residualPost(block: 1), .finalNorm]
         // Products blocked differently round differently: worst measured 1.4e-6.
         var together: [ActivationSite: Tensor] = [:]
@@ -86,9 +100,14 @@ final class TinyGGUFTests: XCTestCase {
             var alone: [ActivationSite: Tensor] = [:]
             model.decoder.forward([sequence], sites: sites) { alone[$0] = $1 }
             for site in sites {
-                let all = try XCTUnwrap(together[site]), d = all.shape[1]
-                let rows = Tensor(shape: [sequence.count, d], scalars: Array(all.scalars[(offset * d)..<((offset + sequence.count) * d)]))
-                XCTAssertLessThan(relativeError(rows, try XCTUnwrap(alone[site])), 5e-6, "\(site) of a \(sequence.count)-token sequence")
+                let all = try XCTUnwrap(together[site])
+                let d = all.shape[1]
+                let rows = Tensor(
+                    shape: [sequence.count, d],
+                    scalars: Array(all.scalars[(offset * d)..<((offset + sequence.count) * d)]))
+                XCTAssertLessThan(
+                    relativeError(rows, try XCTUnwrap(alone[site])), 5e-6,
+                    "\(site) of a \(sequence.count)-token sequence")
             }
             offset += sequence.count
         }
@@ -98,17 +117,21 @@ final class TinyGGUFTests: XCTestCase {
     /// alone; they get the states a full pass gives them — first tokens (shared by every sequence that shares
     /// a prefix, asked for twice), last tokens and a middle one, with and without prefix sharing.
     func testChosenRowsGetTheStatesOfAFullPass() throws {
-        let model = try DecoderModel(gguf: TinyGGUF.model(architecture: "llama", tokenizer: TinyGGUF.gpt2Tokenizer, seed: 7))
+        let model = try DecoderModel(
+            gguf: TinyGGUF.model(architecture: "llama", tokenizer: TinyGGUF.gpt2Tokenizer, seed: 7))
         var rng = SeededGenerator(seed: 11)
         func random(_ n: Int) -> [Int] { (0..<n).map { _ in rng.nextInt(below: 262) } }
         let prompt = random(9)
         let sequences = [prompt + [1], prompt + [2, 3], random(1), random(5), prompt + random(70)]
         let starts = segmentStarts(sequences.map(\.count))
         let rows = [starts[0], starts[1], starts[1] + 10, starts[2]] + starts.dropFirst().map { $0 - 1 }
-        for sites in [Set<ActivationSite>([.embed, .residualPost(block: 0), .residualPost(block: 1), .finalNorm]),
-                      [.residualPost(block: 0)]] {
+        for sites in [
+            Set<ActivationSite>([.embed, .residualPost(block: 0), .residualPost(block: 1), .finalNorm]),
+            [.residualPost(block: 0)],
+        ] {
             for sharing in [true, false] {
-                var full: [ActivationSite: Tensor] = [:], chosen: [ActivationSite: Tensor] = [:]
+                var full: [ActivationSite: Tensor] = [:]
+                var chosen: [ActivationSite: Tensor] = [:]
                 model.decoder.forward(sequences, sites: sites, sharingPrefixes: sharing) { full[$0] = $1 }
                 model.decoder.forward(sequences, sites: sites, rows: rows, sharingPrefixes: sharing) { chosen[$0] = $1 }
                 XCTAssertEqual(Set(chosen.keys), sites)
@@ -116,8 +139,9 @@ final class TinyGGUFTests: XCTestCase {
                     let got = try XCTUnwrap(chosen[site])
                     XCTAssertEqual(got.shape, [rows.count, model.width])
                     // Products over fewer rows round differently.
-                    XCTAssertLessThan(relativeError(got, try XCTUnwrap(full[site]).gatherRows(rows)), 5e-6,
-                                      "\(site), sharing \(sharing)")
+                    XCTAssertLessThan(
+                        relativeError(got, try XCTUnwrap(full[site]).gatherRows(rows)), 5e-6,
+                        "\(site), sharing \(sharing)")
                 }
             }
         }
@@ -135,12 +159,18 @@ final class TinyGGUFTests: XCTestCase {
                 let x = Tensor.randomNormal([tokens, columns], using: &rng)
                 let y = w.product(x)
                 var want = [Float](repeating: 0, count: tokens * rows)
-                for t in 0..<tokens { for r in 0..<rows {
-                    var s = 0.0
-                    for k in 0..<columns { s += Double(x.scalars[t * columns + k]) * Double(dense[r * columns + k]) }
-                    want[t * rows + r] = Float(s)
-                } }
-                XCTAssertLessThan(relativeError(y, Tensor(shape: [tokens, rows], scalars: want)), 1e-5, "\(type.name) × \(tokens) tokens")
+                for t in 0..<tokens {
+                    for r in 0..<rows {
+                        var s = 0.0
+                        for k in 0..<columns {
+                            s += Double(x.scalars[t * columns + k]) * Double(dense[r * columns + k])
+                        }
+                        want[t * rows + r] = Float(s)
+                    }
+                }
+                XCTAssertLessThan(
+                    relativeError(y, Tensor(shape: [tokens, rows], scalars: want)), 1e-5,
+                    "\(type.name) × \(tokens) tokens")
             }
         }
     }
@@ -156,32 +186,43 @@ final class ReferenceDecoder {
     init(_ d: SciDLLanguageModel.Decoder) { self.d = d }
 
     func run(_ ids: [Int]) -> [ActivationSite: [[Float]]] {
-        let c = d.configuration, width = c.width, dh = c.headSize
+        let c = d.configuration
+        let width = c.width
+        let dh = c.headSize
         let embedding = d.embedding.dequantized()
         var x: [[Double]] = ids.map { id in (0..<width).map { Double(embedding[id * width + $0]) } }
         var out: [ActivationSite: [[Float]]] = [.embed: x.map { $0.map(Float.init) }]
         for (i, b) in d.blocks.enumerated() {
             let n = x.map { norm($0, b.attentionNorm) }
-            var q = linear(n, b.query, b.queryBias), k = linear(n, b.key, b.keyBias)
+            var q = linear(n, b.query, b.queryBias)
+            var k = linear(n, b.key, b.keyBias)
             let v = linear(n, b.value, b.valueBias)
-            if c.rotary.pairing == .adjacentPairs { q = q.map { unpermute($0) }; k = k.map { unpermute($0) } }
+            if c.rotary.pairing == .adjacentPairs {
+                q = q.map { unpermute($0) }
+                k = k.map { unpermute($0) }
+            }
             q = q.enumerated().map { rope($0.element, position: $0.offset) }
             k = k.enumerated().map { rope($0.element, position: $0.offset) }
             var context = [[Double]](repeating: [Double](repeating: 0, count: c.headCount * dh), count: ids.count)
             for h in 0..<c.headCount {
                 let g = h / (c.headCount / c.keyValueHeadCount)
                 for t in 0..<ids.count {
-                    var scores = (0...t).map { s in (0..<dh).reduce(0.0) { $0 + q[t][h * dh + $1] * k[s][g * dh + $1] } / Double(dh).squareRoot() }
+                    var scores = (0...t).map { s in
+                        (0..<dh).reduce(0.0) { $0 + q[t][h * dh + $1] * k[s][g * dh + $1] } / Double(dh).squareRoot()
+                    }
                     let m = scores.max()!
                     scores = scores.map { exp($0 - m) }
                     let z = scores.reduce(0, +)
-                    for j in 0..<dh { context[t][h * dh + j] = (0...t).reduce(0.0) { $0 + scores[$1] / z * v[$1][g * dh + j] } }
+                    for j in 0..<dh {
+                        context[t][h * dh + j] = (0...t).reduce(0.0) { $0 + scores[$1] / z * v[$1][g * dh + j] }
+                    }
                 }
             }
             let attention = linear(context, b.output, nil)
             for t in x.indices { for j in 0..<width { x[t][j] += attention[t][j] } }
             let m = x.map { norm($0, b.mlpNorm) }
-            let gate = linear(m, b.gate, nil), up = linear(m, b.up, nil)
+            let gate = linear(m, b.gate, nil)
+            let up = linear(m, b.up, nil)
             let hidden = zip(gate, up).map { zip($0, $1).map { g, u in g / (1 + exp(-g)) * u } }
             let down = linear(hidden, b.down, nil)
             for t in x.indices { for j in 0..<width { x[t][j] += down[t][j] } }
@@ -196,7 +237,8 @@ final class ReferenceDecoder {
     }
 
     func norm(_ v: [Double], _ weight: [Float]) -> [Double] {
-        let scale = 1 / (v.reduce(0) { $0 + $1 * $1 } / Double(v.count) + Double(d.configuration.normEpsilon)).squareRoot()
+        let scale =
+            1 / (v.reduce(0) { $0 + $1 * $1 } / Double(v.count) + Double(d.configuration.normEpsilon)).squareRoot()
         return zip(v, weight).map { $0 * scale * Double($1) }
     }
 
@@ -222,18 +264,23 @@ final class ReferenceDecoder {
     func unpermute(_ v: [Double]) -> [Double] {
         let dh = d.configuration.headSize
         var out = v
-        for h in 0..<(v.count / dh) { for i in 0..<(dh / 2) { for j in 0..<2 { out[h * dh + j * dh / 2 + i] = v[h * dh + 2 * i + j] } } }
+        for h in 0..<(v.count / dh) {
+            for i in 0..<(dh / 2) { for j in 0..<2 { out[h * dh + j * dh / 2 + i] = v[h * dh + 2 * i + j] } }
+        }
         return out
     }
 
     /// rotate_half RoPE: pairs (i, i + dh/2) rotated by position · base^(−2i/dh).
     func rope(_ v: [Double], position: Int) -> [Double] {
-        let dh = d.configuration.headSize, half = dh / 2, base = Double(d.configuration.rotary.base)
+        let dh = d.configuration.headSize
+        let half = dh / 2
+        let base = Double(d.configuration.rotary.base)
         var out = v
         for h in 0..<(v.count / dh) {
             for i in 0..<half {
                 let angle = Double(position) * pow(base, -Double(2 * i) / Double(dh))
-                let a = v[h * dh + i], b = v[h * dh + i + half]
+                let a = v[h * dh + i]
+                let b = v[h * dh + i + half]
                 out[h * dh + i] = a * cos(angle) - b * sin(angle)
                 out[h * dh + i + half] = b * cos(angle) + a * sin(angle)
             }

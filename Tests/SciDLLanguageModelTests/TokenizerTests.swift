@@ -3,7 +3,9 @@ import SciDLLanguageModel
 import XCTest
 
 final class TokenizerTests: XCTestCase {
-    let vocabulary = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "un", "##aff", "##able", "the", "cafe", ",", "!", "中", "国", "a", "##b"]
+    let vocabulary = [
+        "[PAD]", "[UNK]", "[CLS]", "[SEP]", "un", "##aff", "##able", "the", "cafe", ",", "!", "中", "国", "a", "##b",
+    ]
 
     func tokens(_ text: String) throws -> [String] {
         let t = try WordPieceTokenizer(vocabulary: vocabulary)
@@ -17,7 +19,8 @@ final class TokenizerTests: XCTestCase {
     }
 
     func testNormalisationLowercasesStripsAccentsAndSplitsPunctuationAndCJK() throws {
-        XCTAssertEqual(try tokens("  THE\tCafé,un!\u{0007}中国 "), ["[CLS]", "the", "cafe", ",", "un", "!", "中", "国", "[SEP]"])
+        XCTAssertEqual(
+            try tokens("  THE\tCafé,un!\u{0007}中国 "), ["[CLS]", "the", "cafe", ",", "un", "!", "中", "国", "[SEP]"])
     }
 
     func testLongTextsKeepTheirEnd() throws {

@@ -10,9 +10,12 @@ import XCTest
 final class ActivationCacheTests: XCTestCase {
     func testCacheRoundTripsSeveralLayersAndKeysOnTheModelFile() throws {
         let url = try TinyGGUF.model(architecture: "llama", tokenizer: TinyGGUF.gpt2Tokenizer, seed: 11)
-        let pairs = (0..<6).map { ContrastPair(positive: "the hello \($0) True", negative: "the hello \($0) False", label: $0 % 2) }
+        let pairs = (0..<6).map {
+            ContrastPair(positive: "the hello \($0) True", negative: "the hello \($0) False", label: $0 % 2)
+        }
         let cache = FileManager.default.temporaryDirectory.appendingPathComponent("scidl-cache-\(UUID().uuidString)")
-        let settings = ExtractionSettings(layers: [2, 0, 1], position: .last, cache: cache, dataName: "test", templateName: "t")
+        let settings = ExtractionSettings(
+            layers: [2, 0, 1], position: .last, cache: cache, dataName: "test", templateName: "t")
         let model = try DecoderModel(gguf: url)
         let (fresh, freshFromCache) = try model.contrastActivations(of: pairs, settings: settings)
         XCTAssertFalse(freshFromCache)

@@ -1,22 +1,29 @@
 import Foundation
-@testable import SciDLLatentKnowledge
 import SciDLTensor
 import XCTest
+
+@testable import SciDLLatentKnowledge
 
 final class ChallengeTests: XCTestCase {
     let data = BuiltInData.comparisons.dataset(count: 40, seed: 5)
 
     func testDistractorAppendsTheSameWordToBothMembersOfExactlyHalfThePairs() throws {
-        let c = try Challenges.distractor(data, template: PromptTemplate.builtIn["truth"]!, words: ["Banana", "Shed"], seed: 1)
+        let c = try Challenges.distractor(
+            data, template: PromptTemplate.builtIn["truth"]!, words: ["Banana", "Shed"], seed: 1)
         let word = try XCTUnwrap(c.features["word"])
         XCTAssertEqual(word.filter { $0 == 1 }.count, 20)
         for (pair, w) in zip(c.pairs, word) {
             let suffix = w == 1 ? ". Banana" : ". Shed"
-            XCTAssertTrue(pair.positive.hasSuffix("True" + suffix) && pair.negative.hasSuffix("False" + suffix), pair.positive)
+            XCTAssertTrue(
+                pair.positive.hasSuffix("True" + suffix) && pair.negative.hasSuffix("False" + suffix), pair.positive)
         }
         XCTAssertEqual(c.pairs.map(\.label), data.examples.map(\.label))
-        XCTAssertThrowsMessage(try Challenges.distractor(data, template: PromptTemplate.builtIn["truth"]!, words: [], seed: 1), containing: "two different")
-        XCTAssertThrowsMessage(try Challenges.distractor(data, template: PromptTemplate.builtIn["truth"]!, words: ["a", "a"], seed: 1), containing: "two different")
+        XCTAssertThrowsMessage(
+            try Challenges.distractor(data, template: PromptTemplate.builtIn["truth"]!, words: [], seed: 1),
+            containing: "two different")
+        XCTAssertThrowsMessage(
+            try Challenges.distractor(data, template: PromptTemplate.builtIn["truth"]!, words: ["a", "a"], seed: 1),
+            containing: "two different")
     }
 
     func testExplicitOpinionStatesAliceViewIndependentlyOfTheTruth() throws {
@@ -24,14 +31,18 @@ final class ChallengeTests: XCTestCase {
         let alice = try XCTUnwrap(c.features["alice"])
         for (pair, view) in zip(c.pairs, alice) {
             let word = view == 1 ? "true" : "false"
-            XCTAssertTrue(pair.positive.contains("Alice thinks it is \(word). She is sure it is \(word). Alice says it is \(word)."), pair.positive)
+            XCTAssertTrue(
+                pair.positive.contains(
+                    "Alice thinks it is \(word). She is sure it is \(word). Alice says it is \(word)."), pair.positive)
             XCTAssertFalse(pair.positive.contains("In her view"))
-            XCTAssertTrue(pair.positive.hasSuffix("I think it is true") && pair.negative.hasSuffix("I think it is false"))
+            XCTAssertTrue(
+                pair.positive.hasSuffix("I think it is true") && pair.negative.hasSuffix("I think it is false"))
         }
         // Independent of the truth: both views occur with both labels.
         let combinations = Set(zip(alice, c.pairs.map(\.label)).map { "\($0)\($1)" })
         XCTAssertEqual(combinations, ["00", "01", "10", "11"])
-        XCTAssertThrowsMessage(try Challenges.explicitOpinion(data, sentences: 9, seed: 0), containing: "between 1 and 8")
+        XCTAssertThrowsMessage(
+            try Challenges.explicitOpinion(data, sentences: 9, seed: 0), containing: "between 1 and 8")
     }
 
     func testImplicitOpinionDemonstrationsAreWrongExactlyInTheCategory() throws {
@@ -41,7 +52,8 @@ final class ChallengeTests: XCTestCase {
         XCTAssertEqual(c.features["alice"]!, zip(data.examples.map(\.label), inside).map { $0 ^ $1 })
         XCTAssertEqual(c.features["truth_in_category"]!.filter { $0 >= 0 }.count, inside.filter { $0 == 1 }.count)
         // Every demonstration line pairs a statement with Alice's (possibly wrong) answer.
-        let byStatement = Dictionary(data.examples.map { ($0.fields["statement"]!, $0) }, uniquingKeysWith: { a, _ in a })
+        let byStatement = Dictionary(
+            data.examples.map { ($0.fields["statement"]!, $0) }, uniquingKeysWith: { a, _ in a })
         for pair in c.pairs.prefix(5) {
             let blocks = pair.positive.components(separatedBy: "\n\n").dropFirst().dropLast()
             XCTAssertEqual(blocks.count, 4)
@@ -52,7 +64,8 @@ final class ChallengeTests: XCTestCase {
                 XCTAssertEqual(lines[1], "Alice: \((example.label == 1) != wrong ? "true" : "false")")
             }
         }
-        XCTAssertThrowsMessage(try ExampleCategory(parsing: "nope=1", columns: data.columns), containing: "does not have")
+        XCTAssertThrowsMessage(
+            try ExampleCategory(parsing: "nope=1", columns: data.columns), containing: "does not have")
         XCTAssertThrowsMessage(try ExampleCategory(parsing: "a>x", columns: data.columns), containing: "one number")
     }
 
@@ -77,25 +90,30 @@ final class ChallengeTests: XCTestCase {
     /// out here and to the training path's loss of c.
     func testTheoremLossesAreTheCCSLossOfBothProbes() throws {
         let (activations, _) = plantedPairs(count: 120, seed: 3)
-        let data = SideNormalisation(fitting: ProbeData(activations, layer: 0, indices: Array(0..<120)), scalingVariance: false)
-            .apply(ProbeData(activations, layer: 0, indices: Array(0..<120)))
+        let data = SideNormalisation(
+            fitting: ProbeData(activations, layer: 0, indices: Array(0..<120)), scalingVariance: false
+        )
+        .apply(ProbeData(activations, layer: 0, indices: Array(0..<120)))
         for symmetric in [false, true] {
             var settings = CCSSettings()
             settings.symmetricConfidence = symmetric
             let probe = CCS.fit(data, settings: settings, seed: 0)
             let (p, q) = probe.credences(data)
             XCTAssertTrue(zip(p, q).allSatisfy { $0 != $1 }, "c and its twin differ on every pair")
-            let check = TheoremCheck(probe: probe, data: data, feature: [Int](repeating: 1, count: 120), name: "h",
-                                     symmetric: symmetric)
+            let check = TheoremCheck(
+                probe: probe, data: data, feature: [Int](repeating: 1, count: 120), name: "h",
+                symmetric: symmetric)
             XCTAssertEqual(check.fittedLoss, check.swappedLoss, "symmetric \(symmetric)")
-            let written = zip(p, q).map { a, b -> Double in
-                let (a, b) = (Double(a), Double(b))
-                let confidence = symmetric ? min(a, b, 1 - a, 1 - b) : min(a, b)
-                return (a + b - 1) * (a + b - 1) + confidence * confidence
-            }.reduce(0, +) / 120
+            let written =
+                zip(p, q).map { a, b -> Double in
+                    let (a, b) = (Double(a), Double(b))
+                    let confidence = symmetric ? min(a, b, 1 - a, 1 - b) : min(a, b)
+                    return (a + b - 1) * (a + b - 1) + confidence * confidence
+                }.reduce(0, +) / 120
             XCTAssertEqual(check.fittedLoss, written, accuracy: 1e-6, "symmetric \(symmetric)")
             XCTAssertEqual(check.fittedLoss, Double(CCS.loss(probe, data, symmetric: symmetric)), accuracy: 1e-6)
-            XCTAssertEqual(check.swappedTruthAccuracy, check.fittedXorAccuracy, "the twin predicts what c predicts, xor h")
+            XCTAssertEqual(
+                check.swappedTruthAccuracy, check.fittedXorAccuracy, "the twin predicts what c predicts, xor h")
         }
     }
 

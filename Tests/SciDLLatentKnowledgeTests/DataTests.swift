@@ -1,8 +1,9 @@
 import Foundation
-@testable import SciDLLatentKnowledge
 import SciDLTensor
 import SciDLTestSupport
 import XCTest
+
+@testable import SciDLLatentKnowledge
 
 func temporaryFile(_ name: String, _ contents: String) throws -> URL {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scidl-tests-\(UUID().uuidString)")
@@ -12,8 +13,10 @@ func temporaryFile(_ name: String, _ contents: String) throws -> URL {
     return url
 }
 
-func XCTAssertThrowsMessage(_ expression: @autoclosure () throws -> some Any, containing text: String,
-                            file: StaticString = #filePath, line: UInt = #line) {
+func XCTAssertThrowsMessage(
+    _ expression: @autoclosure () throws -> some Any, containing text: String,
+    file: StaticString = #filePath, line: UInt = #line
+) {
     XCTAssertThrowsError(try expression(), file: file, line: line) { error in
         XCTAssertTrue("\(error)".contains(text), "'\(error)' should mention '\(text)'", file: file, line: line)
         XCTAssertFalse("\(error)".contains("\n"), "errors are one line", file: file, line: line)
@@ -22,7 +25,8 @@ func XCTAssertThrowsMessage(_ expression: @autoclosure () throws -> some Any, co
 
 final class DataTests: XCTestCase {
     func testCSVWithQuotesCommasAndBooleanLabels() throws {
-        let url = try temporaryFile("d.csv", "statement,label\n\"Paris, France is \"\"nice\"\".\",TRUE\r\nOslo is in Peru.,0\n")
+        let url = try temporaryFile(
+            "d.csv", "statement,label\n\"Paris, France is \"\"nice\"\".\",TRUE\r\nOslo is in Peru.,0\n")
         let d = try LabelledDataset(contentsOf: url)
         XCTAssertEqual(d.examples.map(\.label), [1, 0])
         XCTAssertEqual(d.examples[0].fields["statement"], "Paris, France is \"nice\".")
@@ -42,13 +46,19 @@ final class DataTests: XCTestCase {
 
     func testBadDataIsOneClearLine() throws {
         XCTAssertThrowsMessage(try LabelledDataset(contentsOf: temporaryFile("e.csv", "")), containing: "empty")
-        XCTAssertThrowsMessage(try LabelledDataset(contentsOf: temporaryFile("h.csv", "statement,label\n")), containing: "no examples")
-        XCTAssertThrowsMessage(try LabelledDataset(contentsOf: temporaryFile("m.csv", "text,truth\na,1\n")), containing: "no column 'label'")
-        XCTAssertThrowsMessage(try LabelledDataset(contentsOf: temporaryFile("l.csv", "statement,label\na,1\nb,maybe\n")),
-                               containing: "example 2: label 'maybe'")
-        XCTAssertThrowsMessage(try LabelledDataset(contentsOf: temporaryFile("f.csv", "statement,label\na,1,3\n")), containing: "line 2")
-        XCTAssertThrowsMessage(try LabelledDataset(contentsOf: temporaryFile("j.jsonl", "{\"answer\": true}\nnot json\n")),
-                               containing: "line 2 is not a JSON object")
+        XCTAssertThrowsMessage(
+            try LabelledDataset(contentsOf: temporaryFile("h.csv", "statement,label\n")), containing: "no examples")
+        XCTAssertThrowsMessage(
+            try LabelledDataset(contentsOf: temporaryFile("m.csv", "text,truth\na,1\n")),
+            containing: "no column 'label'")
+        XCTAssertThrowsMessage(
+            try LabelledDataset(contentsOf: temporaryFile("l.csv", "statement,label\na,1\nb,maybe\n")),
+            containing: "example 2: label 'maybe'")
+        XCTAssertThrowsMessage(
+            try LabelledDataset(contentsOf: temporaryFile("f.csv", "statement,label\na,1,3\n")), containing: "line 2")
+        XCTAssertThrowsMessage(
+            try LabelledDataset(contentsOf: temporaryFile("j.jsonl", "{\"answer\": true}\nnot json\n")),
+            containing: "line 2 is not a JSON object")
         XCTAssertThrowsMessage(try LabelledDataset.named("no-such-file.csv"), containing: "built-in data set")
     }
 
@@ -56,15 +66,21 @@ final class DataTests: XCTestCase {
         let url = try temporaryFile("c.csv", "sentence,truth\nWater is wet.,1\n")
         let d = try LabelledDataset(contentsOf: url, columns: ColumnMapping(label: "truth", text: "sentence"))
         let pairs = try PromptTemplate.builtIn["truth"]!.contrastPairs(for: d)
-        XCTAssertEqual(pairs, [ContrastPair(positive: "Water is wet. Is this statement true or false? True",
-                                            negative: "Water is wet. Is this statement true or false? False", label: 1)])
+        XCTAssertEqual(
+            pairs,
+            [
+                ContrastPair(
+                    positive: "Water is wet. Is this statement true or false? True",
+                    negative: "Water is wet. Is this statement true or false? False", label: 1)
+            ])
     }
 
     func testBuiltInDataIsBalancedCorrectAndSeeded() {
         let comparisons = BuiltInData.comparisons.dataset(count: 200, seed: 3)
         XCTAssertEqual(comparisons.examples.filter { $0.label == 1 }.count, 100)
         for e in comparisons.examples {
-            let a = Int(e.fields["a"]!)!, b = Int(e.fields["b"]!)!
+            let a = Int(e.fields["a"]!)!
+            let b = Int(e.fields["b"]!)!
             let claimsLarger = e.fields["statement"]!.contains("larger")
             XCTAssertEqual(claimsLarger == (a > b), e.label == 1, e.fields["statement"]!)
         }
@@ -72,7 +88,9 @@ final class DataTests: XCTestCase {
             let parts = e.fields["statement"]!.dropLast().split(separator: " ")  // "a + b = c"
             XCTAssertEqual(Int(parts[0])! + Int(parts[2])! == Int(parts[4])!, e.label == 1)
         }
-        XCTAssertEqual(BuiltInData.arithmetic.dataset(count: 50, seed: 1).examples, BuiltInData.arithmetic.dataset(count: 50, seed: 1).examples)
+        XCTAssertEqual(
+            BuiltInData.arithmetic.dataset(count: 50, seed: 1).examples,
+            BuiltInData.arithmetic.dataset(count: 50, seed: 1).examples)
     }
 
     func testTemplateFilesAndTheirErrors() throws {
@@ -80,11 +98,18 @@ final class DataTests: XCTestCase {
         let t = try PromptTemplate(contentsOf: url)
         XCTAssertEqual(t.answers, ["wrong", "right"])
         XCTAssertEqual(t.render(["statement": "1 < 2"], answer: "right"), "Q: 1 < 2\nA: right")
-        XCTAssertThrowsMessage(try PromptTemplate(contentsOf: temporaryFile("n.txt", "{statement} is true")), containing: "no {answer}")
-        XCTAssertThrowsMessage(try PromptTemplate(contentsOf: temporaryFile("o.txt", "Answer: {answer}")), containing: "only {answer}")
-        XCTAssertThrowsMessage(try PromptTemplate(contentsOf: temporaryFile("s.txt", "answers: yes\n{statement} {answer}")), containing: "two different answers")
-        let d = LabelledDataset(name: "d", examples: [LabelledExample(fields: ["statement": "x"], label: 1)], columns: ["statement", "label"])
-        XCTAssertThrowsMessage(try PromptTemplate.builtIn["question"]!.contrastPairs(for: d), containing: "needs {passage}")
+        XCTAssertThrowsMessage(
+            try PromptTemplate(contentsOf: temporaryFile("n.txt", "{statement} is true")), containing: "no {answer}")
+        XCTAssertThrowsMessage(
+            try PromptTemplate(contentsOf: temporaryFile("o.txt", "Answer: {answer}")), containing: "only {answer}")
+        XCTAssertThrowsMessage(
+            try PromptTemplate(contentsOf: temporaryFile("s.txt", "answers: yes\n{statement} {answer}")),
+            containing: "two different answers")
+        let d = LabelledDataset(
+            name: "d", examples: [LabelledExample(fields: ["statement": "x"], label: 1)],
+            columns: ["statement", "label"])
+        XCTAssertThrowsMessage(
+            try PromptTemplate.builtIn["question"]!.contrastPairs(for: d), containing: "needs {passage}")
         XCTAssertThrowsMessage(try PromptTemplate.named("nope"), containing: "no template 'nope'")
     }
 }
@@ -100,10 +125,14 @@ final class ActivationImportTests: XCTestCase {
         XCTAssertEqual(a.labels, [1, 0, 1, 1])
         XCTAssertEqual(a.positive.shape, [4, 2, 3])
         // activations[layer, i, side, k] = ((layer·4 + i)·2 + side)·3 + k; side 1 is x⁺.
-        for layer in 0..<2 { for i in 0..<4 { for k in 0..<3 {
-            XCTAssertEqual(a.positive[i, layer, k], Float(((layer * 4 + i) * 2 + 1) * 3 + k))
-            XCTAssertEqual(a.negative[i, layer, k], Float(((layer * 4 + i) * 2) * 3 + k))
-        } } }
+        for layer in 0..<2 {
+            for i in 0..<4 {
+                for k in 0..<3 {
+                    XCTAssertEqual(a.positive[i, layer, k], Float(((layer * 4 + i) * 2 + 1) * 3 + k))
+                    XCTAssertEqual(a.negative[i, layer, k], Float(((layer * 4 + i) * 2) * 3 + k))
+                }
+            }
+        }
     }
 
     func testNpyFilesSeparateSidesAndLabelFiles() throws {
@@ -121,8 +150,12 @@ final class ActivationImportTests: XCTestCase {
         XCTAssertThrowsMessage(try ActivationImport.load(fixture("compressed.npz")), containing: "np.savez_compressed")
         XCTAssertThrowsMessage(try ActivationImport.load(fixture("fortran.npy")), containing: "Fortran order")
         XCTAssertThrowsMessage(try ActivationImport.load(fixture("positive.npy")), containing: "expected [n, 2, d]")
-        XCTAssertThrowsMessage(try ActivationImport.load(fixture("single.npy"), labels: fixture("positive.npy")), containing: "labels have shape [4, 3]")
-        XCTAssertThrowsMessage(try ActivationImport.load(positive: fixture("positive.npy"), negative: fixture("single.npy")), containing: "alike")
+        XCTAssertThrowsMessage(
+            try ActivationImport.load(fixture("single.npy"), labels: fixture("positive.npy")),
+            containing: "labels have shape [4, 3]")
+        XCTAssertThrowsMessage(
+            try ActivationImport.load(positive: fixture("positive.npy"), negative: fixture("single.npy")),
+            containing: "alike")
         let truncated = try Data(contentsOf: fixture("single.npy")).prefix(200)
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("truncated-\(UUID().uuidString).npy")
         try truncated.write(to: url)
@@ -130,7 +163,8 @@ final class ActivationImportTests: XCTestCase {
         let header = try temporaryFile("bad.safetensors", "\u{8}\0\0\0\0\0\0\0{not json")
         XCTAssertThrowsMessage(try ActivationImport.load(header), containing: "not a valid safetensors file")
         let threeLabels = try temporaryFile("labels.txt", "1\n0\n1\n")
-        XCTAssertThrowsMessage(try ActivationImport.load(fixture("single.npy"), labels: threeLabels), containing: "3 labels for 4")
+        XCTAssertThrowsMessage(
+            try ActivationImport.load(fixture("single.npy"), labels: threeLabels), containing: "3 labels for 4")
     }
 
     func testTheCacheFormatReadsBackAsAnImport() throws {

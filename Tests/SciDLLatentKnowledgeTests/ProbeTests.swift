@@ -1,20 +1,26 @@
 import Foundation
-@testable import SciDLLatentKnowledge
 import SciDLTensor
 import XCTest
+
+@testable import SciDLLatentKnowledge
 
 /// Synthetic contrast pairs with a planted truth direction `u`: x± = shared_i ± (2t_i − 1)·s·u/2 + side
 /// offset + noise. The shared part is large, orthogonal to u and differs per example (so it dominates raw
 /// activations but cancels in x⁺ − x⁻); the side offsets mimic the answer tokens and vanish under CCS's
 /// normalisation.
-func plantedPairs(count n: Int = 400, width d: Int = 24, signal: Float = 3, seed: UInt64 = 1) -> (ContrastActivations, [Float]) {
+func plantedPairs(
+    count n: Int = 400, width d: Int = 24, signal: Float = 3, seed: UInt64 = 1
+) -> (ContrastActivations, [Float]) {
     var random = SeededGenerator(seed: seed)
     func normal() -> Float { Float(random.nextNormal()) }
     var u = (0..<d).map { _ in normal() }
     let norm = u.reduce(0) { $0 + $1 * $1 }.squareRoot()
     u = u.map { $0 / norm }
-    let offsetPositive = (0..<d).map { _ in 5 * normal() }, offsetNegative = (0..<d).map { _ in 5 * normal() }
-    var positive: [Float] = [], negative: [Float] = [], labels: [Int] = []
+    let offsetPositive = (0..<d).map { _ in 5 * normal() }
+    let offsetNegative = (0..<d).map { _ in 5 * normal() }
+    var positive: [Float] = []
+    var negative: [Float] = []
+    var labels: [Int] = []
     for i in 0..<n {
         let t = i % 2
         let sign: Float = t == 1 ? 1 : -1
@@ -28,9 +34,10 @@ func plantedPairs(count n: Int = 400, width d: Int = 24, signal: Float = 3, seed
         }
         labels.append(t)
     }
-    let a = try! ContrastActivations(positive: Tensor(shape: [n, 1, d], scalars: positive),
-                                     negative: Tensor(shape: [n, 1, d], scalars: negative),
-                                     labels: labels, layers: [0], source: "synthetic")
+    let a = try! ContrastActivations(
+        positive: Tensor(shape: [n, 1, d], scalars: positive),
+        negative: Tensor(shape: [n, 1, d], scalars: negative),
+        labels: labels, layers: [0], source: "synthetic")
     return (a, u)
 }
 
@@ -66,8 +73,10 @@ final class ProbeTests: XCTestCase {
 
     func testCCSWithLBFGSAlsoFindsIt() throws {
         let (activations, u) = plantedPairs(seed: 2)
-        let data = SideNormalisation(fitting: ProbeData(activations, layer: 0, indices: Array(0..<400)), scalingVariance: true)
-            .apply(ProbeData(activations, layer: 0, indices: Array(0..<400)))
+        let data = SideNormalisation(
+            fitting: ProbeData(activations, layer: 0, indices: Array(0..<400)), scalingVariance: true
+        )
+        .apply(ProbeData(activations, layer: 0, indices: Array(0..<400)))
         var settings = CCSSettings()
         settings.optimizer = .lbfgs
         settings.epochs = 200
@@ -91,15 +100,21 @@ final class ProbeTests: XCTestCase {
             }
             let h: Float = 1e-3
             for i in 0..<w2.count {
-                var plus = w2, minus = w2
-                plus[i] += h; minus[i] -= h
+                var plus = w2
+                var minus = w2
+                plus[i] += h
+                minus[i] -= h
                 let r = i % 2
                 let numeric = (loss(plus, b)[r] - loss(minus, b)[r]) / Double(2 * h)
-                XCTAssertEqual(Double(analytic.gradW[i]), numeric, accuracy: 2e-3 * max(1, abs(numeric)), "w[\(i)] symmetric=\(symmetric)")
+                XCTAssertEqual(
+                    Double(analytic.gradW[i]), numeric, accuracy: 2e-3 * max(1, abs(numeric)),
+                    "w[\(i)] symmetric=\(symmetric)")
             }
             for r in 0..<2 {
-                var plus = b, minus = b
-                plus[r] += h; minus[r] -= h
+                var plus = b
+                var minus = b
+                plus[r] += h
+                minus[r] -= h
                 let numeric = (loss(w2, plus)[r] - loss(w2, minus)[r]) / Double(2 * h)
                 XCTAssertEqual(Double(analytic.gradB[r]), numeric, accuracy: 2e-3 * max(1, abs(numeric)), "b[\(r)]")
             }

@@ -10,14 +10,18 @@ final class ReportsTests: XCTestCase {
         log.append(MetricsRow([("step", 10), ("zeta", 1e-9), ("alpha", .infinity)]))
         try log.flush()
         let back = try MetricsLog(readingFrom: dir)
-        XCTAssertEqual(back.rows.map { $0.values.map(\.name) }, [["step", "zeta", "alpha"], ["step", "zeta", "alpha"]])
+        XCTAssertEqual(
+            back.rows.map { $0.values.map(\.name) }, [["step", "zeta", "alpha"], ["step", "zeta", "alpha"]])
         XCTAssertEqual(back.rows[1]["zeta"], 1e-9)
         XCTAssertTrue(back.rows[0]["alpha"]!.isNaN)
         XCTAssertEqual(back.rows[1]["alpha"], .infinity)
-        XCTAssertEqual(try String(contentsOf: dir.appendingPathComponent("metrics.csv"), encoding: .utf8)
-            .split(separator: "\n").first, "step,zeta,alpha")
+        XCTAssertEqual(
+            try String(contentsOf: dir.appendingPathComponent("metrics.csv"), encoding: .utf8)
+                .split(separator: "\n").first, "step,zeta,alpha")
         // Every line of the JSONL file is valid JSON.
-        for line in try String(contentsOf: dir.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n") {
+        for line in try String(contentsOf: dir.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(
+            separator: "\n")
+        {
             XCTAssertNoThrow(try JSONSerialization.jsonObject(with: Data(line.utf8)))
         }
     }
@@ -25,13 +29,15 @@ final class ReportsTests: XCTestCase {
     func testDamagedMetricsLineIsReported() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scidl-metrics-bad-\(UUID())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        try "{\"step\":1}\n{\"step\":2,\"loss\n".write(to: dir.appendingPathComponent("metrics.jsonl"), atomically: true, encoding: .utf8)
+        try "{\"step\":1}\n{\"step\":2,\"loss\n".write(
+            to: dir.appendingPathComponent("metrics.jsonl"), atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try MetricsLog(readingFrom: dir)) { XCTAssertTrue("\($0)".contains(":2")) }
     }
 
     func testLogAxisPlotDropsUndrawablePointsAndLabelsDecades() {
-        let plot = LinePlot(title: "Loss <train>", xLabel: "step", yLabel: "loss", xScale: .log, yScale: .log,
-                            series: [.init("train", [(0, 5), (10, 1), (100, 0.01), (1000, 0)])])
+        let plot = LinePlot(
+            title: "Loss <train>", xLabel: "step", yLabel: "loss", xScale: .log, yScale: .log,
+            series: [.init("train", [(0, 5), (10, 1), (100, 0.01), (1000, 0)])])
         let svg = plot.svg()
         XCTAssertTrue(svg.hasPrefix("<svg"))
         XCTAssertTrue(svg.contains("Loss &lt;train&gt;"))

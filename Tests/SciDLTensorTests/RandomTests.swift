@@ -4,8 +4,12 @@ import XCTest
 
 final class RandomTests: XCTestCase {
     func testSameSeedSameStreamDifferentSeedDifferentStream() {
-        var a = SeededGenerator(seed: 42), b = SeededGenerator(seed: 42), c = SeededGenerator(seed: 43)
-        let xa = (0..<100).map { _ in a.next() }, xb = (0..<100).map { _ in b.next() }, xc = (0..<100).map { _ in c.next() }
+        var a = SeededGenerator(seed: 42)
+        var b = SeededGenerator(seed: 42)
+        var c = SeededGenerator(seed: 43)
+        let xa = (0..<100).map { _ in a.next() }
+        let xb = (0..<100).map { _ in b.next() }
+        let xc = (0..<100).map { _ in c.next() }
         XCTAssertEqual(xa, xb)
         XCTAssertNotEqual(xa, xc)
     }
@@ -13,7 +17,7 @@ final class RandomTests: XCTestCase {
     func testXoshiroMatchesItsReferenceSequence() {
         // xoshiro256** from state (1, 2, 3, 4): first outputs of the authors' reference C code.
         var g = SeededGenerator(state: [1, 2, 3, 4])
-        XCTAssertEqual((0..<4).map { _ in g.next() }, [11520, 0, 1509978240, 1215971899390074240])
+        XCTAssertEqual((0..<4).map { _ in g.next() }, [11520, 0, 1_509_978_240, 1_215_971_899_390_074_240])
     }
 
     func testRestoringStateContinuesTheStream() {

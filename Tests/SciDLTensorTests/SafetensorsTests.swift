@@ -6,8 +6,9 @@ import XCTest
 final class SafetensorsTests: XCTestCase {
     func testRoundTripKeepsTensorsAndMetadata() throws {
         var rng = SeededGenerator(seed: 2)
-        let file = SafetensorsFile(tensors: ["a.weight": .randomNormal([3, 4], using: &rng), "b": Tensor(scalar: 2)],
-                                   metadata: ["step": "12", "note": "quote \" and\nnewline"])
+        let file = SafetensorsFile(
+            tensors: ["a.weight": .randomNormal([3, 4], using: &rng), "b": Tensor(scalar: 2)],
+            metadata: ["step": "12", "note": "quote \" and\nnewline"])
         let back = try SafetensorsFile(data: file.serialized())
         XCTAssertEqual(back.tensors, file.tensors)
         XCTAssertEqual(back.metadata, file.metadata)
@@ -15,7 +16,10 @@ final class SafetensorsTests: XCTestCase {
 
     func testReadsOtherDtypes() throws {
         // A hand-built file with F64, F16 and I64 tensors, laid out as the format specifies.
-        let header = #"{"d":{"dtype":"F64","shape":[2],"data_offsets":[0,16]},"h":{"dtype":"F16","shape":[2],"data_offsets":[16,20]},"i":{"dtype":"I64","shape":[1],"data_offsets":[20,28]}}"#
+        let header =
+            #"{"d":{"dtype":"F64","shape":[2],"data_offsets":[0,16]},"#
+            + #""h":{"dtype":"F16","shape":[2],"data_offsets":[16,20]},"#
+            + #""i":{"dtype":"I64","shape":[1],"data_offsets":[20,28]}}"#
         var data = Data()
         withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian) { data.append(contentsOf: $0) }
         data.append(contentsOf: Array(header.utf8))
@@ -31,11 +35,15 @@ final class SafetensorsTests: XCTestCase {
     func testDamagedFilesGiveClearErrors() throws {
         let good = SafetensorsFile(tensors: ["w": Tensor(zeros: [4, 4])]).serialized()
         func message(_ data: Data) -> String {
-            do { _ = try SafetensorsFile(data: data, source: "x.safetensors"); return "no error" } catch {
+            do {
+                _ = try SafetensorsFile(data: data, source: "x.safetensors")
+                return "no error"
+            } catch {
                 return (error as? SciDLError)?.message ?? "not a SciDLError: \(error)"
             }
         }
-        XCTAssertTrue(message(good.prefix(good.count - 10)).contains("truncated"), message(good.prefix(good.count - 10)))
+        XCTAssertTrue(
+            message(good.prefix(good.count - 10)).contains("truncated"), message(good.prefix(good.count - 10)))
         XCTAssertTrue(message(Data([1, 2, 3])).contains("fewer than the 8-byte"))
         var badHeader = good
         badHeader[8] = UInt8(ascii: "[")

@@ -4,14 +4,17 @@ import XCTest
 
 /// Naive triple loop, the reference for the BLAS path.
 func naiveMatmul(_ a: Tensor, _ b: Tensor, _ ta: Bool, _ tb: Bool) -> Tensor {
-    let m = ta ? a.shape[1] : a.shape[0], k = ta ? a.shape[0] : a.shape[1]
+    let m = ta ? a.shape[1] : a.shape[0]
+    let k = ta ? a.shape[0] : a.shape[1]
     let n = tb ? b.shape[0] : b.shape[1]
     var out = Tensor(zeros: [m, n])
-    for i in 0..<m { for j in 0..<n {
-        var s: Double = 0
-        for l in 0..<k { s += Double(ta ? a[l, i] : a[i, l]) * Double(tb ? b[j, l] : b[l, j]) }
-        out[i, j] = Float(s)
-    } }
+    for i in 0..<m {
+        for j in 0..<n {
+            var s: Double = 0
+            for l in 0..<k { s += Double(ta ? a[l, i] : a[i, l]) * Double(tb ? b[j, l] : b[l, j]) }
+            out[i, j] = Float(s)
+        }
+    }
     return out
 }
 
@@ -21,20 +24,23 @@ final class TensorKernelTests: XCTestCase {
     func testMatmulMatchesNaiveForEveryTransposeAndSize() {
         // The large sizes exercise the split across cores, including ragged last parts.
         for (m, k, n) in [(3, 4, 5), (1, 7, 1), (257, 64, 33), (40, 300, 190)] {
-            for ta in [false, true] { for tb in [false, true] {
-                let a = Tensor.randomNormal(ta ? [k, m] : [m, k], using: &rng)
-                let b = Tensor.randomNormal(tb ? [n, k] : [k, n], using: &rng)
-                let got = Tensor.matmul(a, b, transposingA: ta, transposingB: tb)
-                let want = naiveMatmul(a, b, ta, tb)
-                XCTAssertEqual(got.shape, [m, n])
-                let err = zip(got.scalars, want.scalars).map { abs($0 - $1) }.max()!
-                XCTAssertLessThan(err, 1e-3, "m \(m) k \(k) n \(n) ta \(ta) tb \(tb)")
-            } }
+            for ta in [false, true] {
+                for tb in [false, true] {
+                    let a = Tensor.randomNormal(ta ? [k, m] : [m, k], using: &rng)
+                    let b = Tensor.randomNormal(tb ? [n, k] : [k, n], using: &rng)
+                    let got = Tensor.matmul(a, b, transposingA: ta, transposingB: tb)
+                    let want = naiveMatmul(a, b, ta, tb)
+                    XCTAssertEqual(got.shape, [m, n])
+                    let err = zip(got.scalars, want.scalars).map { abs($0 - $1) }.max()!
+                    XCTAssertLessThan(err, 1e-3, "m \(m) k \(k) n \(n) ta \(ta) tb \(tb)")
+                }
+            }
         }
     }
 
     func testMatmulFlattensLeadingAxesAndHandlesEmptyInner() {
-        let a = Tensor.randomNormal([2, 3, 4], using: &rng), b = Tensor.randomNormal([4, 5], using: &rng)
+        let a = Tensor.randomNormal([2, 3, 4], using: &rng)
+        let b = Tensor.randomNormal([4, 5], using: &rng)
         let c = Tensor.matmul(a, b)
         XCTAssertEqual(c.shape, [2, 3, 5])
         XCTAssertEqual(c.scalars, Tensor.matmul(a.reshaped([6, 4]), b).scalars)

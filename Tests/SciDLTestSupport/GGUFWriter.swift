@@ -15,35 +15,47 @@ public struct GGUFWriter {
     public mutating func set(_ key: String, _ value: GGUFMetadataValue) { metadata.append((key, value)) }
 
     /// A [rows, columns] (or [count]) tensor of `type` with random contents.
-    public mutating func addRandom(_ name: String, _ shape: [Int], _ type: GGMLType, _ rng: inout SeededGenerator, scale: Float = 0.2) {
+    public mutating func addRandom(
+        _ name: String, _ shape: [Int], _ type: GGMLType, _ rng: inout SeededGenerator, scale: Float = 0.2
+    ) {
         tensors.append((name, shape, type, Self.randomBytes(type, elements: shape.reduce(1, *), &rng, scale: scale)))
     }
 
     public mutating func add(_ name: String, _ values: [Float]) {
-        tensors.append((name, [values.count], .f32, values.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) }))
+        tensors.append(
+            (name, [values.count], .f32, values.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) })
+        )
     }
 
-    public static func randomBytes(_ type: GGMLType, elements: Int, _ rng: inout SeededGenerator, scale: Float) -> [UInt8] {
+    public static func randomBytes(
+        _ type: GGMLType, elements: Int, _ rng: inout SeededGenerator, scale: Float
+    ) -> [UInt8] {
         func normal() -> Float { Float(rng.nextNormal()) * scale }
         switch type {
-        case .f32: return (0..<elements).flatMap { _ in withUnsafeBytes(of: normal().bitPattern.littleEndian, Array.init) }
+        case .f32:
+            return (0..<elements).flatMap { _ in withUnsafeBytes(of: normal().bitPattern.littleEndian, Array.init) }
         case .f16: return (0..<elements).flatMap { _ in half(normal()) }
-        case .bf16: return (0..<elements).flatMap { _ in withUnsafeBytes(of: UInt16(normal().bitPattern >> 16).littleEndian, Array.init) }
+        case .bf16:
+            return (0..<elements).flatMap { _ in
+                withUnsafeBytes(of: UInt16(normal().bitPattern >> 16).littleEndian, Array.init)
+            }
         default: break
         }
         var bytes = (0..<type.byteCount(elements: elements)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
-        let scaleOffsets: [Int] = switch type {
-        case .q4_1, .q5_1, .q4_K, .q5_K: [0, 2]
-        case .q6_K: [208]
-        default: [0]
-        }
+        let scaleOffsets: [Int] =
+            switch type {
+            case .q4_1, .q5_1, .q4_K, .q5_K: [0, 2]
+            case .q6_K: [208]
+            default: [0]
+            }
         // Values span roughly ±(levels · scale): keep them near `scale` whatever the type.
-        let levels: Float = switch type {
-        case .q8_0: 128
-        case .q4_K, .q5_K: 63 * 16
-        case .q6_K: 128 * 32
-        default: 16
-        }
+        let levels: Float =
+            switch type {
+            case .q8_0: 128
+            case .q4_K, .q5_K: 63 * 16
+            case .q6_K: 128 * 32
+            default: 16
+            }
         for block in 0..<(elements / type.blockLength) {
             for offset in scaleOffsets {
                 let value = Float(rng.nextUniform() * 0.9 + 0.1) * scale / levels * (offset == 2 ? 0.5 : 1)
@@ -74,7 +86,10 @@ public struct GGUFWriter {
         var out: [UInt8] = []
         func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
         func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
-        func string(_ s: String) { u64(UInt64(s.utf8.count)); out += Array(s.utf8) }
+        func string(_ s: String) {
+            u64(UInt64(s.utf8.count))
+            out += Array(s.utf8)
+        }
         func kind(_ v: GGUFMetadataValue) -> UInt32 {
             switch v {
             case .uint8: 0
@@ -116,7 +131,11 @@ public struct GGUFWriter {
         u32(version)
         u64(UInt64(tensors.count))
         u64(UInt64(metadata.count))
-        for (key, value) in metadata { string(key); u32(kind(value)); payload(value) }
+        for (key, value) in metadata {
+            string(key)
+            u32(kind(value))
+            payload(value)
+        }
         var offset = 0
         var offsets: [Int] = []
         for t in tensors {

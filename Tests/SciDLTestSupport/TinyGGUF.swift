@@ -57,7 +57,10 @@ public enum TinyGGUF {
 
     /// Byte-level BPE: the 256 byte characters, then Ġt, he, Ġthe, ll, llo, and <|endoftext|>.
     public static func gpt2Tokenizer(_ w: inout GGUFWriter) -> Int {
-        let tokens = (0..<256).map { String(ByteLevelAlphabet.characters[$0]) } + ["Ġt", "he", "Ġthe", "ll", "llo", "<|endoftext|>"]
+        let tokens =
+            (0..<256).map { String(ByteLevelAlphabet.characters[$0]) } + [
+                "Ġt", "he", "Ġthe", "ll", "llo", "<|endoftext|>",
+            ]
         w.set("tokenizer.ggml.model", .string("gpt2"))
         w.set("tokenizer.ggml.pre", .string("smollm"))
         w.set("tokenizer.ggml.tokens", .strings(tokens))
@@ -69,14 +72,18 @@ public enum TinyGGUF {
     }
 
     /// SentencePiece: <unk>, <s>, </s>, 256 byte tokens, then pieces whose scores decide the merges.
-    public static let pieces: [(String, Float)] = [("▁", -1), ("h", -2), ("e", -3), ("l", -4), ("o", -5), ("▁h", -10),
-                                            ("he", -8), ("ll", -7), ("llo", -9), ("▁he", -11), ("▁hello", -12)]
+    public static let pieces: [(String, Float)] = [
+        ("▁", -1), ("h", -2), ("e", -3), ("l", -4), ("o", -5), ("▁h", -10),
+        ("he", -8), ("ll", -7), ("llo", -9), ("▁he", -11), ("▁hello", -12),
+    ]
     public static func llamaTokenizer(_ w: inout GGUFWriter) -> Int {
         let tokens = ["<unk>", "<s>", "</s>"] + (0..<256).map { String(format: "<0x%02X>", $0) } + pieces.map(\.0)
         w.set("tokenizer.ggml.model", .string("llama"))
         w.set("tokenizer.ggml.tokens", .strings(tokens))
         w.set("tokenizer.ggml.scores", .float32s([0, 0, 0] + Array(repeating: 0, count: 256) + pieces.map(\.1)))
-        w.set("tokenizer.ggml.token_type", .int32s([2, 3, 3] + Array(repeating: 6, count: 256) + Array(repeating: 1, count: pieces.count)))
+        w.set(
+            "tokenizer.ggml.token_type",
+            .int32s([2, 3, 3] + Array(repeating: 6, count: 256) + Array(repeating: 1, count: pieces.count)))
         w.set("tokenizer.ggml.bos_token_id", .uint32(1))
         w.set("tokenizer.ggml.unknown_token_id", .uint32(0))
         return tokens.count

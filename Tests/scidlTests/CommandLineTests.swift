@@ -2,7 +2,9 @@ import Foundation
 import XCTest
 
 final class CommandLineTests: XCTestCase {
-    let tiny = ["--p", "7", "--d-model", "8", "--heads", "2", "--d-mlp", "16", "--steps", "4", "--eval-every", "2", "--quiet"]
+    let tiny = [
+        "--p", "7", "--d-model", "8", "--heads", "2", "--d-mlp", "16", "--steps", "4", "--eval-every", "2", "--quiet",
+    ]
 
     func scratch() -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("scidl-cli-\(UUID().uuidString)").path
@@ -54,12 +56,15 @@ final class CommandLineTests: XCTestCase {
         // A run that has not grokked cannot ungrok.
         let dir = scratch()
         XCTAssertEqual(try scidl(["grok", "--out", dir] + tiny).status, 0)
-        try assertOneLineError(["ungrok", "--from", dir, "--out", scratch(), "--sizes", "5"], mentions: "grokked network")
+        try assertOneLineError(
+            ["ungrok", "--from", dir, "--out", scratch(), "--sizes", "5"], mentions: "grokked network")
     }
 
     func testBenchPrintsOneJSONLine() throws {
-        let r = try scidl(["bench", "grok", "--p", "7", "--d-model", "8", "--heads", "2", "--d-mlp", "16",
-                           "--timed-steps", "3", "--warmup", "1"])
+        let r = try scidl([
+            "bench", "grok", "--p", "7", "--d-model", "8", "--heads", "2", "--d-mlp", "16",
+            "--timed-steps", "3", "--warmup", "1",
+        ])
         XCTAssertEqual(r.status, 0, r.stderr)
         let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
         XCTAssertNotNil(json?["ms_per_step"] as? Double)

@@ -10,9 +10,12 @@ final class ElicitCommandTests: XCTestCase {
     }
 
     func testModelRunWritesEveryOutputAndSecondRunReadsTheCache() throws {
-        let out = scratch(), cache = scratch()
-        let args = ["elicit", "--data", "arithmetic", "--limit", "60", "--layers", "3,6", "--ccs-epochs", "50",
-                    "--seeds", "0,1", "--cache", cache, "--out", out]
+        let out = scratch()
+        let cache = scratch()
+        let args = [
+            "elicit", "--data", "arithmetic", "--limit", "60", "--layers", "3,6", "--ccs-epochs", "50",
+            "--seeds", "0,1", "--cache", cache, "--out", out,
+        ]
         let first = try scidl(args)
         XCTAssertEqual(first.status, 0, first.stderr)
         XCTAssertTrue(first.stdout.contains("LR (supervised)"), first.stdout)
@@ -20,24 +23,32 @@ final class ElicitCommandTests: XCTestCase {
         XCTAssertEqual(csv.count, 1 + 2 * 5 * 2, "header + layers × methods × seeds")
         XCTAssertTrue(csv[0].hasPrefix("template,layer,method,supervised,seed"))
         XCTAssertTrue(csv[1].hasPrefix("truth,"), "the arithmetic data's default template")
-        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json"))) as! [String: Any]
+        let summary =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json")))
+            as! [String: Any]
         let templates = try XCTUnwrap(summary["templates"] as? [String: Any])
-        XCTAssertEqual(Set(try XCTUnwrap(templates["truth"] as? [String: Any]).keys), ["ccs", "pca", "kmeans", "random", "logistic"])
+        XCTAssertEqual(
+            Set(try XCTUnwrap(templates["truth"] as? [String: Any]).keys),
+            ["ccs", "pca", "kmeans", "random", "logistic"])
         let html = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
         XCTAssertTrue(html.contains("<svg") && html.contains("Sign-free accuracy by layer"))
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: cache).filter { $0.hasSuffix(".safetensors") }.count, 1)
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: cache).filter { $0.hasSuffix(".safetensors") }.count, 1)
 
         let second = try scidl(args.dropLast(2) + ["--out", scratch()])
         XCTAssertEqual(second.status, 0, second.stderr)
         XCTAssertTrue(second.stderr.contains("read from the cache"), second.stderr)
-        XCTAssertEqual(second.stdout.split(separator: "\n").dropLast(), first.stdout.split(separator: "\n").dropLast(),
-                       "same table from cached activations")
+        XCTAssertEqual(
+            second.stdout.split(separator: "\n").dropLast(), first.stdout.split(separator: "\n").dropLast(),
+            "same table from cached activations")
     }
 
     func testSeveralTemplatesInOneRun() throws {
         let out = scratch()
-        let r = try scidl(["elicit", "--data", "comparisons", "--limit", "20", "--layers", "6", "--template", "truth,yes-no",
-                           "--methods", "pca,logistic", "--no-cache", "--out", out])
+        let r = try scidl([
+            "elicit", "--data", "comparisons", "--limit", "20", "--layers", "6", "--template", "truth,yes-no",
+            "--methods", "pca,logistic", "--no-cache", "--out", out,
+        ])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.contains("template truth") && r.stdout.contains("template yes-no"), r.stdout)
         let rows = try String(contentsOfFile: out + "/results.csv", encoding: .utf8).split(separator: "\n").dropFirst()
@@ -46,10 +57,13 @@ final class ElicitCommandTests: XCTestCase {
 
     func testImportedActivations() throws {
         let out = scratch()
-        let r = try scidl(["elicit", "--activations", fixtures.appendingPathComponent("layers.npz").path,
-                           "--test-fraction", "0.5", "--ccs-epochs", "10", "--out", out])
+        let r = try scidl([
+            "elicit", "--activations", fixtures.appendingPathComponent("layers.npz").path,
+            "--test-fraction", "0.5", "--ccs-epochs", "10", "--out", out,
+        ])
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertEqual(try String(contentsOfFile: out + "/results.csv", encoding: .utf8).split(separator: "\n").count, 1 + 2 * 5)
+        XCTAssertEqual(
+            try String(contentsOfFile: out + "/results.csv", encoding: .utf8).split(separator: "\n").count, 1 + 2 * 5)
     }
 
     func testBadInputGivesOneClearLineAndStatus2() throws {
@@ -64,25 +78,34 @@ final class ElicitCommandTests: XCTestCase {
         let bad = scratch() + ".gguf"
         try Data("GGUF\u{3}".utf8).write(to: URL(fileURLWithPath: bad))
         try assertOneLineError(["elicit", "--model", bad, "--limit", "10"], mentions: "truncated or corrupt")
-        try assertOneLineError(["elicit", "--model", "/no/such/model", "--limit", "10"], mentions: "no such file or folder")
+        try assertOneLineError(
+            ["elicit", "--model", "/no/such/model", "--limit", "10"], mentions: "no such file or folder")
         try assertOneLineError(["elicit", "--layers", "31", "--limit", "10"], mentions: "layer 31 does not exist")
         try assertOneLineError(["elicit", "--layers", "2-x"], mentions: "--layers")
         try assertOneLineError(["elicit", "--test-fraction", "1.2"], mentions: "--test-fraction")
         try assertOneLineError(["elicit", "--model", fixtures.path], mentions: "has no config.json")
-        try assertOneLineError(["elicit", "--positive", fixtures.appendingPathComponent("positive.npy").path], mentions: "--negative")
-        try assertOneLineError(["elicit", "--activations", fixtures.appendingPathComponent("compressed.npz").path], mentions: "np.savez")
-        try assertOneLineError(["elicit", "--activations", fixtures.appendingPathComponent("single.npy").path], mentions: "no labels")
+        try assertOneLineError(
+            ["elicit", "--positive", fixtures.appendingPathComponent("positive.npy").path], mentions: "--negative")
+        try assertOneLineError(
+            ["elicit", "--activations", fixtures.appendingPathComponent("compressed.npz").path], mentions: "np.savez")
+        try assertOneLineError(
+            ["elicit", "--activations", fixtures.appendingPathComponent("single.npy").path], mentions: "no labels")
     }
 
     func testChallengeRunsAndRefusesBadInput() throws {
         let out = scratch()
-        let r = try scidl(["challenge", "distractor", "--limit", "40", "--seeds", "0-1", "--methods", "pca,logistic",
-                           "--no-cache", "--out", out])
+        let r = try scidl([
+            "challenge", "distractor", "--limit", "40", "--seeds", "0-1", "--methods", "pca,logistic",
+            "--no-cache", "--out", out,
+        ])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.contains("word"), r.stdout)
         let header = try String(contentsOfFile: out + "/results.csv", encoding: .utf8).split(separator: "\n")[0]
         XCTAssertTrue(header.contains("word_accuracy"), String(header))
-        let theorem = try scidl(["challenge", "theorem", "--limit", "40", "--seeds", "0", "--ccs-epochs", "20", "--no-cache", "--out", scratch()])
+        let theorem = try scidl([
+            "challenge", "theorem", "--limit", "40", "--seeds", "0", "--ccs-epochs", "20", "--no-cache", "--out",
+            scratch(),
+        ])
         XCTAssertEqual(theorem.status, 0, theorem.stderr)
         XCTAssertTrue(theorem.stdout.contains("loss(c')"), theorem.stdout)
         let template = FileManager.default.temporaryDirectory.appendingPathComponent("t-\(UUID().uuidString).txt")
@@ -97,8 +120,11 @@ final class ElicitCommandTests: XCTestCase {
     func testModelCommandDescribesTokenizesAndContinues() throws {
         let r = try scidl(["model", "--text", "The capital of France is", "--next", "3"])
         XCTAssertEqual(r.status, 0, r.stderr)
-        for line in ["llama decoder", "9 query, 3 key/value, 64 wide", "tied to the embedding", "matrices    Q4_1 66 MB, Q8_0 30 MB",
-                     "tokens (5): 504 \"The\", 3575 \"Ġcapital\""] {
+        for line in [
+            "llama decoder", "9 query, 3 key/value, 64 wide", "tied to the embedding",
+            "matrices    Q4_1 66 MB, Q8_0 30 MB",
+            "tokens (5): 504 \"The\", 3575 \"Ġcapital\"",
+        ] {
             XCTAssertTrue(r.stdout.contains(line), "'\(line)' not in: \(r.stdout)")
         }
         XCTAssertTrue(r.stdout.contains("next: \"ĠParis\""), r.stdout)

@@ -18,19 +18,23 @@ func scidl(_ arguments: [String]) throws -> (status: Int32, stdout: String, stde
     let process = Process()
     process.executableURL = binary
     process.arguments = arguments
-    let out = Pipe(), err = Pipe()
+    let out = Pipe()
+    let err = Pipe()
     process.standardOutput = out
     process.standardError = err
     try process.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
 }
 
 /// `scidl args` exits with status 2 and one `error:` line that mentions `needle` (progress lines may come
 /// before it), never a crash.
-func assertOneLineError(_ args: [String], mentions needle: String, file: StaticString = #filePath,
-                        line: UInt = #line) throws {
+func assertOneLineError(
+    _ args: [String], mentions needle: String, file: StaticString = #filePath,
+    line: UInt = #line
+) throws {
     let r = try scidl(args)
     XCTAssertEqual(r.status, 2, "exit status for \(args): \(r.stderr)", file: file, line: line)
     let errors = r.stderr.split(separator: "\n").filter { $0.hasPrefix("error:") }

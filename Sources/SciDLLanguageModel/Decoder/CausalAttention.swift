@@ -8,44 +8,60 @@ import SciDLTensor
 ///
 /// q: [R, heads·dh], k, v: [R, kvHeads·dh], their rows `rowStride` apart (columns of one q‖k‖v buffer)
 /// → context [R, heads·dh].
-func causalAttention(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, rowStride: Int,
-                     into context: UnsafeMutablePointer<Float>, segments: [SharedPrefixes.Segment],
-                     heads: Int, keyValueHeads: Int, headSize dh: Int) {
+func causalAttention(
+    q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, rowStride: Int,
+    into context: UnsafeMutablePointer<Float>, segments: [SharedPrefixes.Segment],
+    heads: Int, keyValueHeads: Int, headSize dh: Int
+) {
     let tile = 64
-    let qWidth = heads * dh, group = heads / keyValueHeads
+    let qWidth = heads * dh
+    let group = heads / keyValueHeads
     let scale = 1 / Float(dh).squareRoot()
     let maxKeys = segments.map { $0.context.count + $0.rows.count }.max() ?? 0
     parallelChunks(segments.count * heads, minimumPerThread: 1) { range in
         let scores = UnsafeMutablePointer<Float>.allocate(capacity: tile * max(maxKeys, 1))
         defer { scores.deallocate() }
         for task in range {
-            let segment = segments[task / heads], head = task % heads, kvHead = head / group
-            let start = segment.rows.lowerBound, length = segment.rows.count, p = segment.context.count
-            let qh = q + start * rowStride + head * dh, out = context + start * qWidth + head * dh
-            let kh = k + start * rowStride + kvHead * dh, vh = v + start * rowStride + kvHead * dh
+            let segment = segments[task / heads]
+            let head = task % heads
+            let kvHead = head / group
+            let start = segment.rows.lowerBound
+            let length = segment.rows.count
+            let p = segment.context.count
+            let qh = q + start * rowStride + head * dh
+            let out = context + start * qWidth + head * dh
+            let kh = k + start * rowStride + kvHead * dh
+            let vh = v + start * rowStride + kvHead * dh
             let kc = k + segment.context.lowerBound * rowStride + kvHead * dh
             let vc = v + segment.context.lowerBound * rowStride + kvHead * dh
             for first in stride(from: 0, to: length, by: tile) {
-                let last = min(length, first + tile), rows = last - first, width = p + last
+                let last = min(length, first + tile)
+                let rows = last - first
+                let width = p + last
                 // scores [rows, p + last] = Q[first..<last] · [K_context; K[0..<last]]ᵀ / √dh
                 if p > 0 {
-                    BLAS.gemm(transposeA: false, transposeB: true, m: rows, n: p, k: dh, alpha: scale,
-                              a: qh + first * rowStride, lda: rowStride, b: kc, ldb: rowStride, c: scores, ldc: width)
+                    BLAS.gemm(
+                        transposeA: false, transposeB: true, m: rows, n: p, k: dh, alpha: scale,
+                        a: qh + first * rowStride, lda: rowStride, b: kc, ldb: rowStride, c: scores, ldc: width)
                 }
-                BLAS.gemm(transposeA: false, transposeB: true, m: rows, n: last, k: dh, alpha: scale,
-                          a: qh + first * rowStride, lda: rowStride, b: kh, ldb: rowStride, c: scores + p, ldc: width)
+                BLAS.gemm(
+                    transposeA: false, transposeB: true, m: rows, n: last, k: dh, alpha: scale,
+                    a: qh + first * rowStride, lda: rowStride, b: kh, ldb: rowStride, c: scores + p, ldc: width)
                 for r in 0..<rows {
-                    let row = scores + r * width, visible = p + first + r + 1
+                    let row = scores + r * width
+                    let visible = p + first + r + 1
                     softmaxInPlace(row, count: visible)
                     for j in visible..<width { row[j] = 0 }
                 }
                 // context rows [rows, dh] = P · [V_context; V[0..<last]]
                 if p > 0 {
-                    BLAS.gemm(transposeA: false, transposeB: false, m: rows, n: dh, k: p, a: scores, lda: width,
-                              b: vc, ldb: rowStride, c: out + first * qWidth, ldc: qWidth)
+                    BLAS.gemm(
+                        transposeA: false, transposeB: false, m: rows, n: dh, k: p, a: scores, lda: width,
+                        b: vc, ldb: rowStride, c: out + first * qWidth, ldc: qWidth)
                 }
-                BLAS.gemm(transposeA: false, transposeB: false, m: rows, n: dh, k: last, a: scores + p, lda: width,
-                          b: vh, ldb: rowStride, beta: p > 0 ? 1 : 0, c: out + first * qWidth, ldc: qWidth)
+                BLAS.gemm(
+                    transposeA: false, transposeB: false, m: rows, n: dh, k: last, a: scores + p, lda: width,
+                    b: vh, ldb: rowStride, beta: p > 0 ? 1 : 0, c: out + first * qWidth, ldc: qWidth)
             }
         }
     }
@@ -54,10 +70,13 @@ func causalAttention(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: Unsafe
 /// The same attention for chosen query rows only (`queryRows`, computed-row indices): context
 /// [queryRows.count, heads·dh], row i for query row queryRows[i]. The last block needs no more when only one
 /// token of each text is read, and one row per text costs a matrix–vector product per head.
-func causalAttention(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, rowStride: Int,
-                     queryRows: [Int], into context: UnsafeMutablePointer<Float>,
-                     segments: [SharedPrefixes.Segment], heads: Int, keyValueHeads: Int, headSize dh: Int) {
-    let qWidth = heads * dh, group = heads / keyValueHeads
+func causalAttention(
+    q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, rowStride: Int,
+    queryRows: [Int], into context: UnsafeMutablePointer<Float>,
+    segments: [SharedPrefixes.Segment], heads: Int, keyValueHeads: Int, headSize dh: Int
+) {
+    let qWidth = heads * dh
+    let group = heads / keyValueHeads
     let scale = 1 / Float(dh).squareRoot()
     let maxKeys = segments.map { $0.context.count + $0.rows.count }.max() ?? 0
     let segmentOf = segments.indices.flatMap { s in segments[s].rows.map { _ in s } }
@@ -65,11 +84,15 @@ func causalAttention(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: Unsafe
         let keys = UnsafeMutablePointer<Float>.allocate(capacity: max(maxKeys, 1))
         defer { keys.deallocate() }
         for task in range {
-            let i = task / heads, head = task % heads, kvHead = head / group, row = queryRows[i]
+            let i = task / heads
+            let head = task % heads
+            let kvHead = head / group
+            let row = queryRows[i]
             let segment = segments[segmentOf[row]]
             // The keys this row sees: its segment's context, then its own segment up to itself.
             let visible = Array(segment.context) + Array(segment.rows.lowerBound...row)
-            let qh = q + row * rowStride + head * dh, out = context + i * qWidth + head * dh
+            let qh = q + row * rowStride + head * dh
+            let out = context + i * qWidth + head * dh
             for (j, r) in visible.enumerated() {
                 let kh = k + r * rowStride + kvHead * dh
                 var dot: Float = 0
@@ -79,7 +102,8 @@ func causalAttention(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: Unsafe
             softmaxInPlace(keys, count: visible.count)
             for e in 0..<dh { out[e] = 0 }
             for (j, r) in visible.enumerated() {
-                let vh = v + r * rowStride + kvHead * dh, p = keys[j]
+                let vh = v + r * rowStride + kvHead * dh
+                let p = keys[j]
                 for e in 0..<dh { out[e] += p * vh[e] }
             }
         }

@@ -7,7 +7,12 @@ extension Decoder {
         let source = gguf.source
         let architecture = try gguf.string("general.architecture")
         guard DecoderConfiguration.architectures.contains(architecture) else {
-            throw SciDLError("\(source) is a '\(architecture)' model; SciDL runs Llama-family decoders (general.architecture \(DecoderConfiguration.architectures.joined(separator: ", ")))")
+            throw SciDLError(
+                """
+                    \(source) is a '\(architecture)' model; SciDL runs Llama-family decoders (general.architecture \
+                    \(DecoderConfiguration.architectures.joined(separator: ", ")))
+                    """
+            )
         }
         let key = { (name: String) in "\(architecture).\(name)" }
         let width = try gguf.integer(key("embedding_length"))
@@ -25,7 +30,9 @@ extension Decoder {
         if gguf.tensors["rope_freqs.weight"] != nil {
             factors = try gguf.floats("rope_freqs.weight")
             guard factors!.count == rotaryDimensions / 2 else {
-                throw SciDLError("\(source): rope_freqs.weight has \(factors!.count) factors for \(rotaryDimensions / 2) frequencies")
+                throw SciDLError(
+                    "\(source): rope_freqs.weight has \(factors!.count) factors for \(rotaryDimensions / 2) frequencies"
+                )
             }
         }
         let configuration = DecoderConfiguration(
@@ -35,8 +42,9 @@ extension Decoder {
             mlpWidth: try gguf.integer(key("feed_forward_length")),
             headCount: heads, keyValueHeadCount: kvHeads, headSize: headSize,
             normEpsilon: Float(try gguf.number(key("attention.layer_norm_rms_epsilon"))),
-            rotary: RotaryEmbedding(base: Float(gguf.metadata[key("rope.freq_base")]?.number ?? 10_000),
-                                    dimensions: rotaryDimensions, pairing: pairing, frequencyFactors: factors),
+            rotary: RotaryEmbedding(
+                base: Float(gguf.metadata[key("rope.freq_base")]?.number ?? 10_000),
+                dimensions: rotaryDimensions, pairing: pairing, frequencyFactors: factors),
             contextLength: gguf.metadata[key("context_length")]?.integer ?? 4096,
             vocabularySize: embedding.rows)
         try configuration.validate(source)
@@ -49,14 +57,16 @@ extension Decoder {
                 attentionNorm: try gguf.floats(p + "attn_norm.weight"),
                 query: try gguf.matrix(p + "attn_q.weight"), key: try gguf.matrix(p + "attn_k.weight"),
                 value: try gguf.matrix(p + "attn_v.weight"), output: try gguf.matrix(p + "attn_output.weight"),
-                queryBias: try bias("attn_q.bias"), keyBias: try bias("attn_k.bias"), valueBias: try bias("attn_v.bias"),
+                queryBias: try bias("attn_q.bias"), keyBias: try bias("attn_k.bias"),
+                valueBias: try bias("attn_v.bias"),
                 mlpNorm: try gguf.floats(p + "ffn_norm.weight"),
                 gate: try gguf.matrix(p + "ffn_gate.weight"), up: try gguf.matrix(p + "ffn_up.weight"),
                 down: try gguf.matrix(p + "ffn_down.weight"))
         }
-        try self.init(configuration: configuration, embedding: embedding, blocks: blocks,
-                      finalNorm: try gguf.floats("output_norm.weight"),
-                      unembedding: gguf.tensors["output.weight"] == nil ? nil : try gguf.matrix("output.weight"),
-                      source: source)
+        try self.init(
+            configuration: configuration, embedding: embedding, blocks: blocks,
+            finalNorm: try gguf.floats("output_norm.weight"),
+            unembedding: gguf.tensors["output.weight"] == nil ? nil : try gguf.matrix("output.weight"),
+            source: source)
     }
 }

@@ -12,19 +12,26 @@ extension Decoder {
     init(huggingFaceFolder folder: URL, weights: SafetensorsShards) throws {
         let configURL = folder.appendingPathComponent("config.json")
         guard let data = try? Data(contentsOf: configURL),
-              let config = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            let config = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else {
             throw SciDLError("\(folder.path) has no readable config.json (a Hugging Face model folder needs one)")
         }
         let source = configURL.path
         let architecture = config["model_type"] as? String ?? "?"
         guard DecoderConfiguration.architectures.contains(architecture) else {
-            throw SciDLError("\(source): model_type '\(architecture)' is not a Llama-family decoder SciDL runs (\(DecoderConfiguration.architectures.joined(separator: ", ")), or bert)")
+            throw SciDLError(
+                """
+                    \(source): model_type '\(architecture)' is not a Llama-family decoder SciDL runs \
+                    (\(DecoderConfiguration.architectures.joined(separator: ", ")), or bert)
+                    """
+            )
         }
         func integer(_ key: String) throws -> Int {
             guard let v = config[key] as? Int else { throw SciDLError("\(source) lacks the integer \(key)") }
             return v
         }
-        let width = try integer("hidden_size"), heads = try integer("num_attention_heads")
+        let width = try integer("hidden_size")
+        let heads = try integer("num_attention_heads")
         let headSize = config["head_dim"] as? Int ?? width / max(heads, 1)
         let rope = (config["rope_parameters"] as? [String: Any]) ?? (config["rope_scaling"] as? [String: Any]) ?? [:]
         let base = (rope["rope_theta"] as? Double) ?? (config["rope_theta"] as? Double) ?? 10_000
@@ -45,8 +52,10 @@ extension Decoder {
             }
             return Block(
                 attentionNorm: try weights.matrix(p + "input_layernorm.weight").dequantized(),
-                query: try weights.matrix(p + "self_attn.q_proj.weight"), key: try weights.matrix(p + "self_attn.k_proj.weight"),
-                value: try weights.matrix(p + "self_attn.v_proj.weight"), output: try weights.matrix(p + "self_attn.o_proj.weight"),
+                query: try weights.matrix(p + "self_attn.q_proj.weight"),
+                key: try weights.matrix(p + "self_attn.k_proj.weight"),
+                value: try weights.matrix(p + "self_attn.v_proj.weight"),
+                output: try weights.matrix(p + "self_attn.o_proj.weight"),
                 queryBias: try bias("self_attn.q_proj.bias"), keyBias: try bias("self_attn.k_proj.bias"),
                 valueBias: try bias("self_attn.v_proj.bias"),
                 mlpNorm: try weights.matrix(p + "post_attention_layernorm.weight").dequantized(),
@@ -54,10 +63,11 @@ extension Decoder {
                 down: try weights.matrix(p + "mlp.down_proj.weight"))
         }
         let tied = config["tie_word_embeddings"] as? Bool ?? false
-        try self.init(configuration: configuration, embedding: embedding, blocks: blocks,
-                      finalNorm: try weights.matrix("model.norm.weight").dequantized(),
-                      unembedding: weights.has("lm_head.weight") && !tied ? try weights.matrix("lm_head.weight") : nil,
-                      source: folder.path)
+        try self.init(
+            configuration: configuration, embedding: embedding, blocks: blocks,
+            finalNorm: try weights.matrix("model.norm.weight").dequantized(),
+            unembedding: weights.has("lm_head.weight") && !tied ? try weights.matrix("lm_head.weight") : nil,
+            source: folder.path)
     }
 
     /// Llama 3.1's frequency scaling (`rope_type: llama3`) as per-frequency divisors; nil for none.
@@ -67,11 +77,18 @@ extension Decoder {
         case "default": return nil
         case "llama3":
             guard let factor = rope["factor"] as? Double, let low = rope["low_freq_factor"] as? Double,
-                  let high = rope["high_freq_factor"] as? Double,
-                  let original = rope["original_max_position_embeddings"] as? Int else {
-                throw SciDLError("\(source): llama3 rope scaling lacks factor, low/high_freq_factor or original_max_position_embeddings")
+                let high = rope["high_freq_factor"] as? Double,
+                let original = rope["original_max_position_embeddings"] as? Int
+            else {
+                throw SciDLError(
+                    """
+                        \(source): llama3 rope scaling lacks factor, low/high_freq_factor or \
+                        original_max_position_embeddings
+                        """
+                )
             }
-            let lowWavelength = Double(original) / low, highWavelength = Double(original) / high
+            let lowWavelength = Double(original) / low
+            let highWavelength = Double(original) / high
             return (0..<(rotary.dimensions / 2)).map { i in
                 let frequency = 1 / pow(Double(rotary.base), Double(2 * i) / Double(rotary.dimensions))
                 let wavelength = 2 * Double.pi / frequency

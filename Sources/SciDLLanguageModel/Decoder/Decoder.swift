@@ -25,25 +25,34 @@ public struct Decoder: Sendable {
     /// Each block's projections stacked for one product each: q‖k‖v (with their biases, if any) and gate‖up.
     let stacks: [(qkv: WeightStack, qkvBias: [Float]?, gateUp: WeightStack)]
 
-    public init(configuration: DecoderConfiguration, embedding: WeightMatrix, blocks: [Block], finalNorm: [Float],
-                unembedding: WeightMatrix?, source: String) throws {
+    public init(
+        configuration: DecoderConfiguration, embedding: WeightMatrix, blocks: [Block], finalNorm: [Float],
+        unembedding: WeightMatrix?, source: String
+    ) throws {
         let c = configuration
         try c.validate(source)
         func check(_ m: WeightMatrix, _ name: String, _ rows: Int, _ columns: Int) throws {
             guard m.rows == rows, m.columns == columns else {
-                throw SciDLError("\(source): \(name) is [\(m.rows), \(m.columns)] but the configuration implies [\(rows), \(columns)] (corrupt or unsupported model)")
+                throw SciDLError(
+                    """
+                        \(source): \(name) is [\(m.rows), \(m.columns)] but the configuration implies [\(rows), \
+                        \(columns)] (corrupt or unsupported model)
+                        """
+                )
             }
         }
         func check(_ v: [Float]?, _ name: String, _ count: Int) throws {
             if let v, v.count != count {
-                throw SciDLError("\(source): \(name) has \(v.count) values, expected \(count) (corrupt or unsupported model)")
+                throw SciDLError(
+                    "\(source): \(name) has \(v.count) values, expected \(count) (corrupt or unsupported model)")
             }
         }
         guard blocks.count == c.blockCount else {
             throw SciDLError("\(source): \(blocks.count) blocks but the configuration says \(c.blockCount)")
         }
         try check(embedding, "the token embedding", c.vocabularySize, c.width)
-        let q = c.headCount * c.headSize, kv = c.keyValueHeadCount * c.headSize
+        let q = c.headCount * c.headSize
+        let kv = c.keyValueHeadCount * c.headSize
         for (i, b) in blocks.enumerated() {
             try check(b.query, "block \(i)'s query weight", q, c.width)
             try check(b.key, "block \(i)'s key weight", kv, c.width)
@@ -67,7 +76,9 @@ public struct Decoder: Sendable {
         self.unembedding = unembedding ?? embedding
         stacks = blocks.map { b in
             let biases = [b.queryBias, b.keyBias, b.valueBias]
-            let qkvBias = biases.allSatisfy { $0 == nil } ? nil
+            let qkvBias =
+                biases.allSatisfy { $0 == nil }
+                ? nil
                 : zip(biases, [q, kv, kv]).flatMap { $0 ?? [Float](repeating: 0, count: $1) }
             return (WeightStack([b.query, b.key, b.value]), qkvBias, WeightStack([b.gate, b.up]))
         }
@@ -78,8 +89,10 @@ public struct Decoder: Sendable {
     /// into that layout), only those rows, in that order: then the last block computes its attention and MLP
     /// for those rows alone. Consecutive sequences that start alike compute their common prefix once (see
     /// `SharedPrefixes`) unless `sharingPrefixes` is false. Stops after the last site asked for.
-    public func forward(_ sequences: [[Int]], sites: Set<ActivationSite>, rows: [Int]? = nil, sharingPrefixes: Bool = true,
-                        visit: (_ site: ActivationSite, _ states: Tensor) -> Void) {
+    public func forward(
+        _ sequences: [[Int]], sites: Set<ActivationSite>, rows: [Int]? = nil, sharingPrefixes: Bool = true,
+        visit: (_ site: ActivationSite, _ states: Tensor) -> Void
+    ) {
         let c = configuration
         precondition(sequences.allSatisfy { !$0.isEmpty }, "empty sequence")
         let layout = SharedPrefixes(sequences, sharing: sharingPrefixes)
@@ -108,8 +121,9 @@ public struct Decoder: Sendable {
                 return
             }
             x.scalars.withUnsafeMutableBufferPointer { residual in
-                attention(i, residual.baseAddress!, tokens: layout.rowCount, layout: layout, rope: rope,
-                          scratch: &scratch)
+                attention(
+                    i, residual.baseAddress!, tokens: layout.rowCount, layout: layout, rope: rope,
+                    scratch: &scratch)
                 mlp(i, residual.baseAddress!, tokens: layout.rowCount, scratch: &scratch)
             }
             hand(.residualPost(block: i), x)
@@ -122,8 +136,9 @@ public struct Decoder: Sendable {
         var y = x
         x.scalars.withUnsafeBufferPointer { src in
             y.scalars.withUnsafeMutableBufferPointer { dst in
-                rmsNormalise(src.baseAddress!, into: dst.baseAddress!, rows: x.shape[0], width: configuration.width,
-                             weight: finalNorm, epsilon: configuration.normEpsilon)
+                rmsNormalise(
+                    src.baseAddress!, into: dst.baseAddress!, rows: x.shape[0], width: configuration.width,
+                    weight: finalNorm, epsilon: configuration.normEpsilon)
             }
         }
         return y
@@ -154,7 +169,8 @@ public struct Decoder: Sendable {
     struct Scratch {
         var normed: [Float], qkv: [Float], context: [Float], gateUp: [Float]
         init(tokens t: Int, configuration c: DecoderConfiguration) {
-            let qw = c.headCount * c.headSize, kvw = c.keyValueHeadCount * c.headSize
+            let qw = c.headCount * c.headSize
+            let kvw = c.keyValueHeadCount * c.headSize
             normed = [Float](repeating: 0, count: t * c.width)
             qkv = [Float](repeating: 0, count: t * (qw + 2 * kvw))
             context = [Float](repeating: 0, count: t * qw)
@@ -165,21 +181,28 @@ public struct Decoder: Sendable {
     /// Block i on the residual stream x [T, d] is x += attention(i, x), then x += mlp(i, x).
     /// Only rows `kept` (computed rows, ascending) come out of this one, [kept.count, d]: every row's keys and
     /// values are computed, but queries, the output projection and the MLP only for the kept rows.
-    func block(_ i: Int, _ x: inout Tensor, keeping kept: [Int], layout: SharedPrefixes,
-               rope: (cos: [Float], sin: [Float]), scratch s: inout Scratch) -> Tensor {
+    func block(
+        _ i: Int, _ x: inout Tensor, keeping kept: [Int], layout: SharedPrefixes,
+        rope: (cos: [Float], sin: [Float]), scratch s: inout Scratch
+    ) -> Tensor {
         let qw = configuration.headCount * configuration.headSize
         var y = x.gatherRows(kept)
         var context = [Float](repeating: 0, count: kept.count * qw)
         x.scalars.withUnsafeMutableBufferPointer { residual in
-            projectQKV(i, residual.baseAddress!, tokens: layout.rowCount, positions: layout.positions, rope: rope,
-                       scratch: &s)
+            projectQKV(
+                i, residual.baseAddress!, tokens: layout.rowCount, positions: layout.positions, rope: rope,
+                scratch: &s)
         }
-        let c = configuration, stride = qw + 2 * c.keyValueHeadCount * c.headSize
+        let c = configuration
+        let stride = qw + 2 * c.keyValueHeadCount * c.headSize
         s.qkv.withUnsafeBufferPointer { qkv in
-            let q = qkv.baseAddress!, k = q + qw, v = k + c.keyValueHeadCount * c.headSize
-            causalAttention(q: q, k: k, v: v, rowStride: stride, queryRows: kept, into: &context,
-                            segments: layout.segments, heads: c.headCount, keyValueHeads: c.keyValueHeadCount,
-                            headSize: c.headSize)
+            let q = qkv.baseAddress!
+            let k = q + qw
+            let v = k + c.keyValueHeadCount * c.headSize
+            causalAttention(
+                q: q, k: k, v: v, rowStride: stride, queryRows: kept, into: &context,
+                segments: layout.segments, heads: c.headCount, keyValueHeads: c.keyValueHeadCount,
+                headSize: c.headSize)
         }
         y.scalars.withUnsafeMutableBufferPointer { residual in
             blocks[i].output.multiply(context, tokens: kept.count, into: residual.baseAddress!, beta: 1)
@@ -190,55 +213,75 @@ public struct Decoder: Sendable {
 
     /// q, k and v of block i for the rows of x [T, d] into `s.qkv`, the columns of a [T, qw + 2·kvw] buffer
     /// (one product), RoPE applied: q = rope(Wq·n), k = rope(Wk·n), v = Wv·n with n = RMSNorm(x).
-    func projectQKV(_ i: Int, _ x: UnsafePointer<Float>, tokens t: Int, positions: [Int],
-                    rope: (cos: [Float], sin: [Float]), scratch s: inout Scratch) {
-        let c = configuration, stack = stacks[i]
-        let qw = c.headCount * c.headSize, kvw = c.keyValueHeadCount * c.headSize, stride = qw + 2 * kvw
+    func projectQKV(
+        _ i: Int, _ x: UnsafePointer<Float>, tokens t: Int, positions: [Int],
+        rope: (cos: [Float], sin: [Float]), scratch s: inout Scratch
+    ) {
+        let c = configuration
+        let stack = stacks[i]
+        let qw = c.headCount * c.headSize
+        let kvw = c.keyValueHeadCount * c.headSize
+        let stride = qw + 2 * kvw
         s.normed.withUnsafeMutableBufferPointer { n in
-        s.qkv.withUnsafeMutableBufferPointer { qkv in
-            let q = qkv.baseAddress!, k = q + qw
-            rmsNormalise(x, into: n.baseAddress!, rows: t, width: c.width, weight: blocks[i].attentionNorm,
-                         epsilon: c.normEpsilon)
-            stack.qkv.multiply(n.baseAddress!, tokens: t, into: q)
-            if let bias = stack.qkvBias {
-                for r in 0..<t { for j in 0..<stride { q[r * stride + j] += bias[j] } }
+            s.qkv.withUnsafeMutableBufferPointer { qkv in
+                let q = qkv.baseAddress!
+                let k = q + qw
+                rmsNormalise(
+                    x, into: n.baseAddress!, rows: t, width: c.width, weight: blocks[i].attentionNorm,
+                    epsilon: c.normEpsilon)
+                stack.qkv.multiply(n.baseAddress!, tokens: t, into: q)
+                if let bias = stack.qkvBias {
+                    for r in 0..<t { for j in 0..<stride { q[r * stride + j] += bias[j] } }
+                }
+                c.rotary.apply(
+                    q, rowStride: stride, positions: positions, heads: c.headCount, headSize: c.headSize,
+                    cos: rope.cos, sin: rope.sin)
+                c.rotary.apply(
+                    k, rowStride: stride, positions: positions, heads: c.keyValueHeadCount, headSize: c.headSize,
+                    cos: rope.cos, sin: rope.sin)
             }
-            c.rotary.apply(q, rowStride: stride, positions: positions, heads: c.headCount, headSize: c.headSize,
-                           cos: rope.cos, sin: rope.sin)
-            c.rotary.apply(k, rowStride: stride, positions: positions, heads: c.keyValueHeadCount, headSize: c.headSize,
-                           cos: rope.cos, sin: rope.sin)
-        }}
+        }
     }
 
     /// x += Wo · attention(q, k, v) for block i, every row of x [T, d] in place; q, k and v are read in place
     /// through row strides.
-    func attention(_ i: Int, _ x: UnsafeMutablePointer<Float>, tokens t: Int, layout: SharedPrefixes,
-                   rope: (cos: [Float], sin: [Float]), scratch s: inout Scratch) {
+    func attention(
+        _ i: Int, _ x: UnsafeMutablePointer<Float>, tokens t: Int, layout: SharedPrefixes,
+        rope: (cos: [Float], sin: [Float]), scratch s: inout Scratch
+    ) {
         let c = configuration
-        let qw = c.headCount * c.headSize, kvw = c.keyValueHeadCount * c.headSize
+        let qw = c.headCount * c.headSize
+        let kvw = c.keyValueHeadCount * c.headSize
         projectQKV(i, x, tokens: t, positions: layout.positions, rope: rope, scratch: &s)
         s.qkv.withUnsafeBufferPointer { qkv in
-        s.context.withUnsafeMutableBufferPointer { context in
-            let q = qkv.baseAddress!, k = q + qw, v = k + kvw
-            causalAttention(q: q, k: k, v: v, rowStride: qw + 2 * kvw, into: context.baseAddress!,
-                            segments: layout.segments, heads: c.headCount, keyValueHeads: c.keyValueHeadCount,
-                            headSize: c.headSize)
-            blocks[i].output.multiply(context.baseAddress!, tokens: t, into: x, beta: 1)
-        }}
+            s.context.withUnsafeMutableBufferPointer { context in
+                let q = qkv.baseAddress!
+                let k = q + qw
+                let v = k + kvw
+                causalAttention(
+                    q: q, k: k, v: v, rowStride: qw + 2 * kvw, into: context.baseAddress!,
+                    segments: layout.segments, heads: c.headCount, keyValueHeads: c.keyValueHeadCount,
+                    headSize: c.headSize)
+                blocks[i].output.multiply(context.baseAddress!, tokens: t, into: x, beta: 1)
+            }
+        }
     }
 
     /// x += W_down · (silu(W_gate·m) ⊙ W_up·m) with m = RMSNorm(x), for the first `t` rows of x [t, d] in place;
     /// gate and up come out of one product as the halves of a [t, 2·f] buffer.
     func mlp(_ i: Int, _ x: UnsafeMutablePointer<Float>, tokens t: Int, scratch s: inout Scratch) {
-        let c = configuration, f = c.mlpWidth
+        let c = configuration
+        let f = c.mlpWidth
         s.normed.withUnsafeMutableBufferPointer { n in
-        s.gateUp.withUnsafeMutableBufferPointer { gateUp in
-            let gate = gateUp.baseAddress!
-            rmsNormalise(x, into: n.baseAddress!, rows: t, width: c.width, weight: blocks[i].mlpNorm,
-                         epsilon: c.normEpsilon)
-            stacks[i].gateUp.multiply(n.baseAddress!, tokens: t, into: gate)
-            swiGLU(gate: gate, up: gate + f, rowStride: 2 * f, rows: t, width: f)
-            blocks[i].down.multiply(gate, inputStride: 2 * f, tokens: t, into: x, beta: 1)
-        }}
+            s.gateUp.withUnsafeMutableBufferPointer { gateUp in
+                let gate = gateUp.baseAddress!
+                rmsNormalise(
+                    x, into: n.baseAddress!, rows: t, width: c.width, weight: blocks[i].mlpNorm,
+                    epsilon: c.normEpsilon)
+                stacks[i].gateUp.multiply(n.baseAddress!, tokens: t, into: gate)
+                swiGLU(gate: gate, up: gate + f, rowStride: 2 * f, rows: t, width: f)
+                blocks[i].down.multiply(gate, inputStride: 2 * f, tokens: t, into: x, beta: 1)
+            }
+        }
     }
 }

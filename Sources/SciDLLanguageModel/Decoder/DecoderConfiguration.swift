@@ -20,9 +20,11 @@ public struct DecoderConfiguration: Sendable, Equatable {
     public var contextLength: Int
     public var vocabularySize: Int
 
-    public init(architecture: String, blockCount: Int, width: Int, mlpWidth: Int, headCount: Int,
-                keyValueHeadCount: Int, headSize: Int, normEpsilon: Float, rotary: RotaryEmbedding,
-                contextLength: Int, vocabularySize: Int) {
+    public init(
+        architecture: String, blockCount: Int, width: Int, mlpWidth: Int, headCount: Int,
+        keyValueHeadCount: Int, headSize: Int, normEpsilon: Float, rotary: RotaryEmbedding,
+        contextLength: Int, vocabularySize: Int
+    ) {
         self.architecture = architecture
         self.blockCount = blockCount
         self.width = width
@@ -44,7 +46,12 @@ public struct DecoderConfiguration: Sendable, Equatable {
         func bad(_ what: String) -> SciDLError { SciDLError("\(source): \(what) (corrupt or unsupported model)") }
         guard blockCount > 0, blockCount <= 1000 else { throw bad("\(blockCount) blocks") }
         guard width > 0, mlpWidth > 0, headCount > 0, keyValueHeadCount > 0, headSize > 0 else {
-            throw bad("width \(width), MLP width \(mlpWidth), \(headCount) heads of \(headSize), \(keyValueHeadCount) key/value heads")
+            throw bad(
+                """
+                    width \(width), MLP width \(mlpWidth), \(headCount) heads of \(headSize), \(keyValueHeadCount) \
+                    key/value heads
+                    """
+            )
         }
         guard headCount % keyValueHeadCount == 0 else {
             throw bad("\(headCount) query heads are not a multiple of \(keyValueHeadCount) key/value heads")
@@ -52,7 +59,9 @@ public struct DecoderConfiguration: Sendable, Equatable {
         guard rotary.dimensions > 0, rotary.dimensions <= headSize, rotary.dimensions % 2 == 0 else {
             throw bad("RoPE over \(rotary.dimensions) of \(headSize) head dimensions")
         }
-        guard contextLength > 0, vocabularySize > 0 else { throw bad("context of \(contextLength) tokens, \(vocabularySize) tokens in the vocabulary") }
+        guard contextLength > 0, vocabularySize > 0 else {
+            throw bad("context of \(contextLength) tokens, \(vocabularySize) tokens in the vocabulary")
+        }
         guard normEpsilon.isFinite, normEpsilon >= 0, rotary.base.isFinite, rotary.base > 1 else {
             throw bad("norm epsilon \(normEpsilon), RoPE base \(rotary.base)")
         }

@@ -17,7 +17,12 @@ public struct DecoderModel: LanguageModel {
     /// Pairs a tokenizer with a decoder, refusing a tokenizer with ids the embedding lacks.
     public init(tokenizer: BPETokenizer, decoder: Decoder, name: String, identity: String, location: URL) throws {
         guard tokenizer.tokens.count <= decoder.configuration.vocabularySize else {
-            throw SciDLError("\(location.path): the tokenizer has \(tokenizer.tokens.count) tokens but the embedding only \(decoder.configuration.vocabularySize) rows")
+            throw SciDLError(
+                """
+                    \(location.path): the tokenizer has \(tokenizer.tokens.count) tokens but the embedding only \
+                    \(decoder.configuration.vocabularySize) rows
+                    """
+            )
         }
         self.tokenizer = tokenizer
         self.decoder = decoder
@@ -32,8 +37,9 @@ public struct DecoderModel: LanguageModel {
         let decoder = try Decoder(gguf: file)
         let tokenizer = try BPETokenizer(gguf: file)
         // The file's name, which says the model and its quantisation (general.name often says neither).
-        try self.init(tokenizer: tokenizer, decoder: decoder, name: url.deletingPathExtension().lastPathComponent,
-                  identity: file.file.identity, location: url)
+        try self.init(
+            tokenizer: tokenizer, decoder: decoder, name: url.deletingPathExtension().lastPathComponent,
+            identity: file.file.identity, location: url)
     }
 
     /// Reads a Hugging Face decoder folder (config.json, safetensors weights, tokenizer.json).
@@ -41,8 +47,9 @@ public struct DecoderModel: LanguageModel {
         let weights = try SafetensorsShards(folder: folder)
         let decoder = try Decoder(huggingFaceFolder: folder, weights: weights)
         let tokenizer = try BPETokenizer(huggingFaceFolder: folder)
-        try self.init(tokenizer: tokenizer, decoder: decoder, name: folder.standardizedFileURL.lastPathComponent,
-                  identity: weights.identity, location: folder)
+        try self.init(
+            tokenizer: tokenizer, decoder: decoder, name: folder.standardizedFileURL.lastPathComponent,
+            identity: weights.identity, location: folder)
     }
 
     public var blockCount: Int { decoder.configuration.blockCount }
@@ -62,25 +69,38 @@ public struct DecoderModel: LanguageModel {
     public var summary: [(String, String)] {
         let c = decoder.configuration
         let tied = decoder.unembedding.bytes.baseAddress == decoder.embedding.bytes.baseAddress
-        let matrices = [decoder.embedding] + (tied ? [] : [decoder.unembedding]) + decoder.blocks.flatMap {
-            [$0.query, $0.key, $0.value, $0.output, $0.gate, $0.up, $0.down]
-        }
+        let matrices =
+            [decoder.embedding] + (tied ? [] : [decoder.unembedding])
+            + decoder.blocks.flatMap {
+                [$0.query, $0.key, $0.value, $0.output, $0.gate, $0.up, $0.down]
+            }
         var bytes: [String: Int] = [:]
         for m in matrices { bytes[m.type.name, default: 0] += m.bytes.count }
-        let types = bytes.sorted { $0.value > $1.value }.map { "\($0.key) \(String(format: "%.0f", Double($0.value) / 1e6)) MB" }
-        let style = switch tokenizer.style {
-        case .byteLevel(let pre): "byte-level BPE (\(pre.rawValue) split)"
-        case .sentencePiece: "SentencePiece BPE (byte fallback)"
+        let types = bytes.sorted { $0.value > $1.value }.map {
+            "\($0.key) \(String(format: "%.0f", Double($0.value) / 1e6)) MB"
         }
-        return [("model", name), ("kind", "\(c.architecture) decoder (\(location.path))"), ("blocks", "\(c.blockCount)"),
-                ("width", "\(c.width)"),
-                ("heads", "\(c.headCount) query, \(c.keyValueHeadCount) key/value, \(c.headSize) wide"),
-                ("MLP width", "\(c.mlpWidth) (SwiGLU)"),
-                ("RoPE", "base \(c.rotary.base), \(c.rotary.dimensions) dimensions\(c.rotary.frequencyFactors == nil ? "" : ", scaled")"),
-                ("context", "\(c.contextLength) tokens"), ("vocabulary", "\(c.vocabularySize) (\(style))"),
-                ("adds BOS", tokenizer.addsBOS ? "yes (\(tokenizer.bosID!))" : "no"),
-                ("output", tied ? "tied to the embedding" : "its own matrix"),
-                ("matrices", types.joined(separator: ", "))]
+        let style =
+            switch tokenizer.style {
+            case .byteLevel(let pre): "byte-level BPE (\(pre.rawValue) split)"
+            case .sentencePiece: "SentencePiece BPE (byte fallback)"
+            }
+        return [
+            ("model", name), ("kind", "\(c.architecture) decoder (\(location.path))"), ("blocks", "\(c.blockCount)"),
+            ("width", "\(c.width)"),
+            ("heads", "\(c.headCount) query, \(c.keyValueHeadCount) key/value, \(c.headSize) wide"),
+            ("MLP width", "\(c.mlpWidth) (SwiGLU)"),
+            (
+                "RoPE",
+                """
+                    base \(c.rotary.base), \(c.rotary.dimensions) \
+                    dimensions\(c.rotary.frequencyFactors == nil ? "" : ", scaled")
+                    """
+            ),
+            ("context", "\(c.contextLength) tokens"), ("vocabulary", "\(c.vocabularySize) (\(style))"),
+            ("adds BOS", tokenizer.addsBOS ? "yes (\(tokenizer.bosID!))" : "no"),
+            ("output", tied ? "tied to the embedding" : "its own matrix"),
+            ("matrices", types.joined(separator: ", ")),
+        ]
     }
 
     /// The `count` likeliest next tokens after `text`, with their probabilities.
@@ -93,8 +113,10 @@ public struct DecoderModel: LanguageModel {
     }
 
     /// Sites: `hook_embed`, `blocks.{i}.hook_resid_post`, `ln_final.hook_normalized`.
-    public func forward(_ sequences: [[Int]], sites: Set<ActivationSite>, rows: [Int]?,
-                        visit: (ActivationSite, Tensor) -> Void) {
+    public func forward(
+        _ sequences: [[Int]], sites: Set<ActivationSite>, rows: [Int]?,
+        visit: (ActivationSite, Tensor) -> Void
+    ) {
         decoder.forward(sequences, sites: sites, rows: rows, sharingPrefixes: sharesPrefixes, visit: visit)
     }
 }

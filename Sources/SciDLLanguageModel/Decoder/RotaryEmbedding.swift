@@ -31,7 +31,8 @@ public struct RotaryEmbedding: Sendable, Equatable {
             let theta = 1 / powf(base, Float(2 * i) / Float(dimensions))
             return theta / (frequencyFactors?[i] ?? 1)
         }
-        var c = [Float](repeating: 0, count: length * half), s = c
+        var c = [Float](repeating: 0, count: length * half)
+        var s = c
         for p in 0..<length {
             for i in 0..<half {
                 let angle = Double(Float(p) * inverse[i])
@@ -44,16 +45,20 @@ public struct RotaryEmbedding: Sendable, Equatable {
 
     /// Rotates the `heads · headSize` values at the start of every row (rows `rowStride` apart) in place;
     /// row r is at position `positions[r]`.
-    func apply(_ x: UnsafeMutablePointer<Float>, rowStride: Int, positions: [Int], heads: Int, headSize: Int,
-               cos: [Float], sin: [Float]) {
+    func apply(
+        _ x: UnsafeMutablePointer<Float>, rowStride: Int, positions: [Int], heads: Int, headSize: Int,
+        cos: [Float], sin: [Float]
+    ) {
         let half = dimensions / 2
         for (r, p) in positions.enumerated() {
             for h in 0..<heads {
                 let v = x + r * rowStride + h * headSize
                 for i in 0..<half {
-                    let c = cos[p * half + i], s = sin[p * half + i]
+                    let c = cos[p * half + i]
+                    let s = sin[p * half + i]
                     let (a, b) = pairing == .halves ? (i, i + half) : (2 * i, 2 * i + 1)
-                    let x0 = v[a], x1 = v[b]
+                    let x0 = v[a]
+                    let x1 = v[b]
                     v[a] = x0 * c - x1 * s
                     v[b] = x1 * c + x0 * s
                 }

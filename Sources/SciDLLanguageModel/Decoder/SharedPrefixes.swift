@@ -31,10 +31,12 @@ struct SharedPrefixes {
     init(_ sequences: [[Int]], sharing: Bool = true) {
         var i = 0
         while i < sequences.count {
-            var members = [i], shared = 0
+            var members = [i]
+            var shared = 0
             var j = i + 1
             while sharing, j < sequences.count {
-                let a = sequences[i], b = sequences[j]
+                let a = sequences[i]
+                let b = sequences[j]
                 var common = 0
                 let limit = min(a.count - 1, b.count - 1, members.count > 1 ? shared : .max)
                 while common < limit, a[common] == b[common] { common += 1 }

@@ -5,7 +5,8 @@ import SciDLTensor
 func swiGLU(gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, rowStride: Int, rows: Int, width: Int) {
     parallelChunks(rows, minimumPerThread: max(1, (1 << 14) / width)) { range in
         for r in range {
-            let g = gate + r * rowStride, u = up + r * rowStride
+            let g = gate + r * rowStride
+            let u = up + r * rowStride
             var i = 0
             while i + 8 <= width {
                 let z = UnsafeRawPointer(g + i).loadUnaligned(as: SIMD8<Float>.self)

@@ -14,9 +14,14 @@ public struct BertConfiguration: Codable, Sendable, Equatable {
     public var hiddenActivation: String
 
     enum CodingKeys: String, CodingKey {
-        case hiddenSize = "hidden_size", layerCount = "num_hidden_layers", headCount = "num_attention_heads"
-        case intermediateSize = "intermediate_size", maxPositions = "max_position_embeddings"
-        case vocabularySize = "vocab_size", layerNormEpsilon = "layer_norm_eps", hiddenActivation = "hidden_act"
+        case hiddenSize = "hidden_size"
+        case layerCount = "num_hidden_layers"
+        case headCount = "num_attention_heads"
+        case intermediateSize = "intermediate_size"
+        case maxPositions = "max_position_embeddings"
+        case vocabularySize = "vocab_size"
+        case layerNormEpsilon = "layer_norm_eps"
+        case hiddenActivation = "hidden_act"
     }
 
     /// Width of one attention head.
@@ -31,10 +36,13 @@ public struct BertConfiguration: Codable, Sendable, Equatable {
             throw SciDLError("\(url.path) is not a BERT config: \(Self.describe(error))")
         }
         guard hiddenSize > 0, headCount > 0, hiddenSize % headCount == 0, layerCount > 0, intermediateSize > 0 else {
-            throw SciDLError("\(url.path): hidden_size \(hiddenSize) must be a positive multiple of num_attention_heads \(headCount)")
+            throw SciDLError(
+                "\(url.path): hidden_size \(hiddenSize) must be a positive multiple of num_attention_heads \(headCount)"
+            )
         }
         guard ["gelu", "gelu_new", "gelu_pytorch_tanh", "relu"].contains(hiddenActivation) else {
-            throw SciDLError("\(url.path): hidden_act '\(hiddenActivation)' is not supported (gelu, gelu_new, relu are)")
+            throw SciDLError(
+                "\(url.path): hidden_act '\(hiddenActivation)' is not supported (gelu, gelu_new, relu are)")
         }
     }
 

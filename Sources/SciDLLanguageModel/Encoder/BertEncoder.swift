@@ -36,7 +36,8 @@ public struct BertEncoder: Sendable {
             }
             return t
         }
-        let d = c.hiddenSize, f = c.intermediateSize
+        let d = c.hiddenSize
+        let f = c.intermediateSize
         wordEmbeddings = try w("embeddings.word_embeddings.weight", [c.vocabularySize, d])
         positionEmbeddings = try w("embeddings.position_embeddings.weight", [c.maxPositions, d])
         let types = try file.tensor(prefix + "embeddings.token_type_embeddings.weight", in: source)
@@ -48,9 +49,11 @@ public struct BertEncoder: Sendable {
         embeddingNormShift = try w("embeddings.LayerNorm.bias", [d])
         layers = try (0..<c.layerCount).map { i in
             let p = "encoder.layer.\(i)."
-            let q = try w(p + "attention.self.query.weight", [d, d]), k = try w(p + "attention.self.key.weight", [d, d])
+            let q = try w(p + "attention.self.query.weight", [d, d])
+            let k = try w(p + "attention.self.key.weight", [d, d])
             let v = try w(p + "attention.self.value.weight", [d, d])
-            let qb = try w(p + "attention.self.query.bias", [d]), kb = try w(p + "attention.self.key.bias", [d])
+            let qb = try w(p + "attention.self.query.bias", [d])
+            let kb = try w(p + "attention.self.key.bias", [d])
             let vb = try w(p + "attention.self.value.bias", [d])
             return Layer(
                 qkvWeight: Tensor(shape: [3 * d, d], scalars: q.scalars + k.scalars + v.scalars),
@@ -72,11 +75,14 @@ public struct BertEncoder: Sendable {
     /// state to `visit` as it is computed: layer 0 is the embedding output (after its LayerNorm), layer i
     /// the output of block i, each a [Σ lengths, d] matrix of the sequences' rows one after another.
     /// Stops after `lastLayer`, since later blocks cannot change earlier states.
-    public func forward(_ sequences: [[Int]], through lastLayer: Int? = nil, visit: (_ layer: Int, _ states: Tensor) -> Void) {
+    public func forward(
+        _ sequences: [[Int]], through lastLayer: Int? = nil, visit: (_ layer: Int, _ states: Tensor) -> Void
+    ) {
         let c = configuration
         let last = min(lastLayer ?? c.layerCount, c.layerCount)
         let lengths = sequences.map(\.count)
-        precondition(lengths.allSatisfy { $0 > 0 && $0 <= c.maxPositions }, "sequence lengths must be in 1...\(c.maxPositions)")
+        precondition(
+            lengths.allSatisfy { $0 > 0 && $0 <= c.maxPositions }, "sequence lengths must be in 1...\(c.maxPositions)")
         var x = embed(sequences)
         visit(0, x)
         guard last > 0 else { return }
@@ -115,20 +121,22 @@ public struct BertEncoder: Sendable {
     /// One post-LayerNorm block: h = LN(x + Attn(x)); out = LN(h + FFN(h)). Each product adds into an
     /// output that already holds its bias (and residual), so no separate pass adds them.
     func block(_ l: Layer, _ x: Tensor, starts: [Int]) -> Tensor {
-        let qkv = Self.affine(x, l.qkvWeight, plus: l.qkvBias)                                   // [T, 3d]
-        let context = attention(qkv, starts: starts)                                           // [T, d]
+        let qkv = Self.affine(x, l.qkvWeight, plus: l.qkvBias)  // [T, 3d]
+        let context = attention(qkv, starts: starts)  // [T, d]
         var h = Self.affine(context, l.attentionOutWeight, plus: l.attentionOutBias, residual: x)
         normalise(&h, scale: l.attentionNormScale, shift: l.attentionNormShift)
-        var inner = Self.affine(h, l.intermediateWeight, plus: l.intermediateBias)              // [T, f]
+        var inner = Self.affine(h, l.intermediateWeight, plus: l.intermediateBias)  // [T, f]
         activate(&inner)
-        var out = Self.affine(inner, l.outputWeight, plus: l.outputBias, residual: h)           // [T, d]
+        var out = Self.affine(inner, l.outputWeight, plus: l.outputBias, residual: h)  // [T, d]
         normalise(&out, scale: l.outputNormScale, shift: l.outputNormShift)
         return out
     }
 
     /// softmax(Q Kᵀ / √d_head) V for every sequence and head, read from the packed [T, 3d] projections.
     func attention(_ qkv: Tensor, starts: [Int]) -> Tensor {
-        let d = configuration.hiddenSize, heads = configuration.headCount, dh = configuration.headSize
+        let d = configuration.hiddenSize
+        let heads = configuration.headCount
+        let dh = configuration.headSize
         let total = starts.last!
         let sequenceCount = starts.count - 1
         let scale = 1 / Float(dh).squareRoot()
@@ -140,17 +148,21 @@ public struct BertEncoder: Sendable {
                     var scores = [Float](repeating: 0, count: maxLength * maxLength)
                     scores.withUnsafeMutableBufferPointer { s in
                         for task in range {
-                            let sequence = task / heads, head = task % heads
-                            let start = starts[sequence], length = starts[sequence + 1] - start
+                            let sequence = task / heads
+                            let head = task % heads
+                            let start = starts[sequence]
+                            let length = starts[sequence + 1] - start
                             let q = base + start * 3 * d + head * dh
                             // scores [L, L] = Q_h · K_hᵀ, scaled
-                            BLAS.gemm(transposeA: false, transposeB: true, m: length, n: length, k: dh, alpha: scale,
-                                      a: q, lda: 3 * d, b: q + d, ldb: 3 * d, c: s.baseAddress!, ldc: length)
+                            BLAS.gemm(
+                                transposeA: false, transposeB: true, m: length, n: length, k: dh, alpha: scale,
+                                a: q, lda: 3 * d, b: q + d, ldb: 3 * d, c: s.baseAddress!, ldc: length)
                             for r in 0..<length { softmaxInPlace(s.baseAddress! + r * length, count: length) }
                             // context rows of this head [L, dh] = P · V_h
-                            BLAS.gemm(transposeA: false, transposeB: false, m: length, n: dh, k: length,
-                                      a: s.baseAddress!, lda: length, b: q + 2 * d, ldb: 3 * d,
-                                      c: context.baseAddress! + start * d + head * dh, ldc: d)
+                            BLAS.gemm(
+                                transposeA: false, transposeB: false, m: length, n: dh, k: length,
+                                a: s.baseAddress!, lda: length, b: q + 2 * d, ldb: 3 * d,
+                                c: context.baseAddress! + start * d + head * dh, ldc: d)
                         }
                     }
                 }
@@ -178,7 +190,9 @@ public struct BertEncoder: Sendable {
                         UnsafeMutableRawPointer(p + i).storeBytes(of: y, as: SIMD8<Float>.self)
                         i += 8
                     }
-                    for j in i..<range.upperBound { p[j] = 0.5 * p[j] * (1 + Activation.erf(p[j] * 0.70710678118654752)) }
+                    for j in i..<range.upperBound {
+                        p[j] = 0.5 * p[j] * (1 + Activation.erf(p[j] * 0.70710678118654752))
+                    }
                 default:
                     for j in range { p[j] = Activation.tanhGELU(p[j]) }
                 }
@@ -188,12 +202,15 @@ public struct BertEncoder: Sendable {
 
     /// LayerNorm of every row in place, with PyTorch's biased variance.
     func normalise(_ x: inout Tensor, scale: Tensor, shift: Tensor) {
-        let d = configuration.hiddenSize, eps = configuration.layerNormEpsilon
+        let d = configuration.hiddenSize
+        let eps = configuration.layerNormEpsilon
         x.scalars.withUnsafeMutableBufferPointer { o in
             scale.scalars.withUnsafeBufferPointer { g in
                 shift.scalars.withUnsafeBufferPointer { beta in
                     parallelChunks(o.count / d, minimumPerThread: 32) { rows in
-                        for r in rows { normaliseRow(o.baseAddress! + r * d, d, g.baseAddress!, beta.baseAddress!, eps) }
+                        for r in rows {
+                            normaliseRow(o.baseAddress! + r * d, d, g.baseAddress!, beta.baseAddress!, eps)
+                        }
                     }
                 }
             }
@@ -220,8 +237,9 @@ public struct BertEncoder: Sendable {
             }
             x.scalars.withUnsafeBufferPointer { a in
                 weight.scalars.withUnsafeBufferPointer { w in
-                    BLAS.gemm(transposeA: false, transposeB: true, m: m, n: n, k: k, a: a.baseAddress!, b: w.baseAddress!,
-                              beta: 1, c: c.baseAddress!)
+                    BLAS.gemm(
+                        transposeA: false, transposeB: true, m: m, n: n, k: k, a: a.baseAddress!, b: w.baseAddress!,
+                        beta: 1, c: c.baseAddress!)
                 }
             }
             initialized = m * n
@@ -232,9 +250,13 @@ public struct BertEncoder: Sendable {
 
 /// LayerNorm of one row of `d` floats, 8 lanes at a time.
 @inline(__always)
-func normaliseRow(_ row: UnsafeMutablePointer<Float>, _ d: Int, _ scale: UnsafePointer<Float>, _ shift: UnsafePointer<Float>, _ eps: Float) {
+func normaliseRow(
+    _ row: UnsafeMutablePointer<Float>, _ d: Int, _ scale: UnsafePointer<Float>, _ shift: UnsafePointer<Float>,
+    _ eps: Float
+) {
     let lanes = d / 8 * 8
-    var sum = SIMD8<Float>(), tail: Float = 0
+    var sum = SIMD8<Float>()
+    var tail: Float = 0
     for j in stride(from: 0, to: lanes, by: 8) { sum += UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<Float>.self) }
     for j in lanes..<d { tail += row[j] }
     let mean = (sum.sum() + tail) / Float(d)
@@ -248,4 +270,3 @@ func normaliseRow(_ row: UnsafeMutablePointer<Float>, _ d: Int, _ scale: UnsafeP
     let inverse = 1 / ((square.sum() + tail) / Float(d) + eps).squareRoot()
     for j in 0..<d { row[j] = (row[j] - mean) * inverse * scale[j] + shift[j] }
 }
-

@@ -14,7 +14,12 @@ struct ByteReader {
     }
 
     func truncated(_ what: String) -> SciDLError {
-        SciDLError("\(source) is truncated or corrupt: it ends inside \(what) at byte \(offset) of \(bytes.count) (re-download the file)")
+        SciDLError(
+            """
+                \(source) is truncated or corrupt: it ends inside \(what) at byte \(offset) of \(bytes.count) \
+                (re-download the file)
+                """
+        )
     }
 
     mutating func read<T: FixedWidthInteger>(_: T.Type, _ what: @autoclosure () -> String) throws -> T {
@@ -29,7 +34,8 @@ struct ByteReader {
     mutating func string(_ what: @autoclosure () -> String) throws -> String {
         let length = try read(UInt64.self, what())
         guard length <= UInt64(bytes.count - offset) else { throw truncated(what()) }
-        let s = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + Int(length))]), as: UTF8.self)
+        let s = String(
+            decoding: UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + Int(length))]), as: UTF8.self)
         offset += Int(length)
         return s
     }

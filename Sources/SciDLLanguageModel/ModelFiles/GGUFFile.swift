@@ -35,15 +35,28 @@ public struct GGUFFile: Sendable {
         self.file = file
         let source = file.url.path
         var r = ByteReader(file.bytes, source: source)
-        guard file.bytes.count >= 4 else { throw SciDLError("\(source) is not a GGUF file: it has only \(file.bytes.count) bytes") }
+        guard file.bytes.count >= 4 else {
+            throw SciDLError("\(source) is not a GGUF file: it has only \(file.bytes.count) bytes")
+        }
         let magic = try r.read(UInt32.self, "the magic number")
         guard magic == 0x4655_4747 else {  // "GGUF"
-            let shown = (0..<4).map { file.bytes[$0] }.map { (32..<127).contains($0) ? String(UnicodeScalar($0)) : "." }.joined()
-            throw SciDLError("\(source) is not a GGUF file: it starts with '\(shown)', not 'GGUF' (give a .gguf model from llama.cpp, Ollama or LM Studio)")
+            let shown = (0..<4).map { file.bytes[$0] }.map { (32..<127).contains($0) ? String(UnicodeScalar($0)) : "." }
+                .joined()
+            throw SciDLError(
+                """
+                    \(source) is not a GGUF file: it starts with '\(shown)', not 'GGUF' (give a .gguf model from \
+                    llama.cpp, Ollama or LM Studio)
+                    """
+            )
         }
         let version = Int(try r.read(UInt32.self, "the version"))
         guard version == 2 || version == 3 else {
-            throw SciDLError("\(source) is GGUF version \(version); SciDL reads versions 2 and 3 (convert it with a current llama.cpp)")
+            throw SciDLError(
+                """
+                    \(source) is GGUF version \(version); SciDL reads versions 2 and 3 (convert it with a current \
+                    llama.cpp)
+                    """
+            )
         }
         self.version = version
         let tensorCount = try r.read(UInt64.self, "the tensor count")
@@ -51,14 +64,20 @@ public struct GGUFFile: Sendable {
         // Each tensor description and each key–value pair takes well over 8 bytes: counts beyond that are corrupt.
         let room = UInt64(file.bytes.count / 8)
         guard tensorCount <= room, metadataCount <= room else {
-            throw SciDLError("\(source) claims \(tensorCount) tensors and \(metadataCount) metadata entries, more than its \(file.bytes.count) bytes can hold (corrupt file)")
+            throw SciDLError(
+                """
+                    \(source) claims \(tensorCount) tensors and \(metadataCount) metadata entries, more than its \
+                    \(file.bytes.count) bytes can hold (corrupt file)
+                    """
+            )
         }
         var metadata: [String: GGUFMetadataValue] = [:]
         for i in 0..<Int(metadataCount) {
             let key = try r.string("metadata key \(i)")
             let raw = try r.read(UInt32.self, "the type of \(key)")
             guard let kind = GGUFMetadataValue.Kind(rawValue: raw) else {
-                throw SciDLError("\(source): metadata \(key) has unknown value type \(raw) (corrupt file or newer GGUF)")
+                throw SciDLError(
+                    "\(source): metadata \(key) has unknown value type \(raw) (corrupt file or newer GGUF)")
             }
             metadata[key] = try GGUFMetadataValue.read(kind, from: &r, key: key)
         }
@@ -68,13 +87,17 @@ public struct GGUFFile: Sendable {
         for i in 0..<Int(tensorCount) {
             let name = try r.string("the name of tensor \(i)")
             let rank = try r.read(UInt32.self, "the rank of \(name)")
-            guard (1...4).contains(rank) else { throw SciDLError("\(source): tensor \(name) has \(rank) dimensions (GGUF allows 1 to 4; corrupt file)") }
+            guard (1...4).contains(rank) else {
+                throw SciDLError("\(source): tensor \(name) has \(rank) dimensions (GGUF allows 1 to 4; corrupt file)")
+            }
             var ne: [Int] = []
             var elements = 1
             for _ in 0..<rank {
                 let extent = try r.read(UInt64.self, "the shape of \(name)")
-                guard extent > 0, extent < 1 << 40, elements.multipliedReportingOverflow(by: Int(extent)).overflow == false,
-                      elements * Int(extent) < 1 << 40 else {
+                guard extent > 0, extent < 1 << 40,
+                    elements.multipliedReportingOverflow(by: Int(extent)).overflow == false,
+                    elements * Int(extent) < 1 << 40
+                else {
                     throw SciDLError("\(source): tensor \(name) has an impossible extent \(extent) (corrupt file)")
                 }
                 elements *= Int(extent)
@@ -82,10 +105,21 @@ public struct GGUFFile: Sendable {
             }
             let rawType = try r.read(UInt32.self, "the type of \(name)")
             guard let type = GGMLType(rawValue: rawType) else {
-                throw SciDLError("\(source): tensor \(name) is stored as \(GGMLType.names[rawType] ?? "unknown type \(rawType)"), which SciDL does not read (supported: \(GGMLType.supportedNames); re-quantise with e.g. Q4_K_M or Q8_0)")
+                throw SciDLError(
+                    """
+                        \(source): tensor \(name) is stored as \
+                        \(GGMLType.names[rawType] ?? "unknown type \(rawType)"), which SciDL does not read \
+                        (supported: \(GGMLType.supportedNames); re-quantise with e.g. Q4_K_M or Q8_0)
+                        """
+                )
             }
             guard ne[0] % type.blockLength == 0 else {
-                throw SciDLError("\(source): tensor \(name) has rows of \(ne[0]) elements, not a multiple of \(type.name)'s block of \(type.blockLength) (corrupt file)")
+                throw SciDLError(
+                    """
+                        \(source): tensor \(name) has rows of \(ne[0]) elements, not a multiple of \(type.name)'s \
+                        block of \(type.blockLength) (corrupt file)
+                        """
+                )
             }
             let offset = try r.read(UInt64.self, "the offset of \(name)")
             infos.append((name, Array(ne.reversed()), type, offset))
@@ -101,14 +135,27 @@ public struct GGUFFile: Sendable {
         var tensors: [String: TensorInfo] = [:]
         for info in infos {
             guard info.offset % UInt64(alignment) == 0 else {
-                throw SciDLError("\(source): tensor \(info.name) starts at offset \(info.offset), not a multiple of the alignment \(alignment) (corrupt file)")
+                throw SciDLError(
+                    """
+                        \(source): tensor \(info.name) starts at offset \(info.offset), not a multiple of the \
+                        alignment \(alignment) (corrupt file)
+                        """
+                )
             }
-            let t = TensorInfo(name: info.name, shape: info.shape, type: info.type,
-                               offset: dataStart + Int(clamping: info.offset))
+            let t = TensorInfo(
+                name: info.name, shape: info.shape, type: info.type,
+                offset: dataStart + Int(clamping: info.offset))
             guard info.offset < UInt64(file.bytes.count), t.offset + t.byteCount <= file.bytes.count else {
-                throw SciDLError("\(source): tensor \(info.name) (\(t.byteCount) bytes at \(info.offset) past the data start) ends past the end of the \(file.bytes.count)-byte file (truncated download?)")
+                throw SciDLError(
+                    """
+                        \(source): tensor \(info.name) (\(t.byteCount) bytes at \(info.offset) past the data start) \
+                        ends past the end of the \(file.bytes.count)-byte file (truncated download?)
+                        """
+                )
             }
-            guard tensors[info.name] == nil else { throw SciDLError("\(source): tensor \(info.name) appears twice (corrupt file)") }
+            guard tensors[info.name] == nil else {
+                throw SciDLError("\(source): tensor \(info.name) appears twice (corrupt file)")
+            }
             tensors[info.name] = t
         }
         self.tensors = tensors
@@ -117,11 +164,13 @@ public struct GGUFFile: Sendable {
     /// The matrix (or vector, as one row) called `name`, as a view into the mapped file.
     public func matrix(_ name: String) throws -> WeightMatrix {
         guard let t = tensors[name] else {
-            throw SciDLError("\(source) has no tensor \(name) (is it a complete model file of a supported architecture?)")
+            throw SciDLError(
+                "\(source) has no tensor \(name) (is it a complete model file of a supported architecture?)")
         }
         let rows = t.shape.count == 1 ? 1 : t.shape.dropLast().reduce(1, *)
-        return WeightMatrix(bytes: UnsafeRawBufferPointer(rebasing: file.bytes[t.offset..<(t.offset + t.byteCount)]),
-                            type: t.type, rows: rows, columns: t.shape.last!, owner: file)
+        return WeightMatrix(
+            bytes: UnsafeRawBufferPointer(rebasing: file.bytes[t.offset..<(t.offset + t.byteCount)]),
+            type: t.type, rows: rows, columns: t.shape.last!, owner: file)
     }
 
     /// A tensor's values as Float (for small tensors such as norms and biases).

@@ -1,9 +1,20 @@
 import SciDLSupport
 import SciDLTensor
+
 /// One value of a GGUF file's key–value metadata (the format's thirteen value types).
 public enum GGUFMetadataValue: Sendable, Equatable {
-    case uint8(UInt8), int8(Int8), uint16(UInt16), int16(Int16), uint32(UInt32), int32(Int32)
-    case uint64(UInt64), int64(Int64), float32(Float), float64(Double), bool(Bool), string(String)
+    case uint8(UInt8)
+    case int8(Int8)
+    case uint16(UInt16)
+    case int16(Int16)
+    case uint32(UInt32)
+    case int32(Int32)
+    case uint64(UInt64)
+    case int64(Int64)
+    case float32(Float)
+    case float64(Double)
+    case bool(Bool)
+    case string(String)
     case array([GGUFMetadataValue])
 
     /// Any integer type, if it fits an `Int`.
@@ -61,15 +72,19 @@ extension GGUFMetadataValue {
             return .bool(b == 1)
         case .string: return .string(try r.string(what))
         case .array:
-            guard depth < 4 else { throw SciDLError("\(r.source): \(key) nests arrays deeper than 4 levels (corrupt file)") }
+            guard depth < 4 else {
+                throw SciDLError("\(r.source): \(key) nests arrays deeper than 4 levels (corrupt file)")
+            }
             let raw = try r.read(UInt32.self, "the element type of \(key)")
             guard let element = Kind(rawValue: raw) else {
-                throw SciDLError("\(r.source): \(key) is an array of unknown value type \(raw) (corrupt file or newer GGUF)")
+                throw SciDLError(
+                    "\(r.source): \(key) is an array of unknown value type \(raw) (corrupt file or newer GGUF)")
             }
             let count = try r.read(UInt64.self, "the length of \(key)")
             // Every element takes at least one byte: a count past the file's end is corrupt, not a reason to allocate.
             guard count <= UInt64(r.bytes.count - r.offset) else {
-                throw SciDLError("\(r.source): \(key) claims \(count) elements, more than the file holds (truncated or corrupt)")
+                throw SciDLError(
+                    "\(r.source): \(key) claims \(count) elements, more than the file holds (truncated or corrupt)")
             }
             var values: [GGUFMetadataValue] = []
             values.reserveCapacity(Int(count))

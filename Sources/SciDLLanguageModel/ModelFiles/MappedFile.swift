@@ -1,6 +1,7 @@
 import Foundation
 import SciDLSupport
 import SciDLTensor
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -20,7 +21,9 @@ public final class MappedFile: @unchecked Sendable {
         guard fd >= 0 else { throw SciDLError("cannot open \(url.path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0 else { throw SciDLError("cannot read \(url.path): \(String(cString: strerror(errno)))") }
+        guard fstat(fd, &info) == 0 else {
+            throw SciDLError("cannot read \(url.path): \(String(cString: strerror(errno)))")
+        }
         guard (info.st_mode & S_IFMT) == S_IFREG else { throw SciDLError("\(url.path) is not a regular file") }
         let size = Int(info.st_size)
         guard size > 0 else {

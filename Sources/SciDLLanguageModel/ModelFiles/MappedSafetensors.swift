@@ -35,14 +35,21 @@ public struct MappedSafetensors: Sendable {
         var entries: [String: Entry] = [:]
         for (name, value) in object where name != "__metadata__" {
             guard let e = value as? [String: Any], let dtype = e["dtype"] as? String,
-                  let shape = e["shape"] as? [Int], let offsets = e["data_offsets"] as? [Int], offsets.count == 2,
-                  shape.allSatisfy({ $0 >= 0 && $0 < 1 << 40 }) else {
+                let shape = e["shape"] as? [Int], let offsets = e["data_offsets"] as? [Int], offsets.count == 2,
+                shape.allSatisfy({ $0 >= 0 && $0 < 1 << 40 })
+            else {
                 throw bad("entry '\(name)' lacks dtype, shape or data_offsets")
             }
             let width = SafetensorsFile.byteWidth[dtype] ?? 0
             let count = shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).partialValue }
-            guard offsets[0] >= 0, offsets[1] - offsets[0] == count * width, base + offsets[1] <= file.bytes.count else {
-                throw bad("tensor '\(name)' of shape \(shape) (\(dtype)) has data_offsets \(offsets) outside the \(file.bytes.count)-byte file")
+            guard offsets[0] >= 0, offsets[1] - offsets[0] == count * width, base + offsets[1] <= file.bytes.count
+            else {
+                throw bad(
+                    """
+                        tensor '\(name)' of shape \(shape) (\(dtype)) has data_offsets \(offsets) outside the \
+                        \(file.bytes.count)-byte file
+                        """
+                )
             }
             entries[name] = Entry(dtype: dtype, shape: shape, range: (base + offsets[0])..<(base + offsets[1]))
         }
@@ -59,8 +66,10 @@ public struct MappedSafetensors: Sendable {
         case "BF16": type = .bf16
         default: throw SciDLError("\(source): tensor \(name) is \(e.dtype); SciDL reads F32, F16 and BF16 weights")
         }
-        let columns = e.shape.last ?? 1, rows = e.shape.dropLast().reduce(1, *)
-        return WeightMatrix(bytes: UnsafeRawBufferPointer(rebasing: file.bytes[e.range]), type: type, rows: rows,
-                            columns: columns, owner: file)
+        let columns = e.shape.last ?? 1
+        let rows = e.shape.dropLast().reduce(1, *)
+        return WeightMatrix(
+            bytes: UnsafeRawBufferPointer(rebasing: file.bytes[e.range]), type: type, rows: rows,
+            columns: columns, owner: file)
     }
 }

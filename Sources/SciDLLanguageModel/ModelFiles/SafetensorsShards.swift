@@ -12,15 +12,23 @@ struct SafetensorsShards {
         let index = folder.appendingPathComponent("model.safetensors.index.json")
         if let data = try? Data(contentsOf: index) {
             guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-                  let map = object["weight_map"] as? [String: String] else {
+                let map = object["weight_map"] as? [String: String]
+            else {
                 throw SciDLError("\(index.path) has no weight_map (corrupt index)")
             }
             var files: [String: MappedSafetensors] = [:]
             for name in Set(map.values) {
-                guard !name.contains("/"), !name.hasPrefix(".") else { throw SciDLError("\(index.path) names a shard outside the folder: \(name)") }
+                guard !name.contains("/"), !name.hasPrefix(".") else {
+                    throw SciDLError("\(index.path) names a shard outside the folder: \(name)")
+                }
                 let url = folder.appendingPathComponent(name)
                 guard FileManager.default.fileExists(atPath: url.path) else {
-                    throw SciDLError("\(folder.path) lacks the shard \(name) that model.safetensors.index.json lists (incomplete download)")
+                    throw SciDLError(
+                        """
+                            \(folder.path) lacks the shard \(name) that model.safetensors.index.json lists \
+                            (incomplete download)
+                            """
+                    )
                 }
                 files[name] = try MappedSafetensors(contentsOf: url)
             }

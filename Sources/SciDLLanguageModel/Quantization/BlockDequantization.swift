@@ -4,8 +4,10 @@ import SciDLTensor
 /// `out`. Each block stores its own scale (and for `_1` and K types a minimum) as F16; see ggml's
 /// `dequantize_row_*`. These are the reference the matrix products run on.
 public enum BlockDequantization {
-    public static func dequantize(_ type: GGMLType, _ blocks: UnsafeRawPointer, count: Int,
-                                  into out: UnsafeMutablePointer<Float>) {
+    public static func dequantize(
+        _ type: GGMLType, _ blocks: UnsafeRawPointer, count: Int,
+        into out: UnsafeMutablePointer<Float>
+    ) {
         let n = count / type.blockLength
         switch type {
         case .f32: out.update(from: blocks.assumingMemoryBound(to: Float.self), count: count)
@@ -26,7 +28,9 @@ public enum BlockDequantization {
         UInt16(littleEndian: p.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
     }
     @inline(__always) static func half(_ p: UnsafeRawPointer, _ offset: Int) -> Float { halfToFloat(u16(p, offset)) }
-    @inline(__always) static func byte(_ p: UnsafeRawPointer, _ offset: Int) -> Int { Int(p.load(fromByteOffset: offset, as: UInt8.self)) }
+    @inline(__always) static func byte(_ p: UnsafeRawPointer, _ offset: Int) -> Int {
+        Int(p.load(fromByteOffset: offset, as: UInt8.self))
+    }
 
     /// d, 16 bytes: y[j] = d·(low nibble of byte j − 8), y[j+16] = d·(high nibble − 8).
     @inline(__always) static func q4_0(_ p: UnsafeRawPointer, _ y: UnsafeMutablePointer<Float>) {
@@ -40,7 +44,8 @@ public enum BlockDequantization {
 
     /// d, m, 16 bytes: y = d·nibble + m.
     @inline(__always) static func q4_1(_ p: UnsafeRawPointer, _ y: UnsafeMutablePointer<Float>) {
-        let d = half(p, 0), m = half(p, 2)
+        let d = half(p, 0)
+        let m = half(p, 2)
         for j in 0..<16 {
             let q = byte(p, 4 + j)
             y[j] = d * Float(q & 0xF) + m
@@ -61,7 +66,8 @@ public enum BlockDequantization {
 
     /// d, m, fifth bits, 16 bytes: y = d·(nibble | fifth bit << 4) + m.
     @inline(__always) static func q5_1(_ p: UnsafeRawPointer, _ y: UnsafeMutablePointer<Float>) {
-        let d = half(p, 0), m = half(p, 2)
+        let d = half(p, 0)
+        let m = half(p, 2)
         let high = Int(UInt32(littleEndian: p.loadUnaligned(fromByteOffset: 4, as: UInt32.self)))
         for j in 0..<16 {
             let q = byte(p, 8 + j)
@@ -79,18 +85,26 @@ public enum BlockDequantization {
     /// Scale and minimum of sub-block `j` (0..<8) of a K block, packed as 6-bit values in 12 bytes.
     @inline(__always) static func scaleAndMinimum(_ s: UnsafeRawPointer, _ j: Int) -> (Float, Float) {
         if j < 4 { return (Float(byte(s, j) & 63), Float(byte(s, j + 4) & 63)) }
-        return (Float((byte(s, j + 4) & 0xF) | (byte(s, j - 4) >> 6) << 4),
-                Float((byte(s, j + 4) >> 4) | (byte(s, j) >> 6) << 4))
+        return (
+            Float((byte(s, j + 4) & 0xF) | (byte(s, j - 4) >> 6) << 4),
+            Float((byte(s, j + 4) >> 4) | (byte(s, j) >> 6) << 4)
+        )
     }
 
     /// d, dmin, 12 bytes of scales, 128 bytes: 8 sub-blocks of 32, y = d·scale·nibble − dmin·minimum; each
     /// 32 bytes hold two sub-blocks (low nibbles, then high nibbles).
     @inline(__always) static func q4_K(_ p: UnsafeRawPointer, _ y: UnsafeMutablePointer<Float>) {
-        let d = half(p, 0), dmin = half(p, 2)
-        let scales = p + 4, q = p + 16
+        let d = half(p, 0)
+        let dmin = half(p, 2)
+        let scales = p + 4
+        let q = p + 16
         for pair in 0..<4 {
-            let (s0, m0) = scaleAndMinimum(scales, 2 * pair), (s1, m1) = scaleAndMinimum(scales, 2 * pair + 1)
-            let d0 = d * s0, d1 = d * s1, n0 = dmin * m0, n1 = dmin * m1
+            let (s0, m0) = scaleAndMinimum(scales, 2 * pair)
+            let (s1, m1) = scaleAndMinimum(scales, 2 * pair + 1)
+            let d0 = d * s0
+            let d1 = d * s1
+            let n0 = dmin * m0
+            let n1 = dmin * m1
             for l in 0..<32 {
                 let b = byte(q, 32 * pair + l)
                 y[64 * pair + l] = d0 * Float(b & 0xF) - n0
@@ -102,13 +116,21 @@ public enum BlockDequantization {
     /// As q4_K with a fifth bit per value from 32 bytes of high bits (bit 2·pair for the low nibbles,
     /// 2·pair + 1 for the high ones).
     @inline(__always) static func q5_K(_ p: UnsafeRawPointer, _ y: UnsafeMutablePointer<Float>) {
-        let d = half(p, 0), dmin = half(p, 2)
-        let scales = p + 4, high = p + 16, q = p + 48
+        let d = half(p, 0)
+        let dmin = half(p, 2)
+        let scales = p + 4
+        let high = p + 16
+        let q = p + 48
         for pair in 0..<4 {
-            let (s0, m0) = scaleAndMinimum(scales, 2 * pair), (s1, m1) = scaleAndMinimum(scales, 2 * pair + 1)
-            let d0 = d * s0, d1 = d * s1, n0 = dmin * m0, n1 = dmin * m1
+            let (s0, m0) = scaleAndMinimum(scales, 2 * pair)
+            let (s1, m1) = scaleAndMinimum(scales, 2 * pair + 1)
+            let d0 = d * s0
+            let d1 = d * s1
+            let n0 = dmin * m0
+            let n1 = dmin * m1
             for l in 0..<32 {
-                let b = byte(q, 32 * pair + l), h = byte(high, l)
+                let b = byte(q, 32 * pair + l)
+                let h = byte(high, l)
                 y[64 * pair + l] = d0 * Float((b & 0xF) + ((h >> (2 * pair)) & 1) << 4) - n0
                 y[64 * pair + 32 + l] = d1 * Float((b >> 4) + ((h >> (2 * pair + 1)) & 1) << 4) - n1
             }
@@ -120,7 +142,9 @@ public enum BlockDequantization {
     @inline(__always) static func q6_K(_ p: UnsafeRawPointer, _ y: UnsafeMutablePointer<Float>) {
         let d = half(p, 208)
         for half in 0..<2 {
-            let low = p + 64 * half, high = p + 128 + 32 * half, scales = p + 192 + 8 * half
+            let low = p + 64 * half
+            let high = p + 128 + 32 * half
+            let scales = p + 192 + 8 * half
             let out = y + 128 * half
             for l in 0..<32 {
                 let s = l / 16

@@ -1,8 +1,17 @@
 /// How a tensor's elements are stored: plain floats, or llama.cpp's quantisation blocks — a fixed number of
 /// elements sharing one or more scales (see `BlockDequantization.swift` for each block's formula).
 public enum GGMLType: UInt32, Sendable, CaseIterable {
-    case f32 = 0, f16 = 1, q4_0 = 2, q4_1 = 3, q5_0 = 6, q5_1 = 7, q8_0 = 8
-    case q4_K = 12, q5_K = 13, q6_K = 14, bf16 = 30
+    case f32 = 0
+    case f16 = 1
+    case q4_0 = 2
+    case q4_1 = 3
+    case q5_0 = 6
+    case q5_1 = 7
+    case q8_0 = 8
+    case q4_K = 12
+    case q5_K = 13
+    case q6_K = 14
+    case bf16 = 30
 
     /// Elements per block (1 for plain floats).
     public var blockLength: Int {
@@ -18,11 +27,11 @@ public enum GGMLType: UInt32, Sendable, CaseIterable {
         switch self {
         case .f32: 4
         case .f16, .bf16: 2
-        case .q4_0: 18   // f16 scale, 16 bytes of 4-bit values
-        case .q4_1: 20   // f16 scale and minimum, 16 bytes of 4-bit values
-        case .q5_0: 22   // f16 scale, 4 bytes of fifth bits, 16 bytes of low nibbles
-        case .q5_1: 24   // as q5_0 plus an f16 minimum
-        case .q8_0: 34   // f16 scale, 32 signed bytes
+        case .q4_0: 18  // f16 scale, 16 bytes of 4-bit values
+        case .q4_1: 20  // f16 scale and minimum, 16 bytes of 4-bit values
+        case .q5_0: 22  // f16 scale, 4 bytes of fifth bits, 16 bytes of low nibbles
+        case .q5_1: 24  // as q5_0 plus an f16 minimum
+        case .q8_0: 34  // f16 scale, 32 signed bytes
         case .q4_K: 144  // f16 scale and minimum, 12 bytes of 6-bit sub-block scales/minimums, 128 bytes of nibbles
         case .q5_K: 176  // as q4_K plus 32 bytes of fifth bits
         case .q6_K: 210  // 128 bytes low nibbles, 64 bytes high 2 bits, 16 signed sub-block scales, f16 scale

@@ -23,8 +23,9 @@ public struct WeightMatrix: @unchecked Sendable {
 
     /// Rows `range` as floats into `out` ([range.count, columns]).
     public func dequantizeRows(_ range: Range<Int>, into out: UnsafeMutablePointer<Float>) {
-        BlockDequantization.dequantize(type, bytes.baseAddress! + range.lowerBound * rowBytes,
-                                       count: range.count * columns, into: out)
+        BlockDequantization.dequantize(
+            type, bytes.baseAddress! + range.lowerBound * rowBytes,
+            count: range.count * columns, into: out)
     }
 
     /// The whole matrix as floats (row-major).
@@ -37,8 +38,10 @@ public struct WeightMatrix: @unchecked Sendable {
 
     /// y ← x · Wᵀ + beta · y for x [tokens, columns] (rows `inputStride` apart) and y [tokens, rows] — a
     /// linear layer with PyTorch's [out, in] weight layout (see `WeightStack.multiply`).
-    public func multiply(_ x: UnsafePointer<Float>, inputStride: Int? = nil, tokens: Int,
-                         into y: UnsafeMutablePointer<Float>, beta: Float = 0) {
+    public func multiply(
+        _ x: UnsafePointer<Float>, inputStride: Int? = nil, tokens: Int,
+        into y: UnsafeMutablePointer<Float>, beta: Float = 0
+    ) {
         WeightStack([self]).multiply(x, inputStride: inputStride, tokens: tokens, into: y, beta: beta)
     }
 
@@ -64,5 +67,7 @@ public final class OwnedBytes: @unchecked Sendable {
         pointer.copyBytes(from: data)
     }
     deinit { pointer.deallocate() }
-    public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(pointer)[0..<count]) }
+    public var bytes: UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(pointer)[0..<count])
+    }
 }

@@ -12,7 +12,9 @@ public struct WeightStack: Sendable {
     let starts: [Int]
 
     public init(_ parts: [WeightMatrix]) {
-        precondition(!parts.isEmpty && parts.allSatisfy { $0.columns == parts[0].columns }, "stacked matrices must share their input width")
+        precondition(
+            !parts.isEmpty && parts.allSatisfy { $0.columns == parts[0].columns },
+            "stacked matrices must share their input width")
         self.parts = parts
         columns = parts[0].columns
         starts = segmentStarts(parts.map(\.rows))
@@ -22,9 +24,11 @@ public struct WeightStack: Sendable {
     /// Stacked rows `range` as floats into `out` ([range.count, columns]).
     func dequantizeRows(_ range: Range<Int>, into out: UnsafeMutablePointer<Float>) {
         for (i, part) in parts.enumerated() {
-            let lower = max(range.lowerBound, starts[i]), upper = min(range.upperBound, starts[i + 1])
+            let lower = max(range.lowerBound, starts[i])
+            let upper = min(range.upperBound, starts[i + 1])
             guard lower < upper else { continue }
-            part.dequantizeRows((lower - starts[i])..<(upper - starts[i]), into: out + (lower - range.lowerBound) * columns)
+            part.dequantizeRows(
+                (lower - starts[i])..<(upper - starts[i]), into: out + (lower - range.lowerBound) * columns)
         }
     }
 
@@ -33,14 +37,17 @@ public struct WeightStack: Sendable {
     /// otherwise rows are dequantised a panel at a time (all cores at once) into a buffer of at most 16 MB,
     /// and each panel is one BLAS product split across the cores: the model is never held in full precision,
     /// and the BLAS sees products as large as for a float model.
-    public func multiply(_ x: UnsafePointer<Float>, inputStride: Int? = nil, tokens: Int,
-                         into y: UnsafeMutablePointer<Float>, beta: Float = 0) {
+    public func multiply(
+        _ x: UnsafePointer<Float>, inputStride: Int? = nil, tokens: Int,
+        into y: UnsafeMutablePointer<Float>, beta: Float = 0
+    ) {
         guard tokens > 0 else { return }
         let lda = inputStride ?? columns
         if parts.count == 1, parts[0].type == .f32 {
-            BLAS.gemm(transposeA: false, transposeB: true, m: tokens, n: rows, k: columns, a: x, lda: lda,
-                      b: parts[0].bytes.baseAddress!.assumingMemoryBound(to: Float.self), ldb: columns,
-                      beta: beta, c: y, ldc: rows, splitting: true)
+            BLAS.gemm(
+                transposeA: false, transposeB: true, m: tokens, n: rows, k: columns, a: x, lda: lda,
+                b: parts[0].bytes.baseAddress!.assumingMemoryBound(to: Float.self), ldb: columns,
+                beta: beta, c: y, ldc: rows, splitting: true)
             return
         }
         let panelRows = min(rows, max(16, (1 << 22) / columns))
@@ -49,10 +56,12 @@ public struct WeightStack: Sendable {
         for first in stride(from: 0, to: rows, by: panelRows) {
             let count = min(panelRows, rows - first)
             parallelChunks(count, minimumPerThread: max(1, (1 << 15) / columns)) { range in
-                dequantizeRows((first + range.lowerBound)..<(first + range.upperBound), into: buffer + range.lowerBound * columns)
+                dequantizeRows(
+                    (first + range.lowerBound)..<(first + range.upperBound), into: buffer + range.lowerBound * columns)
             }
-            BLAS.gemm(transposeA: false, transposeB: true, m: tokens, n: count, k: columns, a: x, lda: lda,
-                      b: buffer, ldb: columns, beta: beta, c: y + first, ldc: rows, splitting: true)
+            BLAS.gemm(
+                transposeA: false, transposeB: true, m: tokens, n: count, k: columns, a: x, lda: lda,
+                b: buffer, ldb: columns, beta: beta, c: y + first, ldc: rows, splitting: true)
         }
     }
 }

@@ -12,14 +12,25 @@ extension BPETokenizer {
         let url = folder.appendingPathComponent("tokenizer.json")
         let source = url.path
         guard let data = try? Data(contentsOf: url) else {
-            throw SciDLError("\(folder.path) has no tokenizer.json (a decoder model folder needs config.json, tokenizer.json and safetensors weights)")
+            throw SciDLError(
+                """
+                    \(folder.path) has no tokenizer.json (a decoder model folder needs config.json, tokenizer.json \
+                    and safetensors weights)
+                    """
+            )
         }
         guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let model = json["model"] as? [String: Any] else {
+            let model = json["model"] as? [String: Any]
+        else {
             throw SciDLError("\(source) is not a tokenizer.json (no \"model\" object)")
         }
         guard (model["type"] as? String ?? "BPE") == "BPE", let vocabulary = model["vocab"] as? [String: Int] else {
-            throw SciDLError("\(source): model type \(model["type"] ?? "?") is not BPE with a vocab; SciDL reads BPE tokenizers (Llama, Qwen2, SmolLM, Mistral)")
+            throw SciDLError(
+                """
+                    \(source): model type \(model["type"] ?? "?") is not BPE with a vocab; SciDL reads BPE tokenizers \
+                    (Llama, Qwen2, SmolLM, Mistral)
+                    """
+            )
         }
         let added = (json["added_tokens"] as? [[String: Any]] ?? []).compactMap { t -> (String, Int)? in
             guard let content = t["content"] as? String, let id = t["id"] as? Int else { return nil }
@@ -42,7 +53,8 @@ extension BPETokenizer {
         for n in normalizers {
             let type = n["type"] as? String ?? "?"
             guard ["NFC", "Prepend", "Replace"].contains(type) else {
-                throw SciDLError("\(source): the \(type) normalizer is not one SciDL applies (it knows NFC, Prepend and Replace)")
+                throw SciDLError(
+                    "\(source): the \(type) normalizer is not one SciDL applies (it knows NFC, Prepend and Replace)")
             }
         }
         let style: Style
@@ -52,20 +64,26 @@ extension BPETokenizer {
             guard meta["split"] as? Bool != true else {
                 throw SciDLError("\(source): a Metaspace pre-tokenizer that splits words is not supported yet")
             }
-            let scheme = meta["prepend_scheme"] as? String ?? ((meta["add_prefix_space"] as? Bool ?? true) ? "always" : "never")
-            style = .sentencePiece(spacePrefix: scheme == "never" ? .never : scheme == "first" ? .first : .everyFragment)
+            let scheme =
+                meta["prepend_scheme"] as? String ?? ((meta["add_prefix_space"] as? Bool ?? true) ? "always" : "never")
+            style = .sentencePiece(
+                spacePrefix: scheme == "never" ? .never : scheme == "first" ? .first : .everyFragment)
         } else if preTokenizers.isEmpty {
-            let prepends = normalizers.contains { $0["type"] as? String == "Prepend" && $0["prepend"] as? String == "▁" }
+            let prepends = normalizers.contains {
+                $0["type"] as? String == "Prepend" && $0["prepend"] as? String == "▁"
+            }
             style = .sentencePiece(spacePrefix: prepends ? .everyFragment : .never)
         } else {
             let names = preTokenizers.compactMap { $0["type"] as? String }.joined(separator: ", ")
-            throw SciDLError("\(source): pre-tokenizer \(names) is not one SciDL knows (ByteLevel, Split + ByteLevel, Metaspace)")
+            throw SciDLError(
+                "\(source): pre-tokenizer \(names) is not one SciDL knows (ByteLevel, Split + ByteLevel, Metaspace)")
         }
         let bosID = Self.templateBOS(json["post_processor"]) ?? Self.configuredBOS(folder, ids: ids)
-        try self.init(style: style, tokens: tokens, ranking: .merges(merges), specialTokenIDs: added.map(\.1),
-                      bosID: bosID, addsBOS: bosID != nil,
-                      unknownID: (model["unk_token"] as? String).flatMap { ids[$0] },
-                      normalizesNFC: normalizers.contains { $0["type"] as? String == "NFC" }, source: source)
+        try self.init(
+            style: style, tokens: tokens, ranking: .merges(merges), specialTokenIDs: added.map(\.1),
+            bosID: bosID, addsBOS: bosID != nil,
+            unknownID: (model["unk_token"] as? String).flatMap { ids[$0] },
+            normalizesNFC: normalizers.contains { $0["type"] as? String == "NFC" }, source: source)
     }
 
     /// A component and, for a `Sequence`, its members, as a flat list.
@@ -80,11 +98,18 @@ extension BPETokenizer {
         if let split = preTokenizers.first(where: { $0["type"] as? String == "Split" }) {
             let pattern = (split["pattern"] as? [String: Any])?["Regex"] as? String ?? ""
             guard let known = PreTokenizer.allCases.first(where: { $0.pattern == pattern }) else {
-                throw SciDLError("\(source): the Split pattern \(pattern.prefix(60))… is not one SciDL knows (GPT-2's, Llama 3's, Qwen2's)")
+                throw SciDLError(
+                    """
+                        \(source): the Split pattern \(pattern.prefix(60))… is not one SciDL knows (GPT-2's, Llama \
+                        3's, Qwen2's)
+                        """
+                )
             }
             return known
         }
-        let digits = preTokenizers.contains { $0["type"] as? String == "Digits" && $0["individual_digits"] as? Bool == true }
+        let digits = preTokenizers.contains {
+            $0["type"] as? String == "Digits" && $0["individual_digits"] as? Bool == true
+        }
         return digits ? .smollm : .gpt2
     }
 
@@ -92,9 +117,10 @@ extension BPETokenizer {
     static func templateBOS(_ processor: Any?) -> Int? {
         for p in flatten(processor, key: "processors") where p["type"] as? String == "TemplateProcessing" {
             guard let single = p["single"] as? [[String: Any]], let first = single.first,
-                  let special = first["SpecialToken"] as? [String: Any], let name = special["id"] as? String,
-                  let entry = (p["special_tokens"] as? [String: Any])?[name] as? [String: Any],
-                  let ids = entry["ids"] as? [Int], ids.count == 1 else { continue }
+                let special = first["SpecialToken"] as? [String: Any], let name = special["id"] as? String,
+                let entry = (p["special_tokens"] as? [String: Any])?[name] as? [String: Any],
+                let ids = entry["ids"] as? [Int], ids.count == 1
+            else { continue }
             return ids[0]
         }
         return nil
@@ -103,8 +129,9 @@ extension BPETokenizer {
     /// BOS from `tokenizer_config.json` when it says `add_bos_token: true`.
     static func configuredBOS(_ folder: URL, ids: [String: Int]) -> Int? {
         guard let data = try? Data(contentsOf: folder.appendingPathComponent("tokenizer_config.json")),
-              let config = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              config["add_bos_token"] as? Bool == true else { return nil }
+            let config = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            config["add_bos_token"] as? Bool == true
+        else { return nil }
         let bos = config["bos_token"] as? String ?? (config["bos_token"] as? [String: Any])?["content"] as? String
         return bos.flatMap { ids[$0] }
     }

@@ -49,8 +49,10 @@ public struct BPETokenizer: Sendable {
     /// Unicode normalisation applied before anything else (Qwen2's tokenizer.json asks for NFC).
     public let normalizesNFC: Bool
 
-    public init(style: Style, tokens: [String], ranking: Ranking, specialTokenIDs: [Int],
-                bosID: Int?, addsBOS: Bool, unknownID: Int?, normalizesNFC: Bool = false, source: String) throws {
+    public init(
+        style: Style, tokens: [String], ranking: Ranking, specialTokenIDs: [Int],
+        bosID: Int?, addsBOS: Bool, unknownID: Int?, normalizesNFC: Bool = false, source: String
+    ) throws {
         guard !tokens.isEmpty else { throw SciDLError("\(source): the tokenizer's vocabulary is empty") }
         self.style = style
         self.tokens = tokens
@@ -61,13 +63,15 @@ public struct BPETokenizer: Sendable {
         switch ranking {
         case .merges(let lines):
             guard !lines.isEmpty else {
-                throw SciDLError("\(source): the BPE tokenizer has no merges (an incomplete tokenizer; re-export the model)")
+                throw SciDLError(
+                    "\(source): the BPE tokenizer has no merges (an incomplete tokenizer; re-export the model)")
             }
             table.reserveCapacity(lines.count)
             for (rank, line) in lines.enumerated() {
                 let parts = line.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false)
                 guard parts.count == 2, let l = ids[String(parts[0])], let r = ids[String(parts[1])],
-                      let m = ids[String(parts[0]) + String(parts[1])] else { continue }
+                    let m = ids[String(parts[0]) + String(parts[1])]
+                else { continue }
                 let key = UInt64(l) << 32 | UInt64(r)
                 if table[key] == nil { table[key] = (Int32(rank), Int32(m)) }
             }
@@ -91,7 +95,8 @@ public struct BPETokenizer: Sendable {
     /// Token ids of `text` (with BOS when the model adds one).
     public func encode(_ text: String) -> [Int] {
         var out: [Int] = addsBOS ? [bosID!] : []
-        var afterSpecial = true, first = true
+        var afterSpecial = true
+        var first = true
         for piece in specials.split(normalizesNFC ? text.precomposedStringWithCanonicalMapping : text) {
             switch piece {
             case .special(let id):
@@ -120,9 +125,16 @@ public struct BPETokenizer: Sendable {
         var out: [Int] = []
         out.reserveCapacity(merged.count)
         for id in merged {
-            if id >= 0 { out.append(id); continue }
+            if id >= 0 {
+                out.append(id)
+                continue
+            }
             let symbol = symbols[-1 - id]
-            if let byteTokens { out += symbol.utf8.map { byteTokens[Int($0)] } } else if let unknownID { out.append(unknownID) }
+            if let byteTokens {
+                out += symbol.utf8.map { byteTokens[Int($0)] }
+            } else if let unknownID {
+                out.append(unknownID)
+            }
         }
         return out
     }

@@ -10,18 +10,21 @@ struct BytePairMerges {
     func apply(to symbols: [Int]) -> [Int] {
         guard symbols.count > 1 else { return symbols }
         var ids = symbols
-        var previous = Array(-1..<(symbols.count - 1)), next = Array(1...symbols.count)
+        var previous = Array(-1..<(symbols.count - 1))
+        var next = Array(1...symbols.count)
         next[symbols.count - 1] = -1
         var alive = [Bool](repeating: true, count: symbols.count)
         var queue = PairQueue()
         func consider(_ left: Int) {
             let right = next[left]
             guard left >= 0, right >= 0, let r = rank(ids[left], ids[right]) else { return }
-            queue.push(.init(priority: r.priority, left: left, leftID: ids[left], rightID: ids[right], merged: r.merged))
+            queue.push(
+                .init(priority: r.priority, left: left, leftID: ids[left], rightID: ids[right], merged: r.merged))
         }
         for i in 0..<(symbols.count - 1) { consider(i) }
         while let pair = queue.pop() {
-            let left = pair.left, right = next[left]
+            let left = pair.left
+            let right = next[left]
             // Stale entries: a side has merged since this pair was queued.
             guard alive[left], right >= 0, ids[left] == pair.leftID, ids[right] == pair.rightID else { continue }
             ids[left] = pair.merged
@@ -33,7 +36,10 @@ struct BytePairMerges {
         }
         var out: [Int] = []
         var i = 0
-        while i >= 0 { out.append(ids[i]); i = next[i] }
+        while i >= 0 {
+            out.append(ids[i])
+            i = next[i]
+        }
         return out
     }
 }
@@ -64,7 +70,8 @@ struct PairQueue {
             heap[0] = last
             var i = 0
             while true {
-                let l = 2 * i + 1, r = l + 1
+                let l = 2 * i + 1
+                let r = l + 1
                 var best = i
                 if l < heap.count, heap[l].precedes(heap[best]) { best = l }
                 if r < heap.count, heap[r].precedes(heap[best]) { best = r }

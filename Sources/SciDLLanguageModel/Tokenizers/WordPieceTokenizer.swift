@@ -25,7 +25,9 @@ public struct WordPieceTokenizer: Sendable {
         for (i, t) in tokens.enumerated() where ids[t] == nil { ids[t] = i }
         self.ids = ids
         func special(_ t: String) throws -> Int {
-            guard let id = ids[t] else { throw SciDLError("the vocabulary has no \(t) token: is this a BERT vocab.txt?") }
+            guard let id = ids[t] else {
+                throw SciDLError("the vocabulary has no \(t) token: is this a BERT vocab.txt?")
+            }
             return id
         }
         unknownID = try special("[UNK]")
@@ -63,15 +65,30 @@ public struct WordPieceTokenizer: Sendable {
         var words: [String] = []
         var current = String.UnicodeScalarView()
         func flush() {
-            if !current.isEmpty { words.append(String(current)); current = String.UnicodeScalarView() }
+            if !current.isEmpty {
+                words.append(String(current))
+                current = String.UnicodeScalarView()
+            }
         }
         for scalar in text.unicodeScalars {
             let v = scalar.value
             if v == 0 || v == 0xFFFD || (Self.isControl(scalar) && !Self.isWhitespace(scalar)) { continue }
-            if Self.isWhitespace(scalar) { flush(); continue }
-            if Self.isCJK(v) { flush(); words.append(String(scalar)); continue }
+            if Self.isWhitespace(scalar) {
+                flush()
+                continue
+            }
+            if Self.isCJK(v) {
+                flush()
+                words.append(String(scalar))
+                continue
+            }
             for s in normalised(scalar) {
-                if Self.isPunctuation(s) { flush(); words.append(String(s)) } else { current.append(s) }
+                if Self.isPunctuation(s) {
+                    flush()
+                    words.append(String(s))
+                } else {
+                    current.append(s)
+                }
             }
         }
         flush()
@@ -100,7 +117,10 @@ public struct WordPieceTokenizer: Sendable {
             while start < end {
                 var piece = String(String.UnicodeScalarView(chars[start..<end]))
                 if start > 0 { piece = "##" + piece }
-                if let id = ids[piece] { found = id; break }
+                if let id = ids[piece] {
+                    found = id
+                    break
+                }
                 end -= 1
             }
             guard let id = found else { return [unknownID] }
@@ -124,10 +144,13 @@ public struct WordPieceTokenizer: Sendable {
     /// ASCII symbols count as punctuation too (BERT splits "$" and "^" though Unicode calls them symbols).
     static func isPunctuation(_ s: Unicode.Scalar) -> Bool {
         let v = s.value
-        if (33...47).contains(v) || (58...64).contains(v) || (91...96).contains(v) || (123...126).contains(v) { return true }
+        if (33...47).contains(v) || (58...64).contains(v) || (91...96).contains(v) || (123...126).contains(v) {
+            return true
+        }
         switch s.properties.generalCategory {
         case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
-             .initialPunctuation, .finalPunctuation, .otherPunctuation: return true
+            .initialPunctuation, .finalPunctuation, .otherPunctuation:
+            return true
         default: return false
         }
     }
