@@ -13,7 +13,9 @@ final class ThreadBudgetTests: XCTestCase {
         DispatchQueue.concurrentPerform(iterations: 2) { i in
             Parallelism.withThreadBudget(i + 1) {
                 for _ in 0..<1000 { seen.record(run: i, budget: Parallelism.threadCount) }
-                parallelChunks(64, minimumPerThread: 1) { _ in seen.record(run: 10 + i, budget: Parallelism.threadCount) }
+                parallelChunks(64, minimumPerThread: 1) { _ in
+                    seen.record(run: 10 + i, budget: Parallelism.threadCount)
+                }
             }
         }
         XCTAssertEqual(seen.budgets(run: 0), [1])
