@@ -6,7 +6,7 @@ import SciDLReports
 extension ElicitReport {
     /// Mean, standard deviation, minimum and maximum over seeds of sign-free accuracy on `target`.
     func spread(
-        _ template: String, _ method: ProbeMethod, _ layer: Int, _ target: String
+        _ template: String, _ method: ProbeMethod, _ layer: Int, _ target: PairFeature
     ) -> (mean: Double, sd: Double, min: Double, max: Double) {
         let values = results.filter { $0.template == template && $0.method == method && $0.layer == layer }
             .map { $0.scores[target]!.disambiguatedAccuracy }
@@ -18,13 +18,13 @@ extension ElicitReport {
     /// Per condition and layer: each method's sign-free accuracy on the truth and on every competing
     /// feature, "mean ± sd [min–max]" over seeds.
     public func comparisonTable() -> String {
-        let targets = ["truth"] + features
+        let targets = [PairFeature.truth] + features
         var out = "sign-free test accuracy, mean ± sd [min-max] over \(Set(results.map(\.seed)).count) seed(s)\n"
         for t in templates {
             for l in layers {
                 out += "\(t.isEmpty ? "" : t + ", ")layer \(l)\n"
                 out += "method".padding(toLength: 17, withPad: " ", startingAt: 0)
-                for target in targets { out += target.padding(toLength: 30, withPad: " ", startingAt: 0) }
+                for target in targets { out += target.name.padding(toLength: 30, withPad: " ", startingAt: 0) }
                 out += "\n"
                 for m in methods {
                     out += m.displayName.padding(toLength: 17, withPad: " ", startingAt: 0)
@@ -69,14 +69,14 @@ extension ElicitReport {
                     (
                         t,
                         results.filter { $0.template == t && $0.method == m && $0.layer == layer }.map {
-                            $0.scores["truth"]!.disambiguatedAccuracy
+                            $0.scores[.truth]!.disambiguatedAccuracy
                         }
                     )
                 }
             } else {
-                groups = (["truth"] + features).map { target in
+                groups = ([PairFeature.truth] + features).map { target in
                     (
-                        target,
+                        target.name,
                         results.filter { $0.method == m && $0.layer == layer }.map {
                             $0.scores[target]!.disambiguatedAccuracy
                         }

@@ -7,9 +7,9 @@ import SciDLTensor
 public struct ChallengeCondition: Sendable {
     public var name: String
     public var pairs: [ContrastPair]
-    public var features: [String: [Int]]
+    public var features: [PairFeature: [Int]]
 
-    public init(name: String, pairs: [ContrastPair], features: [String: [Int]] = [:]) {
+    public init(name: String, pairs: [ContrastPair], features: [PairFeature: [Int]] = [:]) {
         self.name = name
         self.pairs = pairs
         self.features = features
@@ -35,7 +35,7 @@ public enum Challenges {
             return ContrastPair(
                 positive: "\(pair.positive). \(word)", negative: "\(pair.negative). \(word)", label: pair.label)
         }
-        return ChallengeCondition(name: "distractor \(words[0])/\(words[1])", pairs: marked, features: ["word": half])
+        return ChallengeCondition(name: "distractor \(words[0])/\(words[1])", pairs: marked, features: [.word: half])
     }
 
     /// Sentences stating a character's view, used in order: `explicitOpinion` puts the first k of them
@@ -70,7 +70,7 @@ public enum Challenges {
         }
         return ChallengeCondition(
             name: "explicit opinion (\(sentences) sentence\(sentences == 1 ? "" : "s"))", pairs: pairs,
-            features: ["alice": views])
+            features: [.alice: views])
     }
 
     /// The critique's templates for true/false statements: the plain question, an instruction to read it
@@ -158,9 +158,9 @@ public enum Challenges {
         return ChallengeCondition(
             name: "implicit opinion (\(category.description))", pairs: pairs,
             features: [
-                "alice": zip(labels, inside).map { $0 ^ $1 },
-                "truth_in_category": zip(labels, inside).map { $1 == 1 ? $0 : -1 },
-                "truth_elsewhere": zip(labels, inside).map { $1 == 0 ? $0 : -1 },
+                .alice: zip(labels, inside).map { $0 ^ $1 },
+                .truthInCategory: zip(labels, inside).map { $1 == 1 ? $0 : -1 },
+                .truthElsewhere: zip(labels, inside).map { $1 == 0 ? $0 : -1 },
             ])
     }
 

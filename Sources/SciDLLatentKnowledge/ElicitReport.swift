@@ -9,10 +9,10 @@ public struct ElicitReport: Sendable {
     public var results: [ProbeResult]
     /// What was probed, for the outputs' headers: data, template, model, position…
     public var description: [(String, String)]
-    /// Names of the competing features scored besides "truth", in column order.
-    public var features: [String]
+    /// The competing features scored besides the truth, in column order.
+    public var features: [PairFeature]
 
-    public init(results: [ProbeResult], description: [(String, String)], features: [String] = []) {
+    public init(results: [ProbeResult], description: [(String, String)], features: [PairFeature] = []) {
         self.results = results
         self.description = description
         self.features = features
@@ -29,7 +29,7 @@ public struct ElicitReport: Sendable {
         return cells.map(value).reduce(0, +) / Double(max(cells.count, 1))
     }
 
-    static func signFree(_ r: ProbeResult) -> Double { r.scores["truth"]!.disambiguatedAccuracy }
+    static func signFree(_ r: ProbeResult) -> Double { r.scores[.truth]!.disambiguatedAccuracy }
 
     /// The layer where `method`'s mean sign-free truth accuracy is highest under `template`.
     func bestLayer(_ template: String, _ method: ProbeMethod) -> Int {
@@ -44,7 +44,7 @@ public struct ElicitReport: Sendable {
         for f in features { header += ["\(f)_accuracy", "\(f)_accuracy_sign_free", "\(f)_auroc"] }
         var lines = [header.joined(separator: ",")]
         for r in results {
-            let truth = r.scores["truth"]!
+            let truth = r.scores[.truth]!
             var row = [
                 csvField(r.template), "\(r.layer)", r.method.rawValue, r.method.isSupervised ? "1" : "0", "\(r.seed)",
                 "\(r.trainCount)",
@@ -69,9 +69,9 @@ public struct ElicitReport: Sendable {
                 var byLayer: [String: Any] = [:]
                 for l in layers {
                     var cell: [String: Any] = [
-                        "accuracy": mean(t, m, l) { $0.scores["truth"]!.accuracy },
+                        "accuracy": mean(t, m, l) { $0.scores[.truth]!.accuracy },
                         "accuracy_sign_free": mean(t, m, l, Self.signFree),
-                        "auroc_sign_free": mean(t, m, l) { $0.scores["truth"]!.disambiguatedAUROC },
+                        "auroc_sign_free": mean(t, m, l) { $0.scores[.truth]!.disambiguatedAUROC },
                     ]
                     for f in features {
                         cell["\(f)_accuracy_sign_free"] = mean(t, m, l) { $0.scores[f]!.disambiguatedAccuracy }
@@ -111,7 +111,7 @@ public struct ElicitReport: Sendable {
             for l in layers {
                 out += "\(l)".padding(toLength: 7, withPad: " ", startingAt: 0)
                 for m in methods {
-                    let raw = mean(t, m, l) { $0.scores["truth"]!.accuracy }
+                    let raw = mean(t, m, l) { $0.scores[.truth]!.accuracy }
                     let free = mean(t, m, l, Self.signFree)
                     out += String(format: "%.3f / %.3f", raw, free).padding(toLength: 17, withPad: " ", startingAt: 0)
                 }
@@ -135,7 +135,7 @@ public struct ElicitReport: Sendable {
             report.heading(
                 features.isEmpty
                     ? "Accuracy under each template, over seeds"
-                    : "Truth against \(features.joined(separator: ", ")), over seeds")
+                    : "Truth against \(features.map(\.name).joined(separator: ", ")), over seeds")
             report.preformatted(features.isEmpty ? templateTable() : comparisonTable())
             report.figures(seedDistributions())
         }
@@ -150,7 +150,7 @@ public struct ElicitReport: Sendable {
             }
             var plots: [any SVGFigure] = [
                 plot("Sign-free accuracy by layer", Self.signFree),
-                plot("Raw accuracy by layer") { $0.scores["truth"]!.accuracy },
+                plot("Raw accuracy by layer") { $0.scores[.truth]!.accuracy },
             ]
             for f in features {
                 plots.append(plot("Sign-free accuracy on \(f)") { $0.scores[f]!.disambiguatedAccuracy })

@@ -38,8 +38,8 @@ public struct ProbeResult: Sendable {
     public var seed: UInt64
     public var trainCount: Int
     public var testCount: Int
-    /// Scores against the ground truth ("truth") and any other binary feature of the pairs, by name.
-    public var scores: [String: ProbeScore]
+    /// Scores against the truth and any other binary feature of the pairs.
+    public var scores: [PairFeature: ProbeScore]
     public var probe: FittedProbe
     /// The probe's scores on the test pairs, and their truth labels (for histograms).
     public var testScores: [Float]
@@ -51,7 +51,7 @@ public enum Elicitation {
     /// truth labels and each of `features` (other binary properties of the pairs, one value per pair).
     /// Results are stamped with `template`; `progress` is told how many (layer, seed) cells are done.
     public static func run(
-        _ activations: ContrastActivations, settings: ElicitSettings, features: [String: [Int]] = [:],
+        _ activations: ContrastActivations, settings: ElicitSettings, features: [PairFeature: [Int]] = [:],
         template: String = "", progress: (Int) -> Void = { _ in }
     ) throws -> [ProbeResult] {
         for (name, values) in features where values.count != activations.count {
@@ -62,8 +62,8 @@ public enum Elicitation {
             for method in settings.methods {
                 let probe = try method.fit(cell.train, seed: cell.probeSeed, ccs: settings.ccs)
                 let testScores = probe.scores(cell.test)
-                var scores = [
-                    "truth": ProbeScore(scores: testScores, threshold: probe.threshold, against: cell.test.labels)
+                var scores: [PairFeature: ProbeScore] = [
+                    .truth: ProbeScore(scores: testScores, threshold: probe.threshold, against: cell.test.labels)
                 ]
                 for (name, values) in features {
                     scores[name] = ProbeScore(

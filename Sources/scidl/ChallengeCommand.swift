@@ -82,14 +82,14 @@ struct Challenge: ParsableCommand {
     /// The experiment's conditions with their activations and competing features.
     func conditions(
         _ kind: Experiment
-    ) throws -> ([(name: String, activations: ContrastActivations, features: [String: [Int]])], [(String, String)]) {
+    ) throws -> ([(name: String, activations: ContrastActivations, features: [PairFeature: [Int]])], [(String, String)]) {
         if let imported = try importedActivations(activations, positive: nil, negative: nil, labels: labels) {
             guard kind != .templates else {
                 throw SciDLError("the templates experiment builds its own prompts: it cannot use --activations")
             }
             let values = try featureValues(count: imported.activations.count)
             return (
-                [("imported", imported.activations, ["feature": values])], imported.description + [("feature", feature)]
+                [("imported", imported.activations, [PairFeature("feature"): values])], imported.description + [("feature", feature)]
             )
         }
         let dataset = try source.dataset()
@@ -123,7 +123,7 @@ struct Challenge: ParsableCommand {
             ("position", source.position(for: model).rawValue),
         ]
         let sets = try conditions.map {
-            c -> (name: String, activations: ContrastActivations, features: [String: [Int]]) in
+            c -> (name: String, activations: ContrastActivations, features: [PairFeature: [Int]]) in
             description.append(("\(c.name), example x⁺", c.pairs[0].positive))
             return (
                 c.name,

@@ -62,15 +62,16 @@ struct SourceOptions: ParsableArguments {
 
 /// Which probes, which seeds, how to fit them (shared by `elicit` and `challenge`).
 struct ProbeOptions: ParsableArguments {
+    private static let defaults = ElicitSettings()
     @Option(help: "Probe methods, comma-separated: ccs, pca, kmeans, random, logistic.") var methods =
-        "ccs,pca,kmeans,random,logistic"
+        defaults.methods.map(\.rawValue).joined(separator: ",")
     @Option(help: "Seeds (each: a train/test split and probe initialisations), e.g. 0,1,2 or 0-19.") var seeds: String?
-    @Option(help: "Share of pairs held out for testing.") var testFraction = 0.4
-    @Flag(help: "Scale each side to unit variance per dimension after centring.") var varianceScaling = false
-    @Option(help: "CCS optimizer: adamw (Burns et al.) or lbfgs.") var ccsOptimizer: CCSSettings.Optimizer = .adamw
-    @Option(help: "CCS epochs (AdamW) or iterations (L-BFGS).") var ccsEpochs = 1000
-    @Option(help: "CCS random restarts; the lowest loss is kept.") var ccsRestarts = 10
-    @Option(help: "CCS learning rate (AdamW).") var ccsLr: Float = 1e-3
+    @Option(help: "Share of pairs held out for testing.") var testFraction = defaults.testFraction
+    @Flag(help: "Scale each side to unit variance per dimension after centring.") var varianceScaling = defaults.scalingVariance
+    @Option(help: "CCS optimizer: adamw (Burns et al.) or lbfgs.") var ccsOptimizer = defaults.ccs.optimizer
+    @Option(help: "CCS epochs (AdamW) or iterations (L-BFGS).") var ccsEpochs = defaults.ccs.epochs
+    @Option(help: "CCS random restarts; the lowest loss is kept.") var ccsRestarts = defaults.ccs.restarts
+    @Option(help: "CCS learning rate (AdamW).") var ccsLr = defaults.ccs.learningRate
     @Flag(help: "CCS confidence term min(p⁺, p⁻, 1−p⁺, 1−p⁻)² instead of min(p⁺, p⁻)².") var symmetricConfidence = false
 
     func settings(defaultSeeds: String = "0") throws -> ElicitSettings {
@@ -92,7 +93,7 @@ struct ProbeOptions: ParsableArguments {
 /// Runs `sets` (template or condition name, activations, competing features) through every probe
 /// with one progress bar.
 func runProbes(
-    _ sets: [(name: String, activations: ContrastActivations, features: [String: [Int]])],
+    _ sets: [(name: String, activations: ContrastActivations, features: [PairFeature: [Int]])],
     settings: ElicitSettings
 ) throws -> [ProbeResult] {
     let bar = ProgressBar(

@@ -39,6 +39,12 @@ final class ModelFolderTests: XCTestCase {
         assertRefused(URL(fileURLWithPath: "/no/such/model"), mentioning: "does not exist")
     }
 
+    func testUnsupportedActivationIsNamed() throws {
+        let swish = try realConfig().replacingOccurrences(of: "\"gelu\"", with: "\"swish\"")
+        XCTAssertTrue(swish.contains("swish"))
+        assertRefused(try folder(config: swish, weights: Data()), mentioning: "hidden_act is not one SciDL supports")
+    }
+
     func testBadConfigAndDamagedWeights() throws {
         let weights = try Data(
             contentsOf: ModelCatalog.location(of: .minilm).appendingPathComponent("model.safetensors"),

@@ -10,7 +10,7 @@ final class ChallengeTests: XCTestCase {
     func testDistractorAppendsTheSameWordToBothMembersOfExactlyHalfThePairs() throws {
         let c = try Challenges.distractor(
             data, template: PromptTemplate.builtIn["truth"]!, words: ["Banana", "Shed"], seed: 1)
-        let word = try XCTUnwrap(c.features["word"])
+        let word = try XCTUnwrap(c.features[.word])
         XCTAssertEqual(word.filter { $0 == 1 }.count, 20)
         for (pair, w) in zip(c.pairs, word) {
             let suffix = w == 1 ? ". Banana" : ". Shed"
@@ -28,7 +28,7 @@ final class ChallengeTests: XCTestCase {
 
     func testExplicitOpinionStatesAliceViewIndependentlyOfTheTruth() throws {
         let c = try Challenges.explicitOpinion(data, sentences: 3, seed: 2)
-        let alice = try XCTUnwrap(c.features["alice"])
+        let alice = try XCTUnwrap(c.features[.alice])
         for (pair, view) in zip(c.pairs, alice) {
             let word = view == 1 ? "true" : "false"
             XCTAssertTrue(
@@ -49,8 +49,8 @@ final class ChallengeTests: XCTestCase {
         let category = try ExampleCategory(parsing: "a>50", columns: data.columns)
         let c = try Challenges.implicitOpinion(data, category: category, shots: 4, seed: 3)
         let inside = data.examples.map { Int($0.fields["a"]!)! > 50 ? 1 : 0 }
-        XCTAssertEqual(c.features["alice"]!, zip(data.examples.map(\.label), inside).map { $0 ^ $1 })
-        XCTAssertEqual(c.features["truth_in_category"]!.filter { $0 >= 0 }.count, inside.filter { $0 == 1 }.count)
+        XCTAssertEqual(c.features[.alice]!, zip(data.examples.map(\.label), inside).map { $0 ^ $1 })
+        XCTAssertEqual(c.features[.truthInCategory]!.filter { $0 >= 0 }.count, inside.filter { $0 == 1 }.count)
         // Every demonstration line pairs a statement with Alice's (possibly wrong) answer.
         let byStatement = Dictionary(
             data.examples.map { ($0.fields["statement"]!, $0) }, uniquingKeysWith: { a, _ in a })

@@ -54,7 +54,7 @@ final class ProbeTests: XCTestCase {
         let results = try Elicitation.run(activations, settings: settings)
         XCTAssertEqual(results.count, ProbeMethod.allCases.count)
         for r in results {
-            let truth = r.scores["truth"]!
+            let truth = r.scores[.truth]!
             let alignment = abs(cosine(r.probe.direction, u))
             if r.method == .random {
                 XCTAssertLessThan(alignment, 0.7, "a random direction should not find u")
@@ -68,7 +68,7 @@ final class ProbeTests: XCTestCase {
             }
         }
         // The supervised probe also gets the sign right.
-        XCTAssertGreaterThan(results.first { $0.method == .logistic }!.scores["truth"]!.accuracy, 0.95)
+        XCTAssertGreaterThan(results.first { $0.method == .logistic }!.scores[.truth]!.accuracy, 0.95)
     }
 
     func testCCSWithLBFGSAlsoFindsIt() throws {

@@ -11,7 +11,16 @@ public struct BertConfiguration: Codable, Sendable, Equatable {
     public var maxPositions: Int
     public var vocabularySize: Int
     public var layerNormEpsilon: Float
-    public var hiddenActivation: String
+    public var hiddenActivation: HiddenActivation
+
+    /// The MLP's nonlinearity, as `hidden_act` names it.
+    public enum HiddenActivation: String, Codable, Sendable, CaseIterable {
+        /// x·Φ(x), with the exact normal CDF.
+        case gelu
+        /// GELU's tanh approximation, under either of its two names.
+        case geluTanh = "gelu_new", geluPyTorchTanh = "gelu_pytorch_tanh"
+        case relu
+    }
 
     enum CodingKeys: String, CodingKey {
         case hiddenSize = "hidden_size"
@@ -33,16 +42,18 @@ public struct BertConfiguration: Codable, Sendable, Equatable {
             throw SciDLError("cannot read \(url.path): a Hugging Face model folder needs its config.json")
         }
         do { self = try JSONDecoder().decode(Self.self, from: data) } catch {
+            if case DecodingError.dataCorrupted(let context) = error,
+                context.codingPath.last?.stringValue == CodingKeys.hiddenActivation.rawValue
+            {
+                let known = HiddenActivation.allCases.map(\.rawValue).joined(separator: ", ")
+                throw SciDLError("\(url.path): hidden_act is not one SciDL supports (\(known) are)")
+            }
             throw SciDLError("\(url.path) is not a BERT config: \(Self.describe(error))")
         }
         guard hiddenSize > 0, headCount > 0, hiddenSize % headCount == 0, layerCount > 0, intermediateSize > 0 else {
             throw SciDLError(
                 "\(url.path): hidden_size \(hiddenSize) must be a positive multiple of num_attention_heads \(headCount)"
             )
-        }
-        guard ["gelu", "gelu_new", "gelu_pytorch_tanh", "relu"].contains(hiddenActivation) else {
-            throw SciDLError(
-                "\(url.path): hidden_act '\(hiddenActivation)' is not supported (gelu, gelu_new, relu are)")
         }
     }
 

@@ -180,10 +180,10 @@ public struct BertEncoder: Sendable {
                 let p = v.baseAddress!
                 var i = range.lowerBound
                 switch activation {
-                case "relu":
+                case .relu:
                     for j in range { p[j] = max(0, p[j]) }
                     return
-                case "gelu":
+                case .gelu:
                     while i + 8 <= range.upperBound {
                         let z = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
                         let y = 0.5 * z * (1 + Activation.erf(z * 0.70710678118654752))
@@ -193,7 +193,7 @@ public struct BertEncoder: Sendable {
                     for j in i..<range.upperBound {
                         p[j] = 0.5 * p[j] * (1 + Activation.erf(p[j] * 0.70710678118654752))
                     }
-                default:
+                case .geluTanh, .geluPyTorchTanh:
                     for j in range { p[j] = Activation.tanhGELU(p[j]) }
                 }
             }
