@@ -9,9 +9,9 @@ struct Challenge: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract:
             """
-                The critique experiments (Farquhar, Varma et al. 2023): do unsupervised probes find knowledge, or any \
-                salient feature?
-                """,
+            The critique experiments (Farquhar, Varma et al. 2023): do unsupervised probes find knowledge, or any \
+            salient feature?
+            """,
         discussion: """
             EXPERIMENT is one of: distractor (a word, "Banana" or "Shed", appended to both members of each pair \
             of a random half), explicit-opinion (an expert character's random view stated before the answer), \
@@ -53,9 +53,9 @@ struct Challenge: ParsableCommand {
         guard let kind = Experiment(rawValue: experiment) else {
             throw SciDLError(
                 """
-                    unknown experiment '\(experiment)': use one of \
-                    \(Experiment.allCases.map(\.rawValue).joined(separator: ", "))
-                    """
+                unknown experiment '\(experiment)': use one of \
+                \(Experiment.allCases.map(\.rawValue).joined(separator: ", "))
+                """
             )
         }
         let settings = try probes.settings(defaultSeeds: kind == .distractor ? "0-19" : "0-9")
@@ -73,23 +73,25 @@ struct Challenge: ParsableCommand {
         }
         print(
             """
-                \(formatDuration(Date().timeIntervalSince(started))); results in \(dir.path): results.csv, \
-                summary.json, report.html
-                """
+            \(formatDuration(Date().timeIntervalSince(started))); results in \(dir.path): results.csv, \
+            summary.json, report.html
+            """
         )
     }
 
     /// The experiment's conditions with their activations and competing features.
     func conditions(
         _ kind: Experiment
-    ) throws -> ([(name: String, activations: ContrastActivations, features: [PairFeature: [Int]])], [(String, String)]) {
+    ) throws -> ([(name: String, activations: ContrastActivations, features: [PairFeature: [Int]])], [(String, String)])
+    {
         if let imported = try importedActivations(activations, positive: nil, negative: nil, labels: labels) {
             guard kind != .templates else {
                 throw SciDLError("the templates experiment builds its own prompts: it cannot use --activations")
             }
             let values = try featureValues(count: imported.activations.count)
             return (
-                [("imported", imported.activations, [PairFeature("feature"): values])], imported.description + [("feature", feature)]
+                [("imported", imported.activations, [PairFeature("feature"): values])],
+                imported.description + [("feature", feature)]
             )
         }
         let dataset = try source.dataset()

@@ -16,9 +16,9 @@ struct SourceOptions: ParsableArguments {
     @Option(
         help:
             """
-                Model: smollm2 (SmolLM2-135M-Instruct, default), minilm (all-MiniLM-L6-v2), a .gguf file or a Hugging \
-                Face model folder.
-                """
+            Model: smollm2 (SmolLM2-135M-Instruct, default), minilm (all-MiniLM-L6-v2), a .gguf file or a Hugging \
+            Face model folder.
+            """
     )
     var model = ModelCatalog.defaultModel
     @Option(help: "Layers, e.g. 0-30 or 10,20,30 (0 = embeddings, i = block i's output).") var layers: String?
@@ -67,7 +67,8 @@ struct ProbeOptions: ParsableArguments {
         defaults.methods.map(\.rawValue).joined(separator: ",")
     @Option(help: "Seeds (each: a train/test split and probe initialisations), e.g. 0,1,2 or 0-19.") var seeds: String?
     @Option(help: "Share of pairs held out for testing.") var testFraction = defaults.testFraction
-    @Flag(help: "Scale each side to unit variance per dimension after centring.") var varianceScaling = defaults.scalingVariance
+    @Flag(help: "Scale each side to unit variance per dimension after centring.") var varianceScaling = defaults
+        .scalingVariance
     @Option(help: "CCS optimizer: adamw (Burns et al.) or lbfgs.") var ccsOptimizer = defaults.ccs.optimizer
     @Option(help: "CCS epochs (AdamW) or iterations (L-BFGS).") var ccsEpochs = defaults.ccs.epochs
     @Option(help: "CCS random restarts; the lowest loss is kept.") var ccsRestarts = defaults.ccs.restarts
