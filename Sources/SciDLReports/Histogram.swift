@@ -51,14 +51,7 @@ public struct Histogram: SVGFigure {
         func px(_ x: Double) -> Double { left + xAxis.fraction(x) * pw }
         func py(_ y: Double) -> Double { top + (1 - yAxis.fraction(y)) * ph }
         func f(_ v: Double) -> String { String(format: "%.1f", v) }
-        var out = """
-            <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" \
-            viewBox="0 0 \(Int(width)) \(Int(height))" font-family="Helvetica, Arial, sans-serif" font-size="11">
-            <rect width="100%" height="100%" fill="white"/>
-            <text x="\(f(width / 2))" y="18" text-anchor="middle" font-size="13" \
-            font-weight="bold">\(escapeXML(title))</text>
-
-            """
+        var out = SVGCanvas.opening(width: width, height: height, title: title)
         for t in xAxis.ticks() {
             out += "<text x=\"\(f(px(t)))\" y=\"\(f(top + ph + 14))\" text-anchor=\"middle\">\(Axis.label(t))</text>\n"
         }
@@ -84,16 +77,8 @@ public struct Histogram: SVGFigure {
                         """
             }
         }
-        out +=
-            """
-                <rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(pw))\" height=\"\(f(ph))\" fill=\"none\" \
-                stroke=\"#333\"/>\n
-                """
-        out +=
-            """
-                <text x=\"\(f(left + pw / 2))\" y=\"\(f(height - 8))\" \
-                text-anchor=\"middle\">\(escapeXML(xLabel))</text>\n
-                """
+        out += SVGCanvas.frame(
+            left: left, top: top, width: pw, height: ph, figureHeight: height, labelDrop: 8, xLabel: xLabel)
         out += "<text transform=\"translate(14,\(f(top + ph / 2))) rotate(-90)\" text-anchor=\"middle\">count</text>\n"
         for (g, group) in groups.enumerated() {
             let colour = LinePlot.palette[g % LinePlot.palette.count]

@@ -61,14 +61,7 @@ public struct LinePlot: SVGFigure {
         func px(_ x: Double) -> Double { left + xAxis.fraction(x) * pw }
         func py(_ y: Double) -> Double { top + (1 - yAxis.fraction(y)) * ph }
 
-        var out = """
-            <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" \
-            viewBox="0 0 \(Int(width)) \(Int(height))" font-family="Helvetica, Arial, sans-serif" font-size="11">
-            <rect width="100%" height="100%" fill="white"/>
-            <text x="\(f(width / 2))" y="18" text-anchor="middle" font-size="13" \
-            font-weight="bold">\(escapeXML(title))</text>
-
-            """
+        var out = SVGCanvas.opening(width: width, height: height, title: title)
         for t in xAxis.ticks() {
             let x = px(t)
             out += "<line x1=\"\(f(x))\" y1=\"\(f(top))\" x2=\"\(f(x))\" y2=\"\(f(top + ph))\" stroke=\"#e5e5e5\"/>"
@@ -79,16 +72,8 @@ public struct LinePlot: SVGFigure {
             out += "<line x1=\"\(f(left))\" y1=\"\(f(y))\" x2=\"\(f(left + pw))\" y2=\"\(f(y))\" stroke=\"#e5e5e5\"/>"
             out += "<text x=\"\(f(left - 5))\" y=\"\(f(y + 3.5))\" text-anchor=\"end\">\(Axis.label(t))</text>\n"
         }
-        out +=
-            """
-                <rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(pw))\" height=\"\(f(ph))\" fill=\"none\" \
-                stroke=\"#333\"/>\n
-                """
-        out +=
-            """
-                <text x=\"\(f(left + pw / 2))\" y=\"\(f(height - 10))\" \
-                text-anchor=\"middle\">\(escapeXML(xLabel))</text>\n
-                """
+        out += SVGCanvas.frame(
+            left: left, top: top, width: pw, height: ph, figureHeight: height, labelDrop: 10, xLabel: xLabel)
         out +=
             """
                 <text transform=\"translate(14,\(f(top + ph / 2))) rotate(-90)\" \

@@ -18,8 +18,8 @@ public enum BlockDequantization {
         case .q5_0: for b in 0..<n { q5_0(blocks + b * 22, out + b * 32) }
         case .q5_1: for b in 0..<n { q5_1(blocks + b * 24, out + b * 32) }
         case .q8_0: for b in 0..<n { q8_0(blocks + b * 34, out + b * 32) }
-        case .q4_K: for b in 0..<n { q4_K(blocks + b * 144, out + b * 256) }
-        case .q5_K: for b in 0..<n { q5_K(blocks + b * 176, out + b * 256) }
+        case .q4_K: for b in 0..<n { kQuant(blocks + b * 144, out + b * 256, fifthBits: false) }
+        case .q5_K: for b in 0..<n { kQuant(blocks + b * 176, out + b * 256, fifthBits: true) }
         case .q6_K: for b in 0..<n { q6_K(blocks + b * 210, out + b * 256) }
         }
     }
@@ -91,46 +91,21 @@ public enum BlockDequantization {
         )
     }
 
-    /// d, dmin, 12 bytes of scales, 128 bytes: 8 sub-blocks of 32, y = d·scale·nibble − dmin·minimum; each
-    /// 32 bytes hold two sub-blocks (low nibbles, then high nibbles).
-    @inline(__always) static func q4_K(_ p: UnsafeRawPointer, _ y: UnsafeMutablePointer<Float>) {
-        let d = half(p, 0)
-        let dmin = half(p, 2)
-        let scales = p + 4
-        let q = p + 16
+    /// Q4_K: d, dmin, 12 bytes of scales, 128 bytes: 8 sub-blocks of 32, y = d·scale·nibble − dmin·minimum;
+    /// each 32 bytes hold two sub-blocks (low nibbles, then high nibbles). Q5_K (`fifthBits`) adds a fifth
+    /// bit per value from 32 bytes of high bits after the scales (bit 2·pair for the low nibbles, 2·pair + 1
+    /// for the high ones), its nibbles following them.
+    @inline(__always) static func kQuant(
+        _ p: UnsafeRawPointer, _ y: UnsafeMutablePointer<Float>, fifthBits: Bool
+    ) {
+        let d = half(p, 0), dmin = half(p, 2)
+        let scales = p + 4, high = p + 16, q = p + (fifthBits ? 48 : 16)
         for pair in 0..<4 {
             let (s0, m0) = scaleAndMinimum(scales, 2 * pair)
             let (s1, m1) = scaleAndMinimum(scales, 2 * pair + 1)
-            let d0 = d * s0
-            let d1 = d * s1
-            let n0 = dmin * m0
-            let n1 = dmin * m1
+            let (d0, d1, n0, n1) = (d * s0, d * s1, dmin * m0, dmin * m1)
             for l in 0..<32 {
-                let b = byte(q, 32 * pair + l)
-                y[64 * pair + l] = d0 * Float(b & 0xF) - n0
-                y[64 * pair + 32 + l] = d1 * Float(b >> 4) - n1
-            }
-        }
-    }
-
-    /// As q4_K with a fifth bit per value from 32 bytes of high bits (bit 2·pair for the low nibbles,
-    /// 2·pair + 1 for the high ones).
-    @inline(__always) static func q5_K(_ p: UnsafeRawPointer, _ y: UnsafeMutablePointer<Float>) {
-        let d = half(p, 0)
-        let dmin = half(p, 2)
-        let scales = p + 4
-        let high = p + 16
-        let q = p + 48
-        for pair in 0..<4 {
-            let (s0, m0) = scaleAndMinimum(scales, 2 * pair)
-            let (s1, m1) = scaleAndMinimum(scales, 2 * pair + 1)
-            let d0 = d * s0
-            let d1 = d * s1
-            let n0 = dmin * m0
-            let n1 = dmin * m1
-            for l in 0..<32 {
-                let b = byte(q, 32 * pair + l)
-                let h = byte(high, l)
+                let b = byte(q, 32 * pair + l), h = fifthBits ? byte(high, l) : 0
                 y[64 * pair + l] = d0 * Float((b & 0xF) + ((h >> (2 * pair)) & 1) << 4) - n0
                 y[64 * pair + 32 + l] = d1 * Float((b >> 4) + ((h >> (2 * pair + 1)) & 1) << 4) - n1
             }
