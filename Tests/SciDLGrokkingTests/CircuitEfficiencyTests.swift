@@ -71,21 +71,29 @@ final class CircuitEfficiencyTests: XCTestCase {
         XCTAssertLessThan(norms[1], norms[2])
     }
 
+    /// The library's ungrokking experiment end to end: pre-training until grokked (as `scidl ungrok` does),
+    /// the subset runs, and their summary and report.
     func testAGrokkedNetworkRetrainedOnATinySubsetUngroks() throws {
         let pretrainDir = scratchDirectory("pretrain")
-        var pre = smallMLP(steps: 4000)
-        pre.stopAtTestAccuracy = 0.99
-        let grokked = try GrokRun(config: pre, directory: pretrainDir).run()
-        XCTAssertGreaterThanOrEqual(grokked.final["test_accuracy"]!, 0.99)
-        let experiment = try UngrokkingExperiment(base: pre, sizes: [30, 480], weightDecays: [1], steps: 1500)
-        let results = try Sweep(
-            directory: scratchDirectory("ungrok"),
-            plans: try experiment.plans(pretrained: pretrainDir, trainingExamples: 480)
-        ).run()
+        let start = try UngrokkingExperiment.Start(pretraining: smallMLP(steps: 4000), in: pretrainDir)
+        XCTAssertGreaterThanOrEqual(start.testAccuracy, 0.99)
+        XCTAssertEqual(start.trainingExamples, 480)
+        let experiment = try UngrokkingExperiment(base: start.config, sizes: [30, 480], weightDecays: [1], steps: 1500)
+        let dir = scratchDirectory("ungrok")
+        let results = try experiment.run(from: start, in: dir, workers: 2)
         XCTAssertLessThan(results[0]["test_accuracy"]!, 0.3, "D = 30 should ungrok")
         XCTAssertEqual(results[0]["train_accuracy"]!, 1, "while still fitting its 30 examples")
         XCTAssertGreaterThan(results[1]["test_accuracy"]!, 0.9, "the full training set should stay grokked")
+        for file in ["results.csv", "summary.json", "report.html"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent(file).path), file)
+        }
         XCTAssertThrowsError(try experiment.plans(pretrained: pretrainDir, trainingExamples: 20))
+        // A network that has not grokked is refused as a start.
+        let ungrokked = scratchDirectory("ungrokked")
+        _ = try GrokRun(config: smallMLP(steps: 5), directory: ungrokked).run()
+        XCTAssertThrowsError(try UngrokkingExperiment.Start(grokRun: ungrokked)) { error in
+            XCTAssertTrue("\(error)".contains("needs a grokked network"), "\(error)")
+        }
     }
 
     func testRandomLabelsAndSubsetsAreSeededAndValidated() throws {
