@@ -87,7 +87,7 @@ public final class GrokRun {
         testIndices = split.testIndices
         if config.randomLabels {
             var rng = SeededGenerator(seed: config.seed, stream: .labels)
-            trainingTargets = task.targets.map { _ in rng.nextInt(below: task.elementCount) }
+            trainingTargets = task.targets.map { _ in rng.nextInt(below: task.modulus) }
         } else {
             trainingTargets = task.targets
         }
@@ -98,7 +98,7 @@ public final class GrokRun {
             length: task.sequenceLength)
         var initRNG = SeededGenerator(seed: config.seed, stream: .initialisation)
         model = config.model.makeModel(
-            vocabulary: task.vocabularySize, outputs: task.elementCount,
+            vocabulary: task.vocabularySize, outputs: task.modulus,
             length: task.sequenceLength, using: &initRNG)
         if let path = config.initialCheckpoint {
             let start = try Checkpoint(readingFrom: URL(fileURLWithPath: path))
@@ -172,7 +172,7 @@ public final class GrokRun {
         let e = model.tokenEmbedding
         let operandRows = Tensor(shape: [p, e.rowLength], scalars: Array(e.scalars.prefix(p * e.rowLength)))
         return ProgressMeasures(
-            p: p, logits: all ?? logits(of: model, on: table), pairs: task.inputs.map { ($0[0], $0[1]) },
+            modulus: p, logits: all ?? logits(of: model, on: table), pairs: task.inputs.map { ($0[0], $0[1]) },
             targets: trainingTargets, training: trainIndices, embedding: operandRows,
             neuronLogitMap: model.neuronLogitMap,
             squaredWeightNorm: model.parameters.reduce(0) { $0 + $1.value.sumOfSquares() })

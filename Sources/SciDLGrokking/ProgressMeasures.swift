@@ -4,12 +4,13 @@ import SciDLTensor
 /// The Fourier basis of functions on Z_p, orthonormal: the constant, then cos(2πkx/p) and sin(2πkx/p)
 /// for each frequency k = 1 … ⌊(p−1)/2⌋, then cos(πx) when p is even.
 public struct FourierBasis: Sendable {
-    public let p: Int
+    /// p.
+    public let modulus: Int
     /// [p, p]: row i is basis function i evaluated at x = 0 … p−1.
     public let matrix: Tensor
 
-    public init(p: Int) {
-        self.p = p
+    public init(modulus p: Int) {
+        self.modulus = p
         var rows: [[Double]] = [[Double](repeating: 1 / Double(p).squareRoot(), count: p)]
         let scale = (2 / Double(p)).squareRoot()
         for k in 1..<((p - 1) / 2 + 1) {
@@ -21,12 +22,12 @@ public struct FourierBasis: Sendable {
     }
 
     /// The frequencies with a cos/sin pair: 1 … ⌊(p−1)/2⌋.
-    public var frequencies: Range<Int> { 1..<((p - 1) / 2 + 1) }
+    public var frequencies: Range<Int> { 1..<((modulus - 1) / 2 + 1) }
 
     /// Norm of each basis component of a [p, n] matrix whose rows are indexed by x (p values).
     public func componentNorms(ofRows w: Tensor) -> [Double] {
         let f = Tensor.matmul(matrix, w)  // [p, n]
-        return (0..<p).map { i in f.row(i).reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot() }
+        return (0..<modulus).map { i in f.row(i).reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot() }
     }
 
     /// Norm of each frequency k (cos and sin components together), index k − 1.
@@ -66,17 +67,17 @@ public struct ProgressMeasures: Sendable, Equatable {
     ///   - embedding: [p, d], the operand tokens' embedding rows.
     ///   - neuronLogitMap: [n, p], each neuron's direct effect on the logits.
     public init(
-        p: Int, logits: Tensor, pairs: [(Int, Int)], targets: [Int], training: [Int],
+        modulus p: Int, logits: Tensor, pairs: [(Int, Int)], targets: [Int], training: [Int],
         embedding: Tensor, neuronLogitMap: Tensor, squaredWeightNorm: Double
     ) {
-        let basis = FourierBasis(p: p)
+        let basis = FourierBasis(modulus: p)
         let norms = basis.frequencyNorms(ofRows: embedding)
         let total = norms.reduce(0) { $0 + $1 * $1 }
         let threshold = Self.keyShareThreshold(frequencies: norms.count, width: embedding.rowLength)
         keyFrequencies = zip(basis.frequencies, norms)
             .filter { $0.1 * $0.1 > threshold * total }
             .sorted { $0.1 > $1.1 }.map(\.0)
-        let keyTerms = Self.keyFrequencyTerms(p: p, logits: logits, pairs: pairs, frequencies: keyFrequencies)
+        let keyTerms = Self.keyFrequencyTerms(modulus: p, logits: logits, pairs: pairs, frequencies: keyFrequencies)
         restrictedLoss = meanCrossEntropy(keyTerms, targets: targets, rows: Array(0..<targets.count))
         excludedLoss = meanCrossEntropy(logits - keyTerms, targets: targets, rows: training)
         embeddingGini = gini(basis.componentNorms(ofRows: embedding))
@@ -87,7 +88,9 @@ public struct ProgressMeasures: Sendable, Equatable {
     /// The projection of the logits onto span{cos(w_k(a+b−c)), sin(w_k(a+b−c))} over the key k.
     ///
     /// The terms of different frequencies are orthogonal over all (a, b, c), so each is fitted alone.
-    public static func keyFrequencyTerms(p: Int, logits: Tensor, pairs: [(Int, Int)], frequencies: [Int]) -> Tensor {
+    public static func keyFrequencyTerms(
+        modulus p: Int, logits: Tensor, pairs: [(Int, Int)], frequencies: [Int]
+    ) -> Tensor {
         precondition(
             logits.shape == [pairs.count, p], "logits \(logits.shape) for \(pairs.count) pairs over \(p) answers")
         var out = Tensor(zeros: logits.shape)

@@ -44,13 +44,11 @@ public struct AlgorithmicTask: Sendable {
     public let operation: BinaryOperation
     /// The modulus p (for `s5`, 120: the number of group elements).
     public let modulus: Int
-    /// Input token ids per example: `[a, b, =]` where `=` is token `elementCount`.
+    /// Input token ids per example: `[a, b, =]` where `=` is token `modulus`.
     public let inputs: [[Int]]
-    /// The answer per example, in `0..<elementCount`.
+    /// The answer per example, in `0..<modulus`.
     public let targets: [Int]
 
-    /// Operands and answers range over this many elements.
-    public var elementCount: Int { modulus }
     /// Input vocabulary: the elements plus `=`.
     public var vocabularySize: Int { modulus + 1 }
     /// The token for `=`.

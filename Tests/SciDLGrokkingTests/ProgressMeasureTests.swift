@@ -7,7 +7,7 @@ import XCTest
 final class ProgressMeasureTests: XCTestCase {
     func testFourierBasisIsOrthonormalForOddAndEvenModuli() {
         for p in [23, 10] {
-            let f = FourierBasis(p: p).matrix
+            let f = FourierBasis(modulus: p).matrix
             let gram = Tensor.matmul(f, f, transposingB: true)
             for i in 0..<p {
                 for j in 0..<p {
@@ -35,13 +35,13 @@ final class ProgressMeasureTests: XCTestCase {
                 (0..<p).map { c in Float(5 * cos(2 * Double.pi * 3 * Double(a + b - c) / Double(p))) }
             })
         let full = meanCrossEntropy(logits, targets: targets, rows: Array(0..<(p * p)))
-        let kept = ProgressMeasures.keyFrequencyTerms(p: p, logits: logits, pairs: pairs, frequencies: [3])
+        let kept = ProgressMeasures.keyFrequencyTerms(modulus: p, logits: logits, pairs: pairs, frequencies: [3])
         XCTAssertEqual(meanCrossEntropy(kept, targets: targets, rows: Array(0..<(p * p))), full, accuracy: 1e-4)
         let removed = logits - kept
         XCTAssertEqual(
             meanCrossEntropy(removed, targets: targets, rows: Array(0..<(p * p))), log(Double(p)), accuracy: 1e-4)
         // Another frequency explains none of it.
-        let other = ProgressMeasures.keyFrequencyTerms(p: p, logits: logits, pairs: pairs, frequencies: [4])
+        let other = ProgressMeasures.keyFrequencyTerms(modulus: p, logits: logits, pairs: pairs, frequencies: [4])
         XCTAssertLessThan(other.norm(), 1e-3)
     }
 

@@ -21,7 +21,7 @@ final class TaskTests: XCTestCase {
 
     func testS5IsAGroupTable() throws {
         let s5 = try AlgorithmicTask(operation: .s5, modulus: 0)
-        XCTAssertEqual(s5.elementCount, 120)
+        XCTAssertEqual(s5.modulus, 120)
         XCTAssertEqual(s5.count, 14_400)
         func compose(_ a: Int, _ b: Int) -> Int { s5.targets[a * 120 + b] }
         // Element 0 is the identity (lexicographically first permutation); every row is a permutation.
