@@ -59,24 +59,24 @@ public struct CriticalSizeExperiment: Sendable {
 
     public func analyse(_ results: [Sweep.Result]) -> [Analysis] {
         weightDecays.map { wd in
-            func column(_ kind: String, _ name: String) -> [Double] {
+            func column(_ kind: String, _ name: MetricName) -> [Double] {
                 sizes.map { d in
                     results.first {
                         $0.name == CircuitEfficiency.name(weightDecay: wd, size: d, kind: kind, seed: base.seed)
                     }?[name] ?? .nan
                 }
             }
-            let memNorm = column("random", "weight_norm")
-            let genNorm = column("true", "weight_norm")
-            let accuracy = column("true", "test_accuracy")
+            let memNorm = column("random", .weightNorm)
+            let genNorm = column("true", .weightNorm)
+            let accuracy = column("true", .testAccuracy)
             // The generalising circuit's norm: from the runs that did generalise; it should not depend on D.
             let generalised = zip(genNorm, accuracy).filter { $0.1 >= 0.9 }.map(\.0).sorted()
             let genLevel = generalised.isEmpty ? nil : generalised[generalised.count / 2]
             let ds = sizes.map(Double.init)
             return Analysis(
                 weightDecay: wd, sizes: ds, memorisingNorm: memNorm, generalisingNorm: genNorm,
-                memorisingEfficiency: zip(column("random", "train_correct_logit"), memNorm).map { $0 / $1 },
-                generalisingEfficiency: zip(column("true", "train_correct_logit"), genNorm).map { $0 / $1 },
+                memorisingEfficiency: zip(column("random", .trainCorrectLogit), memNorm).map { $0 / $1 },
+                generalisingEfficiency: zip(column("true", .trainCorrectLogit), genNorm).map { $0 / $1 },
                 testAccuracy: accuracy,
                 criticalSizeFromNorms: genLevel.flatMap {
                     CircuitEfficiency.crossing(sizes: ds, values: memNorm, level: $0)

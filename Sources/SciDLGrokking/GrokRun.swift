@@ -62,7 +62,7 @@ public final class GrokRun {
         minibatchRNG = SeededGenerator(state: checkpoint.minibatchState)
         elapsedBefore = checkpoint.elapsedSeconds
         metrics = try MetricsLog(readingFrom: directory)
-        metrics.filter { ($0["step"] ?? .infinity) <= Double(checkpoint.step) }
+        metrics.filter { ($0[.step] ?? .infinity) <= Double(checkpoint.step) }
         try metrics.flush()
         if steps != nil { try writeConfig() }
     }
@@ -148,17 +148,17 @@ public final class GrokRun {
         let tr = lossAndAccuracy(all, targets: trainingTargets, rows: trainIndices)
         let te = lossAndAccuracy(all, targets: task.targets, rows: testIndices)
         let margins = correctLogitAndMargin(all, targets: trainingTargets, rows: trainIndices)
-        var values: [(name: String, value: Double)] = [
-            ("step", Double(step)), ("train_loss", tr.loss), ("test_loss", te.loss),
-            ("train_accuracy", tr.accuracy), ("test_accuracy", te.accuracy), ("weight_norm", model.parameterNorm),
-            ("train_correct_logit", margins.logit), ("train_margin", margins.margin),
+        var values: [(name: MetricName, value: Double)] = [
+            (.step, Double(step)), (.trainLoss, tr.loss), (.testLoss, te.loss),
+            (.trainAccuracy, tr.accuracy), (.testAccuracy, te.accuracy), (.weightNorm, model.parameterNorm),
+            (.trainCorrectLogit, margins.logit), (.trainMargin, margins.margin),
         ]
-        for (name, p) in model.namedParameters { values.append(("norm." + name, p.value.norm())) }
+        for (name, p) in model.namedParameters { values.append((.parameterNorm(name), p.value.norm())) }
         if let m = progressMeasures(logits: all) {
             values += [
-                ("restricted_loss", m.restrictedLoss), ("excluded_loss", m.excludedLoss),
-                ("gini_embedding", m.embeddingGini), ("gini_neuron_logit", m.neuronLogitGini),
-                ("weight_norm_squared", m.squaredWeightNorm), ("key_frequency_count", Double(m.keyFrequencies.count)),
+                (.restrictedLoss, m.restrictedLoss), (.excludedLoss, m.excludedLoss),
+                (.giniEmbedding, m.embeddingGini), (.giniNeuronLogit, m.neuronLogitGini),
+                (.weightNormSquared, m.squaredWeightNorm), (.keyFrequencyCount, Double(m.keyFrequencies.count)),
             ]
         }
         return MetricsRow(values)
@@ -236,7 +236,7 @@ public final class GrokRun {
     var elapsed: Double { elapsedBefore + Date().timeIntervalSince(started) }
 
     private func reachedStop(_ row: MetricsRow?) -> Bool {
-        guard let target = config.stopAtTestAccuracy, let acc = row?["test_accuracy"] else { return false }
+        guard let target = config.stopAtTestAccuracy, let acc = row?[.testAccuracy] else { return false }
         return acc >= target
     }
 
@@ -256,12 +256,12 @@ public final class GrokRun {
             f.append(
                 (
                     "train",
-                    String(format: "%.3f/%.1f%%", last["train_loss"] ?? .nan, 100 * (last["train_accuracy"] ?? .nan))
+                    String(format: "%.3f/%.1f%%", last[.trainLoss] ?? .nan, 100 * (last[.trainAccuracy] ?? .nan))
                 ))
             f.append(
                 (
                     "test",
-                    String(format: "%.3f/%.1f%%", last["test_loss"] ?? .nan, 100 * (last["test_accuracy"] ?? .nan))
+                    String(format: "%.3f/%.1f%%", last[.testLoss] ?? .nan, 100 * (last[.testAccuracy] ?? .nan))
                 ))
         }
         return f

@@ -4,12 +4,12 @@ import SciDLSupport
 import SciDLTensor
 
 /// The outcome of a grokking run, as written to `summary.json`.
-public struct GrokSummary: Codable, Sendable {
+public struct GrokSummary: Encodable, Sendable {
     public var config: GrokConfig
     /// Steps completed.
     public var steps: Int
     /// Metrics at the last evaluation.
-    public var final: [String: Double]
+    public var final: MetricsRow
     /// First evaluated step with train accuracy ≥ 99 % (memorisation), if any.
     public var memorisedAtStep: Int?
     /// First evaluated step with test accuracy ≥ 99 % (grokking), if any.
@@ -27,13 +27,13 @@ public struct GrokSummary: Codable, Sendable {
         self.keyFrequencies = keyFrequencies
         self.config = config
         let last = metrics.rows.last
-        self.steps = Int(last?["step"] ?? 0)
-        self.final = Dictionary(uniqueKeysWithValues: (last?.values ?? []).map { ($0.name, $0.value) })
-        func firstStep(_ column: String) -> Int? {
-            metrics.rows.first { ($0[column] ?? 0) >= 0.99 }.flatMap { $0["step"] }.map(Int.init)
+        self.steps = Int(last?[.step] ?? 0)
+        self.final = last ?? MetricsRow([])
+        func firstStep(_ column: MetricName) -> Int? {
+            metrics.rows.first { ($0[column] ?? 0) >= 0.99 }.flatMap { $0[.step] }.map(Int.init)
         }
-        self.memorisedAtStep = firstStep("train_accuracy")
-        self.generalisedAtStep = firstStep("test_accuracy")
+        self.memorisedAtStep = firstStep(.trainAccuracy)
+        self.generalisedAtStep = firstStep(.testAccuracy)
         self.wallSeconds = wallSeconds
         self.stoppedEarly = stoppedEarly
     }
@@ -51,7 +51,8 @@ public struct GrokSummary: Codable, Sendable {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(config, forKey: .config)
         try c.encode(steps, forKey: .steps)
-        try c.encode(final.filter { $0.value.isFinite }, forKey: .final)
+        let finite = final.values.filter(\.value.isFinite).map { ($0.name.rawValue, $0.value) }
+        try c.encode(Dictionary(finite, uniquingKeysWith: { a, _ in a }), forKey: .final)
         try c.encode(memorisedAtStep, forKey: .memorisedAtStep)  // null when never reached
         try c.encode(generalisedAtStep, forKey: .generalisedAtStep)
         try c.encode(wallSeconds, forKey: .wallSeconds)
@@ -67,7 +68,7 @@ public struct GrokSummary: Codable, Sendable {
 
     /// One human line for the terminal.
     public var headline: String {
-        let acc = final["test_accuracy"].map { String(format: "%.2f%%", 100 * $0) } ?? "?"
+        let acc = final[.testAccuracy].map { String(format: "%.2f%%", 100 * $0) } ?? "?"
         let grok =
             generalisedAtStep.map { "test accuracy reached 99% at step \($0)" } ?? "test accuracy never reached 99%"
         return "\(steps) steps in \(formatDuration(wallSeconds)): final test accuracy \(acc); \(grok)"
@@ -107,37 +108,38 @@ struct GrokReport {
         var figures = [
             LinePlot(
                 title: "Loss", xLabel: "step", yLabel: "cross-entropy", xScale: .log, yScale: .log,
-                series: [.init("train", metrics.series("train_loss")), .init("test", metrics.series("test_loss"))]),
+                series: [.init("train", metrics.series(.trainLoss)), .init("test", metrics.series(.testLoss))]),
             LinePlot(
                 title: "Accuracy", xLabel: "step", yLabel: "accuracy", xScale: .log,
                 series: [
-                    .init("train", metrics.series("train_accuracy")), .init("test", metrics.series("test_accuracy")),
+                    .init("train", metrics.series(.trainAccuracy)), .init("test", metrics.series(.testAccuracy)),
                 ]),
             LinePlot(
                 title: "Parameter norm", xLabel: "step", yLabel: "L2 norm",
-                series: [.init("total", metrics.series("weight_norm"))]),
+                series: [.init("total", metrics.series(.weightNorm))]),
             LinePlot(
                 title: "Per-tensor norm", xLabel: "step", yLabel: "L2 norm",
-                series: parameterNames.map { .init($0, metrics.series("norm." + $0)) }),
+                series: parameterNames.map { .init($0, metrics.series(.parameterNorm($0))) }),
         ]
-        if !metrics.series("restricted_loss").isEmpty {
+        if !metrics.series(.restrictedLoss).isEmpty {
             // Nanda et al. (2023): restricted loss falls before test loss does; excluded loss rises as the
             // Fourier circuit takes over from memorisation.
             figures += [
                 LinePlot(
                     title: "Progress measures: losses", xLabel: "step", yLabel: "cross-entropy", yScale: .log,
-                    series: ["train_loss", "test_loss", "restricted_loss", "excluded_loss"].map {
-                        .init($0.replacingOccurrences(of: "_loss", with: ""), metrics.series($0))
-                    }),
+                    series: [
+                        ("train", MetricName.trainLoss), ("test", .testLoss), ("restricted", .restrictedLoss),
+                        ("excluded", .excludedLoss),
+                    ].map { .init($0.0, metrics.series($0.1)) }),
                 LinePlot(
                     title: "Fourier sparsity (Gini)", xLabel: "step", yLabel: "Gini coefficient",
                     series: [
-                        .init("embedding", metrics.series("gini_embedding")),
-                        .init("neuron→logit", metrics.series("gini_neuron_logit")),
+                        .init("embedding", metrics.series(.giniEmbedding)),
+                        .init("neuron→logit", metrics.series(.giniNeuronLogit)),
                     ]),
                 LinePlot(
                     title: "Total squared weight norm", xLabel: "step", yLabel: "Σ w²",
-                    series: [.init("Σ w²", metrics.series("weight_norm_squared"))]),
+                    series: [.init("Σ w²", metrics.series(.weightNormSquared))]),
             ]
             if let keys = summary.keyFrequencies {
                 page.paragraph(

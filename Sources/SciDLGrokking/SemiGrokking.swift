@@ -61,9 +61,9 @@ public struct SemiGrokkingExperiment: Sendable {
                 for d in sizes {
                     let name = CircuitEfficiency.name(weightDecay: wd, size: d, kind: "true", seed: seed)
                     if let log = try? MetricsLog(readingFrom: sweep.runDirectory(name)) {
-                        curves.append(.init("D = \(d), seed \(seed)", log.series("test_accuracy")))
+                        curves.append(.init("D = \(d), seed \(seed)", log.series(.testAccuracy)))
                     }
-                    if let acc = results.first(where: { $0.name == name })?["test_accuracy"] {
+                    if let acc = results.first(where: { $0.name == name })?[.testAccuracy] {
                         points.append((Double(d), acc))
                     }
                 }
@@ -93,7 +93,7 @@ public struct SemiGrokkingExperiment: Sendable {
         try AtomicFile.writeJSON(
             [
                 "final_test_accuracy": Dictionary(
-                    uniqueKeysWithValues: results.map { ($0.name, $0["test_accuracy"] ?? .nan) })
+                    uniqueKeysWithValues: results.map { ($0.name, $0[.testAccuracy] ?? .nan) })
             ],
             to: directory.appendingPathComponent("summary.json"))
         try report(results, sweep: sweep).write(to: directory.appendingPathComponent("report.html"))
@@ -105,7 +105,7 @@ public struct SemiGrokkingExperiment: Sendable {
         (["run                      final train acc  final test acc"]
             + results.map { r in
                 r.name.padding(toLength: 24, withPad: " ", startingAt: 0)
-                    + String(format: " %15.3f  %14.3f", r["train_accuracy"] ?? .nan, r["test_accuracy"] ?? .nan)
+                    + String(format: " %15.3f  %14.3f", r[.trainAccuracy] ?? .nan, r[.testAccuracy] ?? .nan)
             }).joined(separator: "\n")
     }
 }

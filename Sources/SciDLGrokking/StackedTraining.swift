@@ -142,8 +142,8 @@ public final class StackedTrainer {
             let te = lossAndAccuracy(mine, targets: task.targets, rows: run.testIndices)
             let norm = model.weights(of: m).values.reduce(0) { $0 + $1.sumOfSquares() }.squareRoot()
             return MetricsRow([
-                ("step", Double(step)), ("train_loss", tr.loss), ("test_loss", te.loss),
-                ("train_accuracy", tr.accuracy), ("test_accuracy", te.accuracy), ("weight_norm", norm),
+                (.step, Double(step)), (.trainLoss, tr.loss), (.testLoss, te.loss),
+                (.trainAccuracy, tr.accuracy), (.testAccuracy, te.accuracy), (.weightNorm, norm),
             ])
         }
     }

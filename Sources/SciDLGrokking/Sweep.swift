@@ -22,8 +22,8 @@ public final class Sweep: @unchecked Sendable {
     /// A finished run: its plan, final metrics and wall time.
     public struct Result: Sendable {
         public var name: String
-        public var values: [(name: String, value: Double)]
-        public subscript(_ column: String) -> Double? { values.first { $0.name == column }?.value }
+        public var values: [(name: MetricName, value: Double)]
+        public subscript(_ column: MetricName) -> Double? { values.first { $0.name == column }?.value }
     }
 
     public let directory: URL
@@ -116,24 +116,23 @@ public final class Sweep: @unchecked Sendable {
         let run = resumable ? try GrokRun(resuming: dir) : try GrokRun(config: plan.config, directory: dir)
         let summary = try run.run()
         let c = plan.config
-        var values: [(name: String, value: Double)] = [
-            ("train_size", Double(run.trainIndices.count)), ("random_labels", c.randomLabels ? 1 : 0),
-            ("weight_decay", c.weightDecay), ("seed", Double(c.seed)), ("steps", Double(summary.steps)),
+        var values: [(name: MetricName, value: Double)] = [
+            (.trainSize, Double(run.trainIndices.count)), (.randomLabels, c.randomLabels ? 1 : 0),
+            (.weightDecay, c.weightDecay), (.seed, Double(c.seed)), (.steps, Double(summary.steps)),
         ]
-        for column in [
-            "train_loss", "train_accuracy", "test_loss", "test_accuracy", "weight_norm",
-            "train_correct_logit", "train_margin",
+        for column: MetricName in [
+            .trainLoss, .trainAccuracy, .testLoss, .testAccuracy, .weightNorm, .trainCorrectLogit, .trainMargin,
         ] {
             values.append((column, summary.final[column] ?? .nan))
         }
-        values.append(("test_accuracy_99_step", summary.generalisedAtStep.map(Double.init) ?? .nan))
-        values.append(("wall_seconds", Date().timeIntervalSince(started)))
+        values.append((.testAccuracy99Step, summary.generalisedAtStep.map(Double.init) ?? .nan))
+        values.append((.wallSeconds, Date().timeIntervalSince(started)))
         return Result(name: plan.name, values: values)
     }
 
     static func writeResults(_ results: [Result], to url: URL) throws {
         guard let first = results.first else { return }
-        var out = "name," + first.values.map(\.name).joined(separator: ",") + "\n"
+        var out = "name," + first.values.map(\.name.rawValue).joined(separator: ",") + "\n"
         for r in results {
             out +=
                 r.name + "," + r.values.map { $0.value.isNaN ? "" : formatNumber($0.value) }.joined(separator: ",")
@@ -160,7 +159,7 @@ public final class Sweep: @unchecked Sendable {
             out[fields[0]] = Result(
                 name: fields[0],
                 values: zip(header.dropFirst(), fields.dropFirst()).map {
-                    (name: $0.0, value: Double($0.1) ?? .nan)
+                    (name: MetricName($0.0), value: Double($0.1) ?? .nan)
                 })
         }
         return out

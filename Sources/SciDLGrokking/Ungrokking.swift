@@ -51,7 +51,7 @@ public struct UngrokkingExperiment: Sendable {
             directory = run.directory
             config = run.config
             trainingExamples = run.trainIndices.count
-            testAccuracy = run.measure()["test_accuracy"] ?? 0
+            testAccuracy = run.measure()[.testAccuracy] ?? 0
             guard testAccuracy >= Self.minimumTestAccuracy else {
                 throw SciDLError(
                     """
@@ -113,11 +113,11 @@ public struct UngrokkingExperiment: Sendable {
             let runs = sizes.map { CircuitEfficiency.name(weightDecay: wd, size: $0, kind: "subset", seed: base.seed) }
             let curves: [LinePlot.Series] = zip(sizes, runs).compactMap { d, name in
                 (try? MetricsLog(readingFrom: sweep.runDirectory(name))).map {
-                    .init("D = \(d)", $0.series("test_accuracy"))
+                    .init("D = \(d)", $0.series(.testAccuracy))
                 }
             }
             let finals = zip(sizes, runs).compactMap { d, name in
-                results.first { $0.name == name }?["test_accuracy"].map { (Double(d), $0) }
+                results.first { $0.name == name }?[.testAccuracy].map { (Double(d), $0) }
             }
             page.heading("Weight decay \(formatNumber(wd))")
             page.figures([
@@ -145,7 +145,7 @@ public struct UngrokkingExperiment: Sendable {
             [
                 "pretrained": start.directory.path, "pretrained_test_accuracy": start.testAccuracy,
                 "final_test_accuracy": Dictionary(
-                    uniqueKeysWithValues: results.map { ($0.name, $0["test_accuracy"] ?? .nan) }),
+                    uniqueKeysWithValues: results.map { ($0.name, $0[.testAccuracy] ?? .nan) }),
             ], to: directory.appendingPathComponent("summary.json"))
         try report(results, sweep: sweep, startAccuracy: start.testAccuracy)
             .write(to: directory.appendingPathComponent("report.html"))
@@ -157,8 +157,8 @@ public struct UngrokkingExperiment: Sendable {
         (["   D   final test acc (started at \(String(format: "%.3f", startAccuracy)))"]
             + results.map { r in
                 String(
-                    format: "%5.0f   %.3f   (weight decay %@)", r["train_size"] ?? .nan, r["test_accuracy"] ?? .nan,
-                    formatNumber(r["weight_decay"] ?? .nan))
+                    format: "%5.0f   %.3f   (weight decay %@)", r[.trainSize] ?? .nan, r[.testAccuracy] ?? .nan,
+                    formatNumber(r[.weightDecay] ?? .nan))
             }).joined(separator: "\n")
     }
 }

@@ -3,11 +3,11 @@ import SciDLSupport
 
 /// One row of a metrics file: named numbers, in a fixed column order.
 public struct MetricsRow: Sendable, Equatable {
-    public var values: [(name: String, value: Double)]
+    public var values: [(name: MetricName, value: Double)]
 
-    public init(_ values: [(name: String, value: Double)]) { self.values = values }
+    public init(_ values: [(name: MetricName, value: Double)]) { self.values = values }
 
-    public subscript(_ name: String) -> Double? { values.first { $0.name == name }?.value }
+    public subscript(_ name: MetricName) -> Double? { values.first { $0.name == name }?.value }
 
     public static func == (a: MetricsRow, b: MetricsRow) -> Bool {
         a.values.map(\.name) == b.values.map(\.name) && a.values.map(\.value) == b.values.map(\.value)
@@ -57,19 +57,19 @@ public struct MetricsLog: Sendable {
     public func csv() -> String {
         guard let first = rows.first else { return "" }
         let names = first.values.map(\.name)
-        var out = names.joined(separator: ",") + "\n"
+        var out = names.map(\.rawValue).joined(separator: ",") + "\n"
         for row in rows { out += names.map { row[$0].map(formatNumber) ?? "" }.joined(separator: ",") + "\n" }
         return out
     }
 
     /// The values of one column with their steps (rows lacking it are skipped).
-    public func series(_ name: String, against x: String = "step") -> [(Double, Double)] {
+    public func series(_ name: MetricName, against x: MetricName = .step) -> [(Double, Double)] {
         rows.compactMap { row in row[x].flatMap { xv in row[name].map { (xv, $0) } } }
     }
 
     static func parse(_ line: String, line n: Int, file: String) throws -> MetricsRow {
         // Keys keep their order, which JSONSerialization would lose: parse the flat object by hand.
-        var values: [(String, Double)] = []
+        var values: [(MetricName, Double)] = []
         let body = line.trimmingCharacters(in: .whitespaces)
         guard body.hasPrefix("{"), body.hasSuffix("}") else {
             throw SciDLError(
@@ -80,7 +80,7 @@ public struct MetricsLog: Sendable {
             guard parts.count == 2, let v = parseNumber(String(parts[1])) else {
                 throw SciDLError("\(file):\(n) has a malformed field '\(field)'")
             }
-            values.append((parts[0].trimmingCharacters(in: CharacterSet(charactersIn: "\" ")), v))
+            values.append((MetricName(parts[0].trimmingCharacters(in: CharacterSet(charactersIn: "\" "))), v))
         }
         return MetricsRow(values.map { (name: $0.0, value: $0.1) })
     }

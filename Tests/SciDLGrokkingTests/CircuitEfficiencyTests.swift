@@ -48,16 +48,16 @@ final class CircuitEfficiencyTests: XCTestCase {
         XCTAssertEqual(stamp, after, "a finished run was redone")
         let csv = try String(contentsOf: dir.appendingPathComponent("results.csv"), encoding: .utf8)
         XCTAssertEqual(csv.split(separator: "\n").count, 4)
-        XCTAssertEqual(all[1]["seed"], 1)
+        XCTAssertEqual(all[1][.seed], 1)
         // A run killed before its first checkpoint starts over instead of blocking the sweep.
         let partial = scratchDirectory("partial")
         var log = MetricsLog(directory: partial.appendingPathComponent("runs/seed0"))
-        log.append(MetricsRow([("step", 0)]))
+        log.append(MetricsRow([(.step, 0)]))
         try log.flush()
         XCTAssertEqual(try Sweep(directory: partial, plans: Array(plans.prefix(1))).run().count, 1)
         // Same seed, same numbers, whether run in a sweep or alone.
         let alone = try GrokRun(config: plans[2].config, directory: scratchDirectory("alone")).run()
-        XCTAssertEqual(all[2]["test_accuracy"], alone.final["test_accuracy"])
+        XCTAssertEqual(all[2][.testAccuracy], alone.final[.testAccuracy])
     }
 
     func testMemorisingNormGrowsWithTheTrainingSet() throws {
@@ -65,8 +65,8 @@ final class CircuitEfficiencyTests: XCTestCase {
             base: smallMLP(steps: 2000), sizes: [120, 240, 480], weightDecays: [1])
         let plans = experiment.plans.filter { $0.config.randomLabels }
         let results = try Sweep(directory: scratchDirectory("dcrit"), plans: plans).run()
-        let norms = results.map { $0["weight_norm"]! }
-        XCTAssertEqual(results.map { $0["train_accuracy"]! }, [1, 1, 1], "random labels must be memorised")
+        let norms = results.map { $0[.weightNorm]! }
+        XCTAssertEqual(results.map { $0[.trainAccuracy]! }, [1, 1, 1], "random labels must be memorised")
         XCTAssertLessThan(norms[0], norms[1])
         XCTAssertLessThan(norms[1], norms[2])
     }
@@ -81,9 +81,9 @@ final class CircuitEfficiencyTests: XCTestCase {
         let experiment = try UngrokkingExperiment(base: start.config, sizes: [30, 480], weightDecays: [1], steps: 1500)
         let dir = scratchDirectory("ungrok")
         let results = try experiment.run(from: start, in: dir, workers: 2)
-        XCTAssertLessThan(results[0]["test_accuracy"]!, 0.3, "D = 30 should ungrok")
-        XCTAssertEqual(results[0]["train_accuracy"]!, 1, "while still fitting its 30 examples")
-        XCTAssertGreaterThan(results[1]["test_accuracy"]!, 0.9, "the full training set should stay grokked")
+        XCTAssertLessThan(results[0][.testAccuracy]!, 0.3, "D = 30 should ungrok")
+        XCTAssertEqual(results[0][.trainAccuracy]!, 1, "while still fitting its 30 examples")
+        XCTAssertGreaterThan(results[1][.testAccuracy]!, 0.9, "the full training set should stay grokked")
         for file in ["results.csv", "summary.json", "report.html"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent(file).path), file)
         }

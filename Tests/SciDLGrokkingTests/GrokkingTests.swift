@@ -21,12 +21,12 @@ final class GrokkingTests: XCTestCase {
         XCTAssertTrue(summary.stoppedEarly)
         // Delayed generalisation: at the step it memorised, test accuracy was still low, and the jump to
         // 99 % came many steps later.
-        let atMemorisation = try XCTUnwrap(metrics.rows.first { $0["step"] == Double(memorised) })
-        XCTAssertLessThan(atMemorisation["test_accuracy"]!, 0.5)
+        let atMemorisation = try XCTUnwrap(metrics.rows.first { $0[.step] == Double(memorised) })
+        XCTAssertLessThan(atMemorisation[.testAccuracy]!, 0.5)
         XCTAssertGreaterThan(generalised, 3 * memorised)
-        XCTAssertGreaterThanOrEqual(summary.final["test_accuracy"]!, 0.99)
+        XCTAssertGreaterThanOrEqual(summary.final[.testAccuracy]!, 0.99)
         // Weight decay shrinks the network as it switches circuits: the norm ends below its peak.
-        let norms = metrics.series("weight_norm").map(\.1)
+        let norms = metrics.series(.weightNorm).map(\.1)
         XCTAssertLessThan(norms.last!, norms.max()! * 0.95)
 
         // Nanda et al.'s progress measures: the key-frequency terms alone come to explain the logits
@@ -34,12 +34,14 @@ final class GrokkingTests: XCTestCase {
         // the training loss (excluded loss rises), and the embedding becomes sparse in the Fourier basis.
         let keys = try XCTUnwrap(summary.keyFrequencies)
         XCTAssertTrue((1...8).contains(keys.count), "key frequencies \(keys)")
-        func firstStep(_ column: String, below v: Double) -> Double? { metrics.series(column).first { $0.1 < v }?.0 }
-        let restrictedLow = try XCTUnwrap(firstStep("restricted_loss", below: 0.5))
-        let testLow = try XCTUnwrap(firstStep("test_loss", below: 0.5))
+        func firstStep(_ column: MetricName, below v: Double) -> Double? {
+            metrics.series(column).first { $0.1 < v }?.0
+        }
+        let restrictedLow = try XCTUnwrap(firstStep(.restrictedLoss, below: 0.5))
+        let testLow = try XCTUnwrap(firstStep(.testLoss, below: 0.5))
         XCTAssertLessThanOrEqual(restrictedLow, testLow)
-        XCTAssertGreaterThan(summary.final["excluded_loss"]!, 10 * atMemorisation["excluded_loss"]!)
-        let gini = metrics.series("gini_embedding").map(\.1)
+        XCTAssertGreaterThan(summary.final[.excludedLoss]!, 10 * atMemorisation[.excludedLoss]!)
+        let gini = metrics.series(.giniEmbedding).map(\.1)
         XCTAssertGreaterThan(gini.last!, gini.first! + 0.2)
     }
 }

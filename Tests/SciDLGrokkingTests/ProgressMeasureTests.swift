@@ -76,10 +76,10 @@ final class ProgressMeasureTests: XCTestCase {
 
     func testMeasuresAreLoggedOnlyForModularAddition() throws {
         let add = try GrokRun(config: smallConfig(steps: 1), directory: scratchDirectory("pm-add"))
-        XCTAssertNotNil(add.measure()["restricted_loss"])
+        XCTAssertNotNil(add.measure()[.restrictedLoss])
         var config = smallConfig(steps: 1)
         config.operation = .multiply
         let mul = try GrokRun(config: config, directory: scratchDirectory("pm-mul"))
-        XCTAssertNil(mul.measure()["restricted_loss"])
+        XCTAssertNil(mul.measure()[.restrictedLoss])
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import SciDLGrokking
+import SciDLReports
 import SciDLTensor
 import XCTest
 
@@ -29,7 +30,7 @@ final class StackedTrainingTests: XCTestCase {
                 XCTAssertLessThan(diff, 1e-3 * scale, "model \(m) \(name)")
             }
             let measured = alone.measure()
-            for column in ["train_loss", "test_loss", "train_accuracy", "test_accuracy", "weight_norm"] {
+            for column: MetricName in [.trainLoss, .testLoss, .trainAccuracy, .testAccuracy, .weightNorm] {
                 XCTAssertEqual(
                     rows[m][column]!, measured[column]!, accuracy: 1e-3 * max(1, abs(measured[column]!)),
                     "model \(m) \(column)")

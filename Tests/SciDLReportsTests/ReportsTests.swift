@@ -6,15 +6,16 @@ final class ReportsTests: XCTestCase {
     func testMetricsRoundTripKeepsColumnOrderAndNonFiniteValues() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scidl-metrics-\(UUID())")
         var log = MetricsLog(directory: dir)
-        log.append(MetricsRow([("step", 0), ("zeta", 0.1), ("alpha", .nan)]))
-        log.append(MetricsRow([("step", 10), ("zeta", 1e-9), ("alpha", .infinity)]))
+        let zeta = MetricName("zeta"), alpha = MetricName("alpha")
+        log.append(MetricsRow([(.step, 0), (zeta, 0.1), (alpha, .nan)]))
+        log.append(MetricsRow([(.step, 10), (zeta, 1e-9), (alpha, .infinity)]))
         try log.flush()
         let back = try MetricsLog(readingFrom: dir)
         XCTAssertEqual(
-            back.rows.map { $0.values.map(\.name) }, [["step", "zeta", "alpha"], ["step", "zeta", "alpha"]])
-        XCTAssertEqual(back.rows[1]["zeta"], 1e-9)
-        XCTAssertTrue(back.rows[0]["alpha"]!.isNaN)
-        XCTAssertEqual(back.rows[1]["alpha"], .infinity)
+            back.rows.map { $0.values.map(\.name.rawValue) }, [["step", "zeta", "alpha"], ["step", "zeta", "alpha"]])
+        XCTAssertEqual(back.rows[1][zeta], 1e-9)
+        XCTAssertTrue(back.rows[0][alpha]!.isNaN)
+        XCTAssertEqual(back.rows[1][alpha], .infinity)
         XCTAssertEqual(
             try String(contentsOf: dir.appendingPathComponent("metrics.csv"), encoding: .utf8)
                 .split(separator: "\n").first, "step,zeta,alpha")
