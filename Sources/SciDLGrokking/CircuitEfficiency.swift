@@ -8,8 +8,18 @@ import SciDLTensor
 /// plus an analysis of its `results.csv`.
 public enum CircuitEfficiency {
     /// Run names are stable so a re-run finds its finished runs: e.g. `wd1-D2000-random-s0`.
-    static func name(weightDecay: Double, size: Int, kind: String, seed: UInt64) -> String {
-        "wd\(formatNumber(weightDecay))-D\(size)-\(kind)-s\(seed)"
+    static func name(weightDecay: Double, size: Int, kind: RunKind, seed: UInt64) -> String {
+        "wd\(formatNumber(weightDecay))-D\(size)-\(kind.rawValue)-s\(seed)"
+    }
+
+    /// What a sweep run trains on; part of its name.
+    enum RunKind: String {
+        /// The true labels of D pairs, from scratch.
+        case trueLabels = "true"
+        /// Random labels of D pairs: only memorisation can fit them.
+        case randomLabels = "random"
+        /// A random subset of D pairs of a grokked network's training set, continuing from it.
+        case subset
     }
 
     /// Linear interpolation in log D of where y(D) crosses `level`, between the first pair of sizes

@@ -36,7 +36,8 @@ public struct CriticalSizeExperiment: Sendable {
                     c.stopAtTestAccuracy = nil
                     return Sweep.Plan(
                         name: CircuitEfficiency.name(
-                            weightDecay: wd, size: d, kind: random ? "random" : "true", seed: c.seed), config: c)
+                            weightDecay: wd, size: d, kind: random ? .randomLabels : .trueLabels, seed: c.seed),
+                        config: c)
                 }
             }
         }
@@ -59,24 +60,24 @@ public struct CriticalSizeExperiment: Sendable {
 
     public func analyse(_ results: [Sweep.Result]) -> [Analysis] {
         weightDecays.map { wd in
-            func column(_ kind: String, _ name: MetricName) -> [Double] {
+            func column(_ kind: CircuitEfficiency.RunKind, _ name: MetricName) -> [Double] {
                 sizes.map { d in
                     results.first {
                         $0.name == CircuitEfficiency.name(weightDecay: wd, size: d, kind: kind, seed: base.seed)
                     }?[name] ?? .nan
                 }
             }
-            let memNorm = column("random", .weightNorm)
-            let genNorm = column("true", .weightNorm)
-            let accuracy = column("true", .testAccuracy)
+            let memNorm = column(.randomLabels, .weightNorm)
+            let genNorm = column(.trueLabels, .weightNorm)
+            let accuracy = column(.trueLabels, .testAccuracy)
             // The generalising circuit's norm: from the runs that did generalise; it should not depend on D.
             let generalised = zip(genNorm, accuracy).filter { $0.1 >= 0.9 }.map(\.0).sorted()
             let genLevel = generalised.isEmpty ? nil : generalised[generalised.count / 2]
             let ds = sizes.map(Double.init)
             return Analysis(
                 weightDecay: wd, sizes: ds, memorisingNorm: memNorm, generalisingNorm: genNorm,
-                memorisingEfficiency: zip(column("random", .trainCorrectLogit), memNorm).map { $0 / $1 },
-                generalisingEfficiency: zip(column("true", .trainCorrectLogit), genNorm).map { $0 / $1 },
+                memorisingEfficiency: zip(column(.randomLabels, .trainCorrectLogit), memNorm).map { $0 / $1 },
+                generalisingEfficiency: zip(column(.trueLabels, .trainCorrectLogit), genNorm).map { $0 / $1 },
                 testAccuracy: accuracy,
                 criticalSizeFromNorms: genLevel.flatMap {
                     CircuitEfficiency.crossing(sizes: ds, values: memNorm, level: $0)
@@ -90,10 +91,10 @@ public struct CriticalSizeExperiment: Sendable {
             title: "Critical dataset size: \(base.operation.symbol) mod \(base.modulus), \(base.model.kind.rawValue)")
         page.paragraph(
             """
-                Random labels can only be memorised, so their runs measure the memorising circuit's parameter norm at \
-                equilibrium; true labels let the network generalise when that is cheaper. Memorisation should cost \
-                more norm as D grows while generalisation costs the same, so the two cross at D_crit.
-                """
+            Random labels can only be memorised, so their runs measure the memorising circuit's parameter norm at \
+            equilibrium; true labels let the network generalise when that is cheaper. Memorisation should cost \
+            more norm as D grows while generalisation costs the same, so the two cross at D_crit.
+            """
         )
         for a in analyses {
             page.heading("Weight decay \(formatNumber(a.weightDecay))")

@@ -38,7 +38,8 @@ public struct SemiGrokkingExperiment: Sendable {
                     c.seed = seed
                     c.stopAtTestAccuracy = nil
                     return Sweep.Plan(
-                        name: CircuitEfficiency.name(weightDecay: wd, size: d, kind: "true", seed: seed), config: c)
+                        name: CircuitEfficiency.name(weightDecay: wd, size: d, kind: .trueLabels, seed: seed), config: c
+                    )
                 }
             }
         }
@@ -49,9 +50,9 @@ public struct SemiGrokkingExperiment: Sendable {
             title: "Semi-grokking: \(base.operation.symbol) mod \(base.modulus), \(base.model.kind.rawValue)")
         page.paragraph(
             """
-                Near D_crit neither circuit is clearly cheaper; the prediction is delayed generalisation to a partial \
-                test accuracy.
-                """
+            Near D_crit neither circuit is clearly cheaper; the prediction is delayed generalisation to a partial \
+            test accuracy.
+            """
         )
         for wd in weightDecays {
             var curves: [LinePlot.Series] = []
@@ -59,7 +60,7 @@ public struct SemiGrokkingExperiment: Sendable {
             for seed in seeds {
                 var points: [(Double, Double)] = []
                 for d in sizes {
-                    let name = CircuitEfficiency.name(weightDecay: wd, size: d, kind: "true", seed: seed)
+                    let name = CircuitEfficiency.name(weightDecay: wd, size: d, kind: .trueLabels, seed: seed)
                     if let log = try? MetricsLog(readingFrom: sweep.runDirectory(name)) {
                         curves.append(.init("D = \(d), seed \(seed)", log.series(.testAccuracy)))
                     }

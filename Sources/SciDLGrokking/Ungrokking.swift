@@ -94,7 +94,7 @@ public struct UngrokkingExperiment: Sendable {
                 c.steps = steps
                 c.stopAtTestAccuracy = nil
                 return Sweep.Plan(
-                    name: CircuitEfficiency.name(weightDecay: wd, size: d, kind: "subset", seed: c.seed), config: c)
+                    name: CircuitEfficiency.name(weightDecay: wd, size: d, kind: .subset, seed: c.seed), config: c)
             }
         }
     }
@@ -110,7 +110,7 @@ public struct UngrokkingExperiment: Sendable {
                 """
         )
         for wd in weightDecays {
-            let runs = sizes.map { CircuitEfficiency.name(weightDecay: wd, size: $0, kind: "subset", seed: base.seed) }
+            let runs = sizes.map { CircuitEfficiency.name(weightDecay: wd, size: $0, kind: .subset, seed: base.seed) }
             let curves: [LinePlot.Series] = zip(sizes, runs).compactMap { d, name in
                 (try? MetricsLog(readingFrom: sweep.runDirectory(name))).map {
                     .init("D = \(d)", $0.series(.testAccuracy))
