@@ -72,9 +72,9 @@ extension LabelledDataset {
 
     /// The built-in template that fits this data: `question` for question/passage data (BoolQ),
     /// `sentiment` for a `text` column, otherwise `truth` over `{statement}`.
-    public var defaultTemplateName: String {
-        if columns.contains("question") && columns.contains("passage") { return "question" }
-        if !columns.contains("statement") && columns.contains("text") { return "sentiment" }
-        return "truth"
+    public var defaultTemplate: PromptTemplate.BuiltIn {
+        if columns.contains("question") && columns.contains("passage") { return .question }
+        if !columns.contains("statement") && columns.contains("text") { return .sentiment }
+        return .truth
     }
 }

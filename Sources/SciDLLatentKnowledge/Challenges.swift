@@ -76,7 +76,7 @@ public enum Challenges {
     /// The critique's templates for true/false statements: the plain question, an instruction to read it
     /// literally, and a third-person "Professor Smith" framing (after Farquhar et al.'s prompts).
     public static let critiqueTemplates: [PromptTemplate] = [
-        PromptTemplate.builtIn["truth"]!,
+        PromptTemplate.BuiltIn.truth.template,
         try! PromptTemplate(
             name: "literal",
             text:
@@ -180,14 +180,14 @@ struct OpinionFraming {
     var text: ([String: String]) -> String
 
     init(for dataset: LabelledDataset) {
-        switch dataset.defaultTemplateName {
-        case "question":
+        switch dataset.defaultTemplate {
+        case .question:
             (task, noun, answers) = ("answering questions about passages", "passage and question", ["no", "yes"])
             text = { "\($0["passage"] ?? "")\nQuestion: \($0["question"] ?? "")?" }
-        case "sentiment":
+        case .sentiment:
             (task, noun, answers) = ("classifying the sentiment of reviews", "review", ["negative", "positive"])
             text = { $0["text"] ?? "" }
-        default:
+        case .truth, .yesNo:
             (task, noun, answers) = ("telling true statements from false ones", "statement", ["false", "true"])
             text = { $0["statement"] ?? "" }
         }

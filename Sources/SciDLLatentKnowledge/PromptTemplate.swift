@@ -23,9 +23,9 @@ public struct PromptTemplate: Sendable, Equatable {
         guard placeholders.contains("answer") else {
             throw SciDLError(
                 """
-                    template '\(name)' has no {answer} placeholder: a contrast pair differs only in the answer, so \
-                    the prompt must say where it goes
-                    """
+                template '\(name)' has no {answer} placeholder: a contrast pair differs only in the answer, so \
+                the prompt must say where it goes
+                """
             )
         }
         guard placeholders.count > 1 else {
@@ -68,9 +68,9 @@ public struct PromptTemplate: Sendable, Equatable {
         for p in placeholders where p != "answer" && !columns.contains(p) {
             throw SciDLError(
                 """
-                    template '\(name)' needs {\(p)}, which \(data) does not have (its columns: \
-                    \(columns.joined(separator: ", "))); map a column with --text-column or pick another --template
-                    """
+                template '\(name)' needs {\(p)}, which \(data) does not have (its columns: \
+                \(columns.joined(separator: ", "))); map a column with --text-column or pick another --template
+                """
             )
         }
     }
@@ -84,37 +84,43 @@ public struct PromptTemplate: Sendable, Equatable {
         return out
     }
 
-    /// The built-in templates, by name.
-    public static let builtIn: [String: PromptTemplate] = {
-        let list: [(String, String, [String])] = [
-            ("truth", "{statement} Is this statement true or false? {answer}", ["False", "True"]),
-            ("yes-no", "{statement} Is this true? {answer}", ["No", "Yes"]),
-            ("question", "{passage}\nQuestion: {question}? Answer: {answer}", ["No", "Yes"]),
-            (
-                "sentiment",
-                """
-                    Consider the following example: {text} Between positive and negative, the sentiment of this \
-                    example is {answer}
-                    """,
-                ["negative", "positive"]
-            ),
-        ]
-        return Dictionary(
-            uniqueKeysWithValues: list.map { ($0.0, try! PromptTemplate(name: $0.0, text: $0.1, answers: $0.2)) })
-    }()
+    /// The built-in templates.
+    public enum BuiltIn: String, CaseIterable, Sendable {
+        /// True/false statements (`{statement}`), the papers' default.
+        case truth
+        case yesNo = "yes-no"
+        /// BoolQ's passage and question.
+        case question
+        /// The papers' sentiment prompt over a `{text}` column.
+        case sentiment
+
+        public var template: PromptTemplate {
+            let (text, answers): (String, [String]) =
+                switch self {
+                case .truth: ("{statement} Is this statement true or false? {answer}", ["False", "True"])
+                case .yesNo: ("{statement} Is this true? {answer}", ["No", "Yes"])
+                case .question: ("{passage}\nQuestion: {question}? Answer: {answer}", ["No", "Yes"])
+                case .sentiment:
+                    (
+                        """
+                        Consider the following example: {text} Between positive and negative, the sentiment of \
+                        this example is {answer}
+                        """,
+                        ["negative", "positive"]
+                    )
+                }
+            return try! PromptTemplate(name: rawValue, text: text, answers: answers)
+        }
+    }
 
     /// A built-in template's name or a template file's path.
     public static func named(_ nameOrPath: String) throws -> PromptTemplate {
-        if let t = builtIn[nameOrPath] { return t }
+        if let builtIn = BuiltIn(rawValue: nameOrPath) { return builtIn.template }
         if FileManager.default.fileExists(atPath: nameOrPath) {
             return try PromptTemplate(contentsOf: URL(fileURLWithPath: nameOrPath))
         }
-        throw SciDLError(
-            """
-                no template '\(nameOrPath)': use one of \(builtIn.keys.sorted().joined(separator: ", ")) or a \
-                template file's path
-                """
-        )
+        let names = BuiltIn.allCases.map(\.rawValue).sorted().joined(separator: ", ")
+        throw SciDLError("no template '\(nameOrPath)': use one of \(names) or a template file's path")
     }
 }
 

@@ -100,7 +100,7 @@ struct Challenge: ParsableCommand {
         case .distractor:
             conditions = [
                 try Challenges.distractor(
-                    dataset, template: PromptTemplate.named(dataset.defaultTemplateName),
+                    dataset, template: dataset.defaultTemplate.template,
                     words: words.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
                     seed: assignmentSeed)
             ]
@@ -155,7 +155,7 @@ struct Challenge: ParsableCommand {
             (activationSet, description) = imported
         } else {
             let dataset = try source.dataset()
-            let prompt = try PromptTemplate.named(dataset.defaultTemplateName)
+            let prompt = try dataset.defaultTemplate.template
             let model = try source.loadModel()
             activationSet = try source.activations(
                 of: try prompt.contrastPairs(for: dataset), model: model, dataName: dataset.name,

@@ -68,7 +68,7 @@ struct Elicit: ParsableCommand {
             return ([("", imported.activations)], imported.description)
         }
         let dataset = try source.dataset()
-        let prompts = try (template ?? dataset.defaultTemplateName).split(separator: ",").map {
+        let prompts = try (template ?? dataset.defaultTemplate.rawValue).split(separator: ",").map {
             try PromptTemplate.named(String($0))
         }
         let pairsPerTemplate = try prompts.map { try $0.contrastPairs(for: dataset) }

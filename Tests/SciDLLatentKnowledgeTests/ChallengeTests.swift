@@ -9,7 +9,7 @@ final class ChallengeTests: XCTestCase {
 
     func testDistractorAppendsTheSameWordToBothMembersOfExactlyHalfThePairs() throws {
         let c = try Challenges.distractor(
-            data, template: PromptTemplate.builtIn["truth"]!, words: ["Banana", "Shed"], seed: 1)
+            data, template: PromptTemplate.BuiltIn.truth.template, words: ["Banana", "Shed"], seed: 1)
         let word = try XCTUnwrap(c.features[.word])
         XCTAssertEqual(word.filter { $0 == 1 }.count, 20)
         for (pair, w) in zip(c.pairs, word) {
@@ -19,10 +19,11 @@ final class ChallengeTests: XCTestCase {
         }
         XCTAssertEqual(c.pairs.map(\.label), data.examples.map(\.label))
         XCTAssertThrowsMessage(
-            try Challenges.distractor(data, template: PromptTemplate.builtIn["truth"]!, words: [], seed: 1),
+            try Challenges.distractor(data, template: PromptTemplate.BuiltIn.truth.template, words: [], seed: 1),
             containing: "two different")
         XCTAssertThrowsMessage(
-            try Challenges.distractor(data, template: PromptTemplate.builtIn["truth"]!, words: ["a", "a"], seed: 1),
+            try Challenges.distractor(
+                data, template: PromptTemplate.BuiltIn.truth.template, words: ["a", "a"], seed: 1),
             containing: "two different")
     }
 

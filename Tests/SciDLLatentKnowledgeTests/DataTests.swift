@@ -40,7 +40,7 @@ final class DataTests: XCTestCase {
         XCTAssertEqual(cities.examples[0].fields["statement"], "The city of Krasnodar is in Russia.")
         let boolq = try LabelledDataset(contentsOf: SharedFolder.file("data/truth/boolq_dev.jsonl"))
         XCTAssertEqual(boolq.examples.count, 3270)
-        XCTAssertEqual(boolq.defaultTemplateName, "question")
+        XCTAssertEqual(boolq.defaultTemplate, .question)
         XCTAssertEqual(boolq.examples[0].label, 0)  // "does ethanol take more energy make that produces": false
     }
 
@@ -65,7 +65,7 @@ final class DataTests: XCTestCase {
     func testColumnMappingAliasesStatement() throws {
         let url = try temporaryFile("c.csv", "sentence,truth\nWater is wet.,1\n")
         let d = try LabelledDataset(contentsOf: url, columns: ColumnMapping(label: "truth", text: "sentence"))
-        let pairs = try PromptTemplate.builtIn["truth"]!.contrastPairs(for: d)
+        let pairs = try PromptTemplate.BuiltIn.truth.template.contrastPairs(for: d)
         XCTAssertEqual(
             pairs,
             [
@@ -109,7 +109,7 @@ final class DataTests: XCTestCase {
             name: "d", examples: [LabelledExample(fields: ["statement": "x"], label: 1)],
             columns: ["statement", "label"])
         XCTAssertThrowsMessage(
-            try PromptTemplate.builtIn["question"]!.contrastPairs(for: d), containing: "needs {passage}")
+            try PromptTemplate.BuiltIn.question.template.contrastPairs(for: d), containing: "needs {passage}")
         XCTAssertThrowsMessage(try PromptTemplate.named("nope"), containing: "no template 'nope'")
     }
 }
