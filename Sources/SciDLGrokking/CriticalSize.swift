@@ -108,20 +108,22 @@ public struct CriticalSizeExperiment: Sendable {
                     a.criticalSizeFromAccuracy.map { String(format: "%.0f", $0) } ?? "not bracketed by the sizes"
                 ),
             ])
+            /// A quantity of the memorising (random-label) runs against the true-label runs, over D.
+            func bySize(_ title: String, _ yLabel: String, memorising: [Double], trueLabels: [Double]) -> LinePlot {
+                LinePlot(
+                    title: title, xLabel: "training-set size D", yLabel: yLabel, xScale: .log,
+                    series: [
+                        .init("random labels (memorising)", Array(zip(a.sizes, memorising))),
+                        .init("true labels", Array(zip(a.sizes, trueLabels))),
+                    ])
+            }
             page.figures([
-                LinePlot(
-                    title: "Parameter norm at the end", xLabel: "training-set size D", yLabel: "L2 norm", xScale: .log,
-                    series: [
-                        .init("random labels (memorising)", Array(zip(a.sizes, a.memorisingNorm))),
-                        .init("true labels", Array(zip(a.sizes, a.generalisingNorm))),
-                    ]),
-                LinePlot(
-                    title: "Correct-class logit per unit norm", xLabel: "training-set size D", yLabel: "logit / norm",
-                    xScale: .log,
-                    series: [
-                        .init("random labels (memorising)", Array(zip(a.sizes, a.memorisingEfficiency))),
-                        .init("true labels", Array(zip(a.sizes, a.generalisingEfficiency))),
-                    ]),
+                bySize(
+                    "Parameter norm at the end", "L2 norm", memorising: a.memorisingNorm,
+                    trueLabels: a.generalisingNorm),
+                bySize(
+                    "Correct-class logit per unit norm", "logit / norm", memorising: a.memorisingEfficiency,
+                    trueLabels: a.generalisingEfficiency),
                 LinePlot(
                     title: "Final test accuracy (true labels)", xLabel: "training-set size D", yLabel: "accuracy",
                     xScale: .log,

@@ -114,7 +114,7 @@ public struct Decoder: Sendable {
             if let wanted, i == lastBlock {
                 let distinct = Array(Set(wanted)).sorted()
                 let index = Dictionary(uniqueKeysWithValues: distinct.enumerated().map { ($1, $0) })
-                let y = block(i, &x, keeping: distinct, layout: layout, rope: rope, scratch: &scratch)
+                let y = block(i, x, keeping: distinct, layout: layout, rope: rope, scratch: &scratch)
                     .gatherRows(wanted.map { index[$0]! })
                 if sites.contains(.residualPost(block: i)) { visit(.residualPost(block: i), y) }
                 if sites.contains(.finalNorm) { visit(.finalNorm, normalised(y)) }
@@ -182,13 +182,13 @@ public struct Decoder: Sendable {
     /// Only rows `kept` (computed rows, ascending) come out of this one, [kept.count, d]: every row's keys and
     /// values are computed, but queries, the output projection and the MLP only for the kept rows.
     func block(
-        _ i: Int, _ x: inout Tensor, keeping kept: [Int], layout: SharedPrefixes,
+        _ i: Int, _ x: Tensor, keeping kept: [Int], layout: SharedPrefixes,
         rope: (cos: [Float], sin: [Float]), scratch s: inout Scratch
     ) -> Tensor {
         let qw = configuration.headCount * configuration.headSize
         var y = x.gatherRows(kept)
         var context = [Float](repeating: 0, count: kept.count * qw)
-        x.scalars.withUnsafeMutableBufferPointer { residual in
+        x.scalars.withUnsafeBufferPointer { residual in
             projectQKV(
                 i, residual.baseAddress!, tokens: layout.rowCount, positions: layout.positions, rope: rope,
                 scratch: &s)
