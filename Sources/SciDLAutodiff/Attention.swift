@@ -24,10 +24,12 @@ public func attentionPattern(
         "attention shapes q \(q.shape) k \(k.shape), \(queryIndex.count) queries, \(keyIndex.count) keys")
     let scale = 1 / Float(dh).squareRoot()
     var pattern = Tensor(zeros: [b * tq, h * t])
-    // Offsets of example bi's query i / key j in head hi, and of its pattern row segment.
-    func qo(_ bi: Int, _ i: Int, _ hi: Int) -> Int { queryIndex[bi * tq + i] * hd + hi * dh }
+    // Example bi's query i in head hi: the last key it sees and the offsets of its pattern row segment and
+    // of its query; and the offset of key j.
+    func queryRow(_ bi: Int, _ i: Int, _ hi: Int) -> (last: Int, pattern: Int, query: Int) {
+        (t - tq + i, (bi * tq + i) * h * t + hi * t, queryIndex[bi * tq + i] * hd + hi * dh)
+    }
     func ko(_ bi: Int, _ j: Int, _ hi: Int) -> Int { keyIndex[bi * t + j] * hd + hi * dh }
-    func po(_ bi: Int, _ i: Int, _ hi: Int) -> Int { (bi * tq + i) * h * t + hi * t }
 
     q.value.scalars.withUnsafeBufferPointer { Q in
         k.value.scalars.withUnsafeBufferPointer { K in
@@ -36,9 +38,7 @@ public func attentionPattern(
                     for bi in batch {
                         for i in 0..<tq {
                             for hi in 0..<h {
-                                let last = t - tq + i
-                                let p = po(bi, i, hi)
-                                let qi = qo(bi, i, hi)
+                                let (last, p, qi) = queryRow(bi, i, hi)
                                 for j in 0...last {
                                     P[p + j] =
                                         dot(Q.baseAddress! + qi, K.baseAddress! + ko(bi, j, hi), count: dh) * scale
@@ -70,9 +70,7 @@ public func attentionPattern(
                                     for hi in heads {
                                         for bi in 0..<b {
                                             for i in 0..<tq {
-                                                let last = t - tq + i
-                                                let p = po(bi, i, hi)
-                                                let qi = qo(bi, i, hi)
+                                                let (last, p, qi) = queryRow(bi, i, hi)
                                                 var dot: Float = 0
                                                 for j in 0...last { dot += A[p + j] * G[p + j] }
                                                 for j in 0...last {

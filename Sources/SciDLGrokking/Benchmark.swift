@@ -17,14 +17,8 @@ public struct StepBenchmark: BenchmarkResult {
     public var msPerStepMin: Double
 
     enum CodingKeys: String, CodingKey {
-        case benchmark, operation
+        case benchmark, operation, model, trainExamples, threads, steps, msPerStep, msPerStepMedian, msPerStepMin
         case modulus = "p"
-        case model
-        case trainExamples = "train_examples"
-        case threads, steps
-        case msPerStep = "ms_per_step"
-        case msPerStepMedian = "ms_per_step_median"
-        case msPerStepMin = "ms_per_step_min"
     }
 
     /// Trains `warmup` steps untimed, then times `steps` steps in a scratch directory that is removed.
@@ -54,18 +48,11 @@ public struct SweepBenchmark: BenchmarkResult {
     public var benchmark = "sweep_runs_per_hour"
     public var runs: Int
     public var steps: Int
-    public var sequential: Double
-    public var parallel: Double
-    public var stacked: Double
+    public var sequentialRunsPerHour: Double
+    public var parallelRunsPerHour: Double
+    public var stackedRunsPerHour: Double
     public var stackedOverSequential: Double
 
-    enum CodingKeys: String, CodingKey {
-        case benchmark, runs, steps
-        case sequential = "sequential_runs_per_hour"
-        case parallel = "parallel_runs_per_hour"
-        case stacked = "stacked_runs_per_hour"
-        case stackedOverSequential = "stacked_over_sequential"
-    }
 
     /// The sweep: p = 31 embedding-MLPs (d 64, hidden 256), one seed and training-set size each.
     public static func configs(runs: Int, steps: Int) -> [GrokConfig] {
@@ -113,7 +100,8 @@ public struct SweepBenchmark: BenchmarkResult {
         }
         func perHour(_ t: Double) -> Double { Double(runs) / t * 3600 }
         return SweepBenchmark(
-            runs: runs, steps: steps, sequential: perHour(sequential), parallel: perHour(parallel),
-            stacked: perHour(stacked), stackedOverSequential: sequential / stacked)
+            runs: runs, steps: steps, sequentialRunsPerHour: perHour(sequential),
+            parallelRunsPerHour: perHour(parallel), stackedRunsPerHour: perHour(stacked),
+            stackedOverSequential: sequential / stacked)
     }
 }

@@ -12,6 +12,21 @@ public enum CircuitEfficiency {
         "wd\(formatNumber(weightDecay))-D\(size)-\(kind.rawValue)-s\(seed)"
     }
 
+    /// A sweep's run from scratch: `base` at one weight decay on the true or random labels of `size` pairs
+    /// with `seed`, named for all four.
+    static func plan(
+        _ base: GrokConfig, weightDecay: Double, size: Int, kind: RunKind, seed: UInt64
+    ) -> Sweep.Plan {
+        precondition(kind != .subset, "a subset run continues from a grokked network; it has no plan from scratch")
+        var c = base
+        c.weightDecay = weightDecay
+        c.trainCount = size
+        c.randomLabels = kind == .randomLabels
+        c.seed = seed
+        c.stopAtTestAccuracy = nil
+        return Sweep.Plan(name: name(weightDecay: weightDecay, size: size, kind: kind, seed: seed), config: c)
+    }
+
     /// What a sweep run trains on; part of its name.
     enum RunKind: String {
         /// The true labels of D pairs, from scratch.

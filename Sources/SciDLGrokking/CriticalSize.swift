@@ -28,16 +28,8 @@ public struct CriticalSizeExperiment: Sendable {
     public var plans: [Sweep.Plan] {
         weightDecays.flatMap { wd in
             sizes.flatMap { d in
-                [true, false].map { random in
-                    var c = base
-                    c.weightDecay = wd
-                    c.trainCount = d
-                    c.randomLabels = random
-                    c.stopAtTestAccuracy = nil
-                    return Sweep.Plan(
-                        name: CircuitEfficiency.name(
-                            weightDecay: wd, size: d, kind: random ? .randomLabels : .trueLabels, seed: c.seed),
-                        config: c)
+                [CircuitEfficiency.RunKind.randomLabels, .trueLabels].map { kind in
+                    CircuitEfficiency.plan(base, weightDecay: wd, size: d, kind: kind, seed: base.seed)
                 }
             }
         }

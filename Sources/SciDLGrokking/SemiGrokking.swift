@@ -32,14 +32,7 @@ public struct SemiGrokkingExperiment: Sendable {
         weightDecays.flatMap { wd in
             sizes.flatMap { d in
                 seeds.map { seed in
-                    var c = base
-                    c.weightDecay = wd
-                    c.trainCount = d
-                    c.seed = seed
-                    c.stopAtTestAccuracy = nil
-                    return Sweep.Plan(
-                        name: CircuitEfficiency.name(weightDecay: wd, size: d, kind: .trueLabels, seed: seed), config: c
-                    )
+                    CircuitEfficiency.plan(base, weightDecay: wd, size: d, kind: .trueLabels, seed: seed)
                 }
             }
         }

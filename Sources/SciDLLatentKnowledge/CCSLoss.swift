@@ -11,24 +11,11 @@ extension CCS {
         -> (loss: [Float], gradW: [Float], gradB: [Float])
     {
         let (n, d, r) = (data.count, data.width, b.count)
+        // z± = X± · W  ([n, R]); arrays pass to the BLAS as pointers to their storage.
         var zPositive = [Float](repeating: 0, count: n * r)
         var zNegative = zPositive
-        data.positive.withUnsafeBufferPointer { xp in
-            data.negative.withUnsafeBufferPointer { xn in
-                w.withUnsafeBufferPointer { pw in
-                    zPositive.withUnsafeMutableBufferPointer { zp in
-                        zNegative.withUnsafeMutableBufferPointer { zn in
-                            BLAS.gemm(
-                                transposeA: false, transposeB: false, m: n, n: r, k: d, a: xp.baseAddress!,
-                                b: pw.baseAddress!, c: zp.baseAddress!)
-                            BLAS.gemm(
-                                transposeA: false, transposeB: false, m: n, n: r, k: d, a: xn.baseAddress!,
-                                b: pw.baseAddress!, c: zn.baseAddress!)
-                        }
-                    }
-                }
-            }
-        }
+        BLAS.gemm(transposeA: false, transposeB: false, m: n, n: r, k: d, a: data.positive, b: w, c: &zPositive)
+        BLAS.gemm(transposeA: false, transposeB: false, m: n, n: r, k: d, a: data.negative, b: w, c: &zNegative)
         var loss = [Float](repeating: 0, count: r)
         var gradB = loss
         let scale = 1 / Float(n)
@@ -47,22 +34,10 @@ extension CCS {
         }
         // dL/dW = X⁺ᵀ·G⁺ + X⁻ᵀ·G⁻  ([d, R])
         var gradW = [Float](repeating: 0, count: d * r)
-        data.positive.withUnsafeBufferPointer { xp in
-            data.negative.withUnsafeBufferPointer { xn in
-                zPositive.withUnsafeBufferPointer { gp in
-                    zNegative.withUnsafeBufferPointer { gn in
-                        gradW.withUnsafeMutableBufferPointer { gw in
-                            BLAS.gemm(
-                                transposeA: true, transposeB: false, m: d, n: r, k: n, a: xp.baseAddress!,
-                                b: gp.baseAddress!, c: gw.baseAddress!)
-                            BLAS.gemm(
-                                transposeA: true, transposeB: false, m: d, n: r, k: n, a: xn.baseAddress!,
-                                b: gn.baseAddress!, beta: 1, c: gw.baseAddress!)
-                        }
-                    }
-                }
-            }
-        }
+        BLAS.gemm(transposeA: true, transposeB: false, m: d, n: r, k: n, a: data.positive, b: zPositive, c: &gradW)
+        BLAS.gemm(
+            transposeA: true, transposeB: false, m: d, n: r, k: n, a: data.negative, b: zNegative, beta: 1,
+            c: &gradW)
         return (loss, gradW, gradB)
     }
 

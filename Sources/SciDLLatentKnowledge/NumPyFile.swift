@@ -44,8 +44,11 @@ public enum NumPyFile {
                 "shape \(shape) needs \(count * width) bytes of data but the file has \(data.count - body) (truncated?)"
             )
         }
-        let payload = data.subdata(in: (data.startIndex + body)..<(data.startIndex + body + count * width))
-        return Tensor(shape: shape, scalars: SafetensorsFile.decode(payload, dtype: dtype, count: count))
+        let scalars = data.withUnsafeBytes { raw in
+            SafetensorsFile.decode(
+                UnsafeRawBufferPointer(rebasing: raw[body..<(body + count * width)]), dtype: dtype, count: count)
+        }
+        return Tensor(shape: shape, scalars: scalars)
     }
 
     /// The value text of `'key': value` in a .npy header dictionary.

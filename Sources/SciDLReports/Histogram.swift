@@ -38,12 +38,8 @@ public struct Histogram: SVGFigure {
     }
 
     public func svg() -> String {
-        let left = 52.0
-        let right = 12.0
-        let top = 30.0
-        let bottom = 42.0
-        let pw = width - left - right
-        let ph = height - top - bottom
+        let (left, top, pw, ph) = SVGCanvas.plotArea(
+            figureWidth: width, figureHeight: height, left: 52, right: 12, top: 30, bottom: 42)
         let (low, high, counts) = self.counts()
         let tallest = Double(counts.flatMap { $0 }.max() ?? 1)
         let xAxis = Axis(values: [low, high], scale: .linear)

@@ -45,12 +45,8 @@ public struct LinePlot: SVGFigure {
 
     /// The SVG document.
     public func svg() -> String {
-        let left = 64.0
-        let right = 16.0
-        let top = 34.0
-        let bottom = 48.0
-        let pw = width - left - right
-        let ph = height - top - bottom
+        let (left, top, pw, ph) = SVGCanvas.plotArea(
+            figureWidth: width, figureHeight: height, left: 64, right: 16, top: 34, bottom: 48)
         // Points that cannot be drawn on a log axis (≤ 0) or at all (non-finite) are dropped.
         func usable(_ v: Double, _ s: Scale) -> Bool { v.isFinite && (s == .linear || v > 0) }
         let drawn = series.map { s in s.points.filter { usable($0.x, xScale) && usable($0.y, yScale) } }

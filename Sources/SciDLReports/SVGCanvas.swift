@@ -30,4 +30,11 @@ enum SVGCanvas {
 
         """
     }
+
+    /// The plot area inside a figure's margins: its top-left corner and size.
+    static func plotArea(
+        figureWidth: Double, figureHeight: Double, left: Double, right: Double, top: Double, bottom: Double
+    ) -> (left: Double, top: Double, width: Double, height: Double) {
+        (left, top, figureWidth - left - right, figureHeight - top - bottom)
+    }
 }

@@ -1,8 +1,7 @@
 import Foundation
 import SciDLSupport
 
-/// Reading and writing the safetensors format: an 8-byte little-endian header length, a JSON header
-/// mapping names to `{dtype, shape, data_offsets}` (plus optional `__metadata__` strings), then raw data.
+/// Reading and writing the safetensors format (`SafetensorsHeader` describes it), every tensor in memory.
 ///
 /// F32 is read as is; F64, F16, BF16 and integer tensors are converted to Float on reading.
 public struct SafetensorsFile: Sendable {
@@ -27,46 +26,16 @@ public struct SafetensorsFile: Sendable {
 
     /// Parses safetensors bytes; `source` names the file in error messages.
     public init(data: Data, source: String = "safetensors data") throws {
-        func bad(_ why: String) -> SciDLError {
-            SciDLError("\(source) is not a valid safetensors file: \(why) (re-create or re-download it)")
-        }
-        guard data.count >= 8 else { throw bad("it has \(data.count) bytes, fewer than the 8-byte header length") }
-        let headerLength = data.prefix(8).enumerated().reduce(UInt64(0)) {
-            $0 | UInt64($1.element) << (8 * UInt64($1.offset))
-        }
-        guard headerLength <= UInt64(data.count - 8) else {
-            throw bad("header length \(headerLength) exceeds the file size \(data.count)")
-        }
-        let headerData = data.subdata(in: 8..<(8 + Int(headerLength)))
-        guard let header = try? JSONSerialization.jsonObject(with: headerData) as? [String: Any] else {
-            throw bad("the header is not a JSON object")
-        }
-        let base = 8 + Int(headerLength)
-        var tensors: [String: Tensor] = [:]
-        var metadata: [String: String] = [:]
-        for (name, entry) in header {
-            if name == "__metadata__" {
-                guard let m = entry as? [String: String] else { throw bad("__metadata__ is not a string map") }
-                metadata = m
-                continue
+        let (tensors, metadata) = try data.withUnsafeBytes { raw in
+            let header = try SafetensorsHeader(raw, source: source)
+            let tensors = header.entries.mapValues { e in
+                Tensor(
+                    shape: e.shape,
+                    scalars: Self.decode(
+                        UnsafeRawBufferPointer(rebasing: raw[e.range]), dtype: e.dtype,
+                        count: Tensor.elementCount(e.shape)))
             }
-            guard let e = entry as? [String: Any], let dtype = e["dtype"] as? String,
-                let shape = e["shape"] as? [Int], let offsets = e["data_offsets"] as? [Int], offsets.count == 2
-            else { throw bad("entry '\(name)' lacks dtype, shape or data_offsets") }
-            guard let width = Self.byteWidth[dtype] else {
-                throw bad("tensor '\(name)' has unsupported dtype \(dtype)")
-            }
-            guard shape.allSatisfy({ $0 >= 0 }) else { throw bad("tensor '\(name)' has a negative extent in \(shape)") }
-            let n = Tensor.elementCount(shape)
-            guard offsets[0] >= 0, offsets[1] - offsets[0] == n * width else {
-                throw bad("tensor '\(name)' of shape \(shape) and dtype \(dtype) has data_offsets \(offsets)")
-            }
-            guard base + offsets[1] <= data.count else {
-                throw bad(
-                    "tensor '\(name)' ends at byte \(base + offsets[1]) but the file has \(data.count) (truncated?)")
-            }
-            let bytes = data.subdata(in: (base + offsets[0])..<(base + offsets[1]))
-            tensors[name] = Tensor(shape: shape, scalars: Self.decode(bytes, dtype: dtype, count: n))
+            return (tensors, header.metadata)
         }
         self.tensors = tensors
         self.metadata = metadata
@@ -126,8 +95,8 @@ public struct SafetensorsFile: Sendable {
     ]
 
     /// `n` little-endian elements of `dtype` (a `byteWidth` key) as Float.
-    public static func decode(_ bytes: Data, dtype: String, count n: Int) -> [Float] {
-        bytes.withUnsafeBytes { raw -> [Float] in
+    public static func decode(_ raw: UnsafeRawBufferPointer, dtype: String, count n: Int) -> [Float] {
+        do {
             func load<T>(_: T.Type) -> [T] {
                 (0..<n).map { raw.loadUnaligned(fromByteOffset: $0 * MemoryLayout<T>.size, as: T.self) }
             }

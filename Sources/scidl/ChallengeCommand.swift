@@ -32,12 +32,15 @@ struct Challenge: ParsableCommand {
     @Argument(help: "distractor, explicit-opinion, implicit-opinion, templates or theorem.") var experiment: String
     @OptionGroup var source: SourceOptions
     @OptionGroup var probes: ProbeOptions
-    @Option(help: "distractor: the two words, comma-separated.") var words = "Banana,Shed"
-    @Option(help: "explicit-opinion: sentences stating Alice's view (1-8).") var sentences = 1
+    @Option(help: "distractor: the two words, comma-separated.")
+    var words = ChallengeExperiment.defaultWords.joined(separator: ",")
+    @Option(help: "explicit-opinion: sentences stating Alice's view (1-8).")
+    var sentences = ChallengeExperiment.defaultSentences
     @Option(
         help: "implicit-opinion: examples where Alice errs, e.g. correct_country=China, n1>75 (default: per data set).")
     var category: String?
-    @Option(help: "implicit-opinion: solved examples shown before each question.") var shots = 4
+    @Option(help: "implicit-opinion: solved examples shown before each question.")
+    var shots = ChallengeExperiment.defaultShots
     @Option(help: "templates: extra template files, comma-separated, beside truth, literal and professor.")
     var template: String?
     @Option(help: "theorem: the feature h: random (a seeded random half) or a file with one 0/1 per pair.")
@@ -58,19 +61,36 @@ struct Challenge: ParsableCommand {
                 """
             )
         }
-        let settings = try probes.settings(defaultSeeds: kind == .distractor ? "0-19" : "0-9")
         let started = Date()
         let dir = URL(fileURLWithPath: out ?? "runs/challenge-\(kind.rawValue)-\(Grok.timestamp())")
-        if kind == .theorem {
-            try theorem(settings: settings, directory: dir)
-        } else {
-            let (sets, description) = try conditions(kind)
-            let results = try runProbes(sets, settings: settings)
-            let features = Array(Set(sets.flatMap { $0.features.keys })).sorted()
-            let report = ElicitReport(results: results, description: description, features: features)
-            try report.write(to: dir, title: "Challenge: \(kind.rawValue)")
-            print(kind == .templates ? report.templateTable() : report.comparisonTable(), terminator: "")
+        guard let challenge = try experiment(kind) else {
+            try theorem(settings: try probes.settings(defaultSeeds: "0-9"), directory: dir)
+            return finished(started, dir)
         }
+        let settings = try probes.settings(defaultSeeds: challenge.defaultSeeds)
+        let (sets, description) = try conditions(challenge)
+        let results = try runProbes(sets, settings: settings)
+        let features = Array(Set(sets.flatMap { $0.features.keys })).sorted()
+        let report = ElicitReport(results: results, description: description, features: features)
+        try report.write(to: dir, title: "Challenge: \(kind.rawValue)")
+        print(kind == .templates ? report.templateTable() : report.comparisonTable(), terminator: "")
+        finished(started, dir)
+    }
+
+    /// The library's experiment with this command's flags; nil for the theorem.
+    func experiment(_ kind: Experiment) throws -> ChallengeExperiment? {
+        switch kind {
+        case .distractor:
+            .distractor(words: words.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        case .explicitOpinion: .explicitOpinion(sentences: sentences)
+        case .implicitOpinion: .implicitOpinion(category: category, shots: shots)
+        case .templates:
+            .templates(extra: try (template ?? "").split(separator: ",").map { try PromptTemplate.named(String($0)) })
+        case .theorem: nil
+        }
+    }
+
+    func finished(_ started: Date, _ dir: URL) {
         print(
             """
             \(formatDuration(Date().timeIntervalSince(started))); results in \(dir.path): results.csv, \
@@ -81,11 +101,11 @@ struct Challenge: ParsableCommand {
 
     /// The experiment's conditions with their activations and competing features.
     func conditions(
-        _ kind: Experiment
+        _ challenge: ChallengeExperiment
     ) throws -> ([(name: String, activations: ContrastActivations, features: [PairFeature: [Int]])], [(String, String)])
     {
         if let imported = try importedActivations(activations, positive: nil, negative: nil, labels: labels) {
-            guard kind != .templates else {
+            if case .templates = challenge {
                 throw SciDLError("the templates experiment builds its own prompts: it cannot use --activations")
             }
             let values = try featureValues(count: imported.activations.count)
@@ -95,28 +115,7 @@ struct Challenge: ParsableCommand {
             )
         }
         let dataset = try source.dataset()
-        var conditions: [ChallengeCondition]
-        switch kind {
-        case .distractor:
-            conditions = [
-                try Challenges.distractor(
-                    dataset, template: dataset.defaultTemplate.template,
-                    words: words.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
-                    seed: assignmentSeed)
-            ]
-        case .explicitOpinion:
-            conditions = [try Challenges.explicitOpinion(dataset, sentences: sentences, seed: assignmentSeed)]
-        case .implicitOpinion:
-            let c =
-                try category.map { try ExampleCategory(parsing: $0, columns: dataset.columns) }
-                ?? ExampleCategory.defaultCategory(for: dataset)
-            conditions = [try Challenges.implicitOpinion(dataset, category: c, shots: shots, seed: assignmentSeed)]
-        case .templates:
-            let extra = try (template ?? "").split(separator: ",").map { try PromptTemplate.named(String($0)) }
-            conditions = try Challenges.templates(dataset, templates: Challenges.critiqueTemplates + extra)
-        case .theorem:
-            conditions = []
-        }
+        let conditions = try challenge.conditions(for: dataset, seed: assignmentSeed)
         // Only now, with the prompts known to be good, is the model worth loading.
         let model = try source.loadModel()
         let defaultLayers = [model.blockCount]

@@ -18,6 +18,7 @@ struct SweepOptions: ParsableArguments {
     @Option(help: "Runs at once (default: one per core).") var workers: Int?
 
     func directory(_ command: String) -> URL { URL(fileURLWithPath: out ?? "runs/\(command)-\(Grok.timestamp())") }
+    var workerCount: Int { workers ?? Parallelism.threadCount }
 
     func weightDecays(_ base: GrokConfig, given: Bool) throws -> [Double] {
         if given && weightDecays != nil {
@@ -50,6 +51,11 @@ extension Int {
         groups.insert(Substring(digits), at: 0)
         return (self < 0 ? "-" : "") + groups.joined(separator: ",")
     }
+}
+
+/// The sweep's last line.
+func printWhereResultsAre(_ directory: URL) {
+    print("results in \(directory.path): results.csv, summary.json, report.html")
 }
 
 /// A sweep's start line and a progress bar that moves as its runs finish.
@@ -93,10 +99,9 @@ struct Dcrit: ParsableCommand {
             weightDecays: try sweep.weightDecays(base, given: settings.weightDecay != nil))
         let dir = sweep.directory("dcrit")
         let analyses = try experiment.run(
-            in: dir, workers: sweep.workers ?? Parallelism.threadCount,
-            progress: sweepProgress())
+            in: dir, workers: sweep.workerCount, progress: sweepProgress())
         print(CriticalSizeExperiment.table(analyses))
-        print("results in \(dir.path): results.csv, summary.json, report.html")
+        printWhereResultsAre(dir)
     }
 }
 
@@ -131,10 +136,9 @@ struct Ungrok: ParsableCommand {
             weightDecays: try sweep.weightDecays(base, given: settings.weightDecay != nil),
             steps: settings.steps ?? UngrokkingExperiment.defaultSteps)
         let results = try experiment.run(
-            from: start, in: dir, workers: sweep.workers ?? Parallelism.threadCount,
-            progress: sweepProgress())
+            from: start, in: dir, workers: sweep.workerCount, progress: sweepProgress())
         print(UngrokkingExperiment.table(results, startAccuracy: start.testAccuracy))
-        print("results in \(dir.path): results.csv, summary.json, report.html")
+        printWhereResultsAre(dir)
     }
 }
 
@@ -154,9 +158,8 @@ struct Semigrok: ParsableCommand {
             weightDecays: try sweep.weightDecays(base, given: settings.weightDecay != nil), seeds: seeds)
         let dir = sweep.directory("semigrok")
         let results = try experiment.run(
-            in: dir, workers: sweep.workers ?? Parallelism.threadCount,
-            progress: sweepProgress())
+            in: dir, workers: sweep.workerCount, progress: sweepProgress())
         print(SemiGrokkingExperiment.table(results))
-        print("results in \(dir.path): results.csv, summary.json, report.html")
+        printWhereResultsAre(dir)
     }
 }

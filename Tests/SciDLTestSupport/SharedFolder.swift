@@ -17,6 +17,11 @@ public enum SharedFolder {
         }
         return url
     }
+
+    /// A JSON fixture under `../shared`, decoded.
+    public static func decode<T: Decodable>(_ type: T.Type, _ path: String) throws -> T {
+        try JSONDecoder().decode(type, from: Data(contentsOf: file(path)))
+    }
 }
 
 /// Largest |a − b| relative to the largest |b| of the reference.

@@ -1,0 +1,67 @@
+import Foundation
+import SciDLSupport
+
+/// The header of a safetensors file: an 8-byte little-endian length, then a JSON object mapping each tensor's
+/// name to `{dtype, shape, data_offsets}` (plus optional `__metadata__` strings); the data follows it.
+/// One parser for both readers: `SafetensorsFile` converts tensors to Float32, `MappedSafetensors` views a
+/// decoder's weights in place.
+public struct SafetensorsHeader: Sendable {
+    /// One tensor: its dtype (a `SafetensorsFile.byteWidth` key), shape, and bytes within the file.
+    public struct Entry: Sendable {
+        public let dtype: String
+        public let shape: [Int]
+        public let range: Range<Int>
+    }
+
+    public let entries: [String: Entry]
+    /// Free-form string metadata (`__metadata__`).
+    public let metadata: [String: String]
+
+    /// Parses and checks the header of the file `bytes`: every dtype known, every tensor's byte count
+    /// matching its shape, and every tensor inside the file. `source` names the file in error messages.
+    public init(_ bytes: UnsafeRawBufferPointer, source: String) throws {
+        func bad(_ why: String) -> SciDLError {
+            SciDLError("\(source) is not a valid safetensors file: \(why) (re-create or re-download it)")
+        }
+        let size = bytes.count
+        guard size >= 8 else { throw bad("it has \(size) bytes, fewer than the 8-byte header length") }
+        let headerLength = UInt64(littleEndian: bytes.loadUnaligned(as: UInt64.self))
+        guard headerLength <= UInt64(size - 8) else {
+            throw bad("header length \(headerLength) exceeds the file size \(size)")
+        }
+        let header = Data(UnsafeRawBufferPointer(rebasing: bytes[8..<(8 + Int(headerLength))]))
+        guard let object = try? JSONSerialization.jsonObject(with: header) as? [String: Any] else {
+            throw bad("the header is not a JSON object")
+        }
+        let base = 8 + Int(headerLength)
+        var entries: [String: Entry] = [:]
+        var metadata: [String: String] = [:]
+        for (name, value) in object {
+            if name == "__metadata__" {
+                guard let m = value as? [String: String] else { throw bad("__metadata__ is not a string map") }
+                metadata = m
+                continue
+            }
+            guard let e = value as? [String: Any], let dtype = e["dtype"] as? String,
+                let shape = e["shape"] as? [Int], let offsets = e["data_offsets"] as? [Int], offsets.count == 2
+            else { throw bad("entry '\(name)' lacks dtype, shape or data_offsets") }
+            guard let width = SafetensorsFile.byteWidth[dtype] else {
+                throw bad("tensor '\(name)' has unsupported dtype \(dtype)")
+            }
+            // Extents below 2⁴⁰ keep the element count from overflowing before it is checked against the file.
+            guard shape.allSatisfy({ $0 >= 0 && $0 < 1 << 40 }) else {
+                throw bad("tensor '\(name)' has an impossible extent in \(shape)")
+            }
+            let count = shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).partialValue }
+            guard offsets[0] >= 0, offsets[1] - offsets[0] == count * width else {
+                throw bad("tensor '\(name)' of shape \(shape) and dtype \(dtype) has data_offsets \(offsets)")
+            }
+            guard base + offsets[1] <= size else {
+                throw bad("tensor '\(name)' ends at byte \(base + offsets[1]) but the file has \(size) (truncated?)")
+            }
+            entries[name] = Entry(dtype: dtype, shape: shape, range: (base + offsets[0])..<(base + offsets[1]))
+        }
+        self.entries = entries
+        self.metadata = metadata
+    }
+}
