@@ -94,10 +94,9 @@ extension LabelledDataset {
     static func parseJSONLines(_ text: String, file: String) throws -> ([[String: String]], [String]) {
         var rows: [[String: String]] = []
         var columns: [String] = []
-        for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
+        for (number, line) in JSONLines.lines(of: text) {
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
-                throw SciDLError("\(file), line \(i + 1) is not a JSON object")
+                throw SciDLError("\(file), line \(number) is not a JSON object")
             }
             var row: [String: String] = [:]
             for (key, value) in object {

@@ -30,8 +30,8 @@ public struct MetricsLog: Sendable {
         let url = directory.appendingPathComponent("metrics.jsonl")
         guard FileManager.default.fileExists(atPath: url.path) else { return }
         let text = try String(contentsOf: url, encoding: .utf8)
-        for (n, line) in text.split(separator: "\n").enumerated() where !line.isEmpty {
-            rows.append(try Self.parse(String(line), line: n + 1, file: url.path))
+        for (number, line) in JSONLines.lines(of: text) {
+            rows.append(try Self.parse(String(line), line: number, file: url.path))
         }
     }
 
