@@ -57,22 +57,12 @@ final class HuggingFaceDecoderTests: XCTestCase {
                 model.tokenize(c.text), c.ids, "\(name) ids of \(c.text.debugDescription)", file: file, line: line)
         }
         let scored = cases.filter { !$0.ids.isEmpty }
-        let names = scored[0].last.keys.sorted()
-        let sites = try names.map { try XCTUnwrap(ActivationSite(name: $0)) }
         var worst = Difference()
-        for position in [TokenPosition.last, .mean] {
-            let states = try model.hiddenStates(
-                of: scored.map(\.text), sites: sites, position: position, tokensPerBatch: 50)
-            for (i, c) in scored.enumerated() {
-                for (j, site) in names.enumerated() {
-                    let offset = (i * sites.count + j) * model.width
-                    assertClose(
-                        states.scalars[offset..<(offset + model.width)], (position == .last ? c.last : c.mean)[site]!,
-                        Self.tolerance, "\(name) \(position) \(site) of \(c.text.debugDescription)", worst: &worst,
-                        file: file, line: line)
-                }
-            }
-        }
+        try assertHiddenStatesMatch(
+            model, texts: scored.map(\.text), siteNames: scored[0].last.keys.sorted(), tokensPerBatch: 50,
+            expected: { position, i, site in
+                try XCTUnwrap((position == .last ? scored[i].last : scored[i].mean)[site])
+            }, Self.tolerance, worst: &worst, file: file, line: line)
         let logits = model.decoder.lastTokenLogits(scored.map(\.ids))
         for (i, c) in scored.enumerated() {
             assertClose(

@@ -68,22 +68,11 @@ final class SmolLM2ReferenceTests: XCTestCase {
     func testHiddenStatesMatchHuggingFace() throws {
         let model = try Self.model.get()
         let cases = try reference().cases
-        let names = cases[0].last.keys.sorted()
-        let sites = try names.map { name in try XCTUnwrap(ActivationSite(name: name), name) }
         var worst = Difference()
-        for position in [TokenPosition.last, .mean] {
-            // Small batches on purpose: several packed texts per batch, and more than one batch.
-            let states = try model.hiddenStates(
-                of: cases.map(\.text), sites: sites, position: position, tokensPerBatch: 60)
-            for (i, c) in cases.enumerated() {
-                for (j, name) in names.enumerated() {
-                    let offset = (i * sites.count + j) * model.width
-                    assertClose(
-                        states.scalars[offset..<(offset + model.width)], (position == .last ? c.last : c.mean)[name]!,
-                        Self.hiddenStateTolerance, "\(position) \(name) of case \(i)", worst: &worst)
-                }
-            }
-        }
+        try assertHiddenStatesMatch(
+            model, texts: cases.map(\.text), siteNames: cases[0].last.keys.sorted(), tokensPerBatch: 60,
+            expected: { position, i, site in try XCTUnwrap((position == .last ? cases[i].last : cases[i].mean)[site]) },
+            Self.hiddenStateTolerance, worst: &worst)
         print("SmolLM2 hidden states against Hugging Face: \(worst)")
     }
 

@@ -1,4 +1,5 @@
 import SciDLTensor
+import SciDLLanguageModel
 import XCTest
 
 /// How far a value may be from its reference, element by element: |a − b| ≤ absolute + relative · |b|.
@@ -52,5 +53,29 @@ public func assertClose<A: Collection<Float>, B: Collection<Float>>(
     for (k, (a, b)) in zip(actual, expected).enumerated() where !tolerance.allows(a, b) {
         XCTFail("\(what()) element \(k): \(a) vs reference \(b), beyond \(tolerance)", file: file, line: line)
         return
+    }
+}
+
+/// Compares a model's hidden states of `texts` at named sites, at the last token and averaged over tokens,
+/// with a reference's: `expected(position, text index, site name)`. Small batches on purpose, so several
+/// texts share a batch and there is more than one batch.
+public func assertHiddenStatesMatch(
+    _ model: any LanguageModel, texts: [String], siteNames: [String], tokensPerBatch: Int,
+    expected: (TokenPosition, Int, String) throws -> [Float], _ tolerance: Tolerance, worst: inout Difference,
+    file: StaticString = #filePath, line: UInt = #line
+) throws {
+    let sites = try siteNames.map { name in try XCTUnwrap(ActivationSite(name: name), name) }
+    for position in [TokenPosition.last, .mean] {
+        let states = try model.hiddenStates(
+            of: texts, sites: sites, position: position, tokensPerBatch: tokensPerBatch)
+        for i in texts.indices {
+            for (j, name) in siteNames.enumerated() {
+                let offset = (i * sites.count + j) * model.width
+                assertClose(
+                    states.scalars[offset..<(offset + model.width)], try expected(position, i, name), tolerance,
+                    "\(position) \(name) of \(texts[i].prefix(40).debugDescription)", worst: &worst,
+                    file: file, line: line)
+            }
+        }
     }
 }
