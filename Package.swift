@@ -3,7 +3,8 @@ import PackageDescription
 
 // Dependencies point one way, toward the math core and the support module below it. Every target
 // declares each module it imports (the edges below); nothing is reached through another target.
-//   scidl                → all of the modules below
+//   scidl                → all of the modules below but SciDLFuzzing
+//   scidl-fuzz           → SciDLFuzzing → the readers' modules (Grokking, LatentKnowledge, LanguageModel, …)
 //   SciDLGrokking        → SciDLAutodiff, SciDLReports, SciDLTensor, SciDLSupport
 //   SciDLLatentKnowledge → SciDLLanguageModel, SciDLAutodiff, SciDLReports, SciDLTensor, SciDLSupport
 //   SciDLLanguageModel   → SciDLTensor, SciDLSupport
@@ -68,6 +69,13 @@ let package = Package(
                 "SciDLSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Each reader of outside files fed mutated inputs (`scripts/fuzz.sh`, `FuzzTests`).
+        .target(
+            name: "SciDLFuzzing",
+            dependencies: [
+                "SciDLGrokking", "SciDLLatentKnowledge", "SciDLLanguageModel", "SciDLTensor", "SciDLSupport",
+            ]),
+        .executableTarget(name: "scidl-fuzz", dependencies: ["SciDLFuzzing", "SciDLSupport"]),
         // Helpers the test targets share (locating ../shared, comparing tensors).
         .target(
             name: "SciDLTestSupport", dependencies: ["SciDLTensor", "SciDLLanguageModel"],
@@ -90,5 +98,6 @@ let package = Package(
             dependencies: ["SciDLLatentKnowledge", "SciDLLanguageModel", "SciDLTensor", "SciDLTestSupport"],
             exclude: ["Fixtures"]),
         .testTarget(name: "scidlTests", dependencies: ["scidl"]),
+        .testTarget(name: "SciDLFuzzingTests", dependencies: ["SciDLFuzzing", "SciDLSupport"]),
     ]
 )

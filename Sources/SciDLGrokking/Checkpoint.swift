@@ -68,8 +68,8 @@ public struct Checkpoint {
         guard let step = m["step"].flatMap(Int.init), let adamStep = m["adam_step"].flatMap(Int.init),
             let configText = m["config"], let elapsed = m["elapsed_seconds"].flatMap(Double.init)
         else { throw corrupt("its metadata lacks step, config or timing") }
-        guard let config = try? JSONDecoder().decode(GrokConfig.self, from: Data(configText.utf8)) else {
-            throw corrupt("its config cannot be read")
+        guard let config = try? GrokConfig(json: Data(configText.utf8), source: url.path) else {
+            throw corrupt("its config cannot be read or is invalid")
         }
         let rngWords = (m["minibatch_rng"] ?? "").split(separator: ",").compactMap { UInt64($0) }
         guard rngWords.count == 4 else { throw corrupt("its random-generator state is damaged") }

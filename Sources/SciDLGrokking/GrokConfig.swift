@@ -1,3 +1,4 @@
+import Foundation
 import SciDLSupport
 import SciDLTensor
 
@@ -38,6 +39,16 @@ public struct GrokConfig: Codable, Sendable, Equatable {
     public var initialCheckpoint: String? = nil
 
     public init() {}
+
+    /// A config saved as JSON (a run's `config.json`, a checkpoint's `config` metadata), checked.
+    public init(json: Data, source: String) throws {
+        do {
+            self = try JSONDecoder().decode(GrokConfig.self, from: json)
+        } catch {
+            throw SciDLError("\(source): the grokking config cannot be read (\(printable(String(describing: error))))")
+        }
+        try validate()
+    }
 
     /// Decodes a saved config; a setting missing from the file (written before it existed) keeps its
     /// default, so older runs and checkpoints still load.

@@ -39,6 +39,11 @@ public struct ModelShape: Codable, Sendable, Equatable {
         guard modelWidth > 0, mlpWidth > 0, heads > 0 else {
             throw SciDLError("model sizes must be positive (d_model \(modelWidth), heads \(heads), d_mlp \(mlpWidth))")
         }
+        // Bounds far above any grokking model, so a damaged config cannot ask for terabytes.
+        guard modelWidth <= 8192, mlpWidth <= 65_536, modelWidth * mlpWidth <= 1 << 26 else {
+            throw SciDLError(
+                "model sizes d_model \(modelWidth), d_mlp \(mlpWidth) are too large: use d_model ≤ 8192 and d_mlp ≤ 65536")
+        }
         guard modelWidth % heads == 0 else {
             throw SciDLError(
                 "d_model \(modelWidth) is not divisible by \(heads) heads: pick --heads dividing --d-model")

@@ -24,7 +24,7 @@ public enum ActivationImport {
     ) throws -> ContrastActivations {
         var labels = try arrays["labels"].map { try labelList($0, source: source) } ?? []
         if let l = labelsFile { labels = try readLabels(l) }
-        let layerNames = arrays["layers"].map { $0.scalars.map { Int($0) } }
+        let layerNames = try arrays["layers"].map { try layerList($0, source: source) }
         if let positive = arrays["positive"] ?? arrays["x_pos"], let negative = arrays["negative"] ?? arrays["x_neg"] {
             return try make(positive: positive, negative: negative, labels: labels, layers: layerNames, source: source)
         }
@@ -98,6 +98,23 @@ public enum ActivationImport {
         }
     }
 
+    /// The layer numbers an imported file names: whole numbers, one per layer.
+    static func layerList(_ t: Tensor, source: String) throws -> [Int] {
+        try t.scalars.map {
+            guard $0.isFinite, $0 == $0.rounded(), abs($0) < 1e9 else {
+                throw SciDLError("\(source): layer number \($0) in 'layers' is not a whole number")
+            }
+            return Int($0)
+        }
+    }
+
+    /// Refuses arrays with an empty axis: every pair, layer and dimension must be there.
+    static func checkNotEmpty(_ t: Tensor, source: String) throws {
+        guard !t.shape.contains(0) else {
+            throw SciDLError("\(source): activations have shape \(t.shape), with an empty axis; nothing to probe")
+        }
+    }
+
     static func labelList(_ t: Tensor, source: String) throws -> [Int] {
         guard t.rank == 1 else {
             throw SciDLError("\(source): labels have shape \(t.shape); they must be one 0/1 per pair, [n]")
@@ -118,7 +135,11 @@ public enum ActivationImport {
                     """
             )
         }
+        try checkNotEmpty(t, source: source)
         let (l, n, d) = t.rank == 3 ? (1, t.shape[0], t.shape[2]) : (t.shape[0], t.shape[1], t.shape[3])
+        if let layers, layers.count != l {
+            throw SciDLError("\(source): 'layers' names \(layers.count) layers but the activations have \(l)")
+        }
         var positive = [Float](repeating: 0, count: n * l * d)
         var negative = positive
         for layer in 0..<l {
@@ -144,6 +165,11 @@ public enum ActivationImport {
         guard p.shape == q.shape, p.rank == 2 || p.rank == 3 else {
             throw SciDLError(
                 "\(source): x⁺ has shape \(p.shape) and x⁻ \(q.shape); both must be [n, d] or [layers, n, d] alike")
+        }
+        try checkNotEmpty(p, source: source)
+        let layerCount = p.rank == 3 ? p.shape[0] : 1
+        if let layers, layers.count != layerCount {
+            throw SciDLError("\(source): 'layers' names \(layers.count) layers but the activations have \(layerCount)")
         }
         func pairMajor(_ t: Tensor) -> Tensor {
             t.rank == 3 ? t.swappingFirstTwoAxes() : t.reshaped([t.shape[0], 1, t.shape[1]])

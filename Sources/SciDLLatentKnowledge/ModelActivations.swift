@@ -32,12 +32,7 @@ extension LanguageModel {
         guard !pairs.isEmpty else { throw SciDLError("no contrast pairs to encode (the data set is empty)") }
         let key = cacheKey(pairs, settings)
         let url = settings.cache?.appendingPathComponent("\(name)-\(key).safetensors")
-        // A cache file that cannot be read or belongs to other prompts is recomputed and replaced.
-        if let url, FileManager.default.fileExists(atPath: url.path),
-            let file = try? SafetensorsFile(contentsOf: url), file.metadata["key"] == key,
-            let cached = try? ActivationImport.activations(from: file.tensors, source: url.path),
-            cached.count == pairs.count, cached.layers == settings.layers
-        {
+        if let url, let cached = ActivationCache.read(url, key: key, pairs: pairs.count, layers: settings.layers) {
             progress(2 * pairs.count)
             return (cached, true)
         }
@@ -61,13 +56,13 @@ extension LanguageModel {
             positive: positive, negative: negative, labels: pairs.map(\.label),
             layers: settings.layers, source: name)
         if let url {
-            try FileManager.default.createDirectory(
-                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try activations.file(metadata: [
-                "key": key, "model": name, "model_identity": identity, "data": settings.dataName,
-                "template": settings.templateName, "position": settings.position.rawValue,
-                "layers": settings.layers.map(String.init).joined(separator: ","), "pairs": "\(pairs.count)",
-            ]).write(to: url)
+            try ActivationCache.write(
+                activations, to: url,
+                metadata: [
+                    "key": key, "model": name, "model_identity": identity, "data": settings.dataName,
+                    "template": settings.templateName, "position": settings.position.rawValue,
+                    "layers": settings.layers.map(String.init).joined(separator: ","), "pairs": "\(pairs.count)",
+                ])
         }
         return (activations, false)
     }

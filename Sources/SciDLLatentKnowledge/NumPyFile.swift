@@ -28,21 +28,22 @@ public enum NumPyFile {
             throw bad("it is in Fortran order; save it with np.ascontiguousarray")
         }
         guard !descr.hasPrefix(">") else { throw bad("it is big-endian (\(descr)); save it as little-endian ('<f4')") }
-        let shape = shapeText.trimmingCharacters(in: CharacterSet(charactersIn: "()")).split(separator: ",")
-            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.compactMap { Int($0) }
+        let extents = shapeText.trimmingCharacters(in: CharacterSet(charactersIn: "()")).split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let shape = extents.compactMap { Int($0) }
+        guard shape.count == extents.count else { throw bad("its shape \(printable(shapeText)) is not a tuple of integers") }
         let kind = String(descr.drop { $0 == "<" || $0 == "|" || $0 == "=" })
         let names = [
             "f4": "F32", "f8": "F64", "f2": "F16", "i1": "I8", "i2": "I16", "i4": "I32", "i8": "I64",
             "u1": "U8", "u2": "U16", "u4": "U32", "u8": "U64", "b1": "BOOL",
         ]
         guard let dtype = names[kind] else { throw bad("its dtype \(descr) is not a number type SciDL reads") }
-        let count = Tensor.elementCount(shape)
         let width = SafetensorsFile.byteWidth[dtype]!
         let body = start + headerLength
-        guard data.count - body >= count * width else {
+        guard let count = FileArithmetic.elementCount(of: shape, elementSize: width, byteLimit: data.count - body)
+        else {
             throw bad(
-                "shape \(shape) needs \(count * width) bytes of data but the file has \(data.count - body) (truncated?)"
-            )
+                "shape \(shape) of \(descr) does not fit the \(data.count - body) bytes of data (truncated or damaged?)")
         }
         let scalars = data.withUnsafeBytes { raw in
             SafetensorsFile.decode(
@@ -67,8 +68,17 @@ public enum NumPyFile {
     public static func arrays(fromArchive data: Data, source: String) throws -> [String: Tensor] {
         func bad(_ why: String) -> SciDLError { SciDLError("\(source) is not a readable .npz archive: \(why)") }
         let b = [UInt8](data)
-        func u16(_ i: Int) -> Int { Int(b[i]) | Int(b[i + 1]) << 8 }
-        func u32(_ i: Int) -> Int { u16(i) | u16(i + 2) << 16 }
+        // Every read is bounds-checked: offsets and sizes come from the file.
+        func u16(_ i: Int) throws -> Int {
+            guard i >= 0, i <= b.count - 2 else { throw bad("a zip record runs past the end (truncated?)") }
+            return Int(b[i]) | Int(b[i + 1]) << 8
+        }
+        func u32(_ i: Int) throws -> Int { try u16(i) | u16(i + 2) << 16 }
+        func u64(_ i: Int) throws -> Int {
+            let high = try u32(i + 4)
+            guard high < 1 << 31 else { throw bad("a ZIP64 size or offset is impossibly large") }
+            return try u32(i) | high << 32
+        }
         guard b.count >= 22 else { throw bad("it is too short to be a zip file") }
         // The end-of-central-directory record sits in the last 64 KiB + 22 bytes.
         var eocd = b.count - 22
@@ -76,34 +86,36 @@ public enum NumPyFile {
             !(b[eocd] == 0x50 && b[eocd + 1] == 0x4b && b[eocd + 2] == 5 && b[eocd + 3] == 6)
         { eocd -= 1 }
         guard eocd >= 0, b[eocd] == 0x50 else { throw bad("no zip directory found (truncated?)") }
-        let entries = u16(eocd + 10)
-        var offset = u32(eocd + 16)
+        let entries = try u16(eocd + 10)
+        var offset = try u32(eocd + 16)
         var arrays: [String: Tensor] = [:]
         for _ in 0..<entries {
-            guard offset + 46 <= b.count, u32(offset) == 0x0201_4b50 else { throw bad("its zip directory is damaged") }
-            let method = u16(offset + 10)
-            var compressedSize = u32(offset + 20)
-            let nameLength = u16(offset + 28)
-            let extraLength = u16(offset + 30)
-            let commentLength = u16(offset + 32)
-            var local = u32(offset + 42)
-            let name = String(decoding: b[(offset + 46)..<min(b.count, offset + 46 + nameLength)], as: UTF8.self)
+            guard offset <= b.count - 46, try u32(offset) == 0x0201_4b50 else {
+                throw bad("its zip directory is damaged")
+            }
+            let method = try u16(offset + 10)
+            var compressedSize = try u32(offset + 20)
+            let nameLength = try u16(offset + 28)
+            let extraLength = try u16(offset + 30)
+            let commentLength = try u16(offset + 32)
+            var local = try u32(offset + 42)
+            let name = printable(
+                String(decoding: b[(offset + 46)..<min(b.count, offset + 46 + nameLength)], as: UTF8.self))
             // ZIP64 (numpy writes it for big arrays): sizes and offset live in the extra field.
             if compressedSize == 0xFFFF_FFFF || local == 0xFFFF_FFFF {
                 var e = offset + 46 + nameLength
                 let end = e + extraLength
                 while e + 4 <= end {
-                    let id = u16(e)
-                    let size = u16(e + 2)
+                    let id = try u16(e)
+                    let size = try u16(e + 2)
                     if id == 1 {
                         var f = e + 4
-                        func u64(_ i: Int) -> Int { u32(i) | u32(i + 4) << 32 }
-                        if u32(offset + 24) == 0xFFFF_FFFF { f += 8 }
+                        if try u32(offset + 24) == 0xFFFF_FFFF { f += 8 }
                         if compressedSize == 0xFFFF_FFFF {
-                            compressedSize = u64(f)
+                            compressedSize = try u64(f)
                             f += 8
                         }
-                        if local == 0xFFFF_FFFF { local = u64(f) }
+                        if local == 0xFFFF_FFFF { local = try u64(f) }
                     }
                     e += 4 + size
                 }
@@ -111,12 +123,14 @@ public enum NumPyFile {
             guard method == 0 else {
                 throw bad("member \(name) is compressed (np.savez_compressed); save with np.savez or as .npy files")
             }
-            guard local + 30 <= b.count, u32(local) == 0x0403_4b50 else { throw bad("member \(name) is damaged") }
-            let start = local + 30 + u16(local + 26) + u16(local + 28)
-            guard start + compressedSize <= b.count else { throw bad("member \(name) is truncated") }
+            guard local <= b.count - 30, try u32(local) == 0x0403_4b50 else { throw bad("member \(name) is damaged") }
+            let start = local + 30 + (try u16(local + 26)) + (try u16(local + 28))
+            guard let member = FileArithmetic.range(start: start, length: compressedSize, within: b.count) else {
+                throw bad("member \(name) is truncated")
+            }
             let key = name.hasSuffix(".npy") ? String(name.dropLast(4)) : name
             arrays[key] = try array(
-                from: data.subdata(in: (data.startIndex + start)..<(data.startIndex + start + compressedSize)),
+                from: data.subdata(in: (data.startIndex + member.lowerBound)..<(data.startIndex + member.upperBound)),
                 source: "\(source):\(name)")
             offset += 46 + nameLength + extraLength + commentLength
         }

@@ -27,10 +27,13 @@ public struct Histogram: SVGFigure {
             low -= 0.5
             high += 0.5
         }
+        // Halves first: v − low and high − low overflow for values beyond ±9e307.
+        let span = high / 2 - low / 2
         let counts = groups.map { g in
             var c = [Int](repeating: 0, count: bins)
             for v in g.values where v.isFinite {
-                c[min(bins - 1, Int((v - low) / (high - low) * Double(bins)))] += 1
+                let position = ((v / 2 - low / 2) / span * Double(bins)).rounded(.down)
+                c[Int(min(Double(bins - 1), max(0, position)))] += 1
             }
             return c
         }

@@ -137,15 +137,15 @@ struct Axis {
                 lo -= 0.5
                 hi += 0.5
             }
-            let pad = (hi - lo) * 0.04
-            lo -= pad
-            hi += pad
+            let pad = (hi / 2 - lo / 2) * 0.08  // halves: hi − lo overflows for values beyond ±9e307
+            lo = max(lo - pad, -.greatestFiniteMagnitude)
+            hi = min(hi + pad, .greatestFiniteMagnitude)
         }
         (low, high) = (lo, hi)
     }
 
     func fraction(_ v: Double) -> Double {
-        scale == .log ? (log10(v) - log10(low)) / (log10(high) - log10(low)) : (v - low) / (high - low)
+        scale == .log ? (log10(v) - log10(low)) / (log10(high) - log10(low)) : (v / 2 - low / 2) / (high / 2 - low / 2)
     }
 
     func ticks() -> [Double] {
@@ -155,12 +155,13 @@ struct Axis {
             let step = max(1, (b - a + 7) / 8)
             return stride(from: a, through: b, by: step).map { pow(10, Double($0)) }
         }
-        let raw = (high - low) / 6
+        let raw = (high / 2 - low / 2) / 3
         let magnitude = pow(10, floor(log10(raw)))
         let step = [1.0, 2, 2.5, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? raw
+        guard step.isFinite, step > 0 else { return [] }
         var t = (low / step).rounded(.up) * step
         var out: [Double] = []
-        while t <= high + step * 1e-9 {
+        while t.isFinite, t <= high + step * 1e-9 {
             out.append(abs(t) < step * 1e-9 ? 0 : t)
             t += step
         }

@@ -32,6 +32,8 @@ public enum RandomStream: CaseIterable, Sendable {
     case implicitOpinionShots
     /// The theorem check's random binary feature h.
     case randomFeature
+    /// The fuzzer's mutations of its seed inputs.
+    case fuzzing
 
     /// The stream's seed for the user's `seed`. The grokking streams mix the seed with their number; the
     /// latent-knowledge streams flip bits with a tag of their own. Both derivations are kept as they were
@@ -44,6 +46,7 @@ public enum RandomStream: CaseIterable, Sendable {
         case .minibatches: mix(seed, 3)
         case .labels: mix(seed, 4)
         case .subset: mix(seed, 5)
+        case .fuzzing: mix(seed, 6)
         case .probeSplit: seed ^ 0x5B117
         case .ccsStarts: seed ^ 0xCC5
         case .randomProbe: seed ^ 0x4A4D

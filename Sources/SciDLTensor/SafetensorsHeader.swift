@@ -48,18 +48,18 @@ public struct SafetensorsHeader: Sendable {
             guard let width = SafetensorsFile.byteWidth[dtype] else {
                 throw bad("tensor '\(name)' has unsupported dtype \(dtype)")
             }
-            // Extents below 2⁴⁰ keep the element count from overflowing before it is checked against the file.
-            guard shape.allSatisfy({ $0 >= 0 && $0 < 1 << 40 }) else {
-                throw bad("tensor '\(name)' has an impossible extent in \(shape)")
+            guard let count = FileArithmetic.elementCount(of: shape, elementSize: width, byteLimit: size) else {
+                throw bad("tensor '\(name)' has an impossible shape \(shape) for a \(size)-byte file")
             }
-            let count = shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).partialValue }
-            guard offsets[0] >= 0, offsets[1] - offsets[0] == count * width else {
+            guard let range = FileArithmetic.range(start: offsets[0], end: offsets[1], within: size - base) else {
+                throw bad(
+                    "tensor '\(name)' has data_offsets \(offsets) outside the \(size - base) bytes of data (truncated?)")
+            }
+            guard range.count == count * width else {
                 throw bad("tensor '\(name)' of shape \(shape) and dtype \(dtype) has data_offsets \(offsets)")
             }
-            guard base + offsets[1] <= size else {
-                throw bad("tensor '\(name)' ends at byte \(base + offsets[1]) but the file has \(size) (truncated?)")
-            }
-            entries[name] = Entry(dtype: dtype, shape: shape, range: (base + offsets[0])..<(base + offsets[1]))
+            entries[name] = Entry(
+                dtype: dtype, shape: shape, range: (base + range.lowerBound)..<(base + range.upperBound))
         }
         self.entries = entries
         self.metadata = metadata

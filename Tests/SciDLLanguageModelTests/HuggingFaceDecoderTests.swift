@@ -107,7 +107,7 @@ final class HuggingFaceDecoderTests: XCTestCase {
         let truncated = try copy("tiny-qwen2")
         let shard = truncated.appendingPathComponent("model-00002-of-00004.safetensors")
         try Data(contentsOf: shard).prefix(10000).write(to: shard)
-        assertRefused(truncated, mentions: "but the file has 10000 (truncated?)")
+        assertRefused(truncated, mentions: "(truncated?)")
 
         let missingShard = try copy("tiny-qwen2")
         try FileManager.default.removeItem(at: missingShard.appendingPathComponent("model-00003-of-00004.safetensors"))

@@ -49,6 +49,21 @@ final class ReportsTests: XCTestCase {
         XCTAssertTrue(svg.contains(">100<") && svg.contains(">0.01<"))
     }
 
+    /// Values near the ends of Double's range (issue 11, crash D) are binned and drawn, not trapped on.
+    func testHistogramsAndPlotsTakeHugeValues() {
+        let h = Histogram(
+            title: "t", xLabel: "x", groups: [("a", [-1.7e308, 0, 1.7e308, 3.4e38]), ("b", [.infinity, .nan, 1])])
+        let (_, _, counts) = h.counts()
+        XCTAssertEqual(counts[0].reduce(0, +), 4)
+        XCTAssertEqual(counts[1].reduce(0, +), 1)
+        XCTAssertEqual(counts[0].first, 1)
+        XCTAssertEqual(counts[0].last, 1)
+        XCTAssertTrue(h.svg().hasSuffix("</svg>\n"))
+        let plot = LinePlot(
+            title: "t", xLabel: "x", yLabel: "y", series: [.init("s", [(0, -1.7e308), (1, 1.7e308)])])
+        XCTAssertFalse(plot.svg().contains("nan"))
+    }
+
     func testHTMLReportIsSelfContained() {
         var page = HTMLReport(title: "A & B")
         page.table([("k", "<v>")])

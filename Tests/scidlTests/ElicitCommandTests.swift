@@ -66,6 +66,19 @@ final class ElicitCommandTests: XCTestCase {
             try String(contentsOfFile: out + "/results.csv", encoding: .utf8).split(separator: "\n").count, 1 + 2 * 5)
     }
 
+    /// One finite activation of 3.4e38 (issue 11, crash D: the report's histogram trapped on it).
+    func testAHugeActivationIsProbedOrRefusedNotCrashed() throws {
+        let corpus = fixtures.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("FuzzCorpus")
+        let labels = FileManager.default.temporaryDirectory.appendingPathComponent("labels-\(UUID().uuidString).txt")
+        try "0\n1\n1\n0\n1\n0\n0\n1\n".write(to: labels, atomically: true, encoding: .utf8)
+        let r = try scidl([
+            "elicit", "--activations", corpus.appendingPathComponent("npy/crash-D-huge-activation.npy").path,
+            "--labels", labels.path, "--test-fraction", "0.5", "--ccs-epochs", "10", "--out", scratch(),
+        ])
+        XCTAssertTrue(r.status == 0 || r.status == 2, "status \(r.status): \(r.stderr)")
+        XCTAssertLessThanOrEqual(r.stderr.split(separator: "\n").filter { $0.hasPrefix("error:") }.count, 1)
+    }
+
     func testBadInputGivesOneClearLineAndStatus2() throws {
         let csv = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString).csv")
         try "statement,label\nx,2\n".write(to: csv, atomically: true, encoding: .utf8)
