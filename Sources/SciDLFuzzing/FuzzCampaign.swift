@@ -53,10 +53,8 @@ public struct FuzzCampaign {
     /// Feeds one input to the reader.
     public func execute(_ bytes: [UInt8], into report: inout Report) {
         report.executions += 1
-        let file = scratch.appendingPathComponent(target.fileName)
         do {
-            try Data(bytes).write(to: file)
-            try target.run(in: scratch)
+            try target.run(Data(bytes), in: scratch)
             report.accepted += 1
         } catch is SciDLError {
             report.refused += 1

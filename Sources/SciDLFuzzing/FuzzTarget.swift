@@ -41,34 +41,48 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         }
     }
 
-    /// Runs the reader on the input already written to `scratch/fileName`, as far as SciDL would go with
-    /// such a file: models tokenize a text, data sets build prompts, checkpoints resume.
-    public func run(in scratch: URL) throws {
+    /// Whether the reader takes the bytes in memory; the others read `fileName` from the scratch folder.
+    public var readsMemory: Bool {
+        switch self {
+        case .checkpoint, .gguf, .modelConfig, .tokenizerJSON: false
+        default: true
+        }
+    }
+
+    /// Runs the reader on `bytes` (written first to `scratch/fileName` when the reader takes a file), as far
+    /// as SciDL would go with such a file: models tokenize a text, data sets build prompts, checkpoints resume.
+    public func run(_ bytes: Data, in scratch: URL) throws {
         let file = scratch.appendingPathComponent(fileName)
+        if !readsMemory { try bytes.write(to: file) }
+        let text = String(decoding: bytes, as: UTF8.self)
         switch self {
         case .safetensors:
-            _ = try SafetensorsFile(contentsOf: file)
-        case .npy, .npz:
-            _ = try ActivationImport.load(file)
+            _ = try SafetensorsFile(data: bytes, source: fileName)
+        case .npy:
+            let array = try NumPyFile.array(from: bytes, source: fileName)
+            _ = try ActivationImport.activations(from: ["activations": array], source: fileName)
+        case .npz:
+            _ = try ActivationImport.activations(
+                from: NumPyFile.arrays(fromArchive: bytes, source: fileName), source: fileName)
         case .csv, .jsonl:
-            let data = try LabelledDataset(contentsOf: file)
+            let data = try LabelledDataset(text: text, file: fileName)
             _ = try data.defaultTemplate.template.contrastPairs(for: data)
         case .template:
-            let template = try PromptTemplate(contentsOf: file)
+            let template = try PromptTemplate(fileContents: text, name: "fuzz")
             let data = LabelledDataset(
                 name: "fuzz", examples: [LabelledExample(fields: ["statement": "The sky is blue."], label: 1)],
                 columns: ["statement", "label"])
             _ = try? template.contrastPairs(for: data)
         case .grokConfig:
-            _ = try GrokConfig(json: Data(contentsOf: file), source: file.path)
+            _ = try GrokConfig(json: bytes, source: fileName)
         case .checkpoint:
             _ = try GrokRun(resuming: scratch)
         case .activationCache:
-            _ = ActivationCache.read(file, key: "fuzz", pairs: 4, layers: [0, 1])
+            _ = ActivationCache.read(bytes, source: fileName, key: "fuzz", pairs: 4, layers: [0, 1])
         case .vocabulary:
-            _ = try WordPieceTokenizer(vocabularyFile: file).encode("Hello, wörld! 123")
+            _ = try WordPieceTokenizer(vocabularyText: text).encode("Hello, wörld! 123")
         case .bertConfig:
-            _ = try BertConfiguration(contentsOf: file)
+            _ = try BertConfiguration(json: bytes, source: fileName)
         case .gguf:
             _ = try DecoderModel(gguf: file).tokenize("Hello, wörld! 123 <|im_start|>")
         case .modelConfig, .tokenizerJSON:

@@ -9,8 +9,16 @@ public enum ActivationCache {
     /// damaged one, or one made for other prompts or layers. The caller recomputes and replaces it.
     public static func read(_ url: URL, key: String, pairs: Int, layers: [Int]) -> ContrastActivations? {
         guard FileManager.default.fileExists(atPath: url.path),
-            let file = try? SafetensorsFile(contentsOf: url), file.metadata["key"] == key,
-            let cached = try? ActivationImport.activations(from: file.tensors, source: url.path),
+            let data = try? Data(contentsOf: url, options: .mappedIfSafe)
+        else { return nil }
+        return read(data, source: url.path, key: key, pairs: pairs, layers: layers)
+    }
+
+    /// The cached activations in a cache file's bytes, or nil.
+    public static func read(_ data: Data, source: String, key: String, pairs: Int, layers: [Int]) -> ContrastActivations?
+    {
+        guard let file = try? SafetensorsFile(data: data, source: source), file.metadata["key"] == key,
+            let cached = try? ActivationImport.activations(from: file.tensors, source: source),
             cached.count == pairs, cached.layers == layers
         else { return nil }
         return cached

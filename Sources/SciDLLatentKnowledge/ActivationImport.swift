@@ -19,7 +19,7 @@ public enum ActivationImport {
     }
 
     /// The activations in arrays already read (one of the layouts above), naming `source` in errors.
-    static func activations(
+    public static func activations(
         from arrays: [String: Tensor], source: String, labels labelsFile: URL? = nil
     ) throws -> ContrastActivations {
         var labels = try arrays["labels"].map { try labelList($0, source: source) } ?? []

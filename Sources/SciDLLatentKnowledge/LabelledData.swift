@@ -46,7 +46,13 @@ extension LabelledDataset {
     public init(contentsOf url: URL, columns mapping: ColumnMapping = ColumnMapping()) throws {
         guard let data = try? Data(contentsOf: url) else { throw SciDLError("cannot read data file \(url.path)") }
         guard let text = String(data: data, encoding: .utf8) else { throw SciDLError("\(url.path) is not UTF-8 text") }
-        let file = url.lastPathComponent
+        try self.init(text: text, file: url.lastPathComponent, columns: mapping)
+    }
+
+    /// A data file's text; `file` names it (its extension says CSV or JSON lines) in errors and gives the
+    /// data set its name.
+    public init(text: String, file: String, columns mapping: ColumnMapping = ColumnMapping()) throws {
+        let url = URL(fileURLWithPath: file)
         var rows: [[String: String]]
         var columns: [String]
         if url.pathExtension.lowercased() == "jsonl" || url.pathExtension.lowercased() == "ndjson" {

@@ -38,6 +38,11 @@ public struct PromptTemplate: Sendable, Equatable {
         guard let content = try? String(contentsOf: url, encoding: .utf8) else {
             throw SciDLError("cannot read template file \(url.path)")
         }
+        try self.init(fileContents: content, name: url.deletingPathExtension().lastPathComponent)
+    }
+
+    /// A template file's text (an optional `answers:` line, then the template) under `name`.
+    public init(fileContents content: String, name: String) throws {
         var lines = content.components(separatedBy: "\n")
         var answers = ["No", "Yes"]
         if let first = lines.first, first.lowercased().hasPrefix("answers:") {
@@ -47,8 +52,7 @@ public struct PromptTemplate: Sendable, Equatable {
             lines.removeFirst()
         }
         while lines.last?.trimmingCharacters(in: .whitespaces).isEmpty == true { lines.removeLast() }
-        try self.init(
-            name: url.deletingPathExtension().lastPathComponent, text: lines.joined(separator: "\n"), answers: answers)
+        try self.init(name: name, text: lines.joined(separator: "\n"), answers: answers)
     }
 
     /// The names inside `{…}`, in order of first appearance.

@@ -41,6 +41,12 @@ public struct BertConfiguration: Codable, Sendable, Equatable {
         guard let data = try? Data(contentsOf: url) else {
             throw SciDLError("cannot read \(url.path): a Hugging Face model folder needs its config.json")
         }
+        try self.init(json: data, source: url.path)
+    }
+
+    /// Parses and checks the contents of a `config.json`; `source` names it in errors.
+    public init(json data: Data, source: String) throws {
+        let url = URL(fileURLWithPath: source)
         do { self = try JSONDecoder().decode(Self.self, from: data) } catch {
             if case DecodingError.dataCorrupted(let context) = error,
                 context.codingPath.last?.stringValue == CodingKeys.hiddenActivation.rawValue

@@ -41,6 +41,11 @@ public struct WordPieceTokenizer: Sendable {
         guard let text = try? String(contentsOf: url, encoding: .utf8) else {
             throw SciDLError("cannot read the vocabulary \(url.path) (is the model folder complete?)")
         }
+        try self.init(vocabularyText: text, lowercases: lowercases)
+    }
+
+    /// The text of a `vocab.txt`.
+    public init(vocabularyText text: String, lowercases: Bool = true) throws {
         var lines = text.components(separatedBy: "\n")
         if lines.last == "" { lines.removeLast() }
         try self.init(vocabulary: lines.map { $0.hasSuffix("\r") ? String($0.dropLast()) : $0 }, lowercases: lowercases)
