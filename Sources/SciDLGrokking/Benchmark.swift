@@ -88,7 +88,7 @@ public struct SweepBenchmark: BenchmarkResult {
         }
         let parallel = try seconds {
             let plans = configs.enumerated().map { Sweep.Plan(name: "run\($0.offset)", config: $0.element) }
-            _ = try Sweep(directory: scratch.appendingPathComponent("parallel"), plans: plans).run()
+            _ = try Sweep(directory: scratch.appendingPathComponent("parallel"), plans: plans, command: "bench").run()
         }
         let stacked = try seconds {
             let trainer = try StackedTrainer(configs: configs)

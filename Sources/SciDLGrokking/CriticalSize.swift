@@ -131,7 +131,7 @@ public struct CriticalSizeExperiment: Sendable {
         in directory: URL, workers: Int,
         progress: (@Sendable (Sweep.Progress) -> Void)? = nil
     ) throws -> [Analysis] {
-        let sweep = try Sweep(directory: directory, plans: plans, workers: workers)
+        let sweep = try Sweep(directory: directory, plans: plans, command: "dcrit", workers: workers)
         let results = try sweep.run(progress: progress)
         let analyses = analyse(results)
         var summary: [String: Any] = [:]

@@ -40,6 +40,23 @@ public struct GrokConfig: Codable, Sendable, Equatable {
 
     public init() {}
 
+    /// The settings (by their `config.json` names) in which this config differs from `other`.
+    public func differences(from other: GrokConfig) -> [String] {
+        func fields(_ c: GrokConfig) -> [String: String] {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            guard let data = try? encoder.encode(c),
+                let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+            else { return [:] }
+            return object.mapValues { value in
+                let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed])
+                return data.map { String(decoding: $0, as: UTF8.self) } ?? "\(value)"
+            }
+        }
+        let (a, b) = (fields(self), fields(other))
+        return Set(a.keys).union(b.keys).filter { a[$0] != b[$0] }.sorted()
+    }
+
     /// A config saved as JSON (a run's `config.json`, a checkpoint's `config` metadata), checked.
     public init(json: Data, source: String) throws {
         do {

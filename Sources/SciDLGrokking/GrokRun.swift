@@ -29,23 +29,41 @@ public final class GrokRun {
     var minibatchRNG: SeededGenerator
     var elapsedBefore = 0.0
     let started = Date()
-    /// The step of the newest checkpoint on disk.
-    public private(set) var lastCheckpoint = 0
+    /// The step of the newest checkpoint on disk (nil before the first).
+    public private(set) var lastCheckpoint: Int?
+    /// The run's folder, locked while the run lives (nil for runs that are never written, as in stacked
+    /// training).
+    let folder: RunFolder?
 
-    /// Starts a new run in `directory`, refusing to overwrite an existing one.
+    /// Starts a new run in `directory`, refusing to overwrite one that has a checkpoint. A folder whose run
+    /// was stopped before its first checkpoint is simply started again.
     public convenience init(config: GrokConfig, directory: URL) throws {
-        let fm = FileManager.default
-        for name in [Checkpoint.fileName, "metrics.jsonl"]
-        where fm.fileExists(atPath: directory.appendingPathComponent(name).path) {
+        let folder = try Self.openFolder(directory, config: config)
+        if FileManager.default.fileExists(atPath: directory.appendingPathComponent(Checkpoint.fileName).path) {
             throw SciDLError(
                 """
-                    \(directory.path) already holds a run (\(name)): continue it with --resume \(directory.path), or \
-                    pick another --out
+                    \(directory.path) already holds a run with a checkpoint: continue it with --resume \
+                    \(directory.path), or pick another --out
                     """
             )
         }
-        try self.init(building: config, in: directory)
+        for stale in ["metrics.jsonl", "metrics.csv", "summary.json", "report.html"] {
+            try? FileManager.default.removeItem(at: directory.appendingPathComponent(stale))
+        }
+        try self.init(building: config, in: directory, folder: folder)
         try writeConfig()
+    }
+
+    /// The run's folder: a grokking run's (or empty), locked. A folder from before run records is
+    /// recognised by its config or metrics, and never taken if it holds another command's results.
+    static func openFolder(_ directory: URL, config: GrokConfig) throws -> RunFolder {
+        try RunFolder(
+            directory, command: "grok", settings: String(decoding: try encoder.encode(config), as: UTF8.self),
+            sameSettings: false,
+            adopting: { held in
+                held.isDisjoint(with: ["results.csv", "runs"])
+                    && !held.isDisjoint(with: ["config.json", "metrics.jsonl", Checkpoint.fileName])
+            })
     }
 
     /// Continues the run in `directory` from its checkpoint; metrics past the checkpoint are dropped and
@@ -54,8 +72,18 @@ public final class GrokRun {
     public convenience init(resuming directory: URL, steps: Int? = nil) throws {
         let checkpoint = try Checkpoint(readingFrom: directory)
         var config = checkpoint.config
-        if let steps { config.steps = steps }
-        try self.init(building: config, in: directory)
+        if let steps {
+            guard steps >= checkpoint.step else {
+                throw SciDLError(
+                    """
+                        --steps \(steps) is below the step the run has reached (\(checkpoint.step)): a run cannot be \
+                        shortened; give --steps \(checkpoint.step) or more
+                        """)
+            }
+            config.steps = steps
+        }
+        let folder = try Self.openFolder(directory, config: config)
+        try self.init(building: config, in: directory, folder: folder)
         optimizer = try checkpoint.restore(into: model)
         step = checkpoint.step
         lastCheckpoint = checkpoint.step
@@ -68,9 +96,10 @@ public final class GrokRun {
     }
 
     /// Everything a config determines: the task, its split, the freshly initialised model and optimizer.
-    init(building config: GrokConfig, in directory: URL) throws {
+    init(building config: GrokConfig, in directory: URL, folder: RunFolder? = nil) throws {
         try config.validate()
         self.config = config
+        self.folder = folder
         self.directory = directory
         let task = try AlgorithmicTask(operation: config.operation, modulus: config.modulus)
         self.task = task
@@ -210,11 +239,13 @@ public final class GrokRun {
         while step < min(target, config.steps) && !stopped {
             let loss = trainStep()
             guard loss.isFinite else {
+                let kept =
+                    lastCheckpoint.map { "the last good checkpoint (step \($0)) is kept in" }
+                    ?? "no checkpoint had been written yet in"
                 throw SciDLError(
                     """
                         training loss became \(loss) at step \(step) (learning rate \(config.learningRate) too \
-                        high?): stopped; the last good checkpoint (step \(lastCheckpoint)) is kept in \
-                        \(directory.path)
+                        high?): stopped; \(kept) \(directory.path)
                         """
                 )
             }

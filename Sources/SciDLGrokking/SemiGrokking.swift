@@ -82,7 +82,7 @@ public struct SemiGrokkingExperiment: Sendable {
         in directory: URL, workers: Int,
         progress: (@Sendable (Sweep.Progress) -> Void)? = nil
     ) throws -> [Sweep.Result] {
-        let sweep = try Sweep(directory: directory, plans: plans, workers: workers)
+        let sweep = try Sweep(directory: directory, plans: plans, command: "semigrok", workers: workers)
         let results = try sweep.run(progress: progress)
         try AtomicFile.writeJSON(
             [

@@ -29,6 +29,8 @@ public final class Sweep: @unchecked Sendable {
     public let directory: URL
     public let plans: [Plan]
     public let workers: Int
+    /// The sweep's folder, locked while the sweep lives.
+    let folder: RunFolder
     // Shared between workers, guarded by `lock`.
     private let lock = NSLock()
     private var results: [String: Result] = [:]
@@ -36,8 +38,15 @@ public final class Sweep: @unchecked Sendable {
     private var cursor = 0
     private var failure: Error?
 
-    /// - Parameter workers: runs at once (default: one per core).
-    public init(directory: URL, plans: [Plan], workers: Int = Parallelism.threadCount) throws {
+    /// Opens (or reopens) the sweep in `directory`. A folder made by another command is refused, and so is
+    /// a run already in the folder that was made with other settings than its plan: a sweep may grow by new
+    /// runs, but never reports old results as if they were new.
+    /// - Parameters:
+    ///   - command: the command the sweep belongs to (`dcrit`, `semigrok`, …), recorded in the folder.
+    ///   - workers: runs at once (default: one per core).
+    public init(
+        directory: URL, plans: [Plan], command: String = "sweep", workers: Int = Parallelism.threadCount
+    ) throws {
         guard !plans.isEmpty else { throw SciDLError("the sweep has no runs: give at least one size") }
         guard Set(plans.map(\.name)).count == plans.count else {
             throw SciDLError("two runs of the sweep share a name")
@@ -46,6 +55,21 @@ public final class Sweep: @unchecked Sendable {
         self.directory = directory
         self.plans = plans
         self.workers = max(1, min(workers, plans.count))
+        folder = try RunFolder(directory, command: command, settings: "", sameSettings: false)
+        for plan in plans {
+            let dir = directory.appendingPathComponent("runs").appendingPathComponent(plan.name)
+            guard let recorded = RunFolder.record(at: dir),
+                let made = try? GrokConfig(json: Data(recorded.settings.utf8), source: dir.path)
+            else { continue }
+            guard made == plan.config else {
+                throw SciDLError(
+                    """
+                        \(directory.path) holds run \(plan.name) made with other settings than this sweep's \
+                        (\(made.differences(from: plan.config).joined(separator: ", "))): rerun with the same \
+                        settings to continue, or pick another --out
+                        """)
+            }
+        }
         results = try Self.readResults(directory.appendingPathComponent("results.csv"))
     }
 

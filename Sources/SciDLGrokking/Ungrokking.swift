@@ -139,7 +139,7 @@ public struct UngrokkingExperiment: Sendable {
         progress: (@Sendable (Sweep.Progress) -> Void)? = nil
     ) throws -> [Sweep.Result] {
         let plans = try plans(pretrained: start.directory, trainingExamples: start.trainingExamples)
-        let sweep = try Sweep(directory: directory, plans: plans, workers: workers)
+        let sweep = try Sweep(directory: directory, plans: plans, command: "ungrok", workers: workers)
         let results = try sweep.run(progress: progress)
         try AtomicFile.writeJSON(
             [

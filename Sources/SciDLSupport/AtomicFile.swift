@@ -39,14 +39,5 @@ public enum AtomicFile {
         try write(Data(text.utf8), to: url)
     }
 
-    private static func describe(_ error: Error) -> String {
-        if let e = error as? SciDLError { return e.message }
-        let ns = error as NSError
-        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError,
-            underlying.domain == NSPOSIXErrorDomain, let code = POSIXErrorCode(rawValue: Int32(underlying.code))
-        {
-            return String(cString: strerror(code.rawValue))
-        }
-        return ns.localizedDescription
-    }
+    private static func describe(_ error: Error) -> String { RunFolder.describe(error) }
 }

@@ -63,6 +63,8 @@ struct Challenge: ParsableCommand {
         }
         let started = Date()
         let dir = URL(fileURLWithPath: out ?? "runs/challenge-\(kind.rawValue)-\(Grok.timestamp())")
+        let folder = try openOutputFolder(dir, command: "challenge \(kind.rawValue)")
+        defer { withExtendedLifetime(folder) {} }
         guard let challenge = try experiment(kind) else {
             try theorem(settings: try probes.settings(defaultSeeds: "0-9"), directory: dir)
             return finished(started, dir)

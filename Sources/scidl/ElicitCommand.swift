@@ -43,11 +43,13 @@ struct Elicit: ParsableCommand {
 
     func run() throws {
         let settings = try probes.settings()
+        let dir = URL(fileURLWithPath: out ?? "runs/elicit-\(Grok.timestamp())")
+        let folder = try openOutputFolder(dir, command: "elicit")
+        defer { withExtendedLifetime(folder) {} }
         let started = Date()
         let (sets, description) = try loadActivations()
         let results = try runProbes(sets.map { ($0.template, $0.activations, [:]) }, settings: settings)
         let report = ElicitReport(results: results, description: description)
-        let dir = URL(fileURLWithPath: out ?? "runs/elicit-\(Grok.timestamp())")
         try report.write(
             to: dir,
             title:

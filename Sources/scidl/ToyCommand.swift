@@ -35,6 +35,8 @@ struct Toy: ParsableCommand {
         s.seed = seed
         let experiments = try ToyExperiments(settings: s, steps: steps)
         let dir = URL(fileURLWithPath: out ?? "runs/toy-\(Grok.timestamp())")
+        let folder = try openOutputFolder(dir, command: "toy")
+        defer { withExtendedLifetime(folder) {} }
         let started = Date()
         let report = ToyReport(experiments)
         try report.write(to: dir)

@@ -51,6 +51,7 @@ final class CircuitEfficiencyTests: XCTestCase {
         XCTAssertEqual(all[1][.seed], 1)
         // A run killed before its first checkpoint starts over instead of blocking the sweep.
         let partial = scratchDirectory("partial")
+        _ = try Sweep(directory: partial, plans: Array(plans.prefix(1)))  // started, then killed
         var log = MetricsLog(directory: partial.appendingPathComponent("runs/seed0"))
         log.append(MetricsRow([(.step, 0)]))
         try log.flush()

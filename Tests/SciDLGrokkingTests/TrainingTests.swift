@@ -52,10 +52,11 @@ final class TrainingTests: XCTestCase {
 
             // "Kill" after step 50: run to 50, checkpointed at 40, with metrics logged to 50 (past the checkpoint).
             let killed = scratchDirectory("killed")
-            let short = config
-            let first = try GrokRun(config: short, directory: killed)
-            try first.train(upTo: 50)
-            XCTAssertEqual(first.lastCheckpoint, 40)
+            do {  // the killed process: its run (and the folder's lock) goes away with it
+                let first = try GrokRun(config: config, directory: killed)
+                try first.train(upTo: 50)
+                XCTAssertEqual(first.lastCheckpoint, 40)
+            }
 
             let resumed = try GrokRun(resuming: killed)
             XCTAssertEqual(resumed.step, 40)

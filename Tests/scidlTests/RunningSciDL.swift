@@ -7,14 +7,19 @@ struct MissingBinary: Error, CustomStringConvertible {
     var description: String { "the scidl binary was not found in \(searched.map(\.path)); build it with the tests" }
 }
 
-/// Runs the built `scidl` binary as a user would.
-func scidl(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    // The products folder: the runner's own folder on Linux, the test bundle's parent on macOS.
+/// The built `scidl` binary: in the runner's own folder on Linux, beside the test bundle on macOS.
+func scidlBinary() throws -> URL {
     let folders = [Bundle.main.bundleURL, Bundle(for: CommandLineTests.self).bundleURL.deletingLastPathComponent()]
     let candidates = folders.map { $0.appendingPathComponent("scidl") }
     guard let binary = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
         throw MissingBinary(searched: candidates)
     }
+    return binary
+}
+
+/// Runs the built `scidl` binary as a user would.
+func scidl(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+    let binary = try scidlBinary()
     let process = Process()
     process.executableURL = binary
     process.arguments = arguments
