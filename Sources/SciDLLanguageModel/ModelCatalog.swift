@@ -110,10 +110,27 @@ public enum ModelCatalog {
         return URL(fileURLWithPath: path)
     }
 
-    /// Path, size and modification time of a file.
+    /// A file's size and the XXH64 hash of its contents: what the activation cache keys on, so a model
+    /// changed in place (even keeping its size and time stamp) is never served stale activations. Hashing
+    /// runs once per file and process (~40 ms for SmolLM2's 98 MB once its pages are in memory).
     public static func fileIdentity(_ url: URL) -> String {
-        let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
-        let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-        return "\(url.standardizedFileURL.path)|\(attributes?[.size] ?? 0)|\(modified)"
+        // Remembered per file while its status is unchanged; the status change time moves with every write,
+        // even one that puts the modification time back.
+        var status = stat()
+        guard stat(url.path, &status) == 0 else { return "unreadable:\(url.path)" }
+        let stamp = [
+            UInt64(status.st_dev), UInt64(status.st_ino), UInt64(status.st_size), UInt64(status.st_mtim.tv_sec),
+            UInt64(status.st_mtim.tv_nsec), UInt64(status.st_ctim.tv_sec), UInt64(status.st_ctim.tv_nsec),
+        ].map(String.init).joined(separator: ":")
+        return identityLock.withLock {
+            if let known = identities[stamp] { return known }
+            let hash = (try? MappedFile(url)).map { ContentHash.hex($0.bytes) } ?? "unreadable"
+            let identity = "\(status.st_size)|xxh64:\(hash)"
+            identities[stamp] = identity
+            return identity
+        }
     }
+
+    private static let identityLock = NSLock()
+    nonisolated(unsafe) private static var identities: [String: String] = [:]
 }

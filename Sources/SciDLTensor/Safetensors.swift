@@ -28,6 +28,14 @@ public struct SafetensorsFile: Sendable {
     public init(data: Data, source: String = "safetensors data") throws {
         let (tensors, metadata) = try data.withUnsafeBytes { raw in
             let header = try SafetensorsHeader(raw, source: source)
+            // Files SciDL wrote carry a checksum of their data; others (from elsewhere) are taken as they are.
+            if let expected = header.metadata[Self.checksumKey] {
+                let found = ContentHash.hex(UnsafeRawBufferPointer(rebasing: raw[header.dataStart...]))
+                guard found == expected else {
+                    throw SciDLError(
+                        "\(source) is damaged: its data do not match the checksum SciDL wrote (re-create the file)")
+                }
+            }
             let tensors = header.entries.mapValues { e in
                 Tensor(
                     shape: e.shape,
@@ -35,7 +43,7 @@ public struct SafetensorsFile: Sendable {
                         UnsafeRawBufferPointer(rebasing: raw[e.range]), dtype: e.dtype,
                         count: Tensor.elementCount(e.shape)))
             }
-            return (tensors, header.metadata)
+            return (tensors, header.metadata.filter { $0.key != Self.checksumKey })
         }
         self.tensors = tensors
         self.metadata = metadata
@@ -54,14 +62,21 @@ public struct SafetensorsFile: Sendable {
         return t
     }
 
-    /// The file's bytes, tensors in sorted name order, all as F32.
+    /// The metadata key of the data's checksum (XXH64, hexadecimal), written with every file and checked
+    /// on reading, so a flipped bit in a checkpoint or a cached activation is noticed, not used.
+    public static let checksumKey = "scidl_checksum"
+
+    /// The file's bytes, tensors in sorted name order, all as F32, with the data's checksum in the metadata.
     public func serialized() -> Data {
         let names = tensors.keys.sorted()
-        var entries: [String] = []
-        if !metadata.isEmpty {
-            let m = metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0]!))" }
-            entries.append("\"__metadata__\":{\(m.joined(separator: ","))}")
+        var body = Data()
+        for name in names {
+            tensors[name]!.scalars.withUnsafeBytes { body.append(contentsOf: $0) }  // little-endian hosts
         }
+        var metadata = self.metadata
+        metadata[Self.checksumKey] = body.withUnsafeBytes { ContentHash.hex($0) }
+        let m = metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0]!))" }
+        var entries = ["\"__metadata__\":{\(m.joined(separator: ","))}"]
         var offset = 0
         for name in names {
             let t = tensors[name]!
@@ -77,9 +92,7 @@ public struct SafetensorsFile: Sendable {
         var out = Data(capacity: 8 + header.count + offset)
         withUnsafeBytes(of: UInt64(header.count).littleEndian) { out.append(contentsOf: $0) }
         out.append(contentsOf: header)
-        for name in names {
-            tensors[name]!.scalars.withUnsafeBytes { out.append(contentsOf: $0) }  // little-endian hosts
-        }
+        out.append(body)
         return out
     }
 

@@ -14,6 +14,8 @@ public struct SafetensorsHeader: Sendable {
     }
 
     public let entries: [String: Entry]
+    /// Where the data section starts (after the header).
+    public let dataStart: Int
     /// Free-form string metadata (`__metadata__`).
     public let metadata: [String: String]
 
@@ -34,6 +36,7 @@ public struct SafetensorsHeader: Sendable {
             throw bad("the header is not a JSON object")
         }
         let base = 8 + Int(headerLength)
+        dataStart = base
         var entries: [String: Entry] = [:]
         var metadata: [String: String] = [:]
         for (name, value) in object {

@@ -43,4 +43,49 @@ final class ActivationCacheTests: XCTestCase {
         let (_, staleServed) = try DecoderModel(gguf: url).contrastActivations(of: pairs, settings: settings)
         XCTAssertFalse(staleServed)
     }
+
+    /// Issue 11: a model changed in place, keeping its size and modification time, gets new activations; so
+    /// does a cache file with altered floats or flipped bits.
+    func testChangedModelsAndDamagedCacheFilesAreRecomputed() throws {
+        let url = try TinyGGUF.model(architecture: "llama", tokenizer: TinyGGUF.gpt2Tokenizer, seed: 21)
+        let pairs = (0..<4).map {
+            ContrastPair(positive: "the hello \($0) True", negative: "the hello \($0) False", label: $0 % 2)
+        }
+        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("scidl-cache-\(UUID().uuidString)")
+        let settings = ExtractionSettings(layers: [2], position: .last, cache: cache, dataName: "d", templateName: "t")
+        _ = try DecoderModel(gguf: url).contrastActivations(of: pairs, settings: settings)
+
+        // One byte of the file changed in place; size and modification time put back.
+        let modified = try FileManager.default.attributesOfItem(atPath: url.path)[.modificationDate] as! Date
+        let handle = try FileHandle(forUpdating: url)
+        let size = try handle.seekToEnd()
+        try handle.seek(toOffset: size / 2)
+        let byte = try XCTUnwrap(handle.readData(ofLength: 1).first)
+        try handle.seek(toOffset: size / 2)
+        handle.write(Data([byte ^ 0x01]))
+        try handle.close()
+        try FileManager.default.setAttributes([.modificationDate: modified], ofItemAtPath: url.path)
+        let (_, staleServed) = try DecoderModel(gguf: url).contrastActivations(of: pairs, settings: settings)
+        XCTAssertFalse(staleServed, "a model changed in place was served the old activations")
+
+        // Damaged cache files: the next read recomputes the same numbers instead of using them.
+        let model = try DecoderModel(gguf: url)
+        let (again, _) = try model.contrastActivations(of: pairs, settings: settings)
+        let file = try XCTUnwrap(
+            FileManager.default.contentsOfDirectory(at: cache, includingPropertiesForKeys: nil).first {
+                FileManager.default.contents(atPath: $0.path).map { bytes in
+                    (try? SafetensorsFile(data: bytes))?.metadata["model_identity"] == model.identity
+                } ?? false
+            })
+        var bytes = try Data(contentsOf: file)
+        for damage in [bytes.count - 7, bytes.count - 1] {
+            var damaged = bytes
+            damaged[damage] ^= 0x01
+            try damaged.write(to: file)
+            let (read, fromCache) = try model.contrastActivations(of: pairs, settings: settings)
+            XCTAssertFalse(fromCache, "a damaged cache file (byte \(damage)) was used")
+            XCTAssertEqual(read.positive, again.positive)
+            bytes = try Data(contentsOf: file)
+        }
+    }
 }

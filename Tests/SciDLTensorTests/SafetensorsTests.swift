@@ -52,6 +52,10 @@ final class SafetensorsTests: XCTestCase {
         hugeLength[7] = 0x7F
         XCTAssertTrue(message(hugeLength).contains("exceeds the file size"))
         XCTAssertTrue(message(good).contains("no error"))
+        // Every file SciDL writes carries a checksum of its data: one flipped bit is noticed.
+        var flipped = good
+        flipped[flipped.count - 3] ^= 0x10
+        XCTAssertTrue(message(flipped).contains("do not match the checksum"), message(flipped))
     }
 
     func testAtomicWriteReplacesWholeFilesAndLeavesNoTemporaryFile() throws {
