@@ -91,7 +91,7 @@ public enum ActivationImport {
             }
             return try text.split(whereSeparator: \.isNewline).enumerated().map { i, line in
                 guard let l = LabelledDataset.parseLabel(String(line)) else {
-                    throw SciDLError("\(url.lastPathComponent), line \(i + 1): '\(line)' is not a 0/1 label")
+                    throw SciDLError("\(url.lastPathComponent), line \(i + 1): '\(printable(line))' is not a 0/1 label")
                 }
                 return l
             }

@@ -10,7 +10,7 @@ public struct ExampleCategory: Sendable, CustomStringConvertible {
     public init(parsing text: String, columns: [String]) throws {
         guard let index = text.firstIndex(where: { $0 == "=" || $0 == ">" || $0 == "<" }) else {
             throw SciDLError(
-                "--category '\(text)' must look like column=value, column=a|b, column>number or column<number")
+                "--category '\(printable(text))' must look like column=value, column=a|b, column>number or column<number")
         }
         column = String(text[..<index]).trimmingCharacters(in: .whitespaces)
         relation = text[index]
@@ -18,13 +18,13 @@ public struct ExampleCategory: Sendable, CustomStringConvertible {
         guard columns.contains(column) else {
             throw SciDLError(
                 """
-                    --category names column '\(column)', which the data does not have (columns: \
+                    --category names column '\(printable(column))', which the data does not have (columns: \
                     \(columns.joined(separator: ", ")))
                     """
             )
         }
         guard !values.isEmpty, relation == "=" || (values.count == 1 && Double(values[0]) != nil) else {
-            throw SciDLError("--category '\(text)': give values after '=', or one number after '>' or '<'")
+            throw SciDLError("--category '\(printable(text))': give values after '=', or one number after '>' or '<'")
         }
     }
 
@@ -43,7 +43,7 @@ public struct ExampleCategory: Sendable, CustomStringConvertible {
         case "=": return values.contains(value)
         default:
             guard let number = Double(value) else {
-                throw SciDLError("--category: '\(value)' in column '\(column)' is not a number")
+                throw SciDLError("--category: '\(printable(value))' in column '\(printable(column))' is not a number")
             }
             return relation == ">" ? number > Double(values[0])! : number < Double(values[0])!
         }

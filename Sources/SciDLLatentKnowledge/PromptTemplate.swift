@@ -18,18 +18,18 @@ public struct PromptTemplate: Sendable, Equatable {
         self.answers = answers
         guard answers.count == 2, !answers[0].isEmpty, !answers[1].isEmpty, answers[0] != answers[1] else {
             throw SciDLError(
-                "template '\(name)' needs two different answers, e.g. 'answers: No | Yes' (got \(answers))")
+                "template '\(printable(name))' needs two different answers, e.g. 'answers: No | Yes' (got \(printable(answers.joined(separator: " | "))))")
         }
         guard placeholders.contains("answer") else {
             throw SciDLError(
                 """
-                template '\(name)' has no {answer} placeholder: a contrast pair differs only in the answer, so \
+                template '\(printable(name))' has no {answer} placeholder: a contrast pair differs only in the answer, so \
                 the prompt must say where it goes
                 """
             )
         }
         guard placeholders.count > 1 else {
-            throw SciDLError("template '\(name)' has no placeholder for the example (e.g. {statement}), only {answer}")
+            throw SciDLError("template '\(printable(name))' has no placeholder for the example (e.g. {statement}), only {answer}")
         }
     }
 
@@ -72,8 +72,8 @@ public struct PromptTemplate: Sendable, Equatable {
         for p in placeholders where p != "answer" && !columns.contains(p) {
             throw SciDLError(
                 """
-                template '\(name)' needs {\(p)}, which \(data) does not have (its columns: \
-                \(columns.joined(separator: ", "))); map a column with --text-column or pick another --template
+                template '\(printable(name))' needs {\(printable(p))}, which \(data) does not have (its columns: \
+                \(printable(columns.joined(separator: ", "), limit: 200))); map a column with --text-column or pick another --template
                 """
             )
         }
@@ -124,7 +124,7 @@ public struct PromptTemplate: Sendable, Equatable {
             return try PromptTemplate(contentsOf: URL(fileURLWithPath: nameOrPath))
         }
         let names = BuiltIn.allCases.map(\.rawValue).sorted().joined(separator: ", ")
-        throw SciDLError("no template '\(nameOrPath)': use one of \(names) or a template file's path")
+        throw SciDLError("no template '\(printable(nameOrPath))': use one of \(names) or a template file's path")
     }
 }
 

@@ -20,7 +20,8 @@ do {
     var command = try SciDL.parseAsRoot()
     try command.run()
 } catch let error as SciDLError {
-    FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
+    // One line, whatever the input quoted in it: control characters escaped, very long messages cut.
+    FileHandle.standardError.write(Data("error: \(printable(error.message, limit: 600))\n".utf8))
     exit(2)
 } catch {
     if SciDL.exitCode(for: error) == .success { SciDL.exit(withError: error) }

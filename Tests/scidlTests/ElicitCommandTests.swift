@@ -105,6 +105,31 @@ final class ElicitCommandTests: XCTestCase {
             ["elicit", "--activations", fixtures.appendingPathComponent("single.npy").path], mentions: "no labels")
     }
 
+    /// Issue 11: input quoted in a message is cut and its control characters escaped, so a 1 MB header or
+    /// label, a placeholder with a newline or an escape sequence cannot flood or garble the terminal.
+    func testMessagesQuotingInputStayShortAndPrintable() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scidl-msg-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let huge = String(repeating: "w", count: 1 << 20)
+        let header = folder.appendingPathComponent("header.csv")
+        try "statement,\(huge)\nx,1\n".write(to: header, atomically: true, encoding: .utf8)
+        let label = folder.appendingPathComponent("label.csv")
+        try "statement,label\nx,\(huge)\n".write(to: label, atomically: true, encoding: .utf8)
+        let template = folder.appendingPathComponent("t.txt")
+        try "{state\u{1B}[2Jment\nx} {answer}".write(to: template, atomically: true, encoding: .utf8)
+        for args in [
+            ["elicit", "--data", header.path], ["elicit", "--data", label.path],
+            ["elicit", "--data", "comparisons", "--template", template.path],
+        ] {
+            let r = try scidl(args + ["--limit", "4"])
+            XCTAssertEqual(r.status, 2, r.stderr.prefix(300).description)
+            let lines = r.stderr.split(separator: "\n").filter { $0.hasPrefix("error:") }
+            XCTAssertEqual(lines.count, 1, "one error line for \(args[2])")
+            XCTAssertLessThan(r.stderr.count, 1000, "the message for \(args[2]) is cut")
+            XCTAssertFalse(r.stderr.unicodeScalars.contains { $0.value == 0x1B }, "no raw escape for \(args[2])")
+        }
+    }
+
     func testChallengeRunsAndRefusesBadInput() throws {
         let out = scratch()
         let r = try scidl([

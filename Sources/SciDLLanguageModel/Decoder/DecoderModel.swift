@@ -108,7 +108,7 @@ public struct DecoderModel: LanguageModel {
         var ids = tokenize(text)
         if ids.isEmpty { ids = [tokenizer.bosID ?? 0] }
         var logits = decoder.lastTokenLogits([ids]).scalars
-        logits.withUnsafeMutableBufferPointer { softmaxInPlace($0.baseAddress!, count: $0.count) }
+        _ = logits.withUnsafeMutableBufferPointer { softmaxInPlace($0.baseAddress!, count: $0.count) }
         return logits.indices.sorted { logits[$0] > logits[$1] }.prefix(count).map { ($0, logits[$0]) }
     }
 
