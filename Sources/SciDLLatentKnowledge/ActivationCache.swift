@@ -15,8 +15,9 @@ public enum ActivationCache {
     }
 
     /// The cached activations in a cache file's bytes, or nil.
-    public static func read(_ data: Data, source: String, key: String, pairs: Int, layers: [Int]) -> ContrastActivations?
-    {
+    public static func read(
+        _ data: Data, source: String, key: String, pairs: Int, layers: [Int]
+    ) -> ContrastActivations? {
         guard let file = try? SafetensorsFile(data: data, source: source), file.metadata["key"] == key,
             let cached = try? ActivationImport.activations(from: file.tensors, source: source),
             cached.count == pairs, cached.layers == layers

@@ -10,7 +10,10 @@ public struct ExampleCategory: Sendable, CustomStringConvertible {
     public init(parsing text: String, columns: [String]) throws {
         guard let index = text.firstIndex(where: { $0 == "=" || $0 == ">" || $0 == "<" }) else {
             throw SciDLError(
-                "--category '\(printable(text))' must look like column=value, column=a|b, column>number or column<number")
+                """
+                    --category '\(printable(text))' must look like column=value, column=a|b, column>number or \
+                    column<number
+                    """)
         }
         column = String(text[..<index]).trimmingCharacters(in: .whitespaces)
         relation = text[index]

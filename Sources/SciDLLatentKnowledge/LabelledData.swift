@@ -72,8 +72,8 @@ extension LabelledDataset {
             )
         }
         if let t = mapping.text, !columns.contains(t) {
-            throw SciDLError(
-                "\(file) has no column '\(printable(t))' (columns: \(printable(columns.joined(separator: ", "), limit: 200)))")
+            let known = printable(columns.joined(separator: ", "), limit: 200)
+            throw SciDLError("\(file) has no column '\(printable(t))' (columns: \(known))")
         }
         var examples: [LabelledExample] = []
         for (i, row) in rows.enumerated() {

@@ -31,7 +31,9 @@ public enum NumPyFile {
         let extents = shapeText.trimmingCharacters(in: CharacterSet(charactersIn: "()")).split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let shape = extents.compactMap { Int($0) }
-        guard shape.count == extents.count else { throw bad("its shape \(printable(shapeText)) is not a tuple of integers") }
+        guard shape.count == extents.count else {
+            throw bad("its shape \(printable(shapeText)) is not a tuple of integers")
+        }
         let kind = String(descr.drop { $0 == "<" || $0 == "|" || $0 == "=" })
         let names = [
             "f4": "F32", "f8": "F64", "f2": "F16", "i1": "I8", "i2": "I16", "i4": "I32", "i8": "I64",
@@ -42,8 +44,7 @@ public enum NumPyFile {
         let body = start + headerLength
         guard let count = FileArithmetic.elementCount(of: shape, elementSize: width, byteLimit: data.count - body)
         else {
-            throw bad(
-                "shape \(shape) of \(descr) does not fit the \(data.count - body) bytes of data (truncated or damaged?)")
+            throw bad("shape \(shape) of \(descr) does not fit its \(data.count - body) bytes of data (truncated?)")
         }
         let scalars = data.withUnsafeBytes { raw in
             SafetensorsFile.decode(

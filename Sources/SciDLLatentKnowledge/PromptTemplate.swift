@@ -17,19 +17,21 @@ public struct PromptTemplate: Sendable, Equatable {
         self.text = text
         self.answers = answers
         guard answers.count == 2, !answers[0].isEmpty, !answers[1].isEmpty, answers[0] != answers[1] else {
+            let given = printable(answers.joined(separator: " | "))
             throw SciDLError(
-                "template '\(printable(name))' needs two different answers, e.g. 'answers: No | Yes' (got \(printable(answers.joined(separator: " | "))))")
+                "template '\(printable(name))' needs two different answers, e.g. 'answers: No | Yes' (got \(given))")
         }
         guard placeholders.contains("answer") else {
             throw SciDLError(
                 """
-                template '\(printable(name))' has no {answer} placeholder: a contrast pair differs only in the answer, so \
-                the prompt must say where it goes
+                template '\(printable(name))' has no {answer} placeholder: a contrast pair differs only in the \
+                answer, so the prompt must say where it goes
                 """
             )
         }
         guard placeholders.count > 1 else {
-            throw SciDLError("template '\(printable(name))' has no placeholder for the example (e.g. {statement}), only {answer}")
+            throw SciDLError(
+                "template '\(printable(name))' has no placeholder for the example (e.g. {statement}), only {answer}")
         }
     }
 
@@ -73,7 +75,8 @@ public struct PromptTemplate: Sendable, Equatable {
             throw SciDLError(
                 """
                 template '\(printable(name))' needs {\(printable(p))}, which \(data) does not have (its columns: \
-                \(printable(columns.joined(separator: ", "), limit: 200))); map a column with --text-column or pick another --template
+                \(printable(columns.joined(separator: ", "), limit: 200))); map a column with --text-column or pick \
+                another --template
                 """
             )
         }

@@ -56,7 +56,10 @@ public struct SafetensorsHeader: Sendable {
             }
             guard let range = FileArithmetic.range(start: offsets[0], end: offsets[1], within: size - base) else {
                 throw bad(
-                    "tensor '\(name)' has data_offsets \(offsets) outside the \(size - base) bytes of data (truncated?)")
+                    """
+                        tensor '\(name)' has data_offsets \(offsets) outside the \(size - base) bytes of data \
+                        (truncated?)
+                        """)
             }
             guard range.count == count * width else {
                 throw bad("tensor '\(name)' of shape \(shape) and dtype \(dtype) has data_offsets \(offsets)")

@@ -16,7 +16,8 @@ final class ContentHashTests: XCTestCase {
         for (bytes, unseeded, seeded) in cases {
             bytes.withUnsafeBytes { raw in
                 XCTAssertEqual(ContentHash.hex(raw), unseeded, "\(bytes.count) bytes")
-                XCTAssertEqual(String(ContentHash.xxh64(raw, seed: 7), radix: 16), seeded, "\(bytes.count) bytes, seed 7")
+                let hash = String(ContentHash.xxh64(raw, seed: 7), radix: 16)
+                XCTAssertEqual(hash, seeded, "\(bytes.count) bytes, seed 7")
             }
         }
     }

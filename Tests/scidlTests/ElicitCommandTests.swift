@@ -68,7 +68,8 @@ final class ElicitCommandTests: XCTestCase {
 
     /// One finite activation of 3.4e38 (issue 11, crash D: the report's histogram trapped on it).
     func testAHugeActivationIsProbedOrRefusedNotCrashed() throws {
-        let corpus = fixtures.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("FuzzCorpus")
+        let corpus = fixtures.deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("FuzzCorpus")
         let labels = FileManager.default.temporaryDirectory.appendingPathComponent("labels-\(UUID().uuidString).txt")
         try "0\n1\n1\n0\n1\n0\n0\n1\n".write(to: labels, atomically: true, encoding: .utf8)
         let r = try scidl([
