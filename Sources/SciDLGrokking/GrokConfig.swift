@@ -60,38 +60,28 @@ public struct GrokConfig: Codable, Sendable, Equatable {
     /// A config saved as JSON (a run's `config.json`, a checkpoint's `config` metadata), checked.
     public init(json: Data, source: String) throws {
         do {
-            self = try JSONDecoder().decode(GrokConfig.self, from: json)
+            // A setting missing from the file (written before it existed) keeps its default, so older runs
+            // and checkpoints still load: the file's settings are laid over the defaults before decoding.
+            guard let given = try JSONSerialization.jsonObject(with: json) as? [String: Any] else {
+                throw SciDLError("it is not a JSON object")
+            }
+            // Optional settings are left out of the file when nil, so absent means nil for them: their defaults
+            // are not laid under (the one with a non-nil default is the early stop).
+            var base = GrokConfig()
+            base.stopAtTestAccuracy = nil
+            let defaults = try JSONSerialization.jsonObject(with: JSONEncoder().encode(base)) as! [String: Any]
+            func overlay(_ base: [String: Any], _ top: [String: Any]) -> [String: Any] {
+                base.merging(top) { old, new in
+                    guard let o = old as? [String: Any], let n = new as? [String: Any] else { return new }
+                    return overlay(o, n)
+                }
+            }
+            let merged = try JSONSerialization.data(withJSONObject: overlay(defaults, given))
+            self = try JSONDecoder().decode(GrokConfig.self, from: merged)
         } catch {
             throw SciDLError("\(source): the grokking config cannot be read (\(printable(String(describing: error))))")
         }
         try validate()
-    }
-
-    /// Decodes a saved config; a setting missing from the file (written before it existed) keeps its
-    /// default, so older runs and checkpoints still load.
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        func read<T: Decodable>(_ key: CodingKeys, _ value: inout T) throws {
-            if let decoded = try c.decodeIfPresent(T.self, forKey: key) { value = decoded }
-        }
-        try read(.operation, &operation)
-        try read(.modulus, &modulus)
-        try read(.trainFraction, &trainFraction)
-        trainCount = try c.decodeIfPresent(Int.self, forKey: .trainCount)
-        try read(.seed, &seed)
-        try read(.model, &model)
-        try read(.learningRate, &learningRate)
-        try read(.beta1, &beta1)
-        try read(.beta2, &beta2)
-        try read(.weightDecay, &weightDecay)
-        try read(.steps, &steps)
-        batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize)
-        try read(.evalEvery, &evalEvery)
-        try read(.checkpointEvery, &checkpointEvery)
-        stopAtTestAccuracy = try c.decodeIfPresent(Double.self, forKey: .stopAtTestAccuracy)
-        try read(.randomLabels, &randomLabels)
-        trainSubset = try c.decodeIfPresent(Int.self, forKey: .trainSubset)
-        initialCheckpoint = try c.decodeIfPresent(String.self, forKey: .initialCheckpoint)
     }
 
     /// How the training set is sized.

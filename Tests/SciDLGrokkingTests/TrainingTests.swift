@@ -43,6 +43,24 @@ final class TrainingTests: XCTestCase {
         XCTAssertNotEqual(try read(dir, "metrics.jsonl"), outputs[0].components(separatedBy: "step,").first)
     }
 
+    /// A config file written before a setting existed loads with that setting's default; an optional one
+    /// left out (as nil ones are) stays nil; a wrong value is a sentence.
+    func testOlderConfigFilesLoadWithDefaults() throws {
+        var config = smallConfig(steps: 60)
+        config.stopAtTestAccuracy = nil
+        var object = try XCTUnwrap(
+            try JSONSerialization.jsonObject(with: JSONEncoder().encode(config)) as? [String: Any])
+        object["evalEvery"] = nil
+        object["beta2"] = nil
+        let read = try GrokConfig(json: JSONSerialization.data(withJSONObject: object), source: "old.json")
+        XCTAssertEqual(read.evalEvery, GrokConfig().evalEvery)
+        XCTAssertEqual(read.beta2, GrokConfig().beta2)
+        XCTAssertNil(read.stopAtTestAccuracy)
+        XCTAssertEqual(read.steps, 60)
+        object["steps"] = "many"
+        XCTAssertThrowsError(try GrokConfig(json: JSONSerialization.data(withJSONObject: object), source: "bad.json"))
+    }
+
     func testResumingAfterAKillGivesTheSameNumbersAsAnUninterruptedRun() throws {
         for batch in [nil, 64] as [Int?] {  // full batch, and minibatches drawn from a saved generator
             var config = smallConfig(steps: 60)

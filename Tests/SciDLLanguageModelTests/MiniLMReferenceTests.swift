@@ -24,10 +24,7 @@ final class MiniLMReferenceTests: XCTestCase {
         var examples: [Example]
     }
 
-    /// The model is installed by scripts/setup.sh, which the test command runs first: its absence fails.
-    static let model: Result<BertModel, any Error> = Result {
-        try BertModel(folder: ModelCatalog.location(of: .minilm))
-    }
+    static let model = InstalledModels.minilm
 
     /// Three times the worst measured: 3.2e-6 absolute, 1.9e-6 relative.
     static let tolerance = Tolerance(absolute: 1e-5, relative: 6e-6)

@@ -29,10 +29,7 @@ final class SmolLM2ReferenceTests: XCTestCase {
         var tokenizer_stress: [Stress]
     }
 
-    /// Installed by scripts/setup.sh, which the test command runs first: its absence fails.
-    static let model: Result<DecoderModel, any Error> = Result {
-        try DecoderModel(gguf: ModelCatalog.location(of: .smollm2))
-    }
+    static let model = InstalledModels.smollm2
 
     /// Three times the worst measured: 1.4e-4 absolute, 7.6e-5 relative (both sides compute in float32,
     /// but sum in different orders over a 30-block residual stream whose largest values are in the hundreds).
