@@ -2,7 +2,7 @@ import Foundation
 import SciDLSupport
 
 /// The input being executed, kept in a memory-mapped file: if a reader traps, the kernel still writes the
-/// page back, so the input that killed the process can be read after it died (`lastInput(in:)`).
+/// page back, so the input that killed the process can be read after it died (`scripts/fuzz.sh` does).
 /// Layout: an 8-byte little-endian length, then the bytes (cut at `capacity`).
 public final class InputRecorder {
     let base: UnsafeMutableRawPointer
@@ -25,13 +25,5 @@ public final class InputRecorder {
         let n = min(bytes.count, capacity)
         bytes.withUnsafeBytes { (base + 8).copyMemory(from: $0.baseAddress!, byteCount: n) }
         base.storeBytes(of: UInt64(n).littleEndian, as: UInt64.self)
-    }
-
-    /// The input recorded last in `file`.
-    public static func lastInput(in file: URL) throws -> [UInt8] {
-        let data = try Data(contentsOf: file)
-        guard data.count >= 8 else { return [] }
-        let n = data.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
-        return [UInt8](data.dropFirst(8).prefix(n))
     }
 }

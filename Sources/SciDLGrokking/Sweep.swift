@@ -131,12 +131,8 @@ public final class Sweep: @unchecked Sendable {
     private func execute(_ plan: Plan) throws -> Result {
         let dir = runDirectory(plan.name)
         let started = Date()
-        let fm = FileManager.default
-        let resumable = fm.fileExists(atPath: dir.appendingPathComponent(Checkpoint.fileName).path)
-        if !resumable {
-            // Killed before its first checkpoint: nothing to continue from, so it starts over.
-            for file in ["metrics.jsonl", "metrics.csv"] { try? fm.removeItem(at: dir.appendingPathComponent(file)) }
-        }
+        // Killed before its first checkpoint, a run has nothing to continue from and simply starts over.
+        let resumable = FileManager.default.fileExists(atPath: dir.appendingPathComponent(Checkpoint.fileName).path)
         let run = resumable ? try GrokRun(resuming: dir) : try GrokRun(config: plan.config, directory: dir)
         let summary = try run.run()
         let c = plan.config

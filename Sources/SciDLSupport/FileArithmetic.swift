@@ -27,7 +27,4 @@ public enum FileArithmetic {
         guard start >= 0, start <= end, end <= size else { return nil }
         return start..<end
     }
-
-    /// An unsigned value read from a file as an `Int`, or nil if it does not fit.
-    public static func int<T: BinaryInteger>(_ value: T) -> Int? { Int(exactly: value) }
 }

@@ -9,8 +9,6 @@ import Foundation
 public final class RunFolder: @unchecked Sendable {
     public let url: URL
     public let command: String
-    /// Whether the folder already held this command's results with these settings (a re-run or a resume).
-    public let reopened: Bool
     private let lockDescriptor: Int32
 
     public static let recordName = "scidl-run.json"
@@ -58,10 +56,8 @@ public final class RunFolder: @unchecked Sendable {
         let recordURL = url.appendingPathComponent(Self.recordName)
         let wanted = Record(command: command, settings: settings)
         let holds = Self.resultNames.filter { fm.fileExists(atPath: url.appendingPathComponent($0).path) }
-        if holds.isEmpty {
-            // Nothing to overwrite or mix with (a new folder, or one whose run failed before writing).
-            reopened = false
-        } else if let data = try? Data(contentsOf: recordURL) {
+        // A folder without results (new, or one whose run failed before writing any) is simply taken.
+        if !holds.isEmpty, let data = try? Data(contentsOf: recordURL) {
             guard let record = try? JSONDecoder().decode(Record.self, from: data) else {
                 throw SciDLError("\(recordURL.path) is damaged: delete it only if the folder is yours to overwrite")
             }
@@ -79,16 +75,12 @@ public final class RunFolder: @unchecked Sendable {
                         settings to continue them, or pick another --out
                         """)
             }
-            reopened = true
-        } else {
-            if !adopting(Set(holds)) {
-                throw SciDLError(
-                    """
-                        \(url.path) already holds results (\(holds.joined(separator: ", "))) that SciDL did not \
-                        record making: pick another --out
-                        """)
-            }
-            reopened = true
+        } else if !holds.isEmpty, !adopting(Set(holds)) {
+            throw SciDLError(
+                """
+                    \(url.path) already holds results (\(holds.joined(separator: ", "))) that SciDL did not \
+                    record making: pick another --out
+                    """)
         }
         Self.removeStaleTemporaryFiles(in: url)
         let encoder = JSONEncoder()
@@ -99,15 +91,6 @@ public final class RunFolder: @unchecked Sendable {
     deinit {
         flock(lockDescriptor, LOCK_UN)
         close(lockDescriptor)
-    }
-
-    /// Records other settings for the folder (a resumed run that was given more steps).
-    public func record(settings: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(
-            try encoder.encode(Record(command: command, settings: settings)),
-            to: url.appendingPathComponent(Self.recordName))
     }
 
     /// The record of the folder at `url`, if it has one: the command and settings that made it.
