@@ -61,4 +61,20 @@ final class KillAndResumeTests: XCTestCase {
         }
         XCTAssertEqual(try withoutWallTime(killed), try withoutWallTime(whole))
     }
+
+    func testAKilledElicitRunRerunsToTheSameResults() throws {
+        let elicit = ["elicit", "--data", "arithmetic", "--limit", "60", "--layers", "3", "--methods", "pca,random,ccs"]
+        let whole = scratch()
+        XCTAssertEqual(try scidl(elicit + ["--no-cache", "--out", whole]).status, 0)
+        for delay in [0.2, 1.5] {
+            // Killed while encoding (or probing): the cache file is written whole or not at all.
+            let (killed, cache) = (scratch(), scratch())
+            try kill(elicit + ["--cache", cache, "--out", killed], after: killed + "/scidl-run.json", delay: delay)
+            let r = try scidl(elicit + ["--cache", cache, "--out", killed])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertEqual(
+                try String(contentsOfFile: killed + "/results.csv", encoding: .utf8),
+                try String(contentsOfFile: whole + "/results.csv", encoding: .utf8), "killed after \(delay) s")
+        }
+    }
 }
