@@ -25,9 +25,8 @@ public enum ActivationCache {
         return cached
     }
 
-    /// Writes `activations` to `url` (atomically), creating the cache folder if needed.
+    /// Writes `activations` to `url` atomically (the write creates the cache folder if needed).
     public static func write(_ activations: ContrastActivations, to url: URL, metadata: [String: String]) throws {
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try activations.file(metadata: metadata).write(to: url)
     }
 }

@@ -18,16 +18,6 @@ public enum ChallengeExperiment: Sendable {
     public static let defaultSentences = 1
     public static let defaultShots = 4
 
-    /// The experiment's name on the command line and in its output directory.
-    public var name: String {
-        switch self {
-        case .distractor: "distractor"
-        case .explicitOpinion: "explicit-opinion"
-        case .implicitOpinion: "implicit-opinion"
-        case .templates: "templates"
-        }
-    }
-
     /// Probe seeds by default.
     public var defaultSeeds: String {
         if case .distractor = self { "0-19" } else { "0-9" }
