@@ -10,6 +10,7 @@ public struct FuzzCampaign {
     public let target: FuzzTarget
     public let inputs: [(name: String, bytes: [UInt8])]
     public let scratch: URL
+    private let reader: (Data) throws -> Void
 
     /// What a run found: how often the reader accepted or refused its input, and the inputs it answered with
     /// something other than a `SciDLError` (an error a person cannot read).
@@ -48,13 +49,14 @@ public struct FuzzCampaign {
             try? fm.removeItem(at: destination)
             try fm.copyItem(at: source, to: destination)
         }
+        reader = try target.reader(in: scratch)
     }
 
     /// Feeds one input to the reader.
     public func execute(_ bytes: [UInt8], into report: inout Report) {
         report.executions += 1
         do {
-            try target.run(Data(bytes), in: scratch)
+            try reader(Data(bytes))
             report.accepted += 1
         } catch is SciDLError {
             report.refused += 1

@@ -24,7 +24,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case modelConfig = "model-config"
     case tokenizerJSON = "tokenizer-json"
 
-    /// The name the input is written under in the target's scratch folder (readers find files by name).
+    /// The name the reader is told its input came from (readers quote it in their messages).
     public var fileName: String {
         switch self {
         case .safetensors, .activationCache: "input.safetensors"
@@ -41,52 +41,72 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         }
     }
 
-    /// Whether the reader takes the bytes in memory; the others read `fileName` from the scratch folder.
-    public var readsMemory: Bool {
-        switch self {
-        case .checkpoint, .gguf, .modelConfig, .tokenizerJSON: false
-        default: true
-        }
-    }
-
-    /// Runs the reader on `bytes` (written first to `scratch/fileName` when the reader takes a file), as far
-    /// as SciDL would go with such a file: models tokenize a text, data sets build prompts, checkpoints resume.
-    public func run(_ bytes: Data, in scratch: URL) throws {
-        let file = scratch.appendingPathComponent(fileName)
-        if !readsMemory { try bytes.write(to: file) }
-        let text = String(decoding: bytes, as: UTF8.self)
+    /// The reader, ready to run on inputs: it goes as far as SciDL would go with such a file (models tokenize
+    /// a text, data sets build prompts, checkpoints are restored into their model). What an input needs
+    /// beside it (a model folder's weights and its other files) is read once, here, from `scratch`; every
+    /// input stays in memory.
+    public func reader(in scratch: URL) throws -> (Data) throws -> Void {
+        let source = scratch.appendingPathComponent(fileName)
+        let name = source.path
         switch self {
         case .safetensors:
-            _ = try SafetensorsFile(data: bytes, source: fileName)
+            return { _ = try SafetensorsFile(data: $0, source: name) }
         case .npy:
-            let array = try NumPyFile.array(from: bytes, source: fileName)
-            _ = try ActivationImport.activations(from: ["activations": array], source: fileName)
+            return {
+                let array = try NumPyFile.array(from: $0, source: name)
+                _ = try ActivationImport.activations(from: ["activations": array], source: name)
+            }
         case .npz:
-            _ = try ActivationImport.activations(
-                from: NumPyFile.arrays(fromArchive: bytes, source: fileName), source: fileName)
+            return { _ = try ActivationImport.activations(from: NumPyFile.arrays(fromArchive: $0, source: name), source: name) }
         case .csv, .jsonl:
-            let data = try LabelledDataset(text: text, file: fileName)
-            _ = try data.defaultTemplate.template.contrastPairs(for: data)
+            return {
+                let data = try LabelledDataset(text: String(decoding: $0, as: UTF8.self), file: fileName)
+                _ = try data.defaultTemplate.template.contrastPairs(for: data)
+            }
         case .template:
-            let template = try PromptTemplate(fileContents: text, name: "fuzz")
             let data = LabelledDataset(
                 name: "fuzz", examples: [LabelledExample(fields: ["statement": "The sky is blue."], label: 1)],
                 columns: ["statement", "label"])
-            _ = try? template.contrastPairs(for: data)
+            return {
+                let template = try PromptTemplate(fileContents: String(decoding: $0, as: UTF8.self), name: "fuzz")
+                _ = try? template.contrastPairs(for: data)
+            }
         case .grokConfig:
-            _ = try GrokConfig(json: bytes, source: fileName)
+            return { _ = try GrokConfig(json: $0, source: name) }
         case .checkpoint:
-            _ = try GrokRun(resuming: scratch)
+            return {
+                let checkpoint = try Checkpoint(SafetensorsFile(data: $0, source: name), source: name)
+                _ = try GrokRun(restoring: checkpoint, in: scratch)
+            }
         case .activationCache:
-            _ = ActivationCache.read(bytes, source: fileName, key: "fuzz", pairs: 4, layers: [0, 1])
+            return { _ = ActivationCache.read($0, source: name, key: "fuzz", pairs: 4, layers: [0, 1]) }
         case .vocabulary:
-            _ = try WordPieceTokenizer(vocabularyText: text).encode("Hello, wörld! 123")
+            return { _ = try WordPieceTokenizer(vocabularyText: String(decoding: $0, as: UTF8.self)).encode(Self.text) }
         case .bertConfig:
-            _ = try BertConfiguration(json: bytes, source: fileName)
+            return { _ = try BertConfiguration(json: $0, source: name) }
         case .gguf:
-            _ = try DecoderModel(gguf: file).tokenize("Hello, wörld! 123 <|im_start|>")
-        case .modelConfig, .tokenizerJSON:
-            _ = try DecoderModel(folder: scratch).tokenize("Hello, wörld! 123")
+            return { _ = try DecoderModel(gguf: GGUFFile(file: MappedFile(copying: $0, as: source))).tokenize(Self.text) }
+        case .modelConfig:
+            let weights = try SafetensorsShards(folder: scratch)
+            let tokenizer = try BPETokenizer(huggingFaceFolder: scratch)
+            return {
+                let decoder = try Decoder(huggingFaceConfig: $0, source: name, weights: weights)
+                _ = try DecoderModel(
+                    tokenizer: tokenizer, decoder: decoder, name: "fuzz", identity: "", location: scratch
+                ).tokenize(Self.text)
+            }
+        case .tokenizerJSON:
+            let decoder = try Decoder(huggingFaceFolder: scratch)
+            let tokenizerConfig = try? Data(contentsOf: scratch.appendingPathComponent("tokenizer_config.json"))
+            return {
+                let tokenizer = try BPETokenizer(huggingFaceJSON: $0, source: name, tokenizerConfig: tokenizerConfig)
+                _ = try DecoderModel(
+                    tokenizer: tokenizer, decoder: decoder, name: "fuzz", identity: "", location: scratch
+                ).tokenize(Self.text)
+            }
         }
     }
+
+    /// What the tokenizers are asked to encode: punctuation, a non-ASCII letter, digits, a special token.
+    static let text = "Hello, wörld! 123 <|im_start|>"
 }

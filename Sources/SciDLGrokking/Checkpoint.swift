@@ -59,16 +59,20 @@ public struct Checkpoint {
                     """
             )
         }
-        let file = try SafetensorsFile(contentsOf: url)
+        try self.init(SafetensorsFile(contentsOf: url), source: url.path)
+    }
+
+    /// The checkpoint in `file` (read from `source`), checking that it is complete.
+    public init(_ file: SafetensorsFile, source: String) throws {
         func corrupt(_ why: String) -> SciDLError {
-            SciDLError("checkpoint \(url.path) is unusable: \(why); start a new run or restore the file")
+            SciDLError("checkpoint \(source) is unusable: \(why); start a new run or restore the file")
         }
         let m = file.metadata
         guard m["format"] == Self.format else { throw corrupt("it is not a SciDL grokking checkpoint") }
         guard let step = m["step"].flatMap(Int.init), let adamStep = m["adam_step"].flatMap(Int.init),
             let configText = m["config"], let elapsed = m["elapsed_seconds"].flatMap(Double.init)
         else { throw corrupt("its metadata lacks step, config or timing") }
-        guard let config = try? GrokConfig(json: Data(configText.utf8), source: url.path) else {
+        guard let config = try? GrokConfig(json: Data(configText.utf8), source: source) else {
             throw corrupt("its config cannot be read or is invalid")
         }
         let rngWords = (m["minibatch_rng"] ?? "").split(separator: ",").compactMap { UInt64($0) }

@@ -82,17 +82,26 @@ public final class GrokRun {
             }
             config.steps = steps
         }
-        let folder = try Self.openFolder(directory, config: config)
-        try self.init(building: config, in: directory, folder: folder)
+        try self.init(
+            restoring: checkpoint, config: config, in: directory,
+            folder: Self.openFolder(directory, config: config))
+        metrics = try MetricsLog(readingFrom: directory)
+        metrics.filter { ($0[.step] ?? .infinity) <= Double(checkpoint.step) }
+        try metrics.flush()
+        if steps != nil { try writeConfig() }
+    }
+
+    /// The run `checkpoint` saved, at its step (under `config`, the checkpoint's own unless a resume extends it),
+    /// without its metrics: what a resume starts from.
+    public convenience init(
+        restoring checkpoint: Checkpoint, config: GrokConfig? = nil, in directory: URL, folder: RunFolder? = nil
+    ) throws {
+        try self.init(building: config ?? checkpoint.config, in: directory, folder: folder)
         optimizer = try checkpoint.restore(into: model)
         step = checkpoint.step
         lastCheckpoint = checkpoint.step
         minibatchRNG = SeededGenerator(state: checkpoint.minibatchState)
         elapsedBefore = checkpoint.elapsedSeconds
-        metrics = try MetricsLog(readingFrom: directory)
-        metrics.filter { ($0[.step] ?? .infinity) <= Double(checkpoint.step) }
-        try metrics.flush()
-        if steps != nil { try writeConfig() }
     }
 
     /// Everything a config determines: the task, its split, the freshly initialised model and optimizer.

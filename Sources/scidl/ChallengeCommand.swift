@@ -156,7 +156,7 @@ struct Challenge: ParsableCommand {
             (activationSet, description) = imported
         } else {
             let dataset = try source.dataset()
-            let prompt = try dataset.defaultTemplate.template
+            let prompt = dataset.defaultTemplate.template
             let model = try source.loadModel()
             activationSet = try source.activations(
                 of: try prompt.contrastPairs(for: dataset), model: model, dataName: dataset.name,

@@ -11,12 +11,17 @@ extension Decoder {
 
     init(huggingFaceFolder folder: URL, weights: SafetensorsShards) throws {
         let configURL = folder.appendingPathComponent("config.json")
-        guard let data = try? Data(contentsOf: configURL),
-            let config = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-        else {
+        guard let data = try? Data(contentsOf: configURL) else {
             throw SciDLError("\(folder.path) has no readable config.json (a Hugging Face model folder needs one)")
         }
-        let source = configURL.path
+        try self.init(huggingFaceConfig: data, source: configURL.path, weights: weights)
+    }
+
+    /// The decoder a `config.json` (its bytes, read from `source`) describes, with its weights from `weights`.
+    public init(huggingFaceConfig data: Data, source: String, weights: SafetensorsShards) throws {
+        guard let config = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw SciDLError("\(source) is not a JSON object (a Hugging Face model's config.json is one)")
+        }
         let architecture = config["model_type"] as? String ?? "?"
         guard DecoderConfiguration.architectures.contains(architecture) else {
             throw SciDLError(
@@ -67,7 +72,7 @@ extension Decoder {
             configuration: configuration, embedding: embedding, blocks: blocks,
             finalNorm: try weights.matrix("model.norm.weight").dequantized(),
             unembedding: weights.has("lm_head.weight") && !tied ? try weights.matrix("lm_head.weight") : nil,
-            source: folder.path)
+            source: source)
     }
 
     /// Llama 3.1's frequency scaling (`rope_type: llama3`) as per-frequency divisors; nil for none.

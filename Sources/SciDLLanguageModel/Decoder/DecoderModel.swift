@@ -33,23 +33,25 @@ public struct DecoderModel: LanguageModel {
 
     /// Reads a `.gguf` file.
     public init(gguf url: URL) throws {
-        let file = try GGUFFile(contentsOf: url)
-        let decoder = try Decoder(gguf: file)
-        let tokenizer = try BPETokenizer(gguf: file)
-        // The file's name, which says the model and its quantisation (general.name often says neither).
+        try self.init(gguf: GGUFFile(contentsOf: url))
+    }
+
+    /// The model in a GGUF file, named after the file (which says the model and its quantisation;
+    /// `general.name` often says neither).
+    public init(gguf file: GGUFFile) throws {
+        let url = file.file.url
         try self.init(
-            tokenizer: tokenizer, decoder: decoder, name: url.deletingPathExtension().lastPathComponent,
-            identity: file.file.identity, location: url)
+            tokenizer: BPETokenizer(gguf: file), decoder: Decoder(gguf: file),
+            name: url.deletingPathExtension().lastPathComponent, identity: file.file.identity, location: url)
     }
 
     /// Reads a Hugging Face decoder folder (config.json, safetensors weights, tokenizer.json).
     public init(folder: URL) throws {
         let weights = try SafetensorsShards(folder: folder)
-        let decoder = try Decoder(huggingFaceFolder: folder, weights: weights)
-        let tokenizer = try BPETokenizer(huggingFaceFolder: folder)
         try self.init(
-            tokenizer: tokenizer, decoder: decoder, name: folder.standardizedFileURL.lastPathComponent,
-            identity: weights.identity, location: folder)
+            tokenizer: BPETokenizer(huggingFaceFolder: folder),
+            decoder: Decoder(huggingFaceFolder: folder, weights: weights),
+            name: folder.standardizedFileURL.lastPathComponent, identity: weights.identity, location: folder)
     }
 
     public var blockCount: Int { decoder.configuration.blockCount }

@@ -14,9 +14,12 @@ public final class MappedFile: @unchecked Sendable {
     public let url: URL
     /// The whole file. Valid as long as this object lives; every view of the weights keeps it alive.
     public let bytes: UnsafeRawBufferPointer
+    /// Whether `bytes` were allocated by `init(copying:as:)` rather than mapped.
+    private let isCopy: Bool
 
     public init(_ url: URL) throws {
         self.url = url
+        isCopy = false
         let fd = open(url.path, O_RDONLY)
         guard fd >= 0 else { throw SciDLError("cannot open \(url.path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
@@ -36,8 +39,23 @@ public final class MappedFile: @unchecked Sendable {
         bytes = UnsafeRawBufferPointer(start: base, count: size)
     }
 
+    /// A file's bytes already in memory, copied, as if read from `url`: model readers can then be tried on
+    /// bytes that never touch the disk (the fuzzer feeds them hundreds of thousands of files).
+    public init(copying data: Data, as url: URL) {
+        self.url = url
+        isCopy = true
+        let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: data.count, alignment: 64)
+        _ = data.copyBytes(to: copy.bindMemory(to: UInt8.self))
+        bytes = UnsafeRawBufferPointer(copy)
+    }
+
     deinit {
-        if let base = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
+        guard let base = bytes.baseAddress else { return }
+        if isCopy {
+            UnsafeMutableRawPointer(mutating: base).deallocate()
+        } else {
+            munmap(UnsafeMutableRawPointer(mutating: base), bytes.count)
+        }
     }
 
     /// Path, size and modification time: what the activation cache keys on, so a replaced model file

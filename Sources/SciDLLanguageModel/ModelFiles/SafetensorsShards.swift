@@ -4,11 +4,11 @@ import SciDLTensor
 
 /// The safetensors files of a folder: one `model.safetensors`, or the shards a
 /// `model.safetensors.index.json` maps tensor names to.
-struct SafetensorsShards {
+public struct SafetensorsShards: Sendable {
     let files: [String: MappedSafetensors]
     let location: [String: String]
 
-    init(folder: URL) throws {
+    public init(folder: URL) throws {
         let index = folder.appendingPathComponent("model.safetensors.index.json")
         if let data = try? Data(contentsOf: index) {
             guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],

@@ -10,7 +10,6 @@ extension BPETokenizer {
     /// post-processor's template starts with it, or when `tokenizer_config.json` says `add_bos_token`.
     public init(huggingFaceFolder folder: URL) throws {
         let url = folder.appendingPathComponent("tokenizer.json")
-        let source = url.path
         guard let data = try? Data(contentsOf: url) else {
             throw SciDLError(
                 """
@@ -19,6 +18,14 @@ extension BPETokenizer {
                     """
             )
         }
+        try self.init(
+            huggingFaceJSON: data, source: url.path,
+            tokenizerConfig: try? Data(contentsOf: folder.appendingPathComponent("tokenizer_config.json")))
+    }
+
+    /// The tokenizer a `tokenizer.json` (its bytes, read from `source`) describes; `tokenizerConfig`, the
+    /// folder's `tokenizer_config.json` if it has one, may say to add BOS.
+    public init(huggingFaceJSON data: Data, source: String, tokenizerConfig: Data?) throws {
         guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
             let model = json["model"] as? [String: Any]
         else {
@@ -78,7 +85,7 @@ extension BPETokenizer {
             throw SciDLError(
                 "\(source): pre-tokenizer \(names) is not one SciDL knows (ByteLevel, Split + ByteLevel, Metaspace)")
         }
-        let bosID = Self.templateBOS(json["post_processor"]) ?? Self.configuredBOS(folder, ids: ids)
+        let bosID = Self.templateBOS(json["post_processor"]) ?? Self.configuredBOS(tokenizerConfig, ids: ids)
         try self.init(
             style: style, tokens: tokens, ranking: .merges(merges), specialTokenIDs: added.map(\.1),
             bosID: bosID, addsBOS: bosID != nil,
@@ -127,9 +134,8 @@ extension BPETokenizer {
     }
 
     /// BOS from `tokenizer_config.json` when it says `add_bos_token: true`.
-    static func configuredBOS(_ folder: URL, ids: [String: Int]) -> Int? {
-        guard let data = try? Data(contentsOf: folder.appendingPathComponent("tokenizer_config.json")),
-            let config = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+    static func configuredBOS(_ tokenizerConfig: Data?, ids: [String: Int]) -> Int? {
+        guard let data = tokenizerConfig, let config = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
             config["add_bos_token"] as? Bool == true
         else { return nil }
         let bos = config["bos_token"] as? String ?? (config["bos_token"] as? [String: Any])?["content"] as? String
