@@ -57,7 +57,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
                 _ = try ActivationImport.activations(from: ["activations": array], source: name)
             }
         case .npz:
-            return { _ = try ActivationImport.activations(from: NumPyFile.arrays(fromArchive: $0, source: name), source: name) }
+            return {
+                _ = try ActivationImport.activations(from: NumPyFile.arrays(fromArchive: $0, source: name), source: name)
+            }
         case .csv, .jsonl:
             return {
                 let data = try LabelledDataset(text: String(decoding: $0, as: UTF8.self), file: fileName)
@@ -85,7 +87,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .bertConfig:
             return { _ = try BertConfiguration(json: $0, source: name) }
         case .gguf:
-            return { _ = try DecoderModel(gguf: GGUFFile(file: MappedFile(copying: $0, as: source))).tokenize(Self.text) }
+            return {
+                _ = try DecoderModel(gguf: GGUFFile(file: MappedFile(copying: $0, as: source))).tokenize(Self.text)
+            }
         case .modelConfig:
             let weights = try SafetensorsShards(folder: scratch)
             let tokenizer = try BPETokenizer(huggingFaceFolder: scratch)
