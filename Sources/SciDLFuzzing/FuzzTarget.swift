@@ -58,7 +58,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             }
         case .npz:
             return {
-                _ = try ActivationImport.activations(from: NumPyFile.arrays(fromArchive: $0, source: name), source: name)
+                let arrays = try NumPyFile.arrays(fromArchive: $0, source: name)
+                _ = try ActivationImport.activations(from: arrays, source: name)
             }
         case .csv, .jsonl:
             return {

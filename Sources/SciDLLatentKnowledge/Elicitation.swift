@@ -50,15 +50,28 @@ public enum Elicitation {
     /// Fits every method on every layer for every seed and scores each on held-out pairs against the
     /// truth labels and each of `features` (other binary properties of the pairs, one value per pair).
     /// Results are stamped with `template`; `progress` is told how many (layer, seed) cells are done.
+    /// `groups` (one number per pair), when given, keeps every group on one side of each split.
     public static func run(
         _ activations: ContrastActivations, settings: ElicitSettings, features: [PairFeature: [Int]] = [:],
-        template: String = "", progress: (Int) -> Void = { _ in }
+        groups: [Int]? = nil, template: String = "", progress: (Int) -> Void = { _ in }
     ) throws -> [ProbeResult] {
-        for (name, values) in features where values.count != activations.count {
-            throw SciDLError("feature '\(name)' has \(values.count) values for \(activations.count) pairs")
+        for (name, values) in features {
+            guard values.count == activations.count else {
+                throw SciDLError("feature '\(name)' has \(values.count) values for \(activations.count) pairs")
+            }
+            let present = Set(values.filter { $0 >= 0 })
+            guard present.count == 2 else {
+                let value = present.first.map { "always \($0)" } ?? "never defined"
+                throw SciDLError(
+                    """
+                        the feature '\(name)' is constant (\(value) over \(values.count) pairs): nothing can be \
+                        scored against it; check the data or the experiment's settings
+                        """
+                )
+            }
         }
         var results: [ProbeResult] = []
-        try forEachCell(activations, settings: settings) { cell in
+        try forEachCell(activations, settings: settings, groups: groups) { cell in
             for method in settings.methods {
                 let probe = try method.fit(cell.train, seed: cell.probeSeed, ccs: settings.ccs)
                 let testScores = probe.scores(cell.test)
@@ -93,33 +106,44 @@ public enum Elicitation {
         public var testIndices: [Int]
     }
 
-    /// Splits the pairs once per seed (`settings.testFraction` held out) and, for every layer, centres
-    /// (and optionally scales) each side on the training pairs' statistics, then calls `body`.
+    /// Splits the pairs once per seed (`settings.testFraction` held out, whole `groups` at a time when given)
+    /// and, for every layer, centres (and optionally scales) each side on the training pairs' statistics,
+    /// then calls `body`. Labels of one class, overall or on either side of any seed's split, are refused
+    /// before anything is fitted.
     public static func forEachCell(
-        _ activations: ContrastActivations, settings: ElicitSettings, _ body: (Cell) throws -> Void
+        _ activations: ContrastActivations, settings: ElicitSettings, groups: [Int]? = nil,
+        _ body: (Cell) throws -> Void
     ) throws {
         try settings.validate()
         let n = activations.count
         guard activations.labels.count == n else {
             throw SciDLError("the activations have no labels: evaluation needs them (give --labels FILE)")
         }
-        let testCount = Int((Double(n) * settings.testFraction).rounded())
-        guard testCount >= 2, n - testCount >= 2 else {
-            throw SciDLError("\(n) contrast pairs are too few to split into training and test pairs (need at least 4)")
+        if let groups, groups.count != n {
+            throw SciDLError("\(groups.count) group numbers for \(n) contrast pairs")
         }
-        for seed in settings.seeds {
-            var random = SeededGenerator(seed: seed, stream: .probeSplit)
-            let order = random.permutation(n)
-            let test = Array(order.prefix(testCount))
-            let train = Array(order.dropFirst(testCount))
+        try ClassBalance(activations.labels).requireBothClasses(
+            "the \(n) contrast pairs' labels",
+            hint: "check --label-column, or draw a class-balanced --sample N instead of the first --limit N rows")
+        let splits = try settings.seeds.map { seed in
+            let split = try PairSplit(count: n, testFraction: settings.testFraction, seed: seed, groups: groups)
+            for (side, indices) in [("test", split.test), ("training", split.train)] {
+                try ClassBalance(indices.map { activations.labels[$0] }).requireBothClasses(
+                    "seed \(seed)'s \(side) pairs",
+                    hint: "use more or class-balanced data (--sample N), or another --test-fraction")
+            }
+            return (seed, split)
+        }
+        for (seed, split) in splits {
             for (j, layer) in activations.layers.enumerated() {
-                let rawTrain = ProbeData(activations, layer: j, indices: train)
+                let rawTrain = ProbeData(activations, layer: j, indices: split.train)
                 let normalisation = SideNormalisation(fitting: rawTrain, scalingVariance: settings.scalingVariance)
                 try body(
                     Cell(
                         seed: seed, layer: layer, probeSeed: seed &+ UInt64(layer) &* 7919,
                         train: normalisation.apply(rawTrain),
-                        test: normalisation.apply(ProbeData(activations, layer: j, indices: test)), testIndices: test))
+                        test: normalisation.apply(ProbeData(activations, layer: j, indices: split.test)),
+                        testIndices: split.test))
             }
         }
     }

@@ -16,6 +16,8 @@ public enum RandomStream: CaseIterable, Sendable {
     // The latent-knowledge lab.
     /// Which contrast pairs train a probe and which test it.
     case probeSplit
+    /// Which examples `--sample` draws from a data set.
+    case sample
     /// CCS's random restarts.
     case ccsStarts
     /// The random-direction baseline probe.
@@ -47,6 +49,7 @@ public enum RandomStream: CaseIterable, Sendable {
         case .labels: mix(seed, 4)
         case .subset: mix(seed, 5)
         case .fuzzing: mix(seed, 6)
+        case .sample: mix(seed, 7)
         case .probeSplit: seed ^ 0x5B117
         case .ccsStarts: seed ^ 0xCC5
         case .randomProbe: seed ^ 0x4A4D

@@ -39,6 +39,8 @@ struct Elicit: ParsableCommand {
     @Option(help: "x⁻ activations file, with --positive.") var negative: String?
     @Option(help: "Labels for imported activations: .npy, .csv/.jsonl (label column) or one 0/1 per line.") var labels:
         String?
+    @Option(help: "Keep the examples that share this column's value on one side of every train/test split.")
+    var groupColumn: String?
     @Option(help: "Output directory (default: runs/elicit-<date>-<time>).") var out: String?
 
     func run() throws {
@@ -47,8 +49,9 @@ struct Elicit: ParsableCommand {
         let folder = try openOutputFolder(dir, command: "elicit")
         defer { withExtendedLifetime(folder) {} }
         let started = Date()
-        let (sets, description) = try loadActivations()
-        let results = try runProbes(sets.map { ($0.template, $0.activations, [:]) }, settings: settings)
+        let (sets, groups, description) = try loadActivations()
+        let results = try runProbes(
+            sets.map { ($0.template, $0.activations, [:]) }, settings: settings, groups: groups)
         let report = ElicitReport(results: results, description: description)
         try report.write(
             to: dir,
@@ -63,22 +66,33 @@ struct Elicit: ParsableCommand {
         )
     }
 
-    /// Activations from files, or from the model on the data's contrast pairs under each template; plus a
-    /// description of the experiment.
-    func loadActivations() throws -> ([(template: String, activations: ContrastActivations)], [(String, String)]) {
+    /// Activations from files, or from the model on the data's contrast pairs under each template; the pairs'
+    /// groups (with --group-column); a description of the experiment.
+    func loadActivations() throws -> (
+        sets: [(template: String, activations: ContrastActivations)], groups: [Int]?, description: [(String, String)]
+    ) {
         if let imported = try importedActivations(activations, positive: positive, negative: negative, labels: labels) {
-            return ([("", imported.activations)], imported.description)
+            guard groupColumn == nil else {
+                throw SciDLError("--group-column reads a column of --data; imported activations have no columns")
+            }
+            let balance = ClassBalance(imported.activations.labels)
+            return ([("", imported.activations)], nil, imported.description + [("labels", balance.description)])
         }
         let dataset = try source.dataset()
+        let groups = try groupColumn.map { try dataset.groups(by: $0) }
         let prompts = try (template ?? dataset.defaultTemplate.rawValue).split(separator: ",").map {
             try PromptTemplate.named(String($0))
         }
         let pairsPerTemplate = try prompts.map { try $0.contrastPairs(for: dataset) }
         let model = try source.loadModel()
         var description = [
-            ("data", dataset.name), ("pairs", "\(dataset.examples.count)"), ("model", model.name),
+            ("data", dataset.name), ("pairs", "\(dataset.examples.count)"),
+            ("labels", ClassBalance(dataset.examples.map(\.label)).description), ("model", model.name),
             ("position", source.position(for: model).rawValue),
         ]
+        if let groupColumn, let groups {
+            description.append(("split", "grouped by \(groupColumn) (\(Set(groups).count) groups)"))
+        }
         var sets: [(template: String, activations: ContrastActivations)] = []
         for (prompt, pairs) in zip(prompts, pairsPerTemplate) {
             sets.append(
@@ -88,7 +102,7 @@ struct Elicit: ParsableCommand {
                 ))
             description.append(("template \(prompt.name), example x⁺", pairs[0].positive))
         }
-        return (sets, description)
+        return (sets, groups, description)
     }
 }
 

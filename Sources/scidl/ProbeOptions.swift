@@ -13,6 +13,8 @@ struct SourceOptions: ParsableArguments {
     @Option(help: "Column holding the 0/1 label (default: label, or answer in JSONL).") var labelColumn: String?
     @Option(help: "Column to use as {statement}.") var textColumn: String?
     @Option(help: "Use only the first N examples.") var limit: Int?
+    @Option(help: "Use N examples drawn at random, half of each class (seeded by --sample-seed).") var sample: Int?
+    @Option(help: "Seed of the --sample draw.") var sampleSeed: UInt64 = 0
     @Option(
         help:
             """
@@ -29,7 +31,12 @@ struct SourceOptions: ParsableArguments {
     @Flag(help: "Neither read nor write the activation cache.") var noCache = false
 
     func dataset() throws -> LabelledDataset {
-        try LabelledDataset.named(data, columns: ColumnMapping(label: labelColumn, text: textColumn), limit: limit)
+        guard limit == nil || sample == nil else {
+            throw SciDLError("give --limit N (the first N examples) or --sample N (N at random, balanced), not both")
+        }
+        let columns = ColumnMapping(label: labelColumn, text: textColumn)
+        guard let sample else { return try LabelledDataset.named(data, columns: columns, limit: limit) }
+        return try LabelledDataset.named(data, columns: columns).balancedSample(sample, seed: sampleSeed)
     }
 
     func loadModel() throws -> any LanguageModel {
@@ -95,7 +102,7 @@ struct ProbeOptions: ParsableArguments {
 /// with one progress bar.
 func runProbes(
     _ sets: [(name: String, activations: ContrastActivations, features: [PairFeature: [Int]])],
-    settings: ElicitSettings
+    settings: ElicitSettings, groups: [Int]? = nil
 ) throws -> [ProbeResult] {
     let bar = ProgressBar(
         total: sets.reduce(0) { $0 + settings.seeds.count * $1.activations.layers.count }, label: "probes")
@@ -103,8 +110,9 @@ func runProbes(
     var done = 0
     for set in sets {
         let before = done
-        results += try Elicitation.run(set.activations, settings: settings, features: set.features, template: set.name)
-        {
+        results += try Elicitation.run(
+            set.activations, settings: settings, features: set.features, groups: groups, template: set.name
+        ) {
             done = before + $0
             bar.update(step: done)
         }

@@ -58,7 +58,7 @@ final class ElicitCommandTests: XCTestCase {
     func testImportedActivations() throws {
         let out = scratch()
         let r = try scidl([
-            "elicit", "--activations", fixtures.appendingPathComponent("layers.npz").path,
+            "elicit", "--activations", fixtures.appendingPathComponent("pairs.npz").path,
             "--test-fraction", "0.5", "--ccs-epochs", "10", "--out", out,
         ])
         XCTAssertEqual(r.status, 0, r.stderr)
@@ -104,6 +104,35 @@ final class ElicitCommandTests: XCTestCase {
             ["elicit", "--activations", fixtures.appendingPathComponent("compressed.npz").path], mentions: "np.savez")
         try assertOneLineError(
             ["elicit", "--activations", fixtures.appendingPathComponent("single.npy").path], mentions: "no labels")
+    }
+
+    /// Issue 12: the first rows of a sorted file hold one class; `--limit` stops with one line, `--sample`
+    /// draws both classes, `--group-column` splits by fact and the summary says so.
+    func testOneClassIsRefusedAndSampleAndGroupsRun() throws {
+        let csv = FileManager.default.temporaryDirectory.appendingPathComponent("sorted-\(UUID().uuidString).csv")
+        let cities = ["Paris", "Rome", "Oslo", "Lima", "Cairo", "Tokyo", "Delhi", "Quito", "Accra", "Hanoi"]
+        let countries = ["France", "Italy", "Norway", "Peru", "Egypt", "Japan", "India", "Ecuador", "Ghana", "Vietnam"]
+        var rows = ["statement,label,city"]
+        for (i, city) in cities.enumerated() { rows.append("The city of \(city) is in \(countries[i]).,1,\(city)") }
+        for (i, city) in cities.enumerated() {
+            rows.append("The city of \(city) is in \(countries[(i + 3) % 10]).,0,\(city)")
+        }
+        try (rows.joined(separator: "\n") + "\n").write(to: csv, atomically: true, encoding: .utf8)
+        let common = ["elicit", "--data", csv.path, "--layers", "6", "--methods", "pca,logistic", "--no-cache"]
+        try assertOneLineError(common + ["--limit", "10"], mentions: "all 10 are true (label 1)")
+        try assertOneLineError(common + ["--limit", "10", "--sample", "10"], mentions: "not both")
+
+        let out = scratch()
+        let r = try scidl(common + ["--sample", "16", "--group-column", "city", "--seeds", "0,1,2", "--out", out])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let summary =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json")))
+            as! [String: Any]
+        let experiment = try XCTUnwrap(summary["experiment"] as? [String: String])
+        XCTAssertEqual(experiment["labels"], "8 true / 8 false")
+        XCTAssertEqual(experiment["pairs"], "16")
+        XCTAssertTrue(experiment["split"]?.hasPrefix("grouped by city") == true, "\(experiment)")
+        try assertOneLineError(common + ["--group-column", "country"], mentions: "column 'country', which")
     }
 
     /// Issue 11: input quoted in a message is cut and its control characters escaped, so a 1 MB header or

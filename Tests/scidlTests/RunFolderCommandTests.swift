@@ -6,7 +6,7 @@ import XCTest
 final class RunFolderCommandTests: XCTestCase {
     let tiny = ["--p", "7", "--d-model", "8", "--heads", "2", "--d-mlp", "16", "--quiet"]
     let activations = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("SciDLLatentKnowledgeTests/Fixtures/layers.npz").path
+        .appendingPathComponent("SciDLLatentKnowledgeTests/Fixtures/pairs.npz").path
 
     func scratch() -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("scidl-folder-\(UUID().uuidString)").path
