@@ -11,7 +11,7 @@ import PackageDescription
 //   SciDLAutodiff        → SciDLTensor, SciDLSupport
 //   SciDLTensor          → SciDLSupport, (CBLAS | Accelerate)
 //   SciDLReports         → SciDLSupport
-//   SciDLSupport         (files, errors, JSON lines: Foundation only)
+//   SciDLSupport         → (CZlib) (files, errors, JSON lines, zip archives)
 // Numeric modules are built optimised even in debug builds (the tests train real models), without
 // bounds checks in their hot loops, and on x86-64 for AVX2/FMA CPUs (Haswell, Zen and later; every x86
 // machine since 2013: the "haswell" feature set). Set SCIDL_PORTABLE=1 to build for baseline x86-64 instead.
@@ -44,7 +44,9 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
-        .target(name: "SciDLSupport"),
+        // zlib, for deflated zip members (np.savez_compressed); Debian: zlib1g-dev, macOS: the SDK's.
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "SciDLSupport", dependencies: ["CZlib"]),
         .target(
             name: "SciDLTensor",
             dependencies: ["SciDLSupport", .target(name: "CBLAS", condition: .when(platforms: [.linux]))],

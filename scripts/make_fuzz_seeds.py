@@ -36,6 +36,8 @@ np.save(path("npy", "layers.npy"), rng.standard_normal((2, 4, 2, 3)).astype("<f8
 # .npz: stacked with labels, and positive/negative with layer names.
 np.savez(path("npz", "stacked.npz"), activations=acts, labels=np.array([0, 1, 1, 0], dtype="<i8"))
 np.savez(path("npz", "separate.npz"), positive=acts[:, 1], negative=acts[:, 0], layers=np.array([5], dtype="<i4"))
+# Deflated members, as np.savez_compressed writes them.
+np.savez_compressed(path("npz", "compressed.npz"), activations=acts, labels=np.array([0, 1, 1, 0], dtype="<i8"))
 # CSV and JSONL data sets.
 open(path("csv", "cities.csv"), "w").write(
     'statement,label,correct_country\n"The city of Paris, Ile-de-France, is in France.",1,France\n'

@@ -29,6 +29,7 @@ fi
 
 missing=()
 dpkg -s libopenblas-dev >/dev/null 2>&1 || missing+=(libopenblas-dev)
+dpkg -s zlib1g-dev >/dev/null 2>&1 || missing+=(zlib1g-dev)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
 

@@ -65,75 +65,13 @@ public enum NumPyFile {
         return rest.trimmingCharacters(in: .whitespaces)
     }
 
-    /// Reads every array of an `.npz` archive (as `np.savez` writes it: a zip of stored `.npy` members).
+    /// Reads every array of an `.npz` archive (a zip of `.npy` members, stored by `np.savez` or deflated
+    /// by `np.savez_compressed`).
     public static func arrays(fromArchive data: Data, source: String) throws -> [String: Tensor] {
-        func bad(_ why: String) -> SciDLError { SciDLError("\(source) is not a readable .npz archive: \(why)") }
-        let b = [UInt8](data)
-        // Every read is bounds-checked: offsets and sizes come from the file.
-        func u16(_ i: Int) throws -> Int {
-            guard i >= 0, i <= b.count - 2 else { throw bad("a zip record runs past the end (truncated?)") }
-            return Int(b[i]) | Int(b[i + 1]) << 8
-        }
-        func u32(_ i: Int) throws -> Int { try u16(i) | u16(i + 2) << 16 }
-        func u64(_ i: Int) throws -> Int {
-            let high = try u32(i + 4)
-            guard high < 1 << 31 else { throw bad("a ZIP64 size or offset is impossibly large") }
-            return try u32(i) | high << 32
-        }
-        guard b.count >= 22 else { throw bad("it is too short to be a zip file") }
-        // The end-of-central-directory record sits in the last 64 KiB + 22 bytes.
-        var eocd = b.count - 22
-        while eocd >= max(0, b.count - 22 - 65_535),
-            !(b[eocd] == 0x50 && b[eocd + 1] == 0x4b && b[eocd + 2] == 5 && b[eocd + 3] == 6)
-        { eocd -= 1 }
-        guard eocd >= 0, b[eocd] == 0x50 else { throw bad("no zip directory found (truncated?)") }
-        let entries = try u16(eocd + 10)
-        var offset = try u32(eocd + 16)
         var arrays: [String: Tensor] = [:]
-        for _ in 0..<entries {
-            guard offset <= b.count - 46, try u32(offset) == 0x0201_4b50 else {
-                throw bad("its zip directory is damaged")
-            }
-            let method = try u16(offset + 10)
-            var compressedSize = try u32(offset + 20)
-            let nameLength = try u16(offset + 28)
-            let extraLength = try u16(offset + 30)
-            let commentLength = try u16(offset + 32)
-            var local = try u32(offset + 42)
-            let name = printable(
-                String(decoding: b[(offset + 46)..<min(b.count, offset + 46 + nameLength)], as: UTF8.self))
-            // ZIP64 (numpy writes it for big arrays): sizes and offset live in the extra field.
-            if compressedSize == 0xFFFF_FFFF || local == 0xFFFF_FFFF {
-                var e = offset + 46 + nameLength
-                let end = e + extraLength
-                while e + 4 <= end {
-                    let id = try u16(e)
-                    let size = try u16(e + 2)
-                    if id == 1 {
-                        var f = e + 4
-                        if try u32(offset + 24) == 0xFFFF_FFFF { f += 8 }
-                        if compressedSize == 0xFFFF_FFFF {
-                            compressedSize = try u64(f)
-                            f += 8
-                        }
-                        if local == 0xFFFF_FFFF { local = try u64(f) }
-                    }
-                    e += 4 + size
-                }
-            }
-            guard method == 0 else {
-                throw bad("member \(name) is compressed (np.savez_compressed); save with np.savez or as .npy files")
-            }
-            guard local <= b.count - 30, try u32(local) == 0x0403_4b50 else { throw bad("member \(name) is damaged") }
-            let start = local + 30 + (try u16(local + 26)) + (try u16(local + 28))
-            guard let member = FileArithmetic.range(start: start, length: compressedSize, within: b.count) else {
-                throw bad("member \(name) is truncated")
-            }
-            let key = name.hasSuffix(".npy") ? String(name.dropLast(4)) : name
-            arrays[key] = try array(
-                from: data.subdata(in: (data.startIndex + member.lowerBound)..<(data.startIndex + member.upperBound)),
-                source: "\(source):\(name)")
-            offset += 46 + nameLength + extraLength + commentLength
+        for member in try ZipArchive(data, source: source, kind: "a .npz archive").members {
+            let key = member.name.hasSuffix(".npy") ? String(member.name.dropLast(4)) : member.name
+            arrays[key] = try array(from: member.data, source: "\(source):\(member.name)")
         }
         return arrays
     }

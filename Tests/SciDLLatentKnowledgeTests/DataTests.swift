@@ -146,8 +146,37 @@ final class ActivationImportTests: XCTestCase {
         XCTAssertEqual(sides.labels, [])
     }
 
+    /// Issue 12: `np.savez_compressed` archives (deflated members) read like stored ones; a damaged member
+    /// fails its CRC, and a member claiming more than deflate can produce is refused before any allocation.
+    func testCompressedArchivesReadAndDamageIsCaught() throws {
+        let stored = try NumPyFile.arrays(fromArchive: Data(contentsOf: fixture("layers.npz")), source: "layers.npz")
+        let compressedData = try Data(contentsOf: fixture("compressed.npz"))
+        let compressed = try NumPyFile.arrays(fromArchive: compressedData, source: "compressed.npz")
+        XCTAssertEqual(compressed["activations"]?.scalars, (0..<48).map(Float.init))
+        XCTAssertEqual(compressed["activations"]?.scalars, stored["activations"]?.scalars)
+        XCTAssertEqual(compressed["activations"]?.shape, [2, 4, 2, 3])
+
+        // The stored archive's member data: flip a byte of the array (past the .npy header).
+        var damaged = try Data(contentsOf: fixture("layers.npz"))
+        damaged[200] ^= 0x40
+        XCTAssertThrowsMessage(
+            try NumPyFile.arrays(fromArchive: damaged, source: "d.npz"), containing: "fails its CRC-32 check")
+        // The deflated member's uncompressed size, in the central directory, claimed as 4 GiB - 2.
+        var bomb = compressedData
+        let directory = try XCTUnwrap(bomb.indices.first { i in
+            i + 4 <= bomb.count && bomb[i] == 0x50 && bomb[i + 1] == 0x4b && bomb[i + 2] == 1 && bomb[i + 3] == 2
+        })
+        for k in 0..<4 { bomb[directory + 24 + k] = k == 0 ? 0xFE : 0xFF }
+        XCTAssertThrowsMessage(
+            try NumPyFile.arrays(fromArchive: bomb, source: "b.npz"), containing: "more than deflate can produce")
+        // Its compressed bytes cut short.
+        var cut = compressedData
+        let local = 30 + Int(cut[26]) + Int(cut[28])
+        cut[local + 5] ^= 0xFF
+        XCTAssertThrowsError(try NumPyFile.arrays(fromArchive: cut, source: "c.npz"))
+    }
+
     func testBadActivationFilesAreOneClearLine() throws {
-        XCTAssertThrowsMessage(try ActivationImport.load(fixture("compressed.npz")), containing: "np.savez_compressed")
         XCTAssertThrowsMessage(try ActivationImport.load(fixture("fortran.npy")), containing: "Fortran order")
         XCTAssertThrowsMessage(try ActivationImport.load(fixture("positive.npy")), containing: "expected [n, 2, d]")
         XCTAssertThrowsMessage(

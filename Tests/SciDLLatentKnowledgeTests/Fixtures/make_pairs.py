@@ -11,3 +11,5 @@ sign = np.where(labels == 1, 1.0, -1.0)[None, :, None, None]
 side = np.stack([u, -u])[None, None, :, :]
 acts = shared + 1.5 * sign * side + rng.normal(0, 0.3, (layers, n, 2, d))
 np.savez("pairs.npz", activations=acts.astype(np.float32), labels=labels.astype(np.int64))
+# The same arrays as np.savez_compressed writes them (deflated zip members).
+np.savez_compressed("pairs-compressed.npz", activations=acts.astype(np.float32), labels=labels.astype(np.int64))
