@@ -70,9 +70,12 @@ extension LabelledDataset {
         return dataset
     }
 
-    /// The built-in template that fits this data: `question` for question/passage data (BoolQ),
-    /// `sentiment` for a `text` column, otherwise `truth` over `{statement}`.
+    /// The built-in template that fits this data: the paper's for TruthfulQA and DBpedia topics,
+    /// `question` for question/passage data (BoolQ), `sentiment` for a `text` column, otherwise `truth` over
+    /// `{statement}`.
     public var defaultTemplate: PromptTemplate.BuiltIn {
+        if columns.contains("question") && columns.contains("answer_text") { return .truthfulQA }
+        if columns.contains("content") && columns.contains("choice1") { return .topicAlice }
         if columns.contains("question") && columns.contains("passage") { return .question }
         if !columns.contains("statement") && columns.contains("text") { return .sentiment }
         return .truth

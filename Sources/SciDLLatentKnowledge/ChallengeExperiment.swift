@@ -9,7 +9,8 @@ public enum ChallengeExperiment: Sendable {
     case distractor(words: [String])
     /// A character's view stated in `sentences` sentences before the answer (`Challenges.explicitOpinion`).
     case explicitOpinion(sentences: Int)
-    /// A character who errs on `category` (nil: the data set's default), shown in `shots` demonstrations.
+    /// A character who errs on `category` (nil: the data set's default), shown in `shots` demonstrations; on
+    /// DBpedia topics without a category, the paper's two prompts instead.
     case implicitOpinion(category: String?, shots: Int)
     /// The critique's three templates plus `extra` ones.
     case templates(extra: [PromptTemplate])
@@ -30,6 +31,8 @@ public enum ChallengeExperiment: Sendable {
             [try Challenges.distractor(dataset, template: dataset.defaultTemplate.template, words: words, seed: seed)]
         case .explicitOpinion(let sentences):
             [try Challenges.explicitOpinion(dataset, sentences: sentences, seed: seed)]
+        case .implicitOpinion(nil, _) where dataset.defaultTemplate == .topicAlice:
+            try Challenges.papersImplicitOpinion(dataset)
         case .implicitOpinion(let category, let shots):
             [
                 try Challenges.implicitOpinion(
@@ -39,7 +42,7 @@ public enum ChallengeExperiment: Sendable {
                     shots: shots, seed: seed)
             ]
         case .templates(let extra):
-            try Challenges.templates(dataset, templates: Challenges.critiqueTemplates + extra)
+            try Challenges.templates(dataset, templates: Challenges.critiqueTemplates(for: dataset) + extra)
         }
     }
 }

@@ -1,6 +1,14 @@
 import Foundation
 import SciDLReports
 
+extension ProbeResult {
+    /// Accuracy on `target` as the critique compares it: sign-free, unless the sign was chosen already.
+    func comparableAccuracy(on target: PairFeature) -> Double {
+        let score = scores[target]!
+        return target.hasChosenSign ? score.accuracy : score.disambiguatedAccuracy
+    }
+}
+
 /// The critique experiments' view of elicitation results: for every method, how well it tracks the truth
 /// and how well it tracks each competing feature, as distributions over seeds.
 extension ElicitReport {
@@ -9,7 +17,7 @@ extension ElicitReport {
         _ template: String, _ method: ProbeMethod, _ layer: Int, _ target: PairFeature
     ) -> (mean: Double, sd: Double, min: Double, max: Double) {
         let values = results.filter { $0.template == template && $0.method == method && $0.layer == layer }
-            .map { $0.scores[target]!.disambiguatedAccuracy }
+            .map { $0.comparableAccuracy(on: target) }
         let mean = values.reduce(0, +) / Double(max(values.count, 1))
         let sd = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(values.count - 1, 1))).squareRoot()
         return (mean, sd, values.min() ?? 0, values.max() ?? 0)
@@ -78,7 +86,7 @@ extension ElicitReport {
                     (
                         target.name,
                         results.filter { $0.method == m && $0.layer == layer }.map {
-                            $0.scores[target]!.disambiguatedAccuracy
+                            $0.comparableAccuracy(on: target)
                         }
                     )
                 }

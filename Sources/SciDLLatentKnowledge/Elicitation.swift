@@ -83,6 +83,13 @@ public enum Elicitation {
                         scores: testScores, threshold: probe.threshold,
                         against: cell.testIndices.map { values[$0] })
                 }
+                if let inside = features[.truthInCategory], let outside = scores[.truthElsewhere] {
+                    // The sign that is right outside the category, kept inside it.
+                    let flip: Float = outside.accuracy < 0.5 ? -1 : 1
+                    scores[.truthInCategorySignedElsewhere] = ProbeScore(
+                        scores: testScores.map { flip * $0 }, threshold: flip * probe.threshold,
+                        against: cell.testIndices.map { inside[$0] })
+                }
                 results.append(
                     ProbeResult(
                         template: template, layer: cell.layer, method: method, seed: cell.seed,

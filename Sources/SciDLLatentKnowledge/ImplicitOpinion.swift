@@ -64,4 +64,26 @@ extension Challenges {
                 .truthElsewhere: zip(labels, inside).map { $1 == 0 ? $0 : -1 },
             ])
     }
+
+    /// Farquhar et al.'s implicit-opinion experiment on DBpedia topics (a `TopicChoices` file): each text
+    /// under the paper's two few-shot prompts, word for word — Alice answering rightly (`topic-alice`), and
+    /// Alice the anti-capitalist who never says "Company" (`topic-anti-capitalist`). Competing features:
+    /// `alice` (her answer: the truth, or under the second prompt the other choice on company texts), and the
+    /// truth on company and on other texts separately; `Elicitation.run` adds the paper's measure, the truth on
+    /// company texts with the probe's sign chosen on the other texts.
+    public static func papersImplicitOpinion(_ dataset: LabelledDataset) throws -> [ChallengeCondition] {
+        let labels = dataset.examples.map(\.label)
+        let company = dataset.examples.map { $0.fields["company"] == "1" ? 1 : 0 }
+        let truthByTopic: [PairFeature: [Int]] = [
+            .truthInCategory: zip(labels, company).map { $1 == 1 ? $0 : -1 },
+            .truthElsewhere: zip(labels, company).map { $1 == 0 ? $0 : -1 },
+        ]
+        return try [(PromptTemplate.BuiltIn.topicAlice, false), (.topicAntiCapitalist, true)].map { prompt, against in
+            var features = truthByTopic
+            features[.alice] = against ? zip(labels, company).map { $0 ^ $1 } : labels
+            return ChallengeCondition(
+                name: prompt.rawValue, pairs: try prompt.template.contrastPairs(for: dataset), features: features)
+        }
+    }
 }
+

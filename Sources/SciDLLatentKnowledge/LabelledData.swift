@@ -61,6 +61,16 @@ extension LabelledDataset {
             (rows, columns) = try Self.parseCSV(text, file: file)
         }
         guard !rows.isEmpty else { throw SciDLError("\(file) has no examples (an empty file, or a header only)") }
+        let name = url.deletingPathExtension().lastPathComponent
+        // The papers' own layouts, laid out as examples for their prompts.
+        if mapping.label == nil, TruthfulQA.matches(columns) {
+            self.init(name: name, examples: try TruthfulQA.examples(rows, file: file), columns: TruthfulQA.columns)
+            return
+        }
+        if mapping.label == nil, TopicChoices.matches(columns) {
+            self.init(name: name, examples: try TopicChoices.examples(rows, file: file), columns: TopicChoices.columns)
+            return
+        }
         let labelColumn =
             mapping.label ?? (columns.contains("label") ? "label" : columns.contains("answer") ? "answer" : "label")
         guard columns.contains(labelColumn) else {
@@ -90,7 +100,7 @@ extension LabelledDataset {
             examples.append(LabelledExample(fields: fields, label: label))
         }
         if mapping.text != nil, !columns.contains("statement") { columns.append("statement") }
-        self.init(name: url.deletingPathExtension().lastPathComponent, examples: examples, columns: columns)
+        self.init(name: name, examples: examples, columns: columns)
     }
 
     static func parseLabel(_ s: String) -> Int? {
@@ -132,7 +142,8 @@ extension LabelledDataset {
         var quoted = false
         var atFieldStart = true
         var iterator = text.unicodeScalars.makeIterator()
-        var pending: Unicode.Scalar? = nil
+        // A byte-order mark (Excel writes one) is not part of the first column's name.
+        var pending: Unicode.Scalar? = iterator.next().flatMap { $0 == "\u{FEFF}" ? nil : $0 }
         func next() -> Unicode.Scalar? {
             if let p = pending {
                 pending = nil

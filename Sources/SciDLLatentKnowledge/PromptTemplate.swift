@@ -91,35 +91,6 @@ public struct PromptTemplate: Sendable, Equatable {
         return out
     }
 
-    /// The built-in templates.
-    public enum BuiltIn: String, CaseIterable, Sendable {
-        /// True/false statements (`{statement}`), the papers' default.
-        case truth
-        case yesNo = "yes-no"
-        /// BoolQ's passage and question.
-        case question
-        /// The papers' sentiment prompt over a `{text}` column.
-        case sentiment
-
-        public var template: PromptTemplate {
-            let (text, answers): (String, [String]) =
-                switch self {
-                case .truth: ("{statement} Is this statement true or false? {answer}", ["False", "True"])
-                case .yesNo: ("{statement} Is this true? {answer}", ["No", "Yes"])
-                case .question: ("{passage}\nQuestion: {question}? Answer: {answer}", ["No", "Yes"])
-                case .sentiment:
-                    (
-                        """
-                        Consider the following example: {text} Between positive and negative, the sentiment of \
-                        this example is {answer}
-                        """,
-                        ["negative", "positive"]
-                    )
-                }
-            return try! PromptTemplate(name: rawValue, text: text, answers: answers)
-        }
-    }
-
     /// A built-in template's name or a template file's path.
     public static func named(_ nameOrPath: String) throws -> PromptTemplate {
         if let builtIn = BuiltIn(rawValue: nameOrPath) { return builtIn.template }

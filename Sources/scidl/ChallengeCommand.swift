@@ -41,7 +41,7 @@ struct Challenge: ParsableCommand {
     var category: String?
     @Option(help: "implicit-opinion: solved examples shown before each question.")
     var shots = ChallengeExperiment.defaultShots
-    @Option(help: "templates: extra template files, comma-separated, beside truth, literal and professor.")
+    @Option(help: "templates: extra templates, comma-separated, beside the critique's plain, literal and professor.")
     var template: String?
     @Option(help: "theorem: the feature h: random (a seeded random half) or a file with one 0/1 per pair.")
     var feature = "random"
@@ -72,7 +72,7 @@ struct Challenge: ParsableCommand {
         let settings = try probes.settings(defaultSeeds: challenge.defaultSeeds)
         let (sets, description) = try conditions(challenge)
         let results = try runProbes(sets, settings: settings)
-        let features = Array(Set(sets.flatMap { $0.features.keys })).sorted()
+        let features = Array(Set(results.flatMap { $0.scores.keys }).subtracting([.truth])).sorted()
         let report = ElicitReport(results: results, description: description, features: features)
         try report.write(to: dir, title: "Challenge: \(kind.rawValue)")
         print(kind == .templates ? report.templateTable() : report.comparisonTable(), terminator: "")
