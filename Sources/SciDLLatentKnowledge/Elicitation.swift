@@ -9,11 +9,26 @@ public struct ElicitSettings: Codable, Sendable {
     public var seeds: [UInt64] = [0]
     /// Share of pairs held out for testing.
     public var testFraction = 0.4
+    /// How each side is normalised before probing.
+    public var normalisation = Normalisation.burns
     /// Also divide each side by its per-dimension standard deviation (CCS's optional variance scaling).
     public var scalingVariance = false
+    /// Cluster-Norm's smallest cluster (HDBSCAN's min_cluster_size).
+    public var minClusterSize = 5
     public var ccs = CCSSettings()
 
     public init() {}
+
+    /// How the pairs were normalised, for a report's description.
+    public var normalisationDescription: String {
+        switch normalisation {
+        case .none: "none"
+        case .burns: "each side centred on the training pairs" + (scalingVariance ? " and scaled" : "")
+        case .cluster:
+            "Cluster-Norm: each side centred" + (scalingVariance ? " and scaled" : "")
+                + " within HDBSCAN clusters (min size \(minClusterSize)) of the pair means"
+        }
+    }
 
     public func validate() throws {
         guard !methods.isEmpty else {
@@ -22,6 +37,12 @@ public struct ElicitSettings: Codable, Sendable {
         guard !seeds.isEmpty else { throw SciDLError("no seeds: give e.g. --seeds 0,1,2") }
         guard testFraction > 0, testFraction < 1 else {
             throw SciDLError("--test-fraction must lie in (0, 1) (got \(testFraction))")
+        }
+        guard minClusterSize >= 2 else {
+            throw SciDLError("--min-cluster-size must be at least 2 (got \(minClusterSize))")
+        }
+        if normalisation == .none, scalingVariance {
+            throw SciDLError("--variance-scaling scales after centring: it needs --normalize burns or cluster")
         }
         guard ccs.epochs > 0, ccs.restarts > 0 else {
             throw SciDLError("--ccs-epochs and --ccs-restarts must be positive")
@@ -114,9 +135,9 @@ public enum Elicitation {
     }
 
     /// Splits the pairs once per seed (`settings.testFraction` held out, whole `groups` at a time when given)
-    /// and, for every layer, centres (and optionally scales) each side on the training pairs' statistics,
-    /// then calls `body`. Labels of one class, overall or on either side of any seed's split, are refused
-    /// before anything is fitted.
+    /// and, for every layer, normalises each side as `settings.normalisation` says (statistics from the
+    /// training pairs only), then calls `body`. Labels of one class, overall or on either side of any seed's
+    /// split, are refused before anything is fitted.
     public static func forEachCell(
         _ activations: ContrastActivations, settings: ElicitSettings, groups: [Int]? = nil,
         _ body: (Cell) throws -> Void
@@ -141,16 +162,35 @@ public enum Elicitation {
             }
             return (seed, split)
         }
+        // Cluster-Norm's clusters use no labels: found once per layer, over all pairs.
+        let clusters = activations.layers.indices.map { j -> [Int]? in
+            guard settings.normalisation == .cluster else { return nil }
+            let all = ProbeData(activations, layer: j, indices: Array(0..<n))
+            return HDBSCAN(minClusterSize: settings.minClusterSize).labels(all.pairMeans, count: n, width: all.width)
+        }
         for (seed, split) in splits {
             for (j, layer) in activations.layers.enumerated() {
                 let rawTrain = ProbeData(activations, layer: j, indices: split.train)
-                let normalisation = SideNormalisation(fitting: rawTrain, scalingVariance: settings.scalingVariance)
+                let rawTest = ProbeData(activations, layer: j, indices: split.test)
+                let (train, test): (ProbeData, ProbeData)
+                switch settings.normalisation {
+                case .none: (train, test) = (rawTrain, rawTest)
+                case .burns:
+                    let sides = SideNormalisation(fitting: rawTrain, scalingVariance: settings.scalingVariance)
+                    (train, test) = (sides.apply(rawTrain), sides.apply(rawTest))
+                case .cluster:
+                    let labels = clusters[j]!
+                    let trainClusters = split.train.map { labels[$0] }
+                    let testClusters = split.test.map { labels[$0] }
+                    let norm = ClusterNormalisation(
+                        fitting: rawTrain, clusters: trainClusters, scalingVariance: settings.scalingVariance)
+                    train = norm.apply(rawTrain, clusters: trainClusters)
+                    test = norm.apply(rawTest, clusters: testClusters)
+                }
                 try body(
                     Cell(
-                        seed: seed, layer: layer, probeSeed: seed &+ UInt64(layer) &* 7919,
-                        train: normalisation.apply(rawTrain),
-                        test: normalisation.apply(ProbeData(activations, layer: j, indices: split.test)),
-                        testIndices: split.test))
+                        seed: seed, layer: layer, probeSeed: seed &+ UInt64(layer) &* 7919, train: train,
+                        test: test, testIndices: split.test))
             }
         }
     }

@@ -73,7 +73,9 @@ struct Challenge: ParsableCommand {
         let (sets, description) = try conditions(challenge)
         let results = try runProbes(sets, settings: settings)
         let features = Array(Set(results.flatMap { $0.scores.keys }).subtracting([.truth])).sorted()
-        let report = ElicitReport(results: results, description: description, features: features)
+        let report = ElicitReport(
+            results: results, description: description + [("normalisation", settings.normalisationDescription)],
+            features: features)
         try report.write(to: dir, title: "Challenge: \(kind.rawValue)")
         print(kind == .templates ? report.templateTable() : report.comparisonTable(), terminator: "")
         finished(started, dir)

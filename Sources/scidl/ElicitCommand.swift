@@ -52,7 +52,8 @@ struct Elicit: ParsableCommand {
         let (sets, groups, description) = try loadActivations()
         let results = try runProbes(
             sets.map { ($0.template, $0.activations, [:]) }, settings: settings, groups: groups)
-        let report = ElicitReport(results: results, description: description)
+        let report = ElicitReport(
+            results: results, description: description + [("normalisation", settings.normalisationDescription)])
         try report.write(
             to: dir,
             title:

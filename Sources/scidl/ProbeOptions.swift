@@ -74,6 +74,13 @@ struct ProbeOptions: ParsableArguments {
         defaults.methods.map(\.rawValue).joined(separator: ",")
     @Option(help: "Seeds (each: a train/test split and probe initialisations), e.g. 0,1,2 or 0-19.") var seeds: String?
     @Option(help: "Share of pairs held out for testing.") var testFraction = defaults.testFraction
+    @Option(
+        help: """
+            Normalisation of each side: burns (centred on the training pairs), cluster (Cluster-Norm: centred within \
+            HDBSCAN clusters of the pair means) or none.
+            """)
+    var normalize = defaults.normalisation
+    @Option(help: "Cluster-Norm: HDBSCAN's smallest cluster.") var minClusterSize = defaults.minClusterSize
     @Flag(help: "Scale each side to unit variance per dimension after centring.") var varianceScaling = defaults
         .scalingVariance
     @Option(help: "CCS optimizer: adamw (Burns et al.) or lbfgs.") var ccsOptimizer = defaults.ccs.optimizer
@@ -88,6 +95,8 @@ struct ProbeOptions: ParsableArguments {
         s.seeds = try parseIntegers(seeds ?? defaultSeeds, "--seeds").map { UInt64(max($0, 0)) }
         s.testFraction = testFraction
         s.scalingVariance = varianceScaling
+        s.normalisation = normalize
+        s.minClusterSize = minClusterSize
         s.ccs.optimizer = ccsOptimizer
         s.ccs.epochs = ccsEpochs
         s.ccs.restarts = ccsRestarts
@@ -144,3 +153,4 @@ func parseIntegers(_ text: String, _ flag: String) throws -> [Int] {
 
 extension TokenPosition: ExpressibleByArgument {}
 extension CCSSettings.Optimizer: ExpressibleByArgument {}
+extension Normalisation: ExpressibleByArgument {}
