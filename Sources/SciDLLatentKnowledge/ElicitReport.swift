@@ -23,11 +23,29 @@ public struct ElicitReport: Sendable {
     /// Templates in the order they were run.
     var templates: [String] { results.map(\.template).reduce(into: []) { if !$0.contains($1) { $0.append($1) } } }
 
+    /// `value` of every seed's fit of one method at one layer under one template, in seed order.
+    func perSeed(_ template: String, _ method: ProbeMethod, _ layer: Int, _ value: (ProbeResult) -> Double) -> [Double]
+    {
+        results.filter { $0.template == template && $0.method == method && $0.layer == layer }.map(value)
+    }
+
     /// Mean over seeds of `value` for one method at one layer under one template.
     func mean(_ template: String, _ method: ProbeMethod, _ layer: Int, _ value: (ProbeResult) -> Double) -> Double {
-        let cells = results.filter { $0.template == template && $0.method == method && $0.layer == layer }
-        return cells.map(value).reduce(0, +) / Double(max(cells.count, 1))
+        let values = perSeed(template, method, layer, value)
+        return values.reduce(0, +) / Double(max(values.count, 1))
     }
+
+    /// Sample standard deviation over seeds (0 for one seed).
+    func standardDeviation(
+        _ template: String, _ method: ProbeMethod, _ layer: Int, _ value: (ProbeResult) -> Double
+    ) -> Double {
+        let values = perSeed(template, method, layer, value)
+        guard values.count > 1 else { return 0 }
+        let m = values.reduce(0, +) / Double(values.count)
+        return (values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(values.count - 1)).squareRoot()
+    }
+
+    var seedCount: Int { Set(results.map(\.seed)).count }
 
     static func signFree(_ r: ProbeResult) -> Double { r.scores[.truth]!.disambiguatedAccuracy }
 
@@ -39,19 +57,23 @@ public struct ElicitReport: Sendable {
     public func csv() -> String {
         var header = [
             "template", "layer", "method", "supervised", "seed", "train_pairs", "test_pairs", "accuracy",
-            "accuracy_sign_free", "auroc", "auroc_sign_free", "ccs_loss",
+            "accuracy_sign_free", "auroc", "auroc_sign_free", "auroc_low", "auroc_high", "calibrated_accuracy",
+            "calibrated_accuracy_sign_free", "ece", "ccs_loss",
         ]
         for f in features { header += ["\(f)_accuracy", "\(f)_accuracy_sign_free", "\(f)_auroc"] }
         var lines = [header.joined(separator: ",")]
         for r in results {
             let truth = r.scores[.truth]!
-            var row = [
+            var row: [String] = [
                 csvField(r.template), "\(r.layer)", r.method.rawValue, r.method.isSupervised ? "1" : "0", "\(r.seed)",
-                "\(r.trainCount)",
-                "\(r.testCount)", formatNumber(truth.accuracy), formatNumber(truth.disambiguatedAccuracy),
-                formatNumber(truth.auroc), formatNumber(truth.disambiguatedAUROC),
-                r.probe.loss.map { formatNumber(Double($0)) } ?? "",
+                "\(r.trainCount)", "\(r.testCount)",
             ]
+            row += [truth.accuracy, truth.disambiguatedAccuracy, truth.auroc, truth.disambiguatedAUROC]
+                .map(formatNumber)
+            let interval: [Double?] = [truth.aurocInterval?.lowerBound, truth.aurocInterval?.upperBound]
+            row += interval.map { $0.map(formatNumber) ?? "" }
+            row += [truth.calibratedAccuracy, truth.disambiguatedCalibratedAccuracy].map(formatNumber)
+            row += [truth.calibrationError, r.probe.loss.map(Double.init)].map { $0.map(formatNumber) ?? "" }
             for f in features {
                 let s = r.scores[f]!
                 row += [formatNumber(s.accuracy), formatNumber(s.disambiguatedAccuracy), formatNumber(s.auroc)]
@@ -71,8 +93,14 @@ public struct ElicitReport: Sendable {
                     var cell: [String: Any] = [
                         "accuracy": mean(t, m, l) { $0.scores[.truth]!.accuracy },
                         "accuracy_sign_free": mean(t, m, l, Self.signFree),
+                        "accuracy_sign_free_sd": standardDeviation(t, m, l, Self.signFree),
+                        "accuracy_sign_free_per_seed": perSeed(t, m, l, Self.signFree),
+                        "calibrated_accuracy_sign_free": mean(t, m, l) {
+                            $0.scores[.truth]!.disambiguatedCalibratedAccuracy
+                        },
                         "auroc_sign_free": mean(t, m, l) { $0.scores[.truth]!.disambiguatedAUROC },
                     ]
+                    if m.givesProbabilities { cell["ece"] = mean(t, m, l) { $0.scores[.truth]!.calibrationError ?? 0 } }
                     for f in features {
                         cell["\(f)_accuracy_sign_free"] = mean(t, m, l) { $0.scores[f]!.disambiguatedAccuracy }
                     }
@@ -96,24 +124,28 @@ public struct ElicitReport: Sendable {
     }
 
     /// Per template: rows = layers, columns = methods, cells "raw / sign-free" test accuracy (means over
-    /// seeds).
+    /// seeds, and the sign-free accuracy's standard deviation when there are several).
     public func table() -> String {
+        let spread = seedCount > 1
+        let width = spread ? 24 : 17
         var out =
             """
                 test accuracy, raw / sign-free (max(acc, 1-acc) uses labels); means over \
-                \(Set(results.map(\.seed)).count) seed(s)\n
+                \(seedCount) seed(s)\(spread ? ", ± sd of sign-free" : "")\n
                 """
         for t in templates {
             if !t.isEmpty { out += "template \(t)\n" }
             out += "layer".padding(toLength: 7, withPad: " ", startingAt: 0)
-            for m in methods { out += m.displayName.padding(toLength: 17, withPad: " ", startingAt: 0) }
+            for m in methods { out += m.displayName.padding(toLength: width, withPad: " ", startingAt: 0) }
             out += "\n"
             for l in layers {
                 out += "\(l)".padding(toLength: 7, withPad: " ", startingAt: 0)
                 for m in methods {
                     let raw = mean(t, m, l) { $0.scores[.truth]!.accuracy }
                     let free = mean(t, m, l, Self.signFree)
-                    out += String(format: "%.3f / %.3f", raw, free).padding(toLength: 17, withPad: " ", startingAt: 0)
+                    var cell = String(format: "%.3f / %.3f", raw, free)
+                    if spread { cell += String(format: " ± %.3f", standardDeviation(t, m, l, Self.signFree)) }
+                    out += cell.padding(toLength: width, withPad: " ", startingAt: 0)
                 }
                 out += "\n"
             }
@@ -148,12 +180,28 @@ public struct ElicitReport: Sendable {
                         LinePlot.Series(m.displayName, layers.map { l in (Double(l), mean(t, m, l, value)) })
                     })
             }
-            var plots: [any SVGFigure] = [
-                plot("Sign-free accuracy by layer", Self.signFree),
-                plot("Raw accuracy by layer") { $0.scores[.truth]!.accuracy },
-            ]
+            // Every seed as a point, by method: at the only layer, or at the last beside the lines by layer.
+            func strip(_ title: String, _ value: @escaping (ProbeResult) -> Double) -> StripPlot {
+                let layer = layers.last!
+                return StripPlot(
+                    title: "\(title), layer \(layer)\(seedCount > 1 ? ", every seed" : "")", yLabel: "test accuracy",
+                    groups: methods.map { m in (m.displayName, perSeed(t, m, layer, value)) })
+            }
+            let oneLayer = layers.count == 1
+            var plots: [any SVGFigure] =
+                oneLayer
+                ? [strip("Sign-free accuracy", Self.signFree), strip("Raw accuracy") { $0.scores[.truth]!.accuracy }]
+                : [
+                    plot("Sign-free accuracy by layer", Self.signFree),
+                    plot("Raw accuracy by layer") { $0.scores[.truth]!.accuracy },
+                ]
+            if !oneLayer && seedCount > 1 { plots.append(strip("Sign-free accuracy", Self.signFree)) }
             for f in features {
-                plots.append(plot("Sign-free accuracy on \(f)") { $0.scores[f]!.disambiguatedAccuracy })
+                let title = "Sign-free accuracy on \(f)"
+                plots.append(
+                    oneLayer
+                        ? strip(title) { $0.scores[f]!.disambiguatedAccuracy }
+                        : plot(title) { $0.scores[f]!.disambiguatedAccuracy })
             }
             report.figures(plots)
             report.figures(

@@ -96,9 +96,13 @@ public enum Elicitation {
             for method in settings.methods {
                 let probe = try method.fit(cell.train, seed: cell.probeSeed, ccs: settings.ccs)
                 let testScores = probe.scores(cell.test)
-                var scores: [PairFeature: ProbeScore] = [
-                    .truth: ProbeScore(scores: testScores, threshold: probe.threshold, against: cell.test.labels)
-                ]
+                var truth = ProbeScore(scores: testScores, threshold: probe.threshold, against: cell.test.labels)
+                truth.aurocInterval = ProbeStatistics.bootstrapAUROC(
+                    testScores, cell.test.labels, seed: cell.probeSeed)
+                if method.givesProbabilities {
+                    truth.calibrationError = ProbeStatistics.expectedCalibrationError(testScores, cell.test.labels)
+                }
+                var scores: [PairFeature: ProbeScore] = [.truth: truth]
                 for (name, values) in features {
                     scores[name] = ProbeScore(
                         scores: testScores, threshold: probe.threshold,

@@ -11,6 +11,13 @@ public struct ProbeScore: Sendable, Equatable {
 
     /// Pairs the score was computed on (those whose target is 0 or 1).
     public var count: Int
+    /// Accuracy with the threshold at the median score (`ProbeStatistics.calibratedAccuracy`).
+    public var calibratedAccuracy: Double
+    public var disambiguatedCalibratedAccuracy: Double { max(calibratedAccuracy, 1 - calibratedAccuracy) }
+    /// AUROC's 95 % bootstrap interval (the truth only).
+    public var aurocInterval: ClosedRange<Double>?
+    /// Expected calibration error (the truth, for probes whose scores are probabilities).
+    public var calibrationError: Double?
 
     /// Scores `probe` on `data` against `truth` (defaults to the data's labels). Pairs whose target is
     /// −1 are left out, so a feature can score a probe on a subset (e.g. one category) only.
@@ -28,6 +35,7 @@ public struct ProbeScore: Sendable, Equatable {
         let predictions = scores.map { $0 > threshold ? 1 : 0 }
         accuracy = Double(zip(predictions, target).filter { $0 == $1 }.count) / Double(max(target.count, 1))
         auroc = Self.areaUnderROC(scores, target)
+        calibratedAccuracy = ProbeStatistics.calibratedAccuracy(scores, target)
     }
 
     /// The Mann–Whitney statistic: the chance that a random positive outscores a random negative (ties

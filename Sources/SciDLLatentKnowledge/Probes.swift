@@ -18,6 +18,8 @@ public enum ProbeMethod: String, CaseIterable, Codable, Sendable {
 
     /// Whether fitting reads the labels.
     public var isSupervised: Bool { self == .logistic }
+    /// Whether the probe's scores are probabilities that x⁺ is true (PCA's and k-means's are projections).
+    public var givesProbabilities: Bool { self != .pca && self != .kmeans }
 
     /// The label shown in tables and plots.
     public var displayName: String {

@@ -18,6 +18,8 @@ public enum RandomStream: CaseIterable, Sendable {
     case probeSplit
     /// Which examples `--sample` draws from a data set.
     case sample
+    /// The bootstrap's resamples of the test pairs.
+    case bootstrap
     /// CCS's random restarts.
     case ccsStarts
     /// The random-direction baseline probe.
@@ -50,6 +52,7 @@ public enum RandomStream: CaseIterable, Sendable {
         case .subset: mix(seed, 5)
         case .fuzzing: mix(seed, 6)
         case .sample: mix(seed, 7)
+        case .bootstrap: mix(seed, 8)
         case .probeSplit: seed ^ 0x5B117
         case .ccsStarts: seed ^ 0xCC5
         case .randomProbe: seed ^ 0x4A4D
