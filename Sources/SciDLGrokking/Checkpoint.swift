@@ -54,9 +54,9 @@ public struct Checkpoint {
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw SciDLError(
                 """
-                    no checkpoint in \(directory.path): expected \(Self.fileName) (was the run started with --out \
-                    \(directory.path)?)
-                    """
+                no checkpoint in \(directory.path): expected \(Self.fileName) (was the run started with --out \
+                \(directory.path)?)
+                """
             )
         }
         try self.init(SafetensorsFile(contentsOf: url), source: url.path)
@@ -106,9 +106,9 @@ public struct Checkpoint {
                 guard let (m, v) = adamMoments[name], m.shape == p.shape, v.shape == p.shape else {
                     throw SciDLError(
                         """
-                            the checkpoint's optimizer state for '\(name)' is missing or has the wrong shape; start a \
-                            new run
-                            """
+                        the checkpoint's optimizer state for '\(name)' is missing or has the wrong shape; start a \
+                        new run
+                        """
                     )
                 }
                 opt.firstMoments.append(m)

@@ -42,9 +42,9 @@ public final class GrokRun {
         if FileManager.default.fileExists(atPath: directory.appendingPathComponent(Checkpoint.fileName).path) {
             throw SciDLError(
                 """
-                    \(directory.path) already holds a run with a checkpoint: continue it with --resume \
-                    \(directory.path), or pick another --out
-                    """
+                \(directory.path) already holds a run with a checkpoint: continue it with --resume \
+                \(directory.path), or pick another --out
+                """
             )
         }
         for stale in ["metrics.jsonl", "metrics.csv", "summary.json", "report.html"] {
@@ -76,9 +76,9 @@ public final class GrokRun {
             guard steps >= checkpoint.step else {
                 throw SciDLError(
                     """
-                        --steps \(steps) is below the step the run has reached (\(checkpoint.step)): a run cannot be \
-                        shortened; give --steps \(checkpoint.step) or more
-                        """)
+                    --steps \(steps) is below the step the run has reached (\(checkpoint.step)): a run cannot be \
+                    shortened; give --steps \(checkpoint.step) or more
+                    """)
             }
             config.steps = steps
         }
@@ -253,9 +253,9 @@ public final class GrokRun {
                     ?? "no checkpoint had been written yet in"
                 throw SciDLError(
                     """
-                        training loss became \(loss) at step \(step) (learning rate \(config.learningRate) too \
-                        high?): stopped; \(kept) \(directory.path)
-                        """
+                    training loss became \(loss) at step \(step) (learning rate \(config.learningRate) too \
+                    high?): stopped; \(kept) \(directory.path)
+                    """
                 )
             }
             if step % config.evalEvery == 0 || step == config.steps {

@@ -13,9 +13,9 @@ extension LabelledDataset {
         for c in [0, 1] where byClass[c].count < wanted[c] {
             throw SciDLError(
                 """
-                    --sample \(count) needs \(wanted[c]) \(c == 1 ? "true" : "false") examples but \(name) has \
-                    \(byClass[c].count) (of \(examples.count)); give a smaller --sample
-                    """
+                --sample \(count) needs \(wanted[c]) \(c == 1 ? "true" : "false") examples but \(name) has \
+                \(byClass[c].count) (of \(examples.count)); give a smaller --sample
+                """
             )
         }
         var random = SeededGenerator(seed: seed, stream: .sample)
@@ -33,9 +33,9 @@ extension LabelledDataset {
         guard columns.contains(column) else {
             throw SciDLError(
                 """
-                    --group-column names column '\(printable(column))', which \(name) does not have (columns: \
-                    \(printable(columns.joined(separator: ", "), limit: 200)))
-                    """
+                --group-column names column '\(printable(column))', which \(name) does not have (columns: \
+                \(printable(columns.joined(separator: ", "), limit: 200)))
+                """
             )
         }
         var numbers: [String: Int] = [:]

@@ -56,9 +56,9 @@ extension LabelledDataset {
             guard FileManager.default.fileExists(atPath: nameOrPath) else {
                 throw SciDLError(
                     """
-                        no data file \(nameOrPath): give a .csv or .jsonl path, or a built-in data set \
-                        (\(BuiltInData.allCases.map(\.rawValue).joined(separator: ", ")))
-                        """
+                    no data file \(nameOrPath): give a .csv or .jsonl path, or a built-in data set \
+                    (\(BuiltInData.allCases.map(\.rawValue).joined(separator: ", ")))
+                    """
                 )
             }
             dataset = try LabelledDataset(contentsOf: URL(fileURLWithPath: nameOrPath), columns: columns)

@@ -117,9 +117,9 @@ public struct ElicitReport: Sendable {
             "templates": perTemplate,
             "note":
                 """
-                    accuracy_sign_free = max(accuracy, 1 - accuracy): choosing an unsupervised probe's sign uses the \
-                    labels
-                    """,
+            accuracy_sign_free = max(accuracy, 1 - accuracy): choosing an unsupervised probe's sign uses the \
+            labels
+            """,
         ]
     }
 
@@ -130,9 +130,9 @@ public struct ElicitReport: Sendable {
         let width = spread ? 24 : 17
         var out =
             """
-                test accuracy, raw / sign-free (max(acc, 1-acc) uses labels); means over \
-                \(seedCount) seed(s)\(spread ? ", ± sd of sign-free" : "")\n
-                """
+            test accuracy, raw / sign-free (max(acc, 1-acc) uses labels); means over \
+            \(seedCount) seed(s)\(spread ? ", ± sd of sign-free" : "")\n
+            """
         for t in templates {
             if !t.isEmpty { out += "template \(t)\n" }
             out += "layer".padding(toLength: 7, withPad: " ", startingAt: 0)
@@ -158,10 +158,10 @@ public struct ElicitReport: Sendable {
         report.table(description)
         report.paragraph(
             """
-                Accuracy on held-out contrast pairs. \"Sign-free\" is max(accuracy, 1 − accuracy): an unsupervised \
-                probe's direction has no preferred sign, and choosing it uses the labels. Logistic regression is \
-                supervised: it is the ceiling, not a discovery method.
-                """
+            Accuracy on held-out contrast pairs. \"Sign-free\" is max(accuracy, 1 − accuracy): an unsupervised \
+            probe's direction has no preferred sign, and choosing it uses the labels. Logistic regression is \
+            supervised: it is the ceiling, not a discovery method.
+            """
         )
         if !features.isEmpty || templates.count > 1 {
             report.heading(
@@ -234,10 +234,4 @@ public struct ElicitReport: Sendable {
         try AtomicFile.write(json, to: directory.appendingPathComponent("summary.json"))
         try html(title: title).write(to: directory.appendingPathComponent("report.html"))
     }
-}
-
-/// A CSV field, quoted when it holds a comma, quote or newline.
-func csvField(_ s: String) -> String {
-    s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
-        ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
 }

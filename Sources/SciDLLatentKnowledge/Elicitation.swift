@@ -65,6 +65,10 @@ public struct ProbeResult: Sendable {
     /// The probe's scores on the test pairs, and their truth labels (for histograms).
     public var testScores: [Float]
     public var testLabels: [Int]
+    /// Which pairs trained the probe and which tested it.
+    public var split: PairSplit
+    /// The side statistics of its normalisation (see `Elicitation.Cell.sides`).
+    public var sides: SideNormalisation?
 }
 
 public enum Elicitation {
@@ -85,9 +89,9 @@ public enum Elicitation {
                 let value = present.first.map { "always \($0)" } ?? "never defined"
                 throw SciDLError(
                     """
-                        the feature '\(name)' is constant (\(value) over \(values.count) pairs): nothing can be \
-                        scored against it; check the data or the experiment's settings
-                        """
+                    the feature '\(name)' is constant (\(value) over \(values.count) pairs): nothing can be \
+                    scored against it; check the data or the experiment's settings
+                    """
                 )
             }
         }
@@ -96,13 +100,10 @@ public enum Elicitation {
             for method in settings.methods {
                 let probe = try method.fit(cell.train, seed: cell.probeSeed, ccs: settings.ccs)
                 let testScores = probe.scores(cell.test)
-                var truth = ProbeScore(scores: testScores, threshold: probe.threshold, against: cell.test.labels)
-                truth.aurocInterval = ProbeStatistics.bootstrapAUROC(
-                    testScores, cell.test.labels, seed: cell.probeSeed)
-                if method.givesProbabilities {
-                    truth.calibrationError = ProbeStatistics.expectedCalibrationError(testScores, cell.test.labels)
-                }
-                var scores: [PairFeature: ProbeScore] = [.truth: truth]
+                var scores: [PairFeature: ProbeScore] = [
+                    .truth: truthScore(
+                        testScores, labels: cell.test.labels, probe: probe, seed: cell.seed, layer: cell.layer)
+                ]
                 for (name, values) in features {
                     scores[name] = ProbeScore(
                         scores: testScores, threshold: probe.threshold,
@@ -119,7 +120,7 @@ public enum Elicitation {
                     ProbeResult(
                         template: template, layer: cell.layer, method: method, seed: cell.seed,
                         trainCount: cell.train.count, testCount: cell.test.count, scores: scores, probe: probe,
-                        testScores: testScores, testLabels: cell.test.labels))
+                        testScores: testScores, testLabels: cell.test.labels, split: cell.split, sides: cell.sides))
             }
             progress(results.count / settings.methods.count)
         }
@@ -130,12 +131,18 @@ public enum Elicitation {
     public struct Cell {
         public var seed: UInt64
         public var layer: Int
+        /// Which slot of `activations.layers` the layer is.
+        public var slot: Int
         /// Seeds the probes' initialisations: differs per seed and layer.
         public var probeSeed: UInt64
         public var train: ProbeData
         public var test: ProbeData
-        /// Which pairs of the activations are held out, in `test`'s order.
-        public var testIndices: [Int]
+        /// Which pairs train and which test, in `train`'s and `test`'s order.
+        public var split: PairSplit
+        /// The statistics every side was centred (and scaled) with: all of them (Burns), or those of the
+        /// outliers (Cluster-Norm); nil without normalisation.
+        public var sides: SideNormalisation?
+        public var testIndices: [Int] { split.test }
     }
 
     /// Splits the pairs once per seed (`settings.testFraction` held out, whole `groups` at a time when given)
@@ -166,36 +173,67 @@ public enum Elicitation {
             }
             return (seed, split)
         }
-        // Cluster-Norm's clusters use no labels: found once per layer, over all pairs.
-        let clusters = activations.layers.indices.map { j -> [Int]? in
-            guard settings.normalisation == .cluster else { return nil }
-            let all = ProbeData(activations, layer: j, indices: Array(0..<n))
-            return HDBSCAN(minClusterSize: settings.minClusterSize).labels(all.pairMeans, count: n, width: all.width)
-        }
+        let clusters = activations.layers.indices.map { clusterLabels(activations, slot: $0, settings: settings) }
         for (seed, split) in splits {
             for (j, layer) in activations.layers.enumerated() {
-                let rawTrain = ProbeData(activations, layer: j, indices: split.train)
-                let rawTest = ProbeData(activations, layer: j, indices: split.test)
-                let (train, test): (ProbeData, ProbeData)
-                switch settings.normalisation {
-                case .none: (train, test) = (rawTrain, rawTest)
-                case .burns:
-                    let sides = SideNormalisation(fitting: rawTrain, scalingVariance: settings.scalingVariance)
-                    (train, test) = (sides.apply(rawTrain), sides.apply(rawTest))
-                case .cluster:
-                    let labels = clusters[j]!
-                    let trainClusters = split.train.map { labels[$0] }
-                    let testClusters = split.test.map { labels[$0] }
-                    let norm = ClusterNormalisation(
-                        fitting: rawTrain, clusters: trainClusters, scalingVariance: settings.scalingVariance)
-                    train = norm.apply(rawTrain, clusters: trainClusters)
-                    test = norm.apply(rawTest, clusters: testClusters)
-                }
+                let (train, test, sides) = normalised(
+                    activations, slot: j, split: split, settings: settings, clusters: clusters[j])
                 try body(
                     Cell(
-                        seed: seed, layer: layer, probeSeed: seed &+ UInt64(layer) &* 7919, train: train,
-                        test: test, testIndices: split.test))
+                        seed: seed, layer: layer, slot: j, probeSeed: probeSeed(seed, layer: layer), train: train,
+                        test: test, split: split, sides: sides))
             }
         }
+    }
+
+    /// Cluster-Norm's clusters of one layer's pairs (nil for the other normalisations): found over all pairs,
+    /// which uses no labels.
+    public static func clusterLabels(
+        _ activations: ContrastActivations, slot j: Int, settings: ElicitSettings
+    ) -> [Int]? {
+        guard settings.normalisation == .cluster else { return nil }
+        let all = ProbeData(activations, layer: j, indices: Array(0..<activations.count))
+        return HDBSCAN(minClusterSize: settings.minClusterSize).labels(
+            all.pairMeans, count: all.count, width: all.width)
+    }
+
+    /// One layer's training and test pairs, normalised as `settings` says with statistics of the training
+    /// pairs; `clusters` (Cluster-Norm's labels of all pairs) from `clusterLabels`.
+    public static func normalised(
+        _ activations: ContrastActivations, slot j: Int, split: PairSplit, settings: ElicitSettings, clusters: [Int]?
+    ) -> (train: ProbeData, test: ProbeData, sides: SideNormalisation?) {
+        let rawTrain = ProbeData(activations, layer: j, indices: split.train)
+        let rawTest = ProbeData(activations, layer: j, indices: split.test)
+        switch settings.normalisation {
+        case .none:
+            return (rawTrain, rawTest, nil)
+        case .burns:
+            let sides = SideNormalisation(fitting: rawTrain, scalingVariance: settings.scalingVariance)
+            return (sides.apply(rawTrain), sides.apply(rawTest), sides)
+        case .cluster:
+            let labels = clusters ?? [Int](repeating: -1, count: activations.count)
+            let trainClusters = split.train.map { labels[$0] }
+            let norm = ClusterNormalisation(
+                fitting: rawTrain, clusters: trainClusters, scalingVariance: settings.scalingVariance)
+            return (
+                norm.apply(rawTrain, clusters: trainClusters),
+                norm.apply(rawTest, clusters: split.test.map { labels[$0] }), norm.global
+            )
+        }
+    }
+
+    /// Seeds a probe's initialisation and its bootstrap: differs per seed and layer.
+    static func probeSeed(_ seed: UInt64, layer: Int) -> UInt64 { seed &+ UInt64(layer) &* 7919 }
+
+    /// A probe's scores against the truth with every statistic: accuracy, calibrated accuracy, AUROC and its
+    /// bootstrap interval, and the calibration error of probabilities.
+    static func truthScore(_ scores: [Float], labels: [Int], probe: FittedProbe, seed: UInt64, layer: Int) -> ProbeScore
+    {
+        var truth = ProbeScore(scores: scores, threshold: probe.threshold, against: labels)
+        truth.aurocInterval = ProbeStatistics.bootstrapAUROC(scores, labels, seed: probeSeed(seed, layer: layer))
+        if probe.method.givesProbabilities {
+            truth.calibrationError = ProbeStatistics.expectedCalibrationError(scores, labels)
+        }
+        return truth
     }
 }

@@ -19,9 +19,9 @@ extension Challenges {
         guard insideIndices.count >= shots, outsideIndices.count >= shots else {
             throw SciDLError(
                 """
-                    category \(category.description) holds \(insideIndices.count) of \(inside.count) examples; both \
-                    it and the rest need at least --shots \(shots)
-                    """
+                category \(category.description) holds \(insideIndices.count) of \(inside.count) examples; both \
+                it and the rest need at least --shots \(shots)
+                """
             )
         }
         let framing = OpinionFraming(for: dataset)
@@ -47,9 +47,9 @@ extension Challenges {
             }.joined(separator: "\n\n")
             func prompt(_ answer: String) -> String {
                 """
-                    Alice answers questions about \
-                    \(framing.noun)s.\n\n\(shown)\n\n\(framing.text(dataset.examples[i].fields))\nAlice: \(answer)
-                    """
+                Alice answers questions about \
+                \(framing.noun)s.\n\n\(shown)\n\n\(framing.text(dataset.examples[i].fields))\nAlice: \(answer)
+                """
             }
             return ContrastPair(
                 positive: prompt(framing.answers[1]), negative: prompt(framing.answers[0]),
@@ -86,4 +86,3 @@ extension Challenges {
         }
     }
 }
-

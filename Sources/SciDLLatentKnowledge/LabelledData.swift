@@ -76,9 +76,9 @@ extension LabelledDataset {
         guard columns.contains(labelColumn) else {
             throw SciDLError(
                 """
-                    \(file) has no column '\(printable(labelColumn))' for the label (columns: \
-                    \(printable(columns.joined(separator: ", "), limit: 200))); name it with --label-column
-                    """
+                \(file) has no column '\(printable(labelColumn))' for the label (columns: \
+                \(printable(columns.joined(separator: ", "), limit: 200))); name it with --label-column
+                """
             )
         }
         if let t = mapping.text, !columns.contains(t) {
@@ -91,9 +91,9 @@ extension LabelledDataset {
             guard let label = Self.parseLabel(raw) else {
                 throw SciDLError(
                     """
-                        \(file), example \(i + 1): label '\(printable(raw))' in column '\(printable(labelColumn))' is \
-                        not 0/1 or true/false
-                        """)
+                    \(file), example \(i + 1): label '\(printable(raw))' in column '\(printable(labelColumn))' is \
+                    not 0/1 or true/false
+                    """)
             }
             var fields = row
             if let t = mapping.text { fields["statement"] = row[t] }

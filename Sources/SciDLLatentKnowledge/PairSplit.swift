@@ -8,6 +8,12 @@ public struct PairSplit: Sendable, Equatable {
     public var train: [Int]
     public var test: [Int]
 
+    /// A split given by its two sides.
+    public init(train: [Int], test: [Int]) {
+        self.train = train
+        self.test = test
+    }
+
     /// `groups`, when given, numbers each pair's group (see `LabelledDataset.groups(by:)`).
     public init(count n: Int, testFraction: Double, seed: UInt64, groups: [Int]? = nil) throws {
         let testCount = Int((Double(n) * testFraction).rounded())
@@ -41,10 +47,10 @@ public struct PairSplit: Sendable, Equatable {
         guard train.count >= 2, test.count >= 2 else {
             throw SciDLError(
                 """
-                    the groups are too large to split \(n) pairs \(Int(testFraction * 100))/\
-                    \(100 - Int(testFraction * 100)) (\(train.count) training pairs left); use smaller groups or \
-                    more data
-                    """
+                the groups are too large to split \(n) pairs \(Int(testFraction * 100))/\
+                \(100 - Int(testFraction * 100)) (\(train.count) training pairs left); use smaller groups or \
+                more data
+                """
             )
         }
         self.test = test

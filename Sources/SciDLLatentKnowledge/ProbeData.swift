@@ -39,9 +39,14 @@ public struct ProbeData: Sendable {
 /// CCS's normalisation: each side (x⁺ and x⁻) centred on its own mean, optionally scaled to unit
 /// variance per dimension, so that the probe cannot tell the two sides apart by the answer token alone.
 /// Fitted on the training pairs and applied unchanged to the test pairs.
-public struct SideNormalisation: Sendable {
-    var meanPositive: [Float], meanNegative: [Float]
-    var scalePositive: [Float], scaleNegative: [Float]
+public struct SideNormalisation: Sendable, Equatable {
+    public var meanPositive: [Float], meanNegative: [Float]
+    public var scalePositive: [Float], scaleNegative: [Float]
+
+    public init(meanPositive: [Float], meanNegative: [Float], scalePositive: [Float], scaleNegative: [Float]) {
+        (self.meanPositive, self.meanNegative) = (meanPositive, meanNegative)
+        (self.scalePositive, self.scaleNegative) = (scalePositive, scaleNegative)
+    }
 
     public init(fitting data: ProbeData, scalingVariance: Bool) {
         func stats(_ x: [Float]) -> (mean: [Float], scale: [Float]) {

@@ -8,7 +8,8 @@ public enum ProbeStatistics {
     public static func calibratedAccuracy(_ scores: [Float], _ labels: [Int]) -> Double {
         guard !scores.isEmpty else { return 0 }
         let sorted = scores.sorted()
-        let median = sorted.count % 2 == 1
+        let median =
+            sorted.count % 2 == 1
             ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
         let right = zip(scores, labels).filter { ($0 > median ? 1 : 0) == $1 }.count
         return Double(right) / Double(scores.count)

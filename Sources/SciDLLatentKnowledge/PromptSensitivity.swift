@@ -9,7 +9,8 @@ extension Challenges {
     public static func critiqueTemplates(for dataset: LabelledDataset) -> [PromptTemplate] {
         let builtIns: [PromptTemplate.BuiltIn] =
             dataset.defaultTemplate == .truthfulQA
-            ? [.truthfulQA, .truthfulQALiteral, .truthfulQAProfessor] : [.truth, .statementLiteral, .statementProfessor]
+            ? [.truthfulQA, .truthfulQALiteral, .truthfulQAProfessor]
+            : [.truth, .statementLiteral, .statementProfessor]
         return builtIns.map(\.template)
     }
 

@@ -33,9 +33,9 @@ public struct StripPlot: SVGFigure {
             left: left, top: top, width: pw, height: ph, figureHeight: height, labelDrop: 10, xLabel: "")
         out +=
             """
-                <text transform=\"translate(14,\(f(top + ph / 2))) rotate(-90)\" \
-                text-anchor=\"middle\">\(escapeXML(yLabel))</text>\n
-                """
+            <text transform=\"translate(14,\(f(top + ph / 2))) rotate(-90)\" \
+            text-anchor=\"middle\">\(escapeXML(yLabel))</text>\n
+            """
         for (g, group) in groups.enumerated() {
             let centre = left + (Double(g) + 0.5) * slot
             let colour = LinePlot.palette[g % LinePlot.palette.count]

@@ -144,7 +144,8 @@ public struct ZipArchive: Sendable {
                     switch CZlib.inflate(&stream, Z_NO_FLUSH) {
                     case Z_STREAM_END: return stream.avail_out == 0 && outputLeft == 0
                     case Z_OK: continue
-                    case Z_BUF_ERROR where (stream.avail_in == 0 && inputLeft > 0)
+                    case Z_BUF_ERROR
+                    where (stream.avail_in == 0 && inputLeft > 0)
                         || (stream.avail_out == 0 && outputLeft > 0):
                         continue
                     default: return false  // damaged data, or more output than claimed, or input ends early

@@ -77,6 +77,10 @@ struct Challenge: ParsableCommand {
             results: results, description: description + [("normalisation", settings.normalisationDescription)],
             features: features)
         try report.write(to: dir, title: "Challenge: \(kind.rawValue)")
+        // The conditions' prompts are the challenge's own: eval takes their probes to other data by template.
+        try saveProbes(
+            results, settings: settings, sets: sets.map { ($0.name, $0.activations) }, to: dir,
+            provenance: source.provenance(templates: nil, activations: activations, labels: labels))
         print(kind == .templates ? report.templateTable() : report.comparisonTable(), terminator: "")
         finished(started, dir)
     }

@@ -22,17 +22,17 @@ struct Elicit: ParsableCommand {
     @Option(
         help:
             """
-                Prompt templates, comma-separated: truth, yes-no, question, sentiment, or template files (default: \
-                the one that fits the data).
-                """
+            Prompt templates, comma-separated: truth, yes-no, question, sentiment, or template files (default: \
+            the one that fits the data).
+            """
     )
     var template: String?
     @Option(
         help:
             """
-                Activations from elsewhere: .npy [n,2,d] or [layers,n,2,d], or .npz/.safetensors with activations or \
-                positive/negative.
-                """
+            Activations from elsewhere: .npy [n,2,d] or [layers,n,2,d], or .npz/.safetensors with activations or \
+            positive/negative.
+            """
     )
     var activations: String?
     @Option(help: "x⁺ activations file ([n,d] or [layers,n,d]), with --negative.") var positive: String?
@@ -54,6 +54,9 @@ struct Elicit: ParsableCommand {
             sets.map { ($0.template, $0.activations, [:]) }, settings: settings, groups: groups)
         let report = ElicitReport(
             results: results, description: description + [("normalisation", settings.normalisationDescription)])
+        try saveProbes(
+            results, settings: settings, sets: sets.map { ($0.template, $0.activations) }, to: dir,
+            provenance: source.provenance(templates: template, activations: activations, labels: labels))
         try report.write(
             to: dir,
             title:
@@ -61,9 +64,9 @@ struct Elicit: ParsableCommand {
         print(report.table(), terminator: "")
         print(
             """
-                \(formatDuration(Date().timeIntervalSince(started))); results in \(dir.path): results.csv, \
-                summary.json, report.html
-                """
+            \(formatDuration(Date().timeIntervalSince(started))); results in \(dir.path): results.csv, \
+            summary.json, report.html, probes.safetensors
+            """
         )
     }
 

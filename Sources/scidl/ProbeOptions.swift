@@ -43,6 +43,18 @@ struct SourceOptions: ParsableArguments {
         try ModelCatalog.load(model)
     }
 
+    /// What `scidl eval` needs to build the same pairs again: the flags as given.
+    func provenance(templates: String?, activations: String?, labels: String?) -> [String: String] {
+        var p = [
+            "data": data, "model": model, "position": position?.rawValue ?? "", "label_column": labelColumn ?? "",
+            "text_column": textColumn ?? "",
+        ]
+        if let templates { p["templates"] = templates }
+        if let activations { p["activations"] = activations }
+        if let labels { p["labels"] = labels }
+        return p
+    }
+
     /// The position asked for, or the model's own default.
     func position(for model: any LanguageModel) -> TokenPosition { position ?? model.defaultPosition }
 
@@ -128,6 +140,17 @@ func runProbes(
     }
     bar.finish()
     return results
+}
+
+/// Writes the fitted probes into the run folder (`SavedProbes`).
+func saveProbes(
+    _ results: [ProbeResult], settings: ElicitSettings, sets: [(name: String, activations: ContrastActivations)],
+    to directory: URL, provenance: [String: String]
+) throws {
+    let hashes = Dictionary(
+        sets.map { ($0.name, SavedProbes.activationsHash($0.activations)) }, uniquingKeysWith: { a, _ in a })
+    try SavedProbes(results: results, settings: settings, provenance: provenance, activations: hashes)
+        .write(to: directory)
 }
 
 /// Splits "a,b,c" and converts each item, naming the flag in the error.

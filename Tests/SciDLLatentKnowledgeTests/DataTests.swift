@@ -163,9 +163,10 @@ final class ActivationImportTests: XCTestCase {
             try NumPyFile.arrays(fromArchive: damaged, source: "d.npz"), containing: "fails its CRC-32 check")
         // The deflated member's uncompressed size, in the central directory, claimed as 4 GiB - 2.
         var bomb = compressedData
-        let directory = try XCTUnwrap(bomb.indices.first { i in
-            i + 4 <= bomb.count && bomb[i] == 0x50 && bomb[i + 1] == 0x4b && bomb[i + 2] == 1 && bomb[i + 3] == 2
-        })
+        let directory = try XCTUnwrap(
+            bomb.indices.first { i in
+                i + 4 <= bomb.count && bomb[i] == 0x50 && bomb[i + 1] == 0x4b && bomb[i + 2] == 1 && bomb[i + 3] == 2
+            })
         for k in 0..<4 { bomb[directory + 24 + k] = k == 0 ? 0xFE : 0xFF }
         XCTAssertThrowsMessage(
             try NumPyFile.arrays(fromArchive: bomb, source: "b.npz"), containing: "more than deflate can produce")

@@ -18,9 +18,11 @@ final class PaperPromptTests: XCTestCase {
                 + "example is positive")
         XCTAssertEqual(PromptTemplate.BuiltIn.sentiment.template.answers, ["negative", "positive"])
         let data = LabelledDataset(
-            name: "sst", examples: [LabelledExample(fields: ["text": "dull"], label: 0)] + (1..<4).map {
-                LabelledExample(fields: ["text": "t\($0)"], label: $0 % 2)
-            }, columns: ["text", "label"])
+            name: "sst",
+            examples: [LabelledExample(fields: ["text": "dull"], label: 0)]
+                + (1..<4).map {
+                    LabelledExample(fields: ["text": "t\($0)"], label: $0 % 2)
+                }, columns: ["text", "label"])
         let condition = try Challenges.distractor(
             data, template: data.defaultTemplate.template, words: ["Banana", "Shed"], seed: 0)
         let word = condition.features[.word]![0] == 1 ? "Banana" : "Shed"

@@ -71,9 +71,10 @@ final class StatisticsTests: XCTestCase {
         for column in ["auroc_low", "auroc_high", "calibrated_accuracy", "calibrated_accuracy_sign_free", "ece"] {
             XCTAssertTrue(header.contains(column), column)
         }
-        let cell = try XCTUnwrap(
-            (((report.summary()["templates"] as? [String: Any])?[""] as? [String: Any])?["pca"] as? [String: Any])?[
-                "layers"] as? [String: Any])["0"] as? [String: Any]
+        let cell =
+            try XCTUnwrap(
+                (((report.summary()["templates"] as? [String: Any])?[""] as? [String: Any])?["pca"] as? [String: Any])?[
+                    "layers"] as? [String: Any])["0"] as? [String: Any]
         XCTAssertEqual((cell?["accuracy_sign_free_per_seed"] as? [Double])?.count, 3)
         XCTAssertNotNil(cell?["accuracy_sign_free_sd"])
         XCTAssertTrue(report.table().contains("±"), "several seeds: the table shows the spread")

@@ -141,6 +141,40 @@ final class ElicitCommandTests: XCTestCase {
         try assertOneLineError(common + ["--group-column", "country"], mentions: "column 'country', which")
     }
 
+    /// Issue 12: a run saves its probes; `scidl eval RUN` applies them again and gives the run's numbers.
+    func testEvalAppliesSavedProbesAndReproducesTheRun() throws {
+        let out = scratch()
+        let fit = try scidl([
+            "elicit", "--activations", fixtures.appendingPathComponent("pairs.npz").path, "--seeds", "0,1",
+            "--ccs-epochs", "20", "--out", out,
+        ])
+        XCTAssertEqual(fit.status, 0, fit.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/probes.safetensors"))
+        let evalOut = scratch()
+        let eval = try scidl(["eval", out, "--out", evalOut])
+        XCTAssertEqual(eval.status, 0, eval.stderr)
+        XCTAssertTrue(eval.stdout.contains("* = the run's own held-out pairs"), eval.stdout)
+        func table(_ path: String) throws -> [[String: String]] {
+            let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map {
+                $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            }
+            return lines.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(lines[0], $0)) }
+        }
+        let results = try table(out + "/results.csv")
+        let evaluated = try table(evalOut + "/eval.csv")
+        XCTAssertEqual(evaluated.count, results.count)
+        for e in evaluated {
+            let r = try XCTUnwrap(
+                results.first { $0["layer"] == e["layer"] && $0["method"] == e["method"] && $0["seed"] == e["seed"] })
+            XCTAssertEqual(e["own_test_pairs"], "1")
+            for column in ["accuracy", "accuracy_sign_free", "auroc", "auroc_low", "auroc_high", "ece"] {
+                XCTAssertEqual(e[column], r[column], "\(column) of \(r["method"]!) seed \(r["seed"]!)")
+            }
+        }
+        // A folder without probes: one line.
+        try assertOneLineError(["eval", scratch()], mentions: "holds no probes.safetensors")
+    }
+
     /// Issue 11: input quoted in a message is cut and its control characters escaped, so a 1 MB header or
     /// label, a placeholder with a newline or an escape sequence cannot flood or garble the terminal.
     func testMessagesQuotingInputStayShortAndPrintable() throws {

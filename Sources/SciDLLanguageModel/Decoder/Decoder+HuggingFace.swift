@@ -26,9 +26,9 @@ extension Decoder {
         guard DecoderConfiguration.architectures.contains(architecture) else {
             throw SciDLError(
                 """
-                    \(source): model_type '\(architecture)' is not a Llama-family decoder SciDL runs \
-                    (\(DecoderConfiguration.architectures.joined(separator: ", ")), or bert)
-                    """
+                \(source): model_type '\(architecture)' is not a Llama-family decoder SciDL runs \
+                (\(DecoderConfiguration.architectures.joined(separator: ", ")), or bert)
+                """
             )
         }
         func integer(_ key: String) throws -> Int {
@@ -87,9 +87,9 @@ extension Decoder {
             else {
                 throw SciDLError(
                     """
-                        \(source): llama3 rope scaling lacks factor, low/high_freq_factor or \
-                        original_max_position_embeddings
-                        """
+                    \(source): llama3 rope scaling lacks factor, low/high_freq_factor or \
+                    original_max_position_embeddings
+                    """
                 )
             }
             let lowWavelength = Double(original) / low

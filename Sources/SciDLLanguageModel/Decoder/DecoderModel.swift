@@ -19,9 +19,9 @@ public struct DecoderModel: LanguageModel {
         guard tokenizer.tokens.count <= decoder.configuration.vocabularySize else {
             throw SciDLError(
                 """
-                    \(location.path): the tokenizer has \(tokenizer.tokens.count) tokens but the embedding only \
-                    \(decoder.configuration.vocabularySize) rows
-                    """
+                \(location.path): the tokenizer has \(tokenizer.tokens.count) tokens but the embedding only \
+                \(decoder.configuration.vocabularySize) rows
+                """
             )
         }
         self.tokenizer = tokenizer
@@ -94,9 +94,9 @@ public struct DecoderModel: LanguageModel {
             (
                 "RoPE",
                 """
-                    base \(c.rotary.base), \(c.rotary.dimensions) \
-                    dimensions\(c.rotary.frequencyFactors == nil ? "" : ", scaled")
-                    """
+                base \(c.rotary.base), \(c.rotary.dimensions) \
+                dimensions\(c.rotary.frequencyFactors == nil ? "" : ", scaled")
+                """
             ),
             ("context", "\(c.contextLength) tokens"), ("vocabulary", "\(c.vocabularySize) (\(style))"),
             ("adds BOS", tokenizer.addsBOS ? "yes (\(tokenizer.bosID!))" : "no"),

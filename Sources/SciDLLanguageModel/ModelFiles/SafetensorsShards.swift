@@ -25,9 +25,9 @@ public struct SafetensorsShards: Sendable {
                 guard FileManager.default.fileExists(atPath: url.path) else {
                     throw SciDLError(
                         """
-                            \(folder.path) lacks the shard \(name) that model.safetensors.index.json lists \
-                            (incomplete download)
-                            """
+                        \(folder.path) lacks the shard \(name) that model.safetensors.index.json lists \
+                        (incomplete download)
+                        """
                     )
                 }
                 files[name] = try MappedSafetensors(contentsOf: url)

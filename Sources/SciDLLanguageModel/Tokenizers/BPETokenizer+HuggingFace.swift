@@ -13,9 +13,9 @@ extension BPETokenizer {
         guard let data = try? Data(contentsOf: url) else {
             throw SciDLError(
                 """
-                    \(folder.path) has no tokenizer.json (a decoder model folder needs config.json, tokenizer.json \
-                    and safetensors weights)
-                    """
+                \(folder.path) has no tokenizer.json (a decoder model folder needs config.json, tokenizer.json \
+                and safetensors weights)
+                """
             )
         }
         try self.init(
@@ -34,9 +34,9 @@ extension BPETokenizer {
         guard (model["type"] as? String ?? "BPE") == "BPE", let vocabulary = model["vocab"] as? [String: Int] else {
             throw SciDLError(
                 """
-                    \(source): model type \(model["type"] ?? "?") is not BPE with a vocab; SciDL reads BPE tokenizers \
-                    (Llama, Qwen2, SmolLM, Mistral)
-                    """
+                \(source): model type \(model["type"] ?? "?") is not BPE with a vocab; SciDL reads BPE tokenizers \
+                (Llama, Qwen2, SmolLM, Mistral)
+                """
             )
         }
         let added = (json["added_tokens"] as? [[String: Any]] ?? []).compactMap { t -> (String, Int)? in
@@ -107,9 +107,9 @@ extension BPETokenizer {
             guard let known = PreTokenizer.allCases.first(where: { $0.pattern == pattern }) else {
                 throw SciDLError(
                     """
-                        \(source): the Split pattern \(pattern.prefix(60))… is not one SciDL knows (GPT-2's, Llama \
-                        3's, Qwen2's)
-                        """
+                    \(source): the Split pattern \(pattern.prefix(60))… is not one SciDL knows (GPT-2's, Llama \
+                    3's, Qwen2's)
+                    """
                 )
             }
             return known
