@@ -58,7 +58,7 @@ public struct ElicitReport: Sendable {
         var header = [
             "template", "layer", "method", "supervised", "seed", "train_pairs", "test_pairs", "accuracy",
             "accuracy_sign_free", "auroc", "auroc_sign_free", "auroc_low", "auroc_high", "calibrated_accuracy",
-            "calibrated_accuracy_sign_free", "ece", "ccs_loss",
+            "calibrated_accuracy_sign_free", "ece", "ccs_loss", "ccs_pca_cosine", "ccs_pca_agreement",
         ]
         for f in features { header += ["\(f)_accuracy", "\(f)_accuracy_sign_free", "\(f)_auroc"] }
         var lines = [header.joined(separator: ",")]
@@ -73,7 +73,10 @@ public struct ElicitReport: Sendable {
             let interval: [Double?] = [truth.aurocInterval?.lowerBound, truth.aurocInterval?.upperBound]
             row += interval.map { $0.map(formatNumber) ?? "" }
             row += [truth.calibratedAccuracy, truth.disambiguatedCalibratedAccuracy].map(formatNumber)
-            row += [truth.calibrationError, r.probe.loss.map(Double.init)].map { $0.map(formatNumber) ?? "" }
+            row += [
+                truth.calibrationError, r.probe.loss.map(Double.init), r.comparedWithPCA?.cosine,
+                r.comparedWithPCA?.agreement,
+            ].map { $0.map(formatNumber) ?? "" }
             for f in features {
                 let s = r.scores[f]!
                 row += [formatNumber(s.accuracy), formatNumber(s.disambiguatedAccuracy), formatNumber(s.auroc)]
@@ -101,6 +104,10 @@ public struct ElicitReport: Sendable {
                         "auroc_sign_free": mean(t, m, l) { $0.scores[.truth]!.disambiguatedAUROC },
                     ]
                     if m.givesProbabilities { cell["ece"] = mean(t, m, l) { $0.scores[.truth]!.calibrationError ?? 0 } }
+                    if m == .ccs, methods.contains(.pca) {
+                        cell["pca_cosine"] = mean(t, m, l) { $0.comparedWithPCA?.cosine ?? 0 }
+                        cell["pca_agreement"] = mean(t, m, l) { $0.comparedWithPCA?.agreement ?? 0 }
+                    }
                     for f in features {
                         cell["\(f)_accuracy_sign_free"] = mean(t, m, l) { $0.scores[f]!.disambiguatedAccuracy }
                     }
@@ -148,6 +155,17 @@ public struct ElicitReport: Sendable {
                     out += cell.padding(toLength: width, withPad: " ", startingAt: 0)
                 }
                 out += "\n"
+            }
+        }
+        if methods.contains(.ccs) && methods.contains(.pca) {
+            let pairs = results.compactMap(\.comparedWithPCA)
+            if !pairs.isEmpty {
+                let cosines = pairs.map(\.cosine)
+                let agreements = pairs.map(\.agreement)
+                out += String(
+                    format: "CCS vs PCA (Emmons 2023): |cos| %.3f [%.2f-%.2f], same predictions %.3f [%.2f-%.2f]\n",
+                    cosines.reduce(0, +) / Double(cosines.count), cosines.min()!, cosines.max()!,
+                    agreements.reduce(0, +) / Double(agreements.count), agreements.min()!, agreements.max()!)
             }
         }
         return out

@@ -69,6 +69,8 @@ public struct ProbeResult: Sendable {
     public var split: PairSplit
     /// The side statistics of its normalisation (see `Elicitation.Cell.sides`).
     public var sides: SideNormalisation?
+    /// For a CCS probe fitted beside PCA: how close the two are.
+    public var comparedWithPCA: CCSAsPCA?
 }
 
 public enum Elicitation {
@@ -121,6 +123,13 @@ public enum Elicitation {
                         template: template, layer: cell.layer, method: method, seed: cell.seed,
                         trainCount: cell.train.count, testCount: cell.test.count, scores: scores, probe: probe,
                         testScores: testScores, testLabels: cell.test.labels, split: cell.split, sides: cell.sides))
+            }
+            // Emmons's question, per fit: is CCS just PCA here?
+            let fits = results.indices.suffix(settings.methods.count)
+            if let c = fits.first(where: { results[$0].method == .ccs }),
+                let p = fits.first(where: { results[$0].method == .pca })
+            {
+                results[c].comparedWithPCA = CCSAsPCA(ccs: results[c].probe, pca: results[p].probe, test: cell.test)
             }
             progress(results.count / settings.methods.count)
         }

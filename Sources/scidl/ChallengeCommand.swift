@@ -82,6 +82,11 @@ struct Challenge: ParsableCommand {
             results, settings: settings, sets: sets.map { ($0.name, $0.activations) }, to: dir,
             provenance: source.provenance(templates: nil, activations: activations, labels: labels))
         print(kind == .templates ? report.templateTable() : report.comparisonTable(), terminator: "")
+        if case .distractor = challenge, let word = sets.first?.features[.word] {
+            let sides = try SideProbes.run(sets[0].activations, word: word, settings: settings)
+            try AtomicFile.write(SideProbes.csv(sides), to: dir.appendingPathComponent("side_probes.csv"))
+            print(SideProbes.table(sides), terminator: "")
+        }
         finished(started, dir)
     }
 
