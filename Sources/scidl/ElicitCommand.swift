@@ -39,12 +39,17 @@ struct Elicit: ParsableCommand {
     @Option(help: "x⁻ activations file, with --positive.") var negative: String?
     @Option(help: "Labels for imported activations: .npy, .csv/.jsonl (label column) or one 0/1 per line.") var labels:
         String?
+    @Flag(help: "Also pool the templates' probes per example (elk's full ensembling), as rows of their own.")
+    var ensemble = false
     @Option(help: "Keep the examples that share this column's value on one side of every train/test split.")
     var groupColumn: String?
     @Option(help: "Output directory (default: runs/elicit-<date>-<time>).") var out: String?
 
     func run() throws {
         let settings = try probes.settings()
+        if ensemble && (activations != nil || (template ?? "").split(separator: ",").count < 2) {
+            throw SciDLError("--ensemble pools several templates: give two or more, e.g. --template truth,yes-no")
+        }
         let dir = URL(fileURLWithPath: out ?? "runs/elicit-\(Grok.timestamp())")
         let folder = try openOutputFolder(dir, command: "elicit")
         defer { withExtendedLifetime(folder) {} }
@@ -52,8 +57,10 @@ struct Elicit: ParsableCommand {
         let (sets, groups, description) = try loadActivations()
         let results = try runProbes(
             sets.map { ($0.template, $0.activations, [:]) }, settings: settings, groups: groups)
+        let pooled = ensemble ? TemplateEnsemble.pool(results) : []
         let report = ElicitReport(
-            results: results, description: description + [("normalisation", settings.normalisationDescription)])
+            results: results + pooled,
+            description: description + [("normalisation", settings.normalisationDescription)])
         try saveProbes(
             results, settings: settings, sets: sets.map { ($0.template, $0.activations) }, to: dir,
             provenance: source.provenance(templates: template, activations: activations, labels: labels))

@@ -53,6 +53,17 @@ final class ElicitCommandTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("template truth") && r.stdout.contains("template yes-no"), r.stdout)
         let rows = try String(contentsOfFile: out + "/results.csv", encoding: .utf8).split(separator: "\n").dropFirst()
         XCTAssertEqual(rows.map { $0.split(separator: ",")[0] }, ["truth", "truth", "yes-no", "yes-no"])
+
+        let pooled = scratch()
+        let e = try scidl([
+            "elicit", "--data", "comparisons", "--limit", "20", "--layers", "6", "--template", "truth,yes-no",
+            "--methods", "pca,logistic", "--no-cache", "--ensemble", "--out", pooled,
+        ])
+        XCTAssertEqual(e.status, 0, e.stderr)
+        XCTAssertTrue(e.stdout.contains("template ensemble"), e.stdout)
+        let pooledRows = try String(contentsOfFile: pooled + "/results.csv", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(pooledRows.filter { $0.hasPrefix("ensemble,") }.count, 2)
+        try assertOneLineError(["elicit", "--ensemble", "--limit", "10"], mentions: "--ensemble pools several")
     }
 
     func testImportedActivations() throws {
