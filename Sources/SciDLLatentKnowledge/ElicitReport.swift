@@ -11,6 +11,8 @@ public struct ElicitReport: Sendable {
     public var description: [(String, String)]
     /// The competing features scored besides the truth, in column order.
     public var features: [PairFeature]
+    /// Per template, the zero-shot baseline on each seed's test pairs (decoders only).
+    public var zeroShot: [String: [(seed: UInt64, score: ProbeScore)]] = [:]
 
     public init(results: [ProbeResult], description: [(String, String)], features: [PairFeature] = []) {
         self.results = results
@@ -33,6 +35,15 @@ public struct ElicitReport: Sendable {
     func mean(_ template: String, _ method: ProbeMethod, _ layer: Int, _ value: (ProbeResult) -> Double) -> Double {
         let values = perSeed(template, method, layer, value)
         return values.reduce(0, +) / Double(max(values.count, 1))
+    }
+
+    /// The zero-shot baseline under `template`, means over seeds (nil without one).
+    func zeroShotMeans(_ template: String) -> (accuracy: Double, calibrated: Double, auroc: Double)? {
+        guard let seeds = zeroShot[template], !seeds.isEmpty else { return nil }
+        func mean(_ value: (ProbeScore) -> Double) -> Double {
+            seeds.map { value($0.score) }.reduce(0, +) / Double(seeds.count)
+        }
+        return (mean(\.accuracy), mean(\.calibratedAccuracy), mean(\.auroc))
     }
 
     /// Sample standard deviation over seeds (0 for one seed).
@@ -119,9 +130,17 @@ public struct ElicitReport: Sendable {
             }
             perTemplate[t] = perMethod
         }
+        var zero: [String: Any] = [:]
+        for t in templates {
+            guard let z = zeroShotMeans(t), let seeds = zeroShot[t] else { continue }
+            zero[t] = [
+                "accuracy": z.accuracy, "calibrated_accuracy": z.calibrated, "auroc": z.auroc,
+                "accuracy_per_seed": seeds.map(\.score.accuracy),
+            ]
+        }
         return [
             "experiment": Dictionary(description.map { ($0.0, $0.1) }, uniquingKeysWith: { a, _ in a }),
-            "templates": perTemplate,
+            "templates": perTemplate, "zero_shot": zero,
             "note":
                 """
             accuracy_sign_free = max(accuracy, 1 - accuracy): choosing an unsupervised probe's sign uses the \
@@ -155,6 +174,11 @@ public struct ElicitReport: Sendable {
                     out += cell.padding(toLength: width, withPad: " ", startingAt: 0)
                 }
                 out += "\n"
+            }
+            if let z = zeroShotMeans(t) {
+                out += String(
+                    format: "zero-shot (the model's own answer): %.3f raw, %.3f calibrated, AUROC %.3f\n", z.accuracy,
+                    z.calibrated, z.auroc)
             }
         }
         if methods.contains(.ccs) && methods.contains(.pca) {
@@ -240,6 +264,13 @@ public struct ElicitReport: Sendable {
                 rows: layers.map { l in
                     ["\(l)"] + methods.map { m in String(format: "%.3f", mean(t, m, l, Self.signFree)) }
                 }, caption: "Sign-free test accuracy (mean over seeds)")
+            if let z = zeroShotMeans(t) {
+                report.paragraph(
+                    String(
+                        format: """
+                            Zero-shot baseline (the model's own preference between each pair's two members, log                             p(x⁺) − log p(x⁻), on the same test pairs): accuracy %.3f, calibrated %.3f, AUROC %.3f.
+                            """, z.accuracy, z.calibrated, z.auroc))
+            }
         }
         return report
     }

@@ -4,7 +4,8 @@ import SciDLTensor
 /// AUROC and the expected calibration error of probabilistic probes.
 public enum ProbeStatistics {
     /// Accuracy with the threshold at the median score, so that half the pairs are predicted each way
-    /// (Burns et al.'s "calibrated" accuracy: it ignores where the probe puts its threshold).
+    /// (Burns et al.'s "calibrated" accuracy: it ignores where the probe puts its threshold). Scores equal to
+    /// the median count as below it.
     public static func calibratedAccuracy(_ scores: [Float], _ labels: [Int]) -> Double {
         guard !scores.isEmpty else { return 0 }
         let sorted = scores.sorted()

@@ -39,6 +39,8 @@ struct Elicit: ParsableCommand {
     @Option(help: "x⁻ activations file, with --positive.") var negative: String?
     @Option(help: "Labels for imported activations: .npy, .csv/.jsonl (label column) or one 0/1 per line.") var labels:
         String?
+    @Flag(help: "Skip the zero-shot baseline (a decoder's own preference between each pair's two members).")
+    var noZeroShot = false
     @Flag(help: "Also pool the templates' probes per example (elk's full ensembling), as rows of their own.")
     var ensemble = false
     @Option(help: "Keep the examples that share this column's value on one side of every train/test split.")
@@ -58,9 +60,15 @@ struct Elicit: ParsableCommand {
         let results = try runProbes(
             sets.map { ($0.template, $0.activations, [:]) }, settings: settings, groups: groups)
         let pooled = ensemble ? TemplateEnsemble.pool(results) : []
-        let report = ElicitReport(
+        var report = ElicitReport(
             results: results + pooled,
             description: description + [("normalisation", settings.normalisationDescription)])
+        for set in sets {
+            if let z = set.zeroShot {
+                report.zeroShot[set.template] = try z.scores(
+                    labels: set.activations.labels, settings: settings, groups: groups)
+            }
+        }
         try saveProbes(
             results, settings: settings, sets: sets.map { ($0.template, $0.activations) }, to: dir,
             provenance: source.provenance(templates: template, activations: activations, labels: labels))
@@ -80,14 +88,15 @@ struct Elicit: ParsableCommand {
     /// Activations from files, or from the model on the data's contrast pairs under each template; the pairs'
     /// groups (with --group-column); a description of the experiment.
     func loadActivations() throws -> (
-        sets: [(template: String, activations: ContrastActivations)], groups: [Int]?, description: [(String, String)]
+        sets: [(template: String, activations: ContrastActivations, zeroShot: ZeroShot?)], groups: [Int]?,
+        description: [(String, String)]
     ) {
         if let imported = try importedActivations(activations, positive: positive, negative: negative, labels: labels) {
             guard groupColumn == nil else {
                 throw SciDLError("--group-column reads a column of --data; imported activations have no columns")
             }
             let balance = ClassBalance(imported.activations.labels)
-            return ([("", imported.activations)], nil, imported.description + [("labels", balance.description)])
+            return ([("", imported.activations, nil)], nil, imported.description + [("labels", balance.description)])
         }
         let dataset = try source.dataset()
         let groups = try groupColumn.map { try dataset.groups(by: $0) }
@@ -104,13 +113,11 @@ struct Elicit: ParsableCommand {
         if let groupColumn, let groups {
             description.append(("split", "grouped by \(groupColumn) (\(Set(groups).count) groups)"))
         }
-        var sets: [(template: String, activations: ContrastActivations)] = []
+        var sets: [(template: String, activations: ContrastActivations, zeroShot: ZeroShot?)] = []
         for (prompt, pairs) in zip(prompts, pairsPerTemplate) {
-            sets.append(
-                (
-                    prompt.name,
-                    try source.activations(of: pairs, model: model, dataName: dataset.name, templateName: prompt.name)
-                ))
+            let activations = try source.activations(
+                of: pairs, model: model, dataName: dataset.name, templateName: prompt.name)
+            sets.append((prompt.name, activations, noZeroShot ? nil : try source.zeroShot(of: pairs, model: model)))
             description.append(("template \(prompt.name), example x⁺", pairs[0].positive))
         }
         return (sets, groups, description)

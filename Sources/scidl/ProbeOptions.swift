@@ -55,6 +55,17 @@ struct SourceOptions: ParsableArguments {
         return p
     }
 
+    /// A decoder's preferences between the members of `pairs` (cached like the activations), with a progress
+    /// bar; nil for an encoder.
+    func zeroShot(of pairs: [ContrastPair], model: any LanguageModel) throws -> ZeroShot? {
+        guard model is DecoderModel else { return nil }
+        let cacheFolder =
+            noCache ? nil : URL(fileURLWithPath: cache ?? ModelCatalog.home.appendingPathComponent("activations").path)
+        let bar = ProgressBar(total: pairs.count, label: "zero-shot")
+        defer { bar.finish() }
+        return try ZeroShot.preferences(of: pairs, model: model, cache: cacheFolder) { bar.update(step: $0) }
+    }
+
     /// The position asked for, or the model's own default.
     func position(for model: any LanguageModel) -> TokenPosition { position ?? model.defaultPosition }
 

@@ -88,4 +88,19 @@ final class SmolLM2ReferenceTests: XCTestCase {
         }
         print("SmolLM2 top-10 logits against Hugging Face: \(worst)")
     }
+
+    /// The zero-shot baseline's log-likelihood difference of two continuations that differ in their last token
+    /// is the difference of those tokens' logits (the softmax's normaliser cancels): against Hugging Face's
+    /// logits, for the likeliest next token against the second and the tenth.
+    func testLogLikelihoodDifferenceMatchesHuggingFaceLogits() throws {
+        let model = try Self.model.get()
+        for c in try reference().cases {
+            let top = c.logits_top10
+            for k in [1, top.ids.count - 1] {
+                let difference = model.decoder.logLikelihoodDifference(c.ids + [top.ids[0]], c.ids + [top.ids[k]])
+                let expected = Double(top.values[0] - top.values[k])
+                XCTAssertEqual(difference, expected, accuracy: 1e-4, "\(c.text.prefix(30).debugDescription), k \(k)")
+            }
+        }
+    }
 }

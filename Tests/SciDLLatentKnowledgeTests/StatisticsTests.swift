@@ -82,3 +82,26 @@ final class StatisticsTests: XCTestCase {
         XCTAssertTrue(html.contains("Sign-free accuracy, layer 0, every seed"), "one layer: a strip plot, not a line")
     }
 }
+
+final class ZeroShotTests: XCTestCase {
+    /// Preferences that favour x⁺ by the truth plus a constant bias: raw accuracy suffers from the bias,
+    /// calibrated accuracy (threshold at the median) does not.
+    func testZeroShotScoresRawAndCalibrated() throws {
+        let labels = (0..<100).map { $0 % 2 }
+        // Distinct values (a tie at the median would count below it): 3 or 1 plus a small spread.
+        let z = ZeroShot(preferences: labels.indices.map { Float(labels[$0] == 1 ? 3 : 1) + Float($0) / 400 })
+        var settings = ElicitSettings()
+        settings.seeds = [0, 1]
+        let scores = try z.scores(labels: labels, settings: settings)
+        XCTAssertEqual(scores.map(\.seed), [0, 1])
+        for (seed, s) in scores {
+            let test = try PairSplit(count: 100, testFraction: 0.4, seed: seed).test
+            let trueCount = test.filter { labels[$0] == 1 }.count
+            XCTAssertEqual(s.count, 40)
+            XCTAssertEqual(s.accuracy, Double(trueCount) / 40, "every pair predicted x⁺")
+            // Half the pairs predicted each way, perfectly ordered: wrong only by the split's imbalance.
+            XCTAssertEqual(s.calibratedAccuracy, 1 - Double(abs(trueCount - 20)) / 40, accuracy: 1e-12)
+            XCTAssertEqual(s.auroc, 1)
+        }
+    }
+}

@@ -32,8 +32,12 @@ final class ElicitCommandTests: XCTestCase {
             ["ccs", "pca", "kmeans", "random", "logistic"])
         let html = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
         XCTAssertTrue(html.contains("<svg") && html.contains("Sign-free accuracy by layer"))
-        XCTAssertEqual(
-            try FileManager.default.contentsOfDirectory(atPath: cache).filter { $0.hasSuffix(".safetensors") }.count, 1)
+        let cached = try FileManager.default.contentsOfDirectory(atPath: cache).filter { $0.hasSuffix(".safetensors") }
+        XCTAssertEqual(cached.filter { !$0.hasSuffix("-zero-shot.safetensors") }.count, 1, "\(cached)")
+        XCTAssertEqual(cached.filter { $0.hasSuffix("-zero-shot.safetensors") }.count, 1, "\(cached)")
+        XCTAssertTrue(first.stdout.contains("zero-shot (the model's own answer)"), first.stdout)
+        let zero = try XCTUnwrap((summary["zero_shot"] as? [String: Any])?["truth"] as? [String: Any])
+        XCTAssertEqual((zero["accuracy_per_seed"] as? [Double])?.count, 2)
 
         let second = try scidl(args.dropLast(2) + ["--out", scratch()])
         XCTAssertEqual(second.status, 0, second.stderr)

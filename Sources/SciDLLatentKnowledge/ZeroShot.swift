@@ -1,0 +1,62 @@
+import Foundation
+import SciDLLanguageModel
+import SciDLSupport
+import SciDLTensor
+
+/// What CCS adds over the model's own answer (Burns et al.'s zero-shot baselines; Roger 2023): a decoder's
+/// preference between the two members of each pair, log p(x⁺) − log p(x⁻) from its next-token
+/// log-probabilities, scored on each seed's held-out pairs like a probe — raw (x⁺ true when it is the
+/// likelier) and calibrated (threshold at the median preference).
+public struct ZeroShot: Sendable {
+    /// log p(x⁺) − log p(x⁻) per pair, in nats.
+    public var preferences: [Float]
+
+    public init(preferences: [Float]) { self.preferences = preferences }
+
+    /// The preferences of `model` for `pairs`, or nil when it is not a decoder (an encoder has no next-token
+    /// probabilities). Kept in `cache` beside the activations, keyed alike.
+    public static func preferences(
+        of pairs: [ContrastPair], model: any LanguageModel, cache: URL?, progress: (Int) -> Void = { _ in }
+    ) throws -> ZeroShot? {
+        guard let decoder = model as? DecoderModel else { return nil }
+        let key = model.cacheKey(
+            pairs, ExtractionSettings(layers: [], position: .last, cache: nil, dataName: "", templateName: ""))
+        let url = cache?.appendingPathComponent("\(model.name)-\(key)-zero-shot.safetensors")
+        if let url, let file = try? SafetensorsFile(contentsOf: url), file.metadata["key"] == key,
+            let cached = file.tensors["preference"]?.scalars, cached.count == pairs.count
+        {
+            progress(pairs.count)
+            return ZeroShot(preferences: cached)
+        }
+        var preferences: [Float] = []
+        for (i, pair) in pairs.enumerated() {
+            preferences.append(Float(decoder.logLikelihoodDifference(pair.positive, pair.negative)))
+            progress(i + 1)
+        }
+        if let url {
+            try SafetensorsFile(
+                tensors: ["preference": Tensor(shape: [preferences.count], scalars: preferences)],
+                metadata: ["key": key, "model": model.name, "what": "log p(x+) - log p(x-) per contrast pair"]
+            ).write(to: url)
+        }
+        return ZeroShot(preferences: preferences)
+    }
+
+    /// Scores on each seed's held-out pairs (the splits `Elicitation` uses): `accuracy` is the raw zero-shot
+    /// accuracy, `calibratedAccuracy` the calibrated one.
+    public func scores(
+        labels: [Int], settings: ElicitSettings, groups: [Int]? = nil
+    ) throws -> [(
+        seed: UInt64, score: ProbeScore
+    )] {
+        try settings.seeds.map { seed in
+            let split = try PairSplit(
+                count: preferences.count, testFraction: settings.testFraction, seed: seed, groups: groups)
+            return (
+                seed,
+                ProbeScore(
+                    scores: split.test.map { preferences[$0] }, threshold: 0, against: split.test.map { labels[$0] })
+            )
+        }
+    }
+}
