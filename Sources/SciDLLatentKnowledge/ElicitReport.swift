@@ -268,7 +268,8 @@ public struct ElicitReport: Sendable {
                 report.paragraph(
                     String(
                         format: """
-                            Zero-shot baseline (the model's own preference between each pair's two members, log                             p(x⁺) − log p(x⁻), on the same test pairs): accuracy %.3f, calibrated %.3f, AUROC %.3f.
+                            Zero-shot baseline (the model's own preference between each pair's two members, log \
+                            p(x⁺) − log p(x⁻), on the same test pairs): accuracy %.3f, calibrated %.3f, AUROC %.3f.
                             """, z.accuracy, z.calibrated, z.auroc))
             }
         }

@@ -28,11 +28,8 @@ public struct ZeroShot: Sendable {
             progress(pairs.count)
             return ZeroShot(preferences: cached)
         }
-        var preferences: [Float] = []
-        for (i, pair) in pairs.enumerated() {
-            preferences.append(Float(decoder.logLikelihoodDifference(pair.positive, pair.negative)))
-            progress(i + 1)
-        }
+        let preferences = decoder.logLikelihoodDifferences(pairs.map { ($0.positive, $0.negative) }, progress: progress)
+            .map(Float.init)
         if let url {
             try SafetensorsFile(
                 tensors: ["preference": Tensor(shape: [preferences.count], scalars: preferences)],
