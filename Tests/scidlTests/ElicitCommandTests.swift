@@ -50,7 +50,8 @@ final class ElicitCommandTests: XCTestCase {
     func testSeveralTemplatesInOneRun() throws {
         let out = scratch()
         let r = try scidl([
-            "elicit", "--no-zero-shot", "--data", "comparisons", "--limit", "20", "--layers", "6", "--template", "truth,yes-no",
+            "elicit", "--no-zero-shot", "--data", "comparisons", "--limit", "20", "--layers", "6", "--template",
+            "truth,yes-no",
             "--methods", "pca,logistic", "--no-cache", "--out", out,
         ])
         XCTAssertEqual(r.status, 0, r.stderr)
@@ -60,7 +61,8 @@ final class ElicitCommandTests: XCTestCase {
 
         let pooled = scratch()
         let e = try scidl([
-            "elicit", "--no-zero-shot", "--data", "comparisons", "--limit", "20", "--layers", "6", "--template", "truth,yes-no",
+            "elicit", "--no-zero-shot", "--data", "comparisons", "--limit", "20", "--layers", "6", "--template",
+            "truth,yes-no",
             "--methods", "pca,logistic", "--no-cache", "--ensemble", "--out", pooled,
         ])
         XCTAssertEqual(e.status, 0, e.stderr)
@@ -139,7 +141,9 @@ final class ElicitCommandTests: XCTestCase {
             rows.append("The city of \(city) is in \(countries[(i + 3) % 10]).,0,\(city)")
         }
         try (rows.joined(separator: "\n") + "\n").write(to: csv, atomically: true, encoding: .utf8)
-        let common = ["elicit", "--no-zero-shot", "--data", csv.path, "--layers", "6", "--methods", "pca,logistic", "--no-cache"]
+        let common = [
+            "elicit", "--no-zero-shot", "--data", csv.path, "--layers", "6", "--methods", "pca,logistic", "--no-cache",
+        ]
         try assertOneLineError(common + ["--limit", "10"], mentions: "all 10 are true (label 1)")
         try assertOneLineError(common + ["--limit", "10", "--sample", "10"], mentions: "not both")
 
