@@ -44,6 +44,11 @@ extension ElicitReport {
                     out += "\n"
                 }
             }
+            if let z = zeroShotMeans(t) {
+                out += String(
+                    format: "zero-shot (the model's own answer): truth %.3f raw, %.3f calibrated\n", z.accuracy,
+                    z.calibrated)
+            }
         }
         return out
     }
@@ -61,6 +66,13 @@ extension ElicitReport {
                 out += values.map { String(format: "%.3f", $0).padding(toLength: 12, withPad: " ", startingAt: 0) }
                     .joined()
                 out += String(format: "%.3f\n", (values.max() ?? 0) - (values.min() ?? 0))
+            }
+            let zero = templates.compactMap { zeroShotMeans($0)?.calibrated }
+            if zero.count == templates.count {
+                out += "zero-shot (cal.)".padding(toLength: 17, withPad: " ", startingAt: 0)
+                out += zero.map { String(format: "%.3f", $0).padding(toLength: 12, withPad: " ", startingAt: 0) }
+                    .joined()
+                out += String(format: "%.3f\n", zero.max()! - zero.min()!)
             }
         }
         return out

@@ -50,6 +50,8 @@ struct Challenge: ParsableCommand {
     @Option(help: "Imported activations (see scidl elicit --help); needs --labels or labels in the file.")
     var activations: String?
     @Option(help: "Labels for imported activations.") var labels: String?
+    @Flag(help: "Skip the zero-shot baseline (a decoder's own preference between each pair's two members).")
+    var noZeroShot = false
     @Option(help: "Output directory (default: runs/challenge-<experiment>-<date>-<time>).") var out: String?
 
     func run() throws {
@@ -70,12 +72,17 @@ struct Challenge: ParsableCommand {
             return finished(started, dir)
         }
         let settings = try probes.settings(defaultSeeds: challenge.defaultSeeds)
-        let (sets, description) = try conditions(challenge)
+        let (sets, description, zeroShot) = try conditions(challenge)
         let results = try runProbes(sets, settings: settings)
         let features = Array(Set(results.flatMap { $0.scores.keys }).subtracting([.truth])).sorted()
-        let report = ElicitReport(
+        var report = ElicitReport(
             results: results, description: description + [("normalisation", settings.normalisationDescription)],
             features: features)
+        for set in sets {
+            if let z = zeroShot[set.name] {
+                report.zeroShot[set.name] = try z.scores(labels: set.activations.labels, settings: settings)
+            }
+        }
         try report.write(to: dir, title: "Challenge: \(kind.rawValue)")
         // The conditions' prompts are the challenge's own: eval takes their probes to other data by template.
         try saveProbes(
@@ -115,8 +122,10 @@ struct Challenge: ParsableCommand {
     /// The experiment's conditions with their activations and competing features.
     func conditions(
         _ challenge: ChallengeExperiment
-    ) throws -> ([(name: String, activations: ContrastActivations, features: [PairFeature: [Int]])], [(String, String)])
-    {
+    ) throws -> (
+        [(name: String, activations: ContrastActivations, features: [PairFeature: [Int]])], [(String, String)],
+        zeroShot: [String: ZeroShot]
+    ) {
         if let imported = try importedActivations(activations, positive: nil, negative: nil, labels: labels) {
             if case .templates = challenge {
                 throw SciDLError("the templates experiment builds its own prompts: it cannot use --activations")
@@ -124,7 +133,7 @@ struct Challenge: ParsableCommand {
             let values = try featureValues(count: imported.activations.count)
             return (
                 [("imported", imported.activations, [PairFeature("feature"): values])],
-                imported.description + [("feature", feature)]
+                imported.description + [("feature", feature)], [:]
             )
         }
         let dataset = try source.dataset()
@@ -136,9 +145,11 @@ struct Challenge: ParsableCommand {
             ("data", dataset.name), ("pairs", "\(dataset.examples.count)"), ("model", model.name),
             ("position", source.position(for: model).rawValue),
         ]
+        var zeroShot: [String: ZeroShot] = [:]
         let sets = try conditions.map {
             c -> (name: String, activations: ContrastActivations, features: [PairFeature: [Int]]) in
             description.append(("\(c.name), example x⁺", c.pairs[0].positive))
+            if !noZeroShot { zeroShot[c.name] = try source.zeroShot(of: c.pairs, model: model) }
             return (
                 c.name,
                 try source.activations(
@@ -146,7 +157,7 @@ struct Challenge: ParsableCommand {
                     defaultLayers: defaultLayers), c.features
             )
         }
-        return (sets, description)
+        return (sets, description, zeroShot)
     }
 
     /// The theorem's feature h, one 0/1 per pair.

@@ -229,6 +229,10 @@ final class ElicitCommandTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("word"), r.stdout)
         let header = try String(contentsOfFile: out + "/results.csv", encoding: .utf8).split(separator: "\n")[0]
         XCTAssertTrue(header.contains("word_accuracy"), String(header))
+        XCTAssertTrue(r.stdout.contains("zero-shot (the model's own answer): truth"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("linear probes on one side alone"), r.stdout)
+        let sides = try String(contentsOfFile: out + "/side_probes.csv", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(sides.count, 1 + 2 * 2 * 3, "header + seeds × sides × targets")
         let theorem = try scidl([
             "challenge", "theorem", "--limit", "40", "--seeds", "0", "--ccs-epochs", "20", "--no-cache", "--out",
             scratch(),
