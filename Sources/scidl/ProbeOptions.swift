@@ -59,11 +59,14 @@ struct SourceOptions: ParsableArguments {
     /// bar; nil for an encoder.
     func zeroShot(of pairs: [ContrastPair], model: any LanguageModel) throws -> ZeroShot? {
         guard model is DecoderModel else { return nil }
-        let cacheFolder =
-            noCache ? nil : URL(fileURLWithPath: cache ?? ModelCatalog.home.appendingPathComponent("activations").path)
         let bar = ProgressBar(total: pairs.count, label: "zero-shot")
         defer { bar.finish() }
         return try ZeroShot.preferences(of: pairs, model: model, cache: cacheFolder) { bar.update(step: $0) }
+    }
+
+    /// Where activations (and zero-shot preferences) are cached; nil with --no-cache.
+    var cacheFolder: URL? {
+        noCache ? nil : URL(fileURLWithPath: cache ?? ModelCatalog.home.appendingPathComponent("activations").path)
     }
 
     /// The position asked for, or the model's own default.
@@ -77,8 +80,6 @@ struct SourceOptions: ParsableArguments {
         let layerList =
             try layers.map { try parseIntegers($0, "--layers") }
             ?? defaultLayers ?? Array(0...model.blockCount)
-        let cacheFolder =
-            noCache ? nil : URL(fileURLWithPath: cache ?? ModelCatalog.home.appendingPathComponent("activations").path)
         let settings = ExtractionSettings(
             layers: layerList, position: position(for: model), cache: cacheFolder,
             dataName: dataName, templateName: templateName)
