@@ -140,8 +140,6 @@ public enum Elicitation {
     public struct Cell {
         public var seed: UInt64
         public var layer: Int
-        /// Which slot of `activations.layers` the layer is.
-        public var slot: Int
         /// Seeds the probes' initialisations: differs per seed and layer.
         public var probeSeed: UInt64
         public var train: ProbeData
@@ -189,7 +187,7 @@ public enum Elicitation {
                     activations, slot: j, split: split, settings: settings, clusters: clusters[j])
                 try body(
                     Cell(
-                        seed: seed, layer: layer, slot: j, probeSeed: probeSeed(seed, layer: layer), train: train,
+                        seed: seed, layer: layer, probeSeed: probeSeed(seed, layer: layer), train: train,
                         test: test, split: split, sides: sides))
             }
         }
