@@ -56,21 +56,23 @@ extension ElicitReport {
     /// Per layer: each method's mean sign-free accuracy under every template and the spread (max − min).
     public func templateTable() -> String {
         var out = "sign-free test accuracy per template (mean over seeds) and spread = max - min\n"
+        // Wide enough for the longest template name (truthfulqa-professor) and a space.
+        let column = max(12, (templates.map(\.count).max() ?? 0) + 2)
         for l in layers {
             out += "layer \(l)\n" + "method".padding(toLength: 17, withPad: " ", startingAt: 0)
-            for t in templates { out += t.padding(toLength: 12, withPad: " ", startingAt: 0) }
+            for t in templates { out += t.padding(toLength: column, withPad: " ", startingAt: 0) }
             out += "spread\n"
             for m in methods {
                 let values = templates.map { mean($0, m, l, Self.signFree) }
                 out += m.displayName.padding(toLength: 17, withPad: " ", startingAt: 0)
-                out += values.map { String(format: "%.3f", $0).padding(toLength: 12, withPad: " ", startingAt: 0) }
+                out += values.map { String(format: "%.3f", $0).padding(toLength: column, withPad: " ", startingAt: 0) }
                     .joined()
                 out += String(format: "%.3f\n", (values.max() ?? 0) - (values.min() ?? 0))
             }
             let zero = templates.compactMap { zeroShotMeans($0)?.calibrated }
             if zero.count == templates.count {
                 out += "zero-shot (cal.)".padding(toLength: 17, withPad: " ", startingAt: 0)
-                out += zero.map { String(format: "%.3f", $0).padding(toLength: 12, withPad: " ", startingAt: 0) }
+                out += zero.map { String(format: "%.3f", $0).padding(toLength: column, withPad: " ", startingAt: 0) }
                     .joined()
                 out += String(format: "%.3f\n", zero.max()! - zero.min()!)
             }
