@@ -23,7 +23,7 @@ public struct ElicitReport: Sendable {
     var methods: [ProbeMethod] { ProbeMethod.allCases.filter { m in results.contains { $0.method == m } } }
     var layers: [Int] { Array(Set(results.map(\.layer))).sorted() }
     /// Templates in the order they were run.
-    var templates: [String] { results.map(\.template).reduce(into: []) { if !$0.contains($1) { $0.append($1) } } }
+    var templates: [String] { results.map(\.template).uniqued() }
 
     /// `value` of every seed's fit of one method at one layer under one template, in seed order.
     func perSeed(_ template: String, _ method: ProbeMethod, _ layer: Int, _ value: (ProbeResult) -> Double) -> [Double]

@@ -1,3 +1,5 @@
+import SciDLSupport
+
 /// elk's "full" ensembling over prompt templates: for each method, layer and seed, the probes fitted under
 /// each template score the same held-out examples, and the example's scores are pooled. Scores are put on
 /// one footing first, reading no labels: each template's scores centred on its threshold and divided by
@@ -10,7 +12,7 @@ public enum TemplateEnsemble {
     /// One pooled result per (method, layer, seed) fitted under every template of `results`; nothing when
     /// fewer than two templates were run.
     public static func pool(_ results: [ProbeResult]) -> [ProbeResult] {
-        let templates = results.map(\.template).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        let templates = results.map(\.template).uniqued()
         guard templates.count >= 2 else { return [] }
         var pooled: [ProbeResult] = []
         for r in results where r.template == templates[0] {

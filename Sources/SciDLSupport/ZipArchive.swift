@@ -117,15 +117,17 @@ public struct ZipArchive: Sendable {
         }
         // zlib refuses null buffers, which empty ones may be: give it at least a byte of each.
         var output = Data(count: max(size, 1))
-        let source = [UInt8](input) + [0]
+        var spare: Bytef = 0
         var stream = z_stream()
         guard inflateInit2_(&stream, -MAX_WBITS, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
             throw bad("cannot be inflated (zlib would not start)")
         }
         defer { inflateEnd(&stream) }
-        let complete = source.withUnsafeBufferPointer { inBytes in
+        let complete = withUnsafeMutablePointer(to: &spare) { sparePointer in
             output.withUnsafeMutableBytes { out -> Bool in
-                stream.next_in = UnsafeMutablePointer(mutating: inBytes.baseAddress!)
+                stream.next_in =
+                    input.baseAddress.map { UnsafeMutablePointer(mutating: $0.assumingMemoryBound(to: Bytef.self)) }
+                    ?? sparePointer
                 stream.next_out = out.bindMemory(to: Bytef.self).baseAddress!
                 // zlib counts in 32-bit units: hand it at most 1 GiB of input and of room at a time.
                 var inputLeft = input.count

@@ -119,14 +119,12 @@ struct EvalTable {
     }
 
     func text() -> String {
-        let sets = rows.map(\.set).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        let sets = rows.map(\.set).uniqued()
         let methods = ProbeMethod.allCases.filter { m in rows.contains { $0.result.probe.probe.method == m } }
         func trainedOn(_ p: SavedProbes.Probe) -> String {
             "\(p.template.isEmpty ? "run" : p.template), layer \(p.layer)"
         }
-        let trained = rows.map { trainedOn($0.result.probe) }.reduce(into: [String]()) {
-            if !$0.contains($1) { $0.append($1) }
-        }
+        let trained = rows.map { trainedOn($0.result.probe) }.uniqued()
         var out = "sign-free accuracy (mean over seeds); * = the run's own held-out pairs\n"
         for m in methods {
             out += "\(m.displayName)\n" + "trained on".padding(toLength: 28, withPad: " ", startingAt: 0)
