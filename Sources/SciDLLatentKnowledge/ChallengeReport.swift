@@ -19,8 +19,7 @@ extension ElicitReport {
         let values = results.filter { $0.template == template && $0.method == method && $0.layer == layer }
             .map { $0.comparableAccuracy(on: target) }
         let mean = values.reduce(0, +) / Double(max(values.count, 1))
-        let sd = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(values.count - 1, 1))).squareRoot()
-        return (mean, sd, values.min() ?? 0, values.max() ?? 0)
+        return (mean, Self.sampleDeviation(values), values.min() ?? 0, values.max() ?? 0)
     }
 
     /// Per condition and layer: each method's sign-free accuracy on the truth and on every competing
