@@ -53,7 +53,6 @@ public struct SweepBenchmark: BenchmarkResult {
     public var stackedRunsPerHour: Double
     public var stackedOverSequential: Double
 
-
     /// The sweep: p = 31 embedding-MLPs (d 64, hidden 256), one seed and training-set size each.
     public static func configs(runs: Int, steps: Int) -> [GrokConfig] {
         (0..<runs).map { i in

@@ -6,36 +6,43 @@ import SciDLTensor
 /// The critical dataset size D_crit (Varma et al. 2023, §3): for each training-set size D and weight decay,
 /// a run on random labels (memorisation only) and one on the true labels, trained for a fixed number of
 /// steps toward the weight-decay equilibrium — `scidl dcrit`.
-public struct CriticalSizeExperiment: Sendable {
+public struct CriticalSizeExperiment: SweepExperiment {
     /// Sizes around D_crit ≈ 1,500–2,000 of the p = 113 transformer at weight decay 1.
     public static let defaultSizes = [500, 1000, 1500, 2000, 3000, 4000]
     /// Steps per run: long enough to come near the weight-decay equilibrium.
     public static let defaultSteps = 10_000
 
+    public static let command = "dcrit"
+
     public var base: GrokConfig
     public var sizes: [Int]
     public var weightDecays: [Double]
+    /// Seeds of every (size, weight decay, labels) run: the curves are their means.
+    public var seeds: [UInt64]
 
-    public init(base: GrokConfig, sizes: [Int], weightDecays: [Double]) throws {
-        guard !sizes.isEmpty, !weightDecays.isEmpty else {
-            throw SciDLError("give at least one --sizes and one --weight-decays value")
+    public init(base: GrokConfig, sizes: [Int], weightDecays: [Double], seeds: [UInt64]? = nil) throws {
+        guard !sizes.isEmpty, !weightDecays.isEmpty, seeds?.isEmpty != true else {
+            throw SciDLError("give at least one --sizes, --weight-decays and --seeds value")
         }
         self.base = base
         self.sizes = sizes.sorted()
         self.weightDecays = weightDecays
+        self.seeds = seeds ?? [base.seed]
     }
 
-    public var plans: [Sweep.Plan] {
+    public func plans() -> [Sweep.Plan] {
         weightDecays.flatMap { wd in
             sizes.flatMap { d in
-                [CircuitEfficiency.RunKind.randomLabels, .trueLabels].map { kind in
-                    CircuitEfficiency.plan(base, weightDecay: wd, size: d, kind: kind, seed: base.seed)
+                seeds.flatMap { seed in
+                    [CircuitEfficiency.RunKind.randomLabels, .trueLabels].map { kind in
+                        CircuitEfficiency.plan(base, weightDecay: wd, size: d, kind: kind, seed: seed)
+                    }
                 }
             }
         }
     }
 
-    /// What one weight decay's runs say about D_crit.
+    /// What one weight decay's runs say about D_crit (curves are means over seeds).
     public struct Analysis: Sendable {
         public var weightDecay: Double
         public var sizes: [Double]
@@ -48,16 +55,21 @@ public struct CriticalSizeExperiment: Sendable {
         public var criticalSizeFromNorms: Double?
         /// Where the true-label runs' final test accuracy crosses 50 %.
         public var criticalSizeFromAccuracy: Double?
+        /// The true-label runs' final test accuracy, every seed.
+        public var testAccuracySpread: SeedSpread
     }
 
     public func analyse(_ results: [Sweep.Result]) -> [Analysis] {
         weightDecays.map { wd in
+            func spread(_ kind: CircuitEfficiency.RunKind, _ name: MetricName) -> SeedSpread {
+                SeedSpread(
+                    sizes: sizes,
+                    runs: { d in
+                        seeds.map { CircuitEfficiency.name(weightDecay: wd, size: d, kind: kind, seed: $0) }
+                    }, metric: name, in: results)
+            }
             func column(_ kind: CircuitEfficiency.RunKind, _ name: MetricName) -> [Double] {
-                sizes.map { d in
-                    results.first {
-                        $0.name == CircuitEfficiency.name(weightDecay: wd, size: d, kind: kind, seed: base.seed)
-                    }?[name] ?? .nan
-                }
+                spread(kind, name).means
             }
             let memNorm = column(.randomLabels, .weightNorm)
             let genNorm = column(.trueLabels, .weightNorm)
@@ -74,7 +86,8 @@ public struct CriticalSizeExperiment: Sendable {
                 criticalSizeFromNorms: genLevel.flatMap {
                     CircuitEfficiency.crossing(sizes: ds, values: memNorm, level: $0)
                 },
-                criticalSizeFromAccuracy: CircuitEfficiency.crossing(sizes: ds, values: accuracy, level: 0.5))
+                criticalSizeFromAccuracy: CircuitEfficiency.crossing(sizes: ds, values: accuracy, level: 0.5),
+                testAccuracySpread: spread(.trueLabels, .testAccuracy))
         }
     }
 
@@ -118,34 +131,25 @@ public struct CriticalSizeExperiment: Sendable {
                     trueLabels: a.generalisingEfficiency),
                 LinePlot(
                     title: "Final test accuracy (true labels)", xLabel: "training-set size D", yLabel: "accuracy",
-                    xScale: .log,
-                    series: [.init("test", Array(zip(a.sizes, a.testAccuracy)))]),
+                    xScale: .log, series: a.testAccuracySpread.series("test")),
             ])
         }
         return page
     }
 
-    /// Trains every run (resuming a sweep already in `directory`), then writes `summary.json` and
-    /// `report.html` beside its `results.csv`.
-    public func run(
-        in directory: URL, workers: Int,
-        progress: (@Sendable (Sweep.Progress) -> Void)? = nil
-    ) throws -> [Analysis] {
-        let sweep = try Sweep(directory: directory, plans: plans, command: "dcrit", workers: workers)
-        let results = try sweep.run(progress: progress)
+    public func writeSummaryAndReport(_ results: [Sweep.Result], sweep: Sweep) throws {
         let analyses = analyse(results)
-        var summary: [String: Any] = [:]
+        var summary: [String: Any] = ["seeds": seeds.map { Int($0) }]
         for a in analyses {
             summary["weight_decay_\(formatNumber(a.weightDecay))"] = [
                 "d_crit_from_norms": a.criticalSizeFromNorms as Any,
                 "d_crit_from_test_accuracy": a.criticalSizeFromAccuracy as Any,
                 "sizes": a.sizes, "memorising_norm": a.memorisingNorm, "generalising_norm": a.generalisingNorm,
-                "test_accuracy": a.testAccuracy,
+                "test_accuracy": a.testAccuracy, "test_accuracy_over_seeds": a.testAccuracySpread.json,
             ]
         }
-        try AtomicFile.writeJSON(summary, to: directory.appendingPathComponent("summary.json"))
-        try report(analyses, results: results).write(to: directory.appendingPathComponent("report.html"))
-        return analyses
+        try AtomicFile.writeJSON(summary, to: sweep.directory.appendingPathComponent("summary.json"))
+        try report(analyses, results: results).write(to: sweep.directory.appendingPathComponent("report.html"))
     }
 
     /// The analyses as a plain-text table, one block per weight decay.
@@ -154,12 +158,12 @@ public struct CriticalSizeExperiment: Sendable {
         return analyses.map { a in
             let rows = a.sizes.indices.map {
                 String(
-                    format: "%6.0f   %14.2f  %15.2f  %8.3f", a.sizes[$0], a.memorisingNorm[$0], a.generalisingNorm[$0],
-                    a.testAccuracy[$0])
+                    format: "%6.0f   %14.2f  %15.2f  ", a.sizes[$0], a.memorisingNorm[$0], a.generalisingNorm[$0])
+                    + a.testAccuracySpread.describe($0)
             }
             return """
                 weight decay \(formatNumber(a.weightDecay)):
-                   D     memorising norm  true-label norm  test acc
+                   D     memorising norm  true-label norm  test acc (mean ± sd over seeds)
                 \(rows.joined(separator: "\n"))
                    D_crit from the norms: \(size(a.criticalSizeFromNorms)); \
                 from test accuracy: \(size(a.criticalSizeFromAccuracy))

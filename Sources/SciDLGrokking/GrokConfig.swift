@@ -34,6 +34,9 @@ public struct GrokConfig: Codable, Sendable, Equatable {
     /// Train on a seeded random subset of this many of the split's training examples (the test set is
     /// unchanged), e.g. to retrain a grokked network on less data.
     public var trainSubset: Int? = nil
+    /// The seed of `trainSubset`'s draw when it should differ from `seed` (which also fixes the split):
+    /// ungrokking's seeds draw other subsets of one grokked network's training set.
+    public var subsetSeed: UInt64? = nil
     /// Start from the weights in this run directory's checkpoint instead of a fresh initialisation (the
     /// optimizer starts fresh).
     public var initialCheckpoint: String? = nil
@@ -49,7 +52,8 @@ public struct GrokConfig: Codable, Sendable, Equatable {
                 let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
             else { return [:] }
             return object.mapValues { value in
-                let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed])
+                let data = try? JSONSerialization.data(
+                    withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed])
                 return data.map { String(decoding: $0, as: UTF8.self) } ?? "\(value)"
             }
         }

@@ -116,7 +116,7 @@ public final class GrokRun {
         let trainIndices: [Int]
         let trainingTargets: [Int]
         if let subset = config.trainSubset {
-            var rng = SeededGenerator(seed: config.seed, stream: .subset)
+            var rng = SeededGenerator(seed: config.subsetSeed ?? config.seed, stream: .subset)
             trainIndices = rng.permutation(split.trainIndices.count).prefix(subset).map { split.trainIndices[$0] }
         } else {
             trainIndices = split.trainIndices

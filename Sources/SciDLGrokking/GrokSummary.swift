@@ -92,9 +92,9 @@ struct GrokReport {
                 (
                     "model",
                     """
-                        \(c.model.kind.rawValue), d_model \(c.model.modelWidth), heads \(c.model.heads), d_mlp \
-                        \(c.model.mlpWidth)
-                        """
+                    \(c.model.kind.rawValue), d_model \(c.model.modelWidth), heads \(c.model.heads), d_mlp \
+                    \(c.model.mlpWidth)
+                    """
                 ),
                 (
                     "optimizer",

@@ -43,9 +43,9 @@ public struct ModelShape: Codable, Sendable, Equatable {
         guard modelWidth <= 8192, mlpWidth <= 65_536, modelWidth * mlpWidth <= 1 << 26 else {
             throw SciDLError(
                 """
-                    model sizes d_model \(modelWidth), d_mlp \(mlpWidth) are too large: use d_model ≤ 8192 and \
-                    d_mlp ≤ 65536
-                    """)
+                model sizes d_model \(modelWidth), d_mlp \(mlpWidth) are too large: use d_model ≤ 8192 and \
+                d_mlp ≤ 65536
+                """)
         }
         guard modelWidth % heads == 0 else {
             throw SciDLError(

@@ -6,7 +6,9 @@ import SciDLTensor
 /// Semi-grokking (Varma et al. 2023, §4.2): trained from scratch at sizes near D_crit, where neither circuit
 /// is clearly cheaper, with several seeds and long runs, a network may generalise only partly, and late —
 /// `scidl semigrok`.
-public struct SemiGrokkingExperiment: Sendable {
+public struct SemiGrokkingExperiment: SweepExperiment {
+    public static let command = "semigrok"
+
     /// Sizes at and around D_crit of the p = 113 transformer.
     public static let defaultSizes = [1500, 2000, 2500]
     public static let defaultSeeds: [UInt64] = [0, 1, 2]
@@ -28,7 +30,7 @@ public struct SemiGrokkingExperiment: Sendable {
         self.seeds = seeds
     }
 
-    public var plans: [Sweep.Plan] {
+    public func plans() -> [Sweep.Plan] {
         weightDecays.flatMap { wd in
             sizes.flatMap { d in
                 seeds.map { seed in
@@ -49,19 +51,13 @@ public struct SemiGrokkingExperiment: Sendable {
         )
         for wd in weightDecays {
             var curves: [LinePlot.Series] = []
-            var finals: [LinePlot.Series] = []
             for seed in seeds {
-                var points: [(Double, Double)] = []
                 for d in sizes {
                     let name = CircuitEfficiency.name(weightDecay: wd, size: d, kind: .trueLabels, seed: seed)
                     if let log = try? MetricsLog(readingFrom: sweep.runDirectory(name)) {
                         curves.append(.init("D = \(d), seed \(seed)", log.series(.testAccuracy)))
                     }
-                    if let acc = results.first(where: { $0.name == name })?[.testAccuracy] {
-                        points.append((Double(d), acc))
-                    }
                 }
-                finals.append(.init("seed \(seed)", points))
             }
             page.heading("Weight decay \(formatNumber(wd))")
             page.figures([
@@ -69,37 +65,49 @@ public struct SemiGrokkingExperiment: Sendable {
                     title: "Test accuracy over training", xLabel: "step", yLabel: "test accuracy", xScale: .log,
                     series: curves),
                 LinePlot(
-                    title: "Final test accuracy", xLabel: "training-set size D", yLabel: "test accuracy", series: finals
-                ),
+                    title: "Final test accuracy", xLabel: "training-set size D", yLabel: "test accuracy",
+                    series: finalTestAccuracy(results, weightDecay: wd).series("final")),
             ])
         }
         return page
     }
 
-    /// Trains every run (resuming a sweep already in `directory`), then writes `summary.json` and
-    /// `report.html` beside its `results.csv`.
-    public func run(
-        in directory: URL, workers: Int,
-        progress: (@Sendable (Sweep.Progress) -> Void)? = nil
-    ) throws -> [Sweep.Result] {
-        let sweep = try Sweep(directory: directory, plans: plans, command: "semigrok", workers: workers)
-        let results = try sweep.run(progress: progress)
-        try AtomicFile.writeJSON(
-            [
-                "final_test_accuracy": Dictionary(
-                    uniqueKeysWithValues: results.map { ($0.name, $0[.testAccuracy] ?? .nan) })
-            ],
-            to: directory.appendingPathComponent("summary.json"))
-        try report(results, sweep: sweep).write(to: directory.appendingPathComponent("report.html"))
-        return results
+    /// The final test accuracy at each size over seeds, at weight decay `wd`.
+    public func finalTestAccuracy(_ results: [Sweep.Result], weightDecay wd: Double) -> SeedSpread {
+        SeedSpread(
+            sizes: sizes,
+            runs: { d in
+                seeds.map { CircuitEfficiency.name(weightDecay: wd, size: d, kind: .trueLabels, seed: $0) }
+            }, metric: .testAccuracy, in: results)
+    }
+
+    public func writeSummaryAndReport(_ results: [Sweep.Result], sweep: Sweep) throws {
+        var summary: [String: Any] = [
+            "seeds": seeds.map { Int($0) },
+            "final_test_accuracy": Dictionary(
+                uniqueKeysWithValues: results.map { ($0.name, $0[.testAccuracy] ?? .nan) }),
+        ]
+        for wd in weightDecays {
+            summary["final_test_accuracy_over_seeds_wd\(formatNumber(wd))"] =
+                finalTestAccuracy(results, weightDecay: wd).json
+        }
+        try AtomicFile.writeJSON(summary, to: sweep.directory.appendingPathComponent("summary.json"))
+        try report(results, sweep: sweep).write(to: sweep.directory.appendingPathComponent("report.html"))
     }
 
     /// Final accuracies of every run as a plain-text table.
-    public static func table(_ results: [Sweep.Result]) -> String {
-        (["run                      final train acc  final test acc"]
+    public func table(_ results: [Sweep.Result]) -> String {
+        var lines =
+            ["run                      final train acc  final test acc"]
             + results.map { r in
                 r.name.padding(toLength: 24, withPad: " ", startingAt: 0)
                     + String(format: " %15.3f  %14.3f", r[.trainAccuracy] ?? .nan, r[.testAccuracy] ?? .nan)
-            }).joined(separator: "\n")
+            }
+        for wd in weightDecays {
+            let spread = finalTestAccuracy(results, weightDecay: wd)
+            lines.append("weight decay \(formatNumber(wd)): final test accuracy over seeds")
+            lines += sizes.indices.map { String(format: "%7d   ", sizes[$0]) + spread.describe($0) }
+        }
+        return lines.joined(separator: "\n")
     }
 }

@@ -17,9 +17,9 @@ public enum TrainingSize: Codable, Sendable, Equatable {
             guard n >= 1 && n < total else {
                 throw SciDLError(
                     """
-                        training fraction \(f) of \(total) examples leaves an empty train or test set: pick a \
-                        fraction between \(1.0 / Double(total)) and \(1 - 1.0 / Double(total))
-                        """
+                    training fraction \(f) of \(total) examples leaves an empty train or test set: pick a \
+                    fraction between \(1.0 / Double(total)) and \(1 - 1.0 / Double(total))
+                    """
                 )
             }
             return n
@@ -27,9 +27,9 @@ public enum TrainingSize: Codable, Sendable, Equatable {
             guard n >= 1 && n < total else {
                 throw SciDLError(
                     """
-                        training set size \(n) must be between 1 and \(total - 1) (the table has \(total) examples) \
-                        so that a test set remains
-                        """
+                    training set size \(n) must be between 1 and \(total - 1) (the table has \(total) examples) \
+                    so that a test set remains
+                    """
                 )
             }
             return n

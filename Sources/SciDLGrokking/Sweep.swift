@@ -3,14 +3,18 @@ import SciDLReports
 import SciDLSupport
 import SciDLTensor
 
-/// Many grokking runs, run on all cores at once, resumable, with one `results.csv` row per run.
+/// Many grokking runs, run on all cores at once or as a Slurm job array, resumable, with one
+/// `results.csv` row per run.
 ///
-/// Each run lives in `DIR/runs/NAME`. A run whose row is already in `results.csv` is never redone; one that
-/// was interrupted continues from its checkpoint. Independent runs go to separate workers, each keeping
-/// one core's worth of SciDL's own parallel loops, since a sweep's runs are small and many.
+/// Each run lives in `DIR/runs/NAME` and, once finished, leaves its row there (`result.csv`); the sweep's
+/// `results.csv` merges those rows in plan order. A finished run is never redone; one that was interrupted
+/// continues from its checkpoint. Locally, independent runs go to separate workers, each keeping one core's
+/// worth of SciDL's own parallel loops, since a sweep's runs are small and many. On Slurm
+/// (`Sweep+Slurm.swift`) each array task runs one plan of the run list, `run-list.json`, holding only that
+/// run's lock, so tasks and the process that merges them never wait for each other.
 public final class Sweep: @unchecked Sendable {
     /// One planned run.
-    public struct Plan: Sendable {
+    public struct Plan: Sendable, Equatable {
         public var name: String
         public var config: GrokConfig
         public init(name: String, config: GrokConfig) {
@@ -28,8 +32,9 @@ public final class Sweep: @unchecked Sendable {
 
     public let directory: URL
     public let plans: [Plan]
+    public let command: String
     public let workers: Int
-    /// The sweep's folder, locked while the sweep lives.
+    /// The sweep's folder, locked while the sweep lives: one process at a time writes the sweep's own files.
     let folder: RunFolder
     // Shared between workers, guarded by `lock`.
     private let lock = NSLock()
@@ -37,6 +42,9 @@ public final class Sweep: @unchecked Sendable {
     private var pending: [Plan] = []
     private var cursor = 0
     private var failure: Error?
+
+    /// The file each finished run leaves in its folder: its row of the sweep's `results.csv`.
+    static let resultName = "result.csv"
 
     /// Opens (or reopens) the sweep in `directory`. A folder made by another command is refused, and so is
     /// a run already in the folder that was made with other settings than its plan: a sweep may grow by new
@@ -54,6 +62,7 @@ public final class Sweep: @unchecked Sendable {
         for plan in plans { try plan.config.validate() }
         self.directory = directory
         self.plans = plans
+        self.command = command
         self.workers = max(1, min(workers, plans.count))
         folder = try RunFolder(directory, command: command, settings: "", sameSettings: false)
         for plan in plans {
@@ -64,19 +73,37 @@ public final class Sweep: @unchecked Sendable {
             guard made == plan.config else {
                 throw SciDLError(
                     """
-                        \(directory.path) holds run \(plan.name) made with other settings than this sweep's \
-                        (\(made.differences(from: plan.config).joined(separator: ", "))): rerun with the same \
-                        settings to continue, or pick another --out
-                        """)
+                    \(directory.path) holds run \(plan.name) made with other settings than this sweep's \
+                    (\(made.differences(from: plan.config).joined(separator: ", "))): rerun with the same \
+                    settings to continue, or pick another --out
+                    """)
             }
         }
+        // Rows of sweeps from before per-run result files, then every finished run's own row.
         results = try Self.readResults(directory.appendingPathComponent("results.csv"))
+        for plan in plans {
+            if let row = try Self.readResults(runDirectory(plan.name).appendingPathComponent(Self.resultName))[
+                plan.name]
+            {
+                results[plan.name] = row
+            }
+        }
     }
 
     /// The folder of one run.
     public func runDirectory(_ name: String) -> URL {
         directory.appendingPathComponent("runs").appendingPathComponent(name)
     }
+
+    /// The finished runs' results in plan order, also written to `results.csv`.
+    public func merge() throws -> [Result] {
+        let ordered = plans.compactMap { results[$0.name] }
+        try Self.writeResults(ordered, to: directory.appendingPathComponent("results.csv"))
+        return ordered
+    }
+
+    /// The plans without a result yet.
+    public var unfinished: [Plan] { plans.filter { results[$0.name] == nil } }
 
     /// What a sweep tells its caller while it runs.
     public enum Progress: Sendable {
@@ -90,7 +117,8 @@ public final class Sweep: @unchecked Sendable {
     /// - Parameter progress: told when the sweep starts and (under a lock) after each finished run.
     public func run(progress: (@Sendable (Progress) -> Void)? = nil) throws -> [Result] {
         progress?(.started(runs: plans.count, workers: workers, directory: directory))
-        pending = plans.filter { results[$0.name] == nil }
+        // A run whose folder another process holds (a Slurm task) is left to it.
+        pending = unfinished.filter { !RunFolder.isBusy(runDirectory($0.name)) }
         cursor = 0
         failure = nil
         let threadsPerRun = max(1, Parallelism.threadCount / workers)
@@ -98,16 +126,15 @@ public final class Sweep: @unchecked Sendable {
             Parallelism.withThreadBudget(threadsPerRun) {
                 while let plan = takeNext() {
                     do {
-                        let result = try execute(plan)
+                        let result = try Self.execute(plan, in: runDirectory(plan.name))
                         lock.withLock {
                             results[plan.name] = result
-                            let ordered = plans.compactMap { results[$0.name] }
                             do {
-                                try Self.writeResults(ordered, to: directory.appendingPathComponent("results.csv"))
+                                let done = try merge().count
+                                progress?(.finished(done: done, total: plans.count))
                             } catch {
                                 failure = failure ?? error
                             }
-                            progress?(.finished(done: ordered.count, total: plans.count))
                         }
                     } catch {
                         lock.withLock { failure = failure ?? error }
@@ -128,8 +155,8 @@ public final class Sweep: @unchecked Sendable {
         }
     }
 
-    private func execute(_ plan: Plan) throws -> Result {
-        let dir = runDirectory(plan.name)
+    /// Trains `plan` in `dir` (continuing from its checkpoint if it has one) and leaves its row there.
+    static func execute(_ plan: Plan, in dir: URL) throws -> Result {
         let started = Date()
         // Killed before its first checkpoint, a run has nothing to continue from and simply starts over.
         let resumable = FileManager.default.fileExists(atPath: dir.appendingPathComponent(Checkpoint.fileName).path)
@@ -147,7 +174,10 @@ public final class Sweep: @unchecked Sendable {
         }
         values.append((.testAccuracy99Step, summary.generalisedAtStep.map(Double.init) ?? .nan))
         values.append((.wallSeconds, Date().timeIntervalSince(started)))
-        return Result(name: plan.name, values: values)
+        let result = Result(name: plan.name, values: values)
+        // Written while the run's folder is still locked: a row means the run is complete.
+        try writeResults([result], to: dir.appendingPathComponent(resultName))
+        return result
     }
 
     static func writeResults(_ results: [Result], to url: URL) throws {

@@ -144,7 +144,7 @@ public struct ToyReport: Sendable {
             let f = run.final
             out +=
                 "\"\(run.name)\",\(f.trainingSize),\(f.step),\(f.trainAccuracy),\(f.testAccuracy),"
-                    + "\(f.generalisingLogit),\(f.memorisingLogit)\n"
+                + "\(f.generalisingLogit),\(f.memorisingLogit)\n"
         }
         return out
     }
@@ -198,12 +198,12 @@ public struct ToyReport: Sendable {
         var page = HTMLReport(title: "The two-circuit toy model: grokking, ungrokking, semi-grokking")
         page.paragraph(
             """
-                A generalising circuit (logit G = s_g·g₁g₂ on every input; slow, and efficient for large logits) \
-                competes with a memorising one (one weight per training example; fast, and its cost grows with the \
-                training-set size D) under gradient descent with weight decay on a softmax cross-entropy loss. Below \
-                D_crit memorisation is the cheaper way to reach the loss's equilibrium logit, above it generalisation \
-                is.
-                """
+            A generalising circuit (logit G = s_g·g₁g₂ on every input; slow, and efficient for large logits) \
+            competes with a memorising one (one weight per training example; fast, and its cost grows with the \
+            training-set size D) under gradient descent with weight decay on a softmax cross-entropy loss. Below \
+            D_crit memorisation is the cheaper way to reach the loss's equilibrium logit, above it generalisation \
+            is.
+            """
         )
         page.table(
             [

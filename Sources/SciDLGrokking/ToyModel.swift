@@ -62,9 +62,9 @@ public struct ToyModel: Sendable {
             guard weightDecay > 0, weightDecay < generalisingScale else {
                 throw SciDLError(
                     """
-                        weight decay must be in (0, s_g = \(generalisingScale)) for the generalising circuit to \
-                        survive at all (got \(weightDecay))
-                        """
+                    weight decay must be in (0, s_g = \(generalisingScale)) for the generalising circuit to \
+                    survive at all (got \(weightDecay))
+                    """
                 )
             }
             guard learningRate > 0, memorisationScale > 0, generalisingScale > 0, interference >= 0,

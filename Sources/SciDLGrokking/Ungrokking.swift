@@ -5,7 +5,7 @@ import SciDLTensor
 
 /// Ungrokking (Varma et al. 2023, §4.1): a grokked network trained on, on random subsets of its training
 /// set smaller than D_crit, falls back to memorisation and loses its test accuracy — `scidl ungrok`.
-public struct UngrokkingExperiment: Sendable {
+public struct UngrokkingExperiment: SweepExperiment {
     /// Subset sizes from far below to above D_crit of the p = 113 transformer.
     public static let defaultSizes = [100, 300, 600, 1000, 1500, 2000, 3000]
     /// Steps of continued training on each subset.
@@ -37,14 +37,25 @@ public struct UngrokkingExperiment: Sendable {
             pretraining config: GrokConfig, in directory: URL,
             progress: GrokRun.Progress? = nil
         ) throws {
-            var c = config
-            c.steps = max(c.steps, Self.minimumSteps)
-            c.stopAtTestAccuracy = Self.grokked
+            let c = Self.pretrainingConfig(config)
             let exists = FileManager.default.fileExists(
                 atPath: directory.appendingPathComponent(Checkpoint.fileName).path)
             let run = exists ? try GrokRun(resuming: directory) : try GrokRun(config: c, directory: directory)
             _ = try run.run(progress: progress)
             try self.init(run)
+        }
+
+        /// `config` as a pre-training: at least `minimumSteps` long, stopping at `grokked`.
+        public static func pretrainingConfig(_ config: GrokConfig) -> GrokConfig {
+            var c = config
+            c.steps = max(c.steps, minimumSteps)
+            c.stopAtTestAccuracy = grokked
+            return c
+        }
+
+        /// Whether the pre-training in `directory` has ended (its summary is written last).
+        static func isFinished(_ directory: URL) -> Bool {
+            FileManager.default.fileExists(atPath: directory.appendingPathComponent("summary.json").path)
         }
 
         private init(_ run: GrokRun) throws {
@@ -62,41 +73,85 @@ public struct UngrokkingExperiment: Sendable {
         }
     }
 
-    /// The pre-training run (or, with `from`, the settings of an existing run).
+    public static let command = "ungrok"
+    /// The folder in the sweep's where the sweep pre-trains its grokked network (and that task's `--run-index`).
+    public static let pretrainingName = "pretrain"
+
+    /// The grokked network's settings, which the continued runs inherit (apart from the subset, the steps
+    /// and the weight decay).
     public var base: GrokConfig
     public var sizes: [Int]
     public var weightDecays: [Double]
     /// Steps of continued training on each subset.
     public var steps: Int
+    /// Seeds of the subsets' draws: each seed retrains on another random subset of every size.
+    public var seeds: [UInt64]
+    /// The grokked network's run folder.
+    public var pretrained: URL
+    /// Whether the sweep trains that network itself first (in `pretrained`) rather than taking a finished run.
+    public var pretrains: Bool
 
-    public init(base: GrokConfig, sizes: [Int], weightDecays: [Double], steps: Int) throws {
-        guard !sizes.isEmpty, !weightDecays.isEmpty else {
-            throw SciDLError("give at least one --sizes and one --weight-decays value")
+    /// - Parameters:
+    ///   - base: the grokked network's settings (from `Start.pretrainingConfig`, or a finished run's).
+    ///   - pretrained: where that network is, or will be pre-trained when `pretrains`.
+    public init(
+        base: GrokConfig, sizes: [Int], weightDecays: [Double], steps: Int, seeds: [UInt64]? = nil,
+        pretrained: URL, pretrains: Bool
+    ) throws {
+        guard !sizes.isEmpty, !weightDecays.isEmpty, seeds?.isEmpty != true else {
+            throw SciDLError("give at least one --sizes, --weight-decays and --seeds value")
         }
         guard steps > 0 else { throw SciDLError("--steps must be positive (got \(steps))") }
         self.base = base
         self.sizes = sizes.sorted()
         self.weightDecays = weightDecays
         self.steps = steps
+        self.seeds = seeds ?? [base.seed]
+        self.pretrained = pretrained
+        self.pretrains = pretrains
     }
 
-    /// The continued runs, starting from the grokked run in `pretrained`.
-    public func plans(pretrained: URL, trainingExamples: Int) throws -> [Sweep.Plan] {
+    /// The pre-training, when the sweep does it: the array waits for it.
+    public var prerequisite: Sweep.Prerequisite? {
+        guard pretrains else { return nil }
+        return Sweep.Prerequisite(
+            name: pretrained.lastPathComponent, config: base, isFinished: Start.isFinished(pretrained))
+    }
+
+    /// The continued runs: one per weight decay, size and seed, each from the grokked network.
+    public func plans() throws -> [Sweep.Plan] {
+        let task = try AlgorithmicTask(operation: base.operation, modulus: base.modulus)
+        let trainingExamples = try base.trainingSize.resolve(total: task.count)
         if let too = sizes.first(where: { $0 > trainingExamples }) {
             throw SciDLError("--sizes \(too) exceeds the \(trainingExamples) training examples of the grokked run")
         }
         return weightDecays.flatMap { wd in
-            sizes.map { d in
-                var c = base
-                c.weightDecay = wd
-                c.trainSubset = d
-                c.initialCheckpoint = pretrained.path
-                c.steps = steps
-                c.stopAtTestAccuracy = nil
-                return Sweep.Plan(
-                    name: CircuitEfficiency.name(weightDecay: wd, size: d, kind: .subset, seed: c.seed), config: c)
+            sizes.flatMap { d in
+                seeds.map { seed in
+                    var c = base
+                    c.weightDecay = wd
+                    c.trainSubset = d
+                    // The split (and so the test set) stays the grokked network's; only the subset is redrawn.
+                    c.subsetSeed = seed == base.seed ? nil : seed
+                    c.initialCheckpoint = pretrained.path
+                    c.steps = steps
+                    c.stopAtTestAccuracy = nil
+                    c.checkpointEvery = min(c.checkpointEvery, steps)
+                    return Sweep.Plan(name: runName(weightDecay: wd, size: d, seed: seed), config: c)
+                }
             }
         }
+    }
+
+    func runName(weightDecay: Double, size: Int, seed: UInt64) -> String {
+        CircuitEfficiency.name(weightDecay: weightDecay, size: size, kind: .subset, seed: seed)
+    }
+
+    /// The final test accuracy at each size over seeds, at weight decay `wd`.
+    public func finalTestAccuracy(_ results: [Sweep.Result], weightDecay wd: Double) -> SeedSpread {
+        SeedSpread(
+            sizes: sizes, runs: { d in seeds.map { runName(weightDecay: wd, size: d, seed: $0) } },
+            metric: .testAccuracy, in: results)
     }
 
     public func report(_ results: [Sweep.Result], sweep: Sweep, startAccuracy: Double) -> HTMLReport {
@@ -104,61 +159,59 @@ public struct UngrokkingExperiment: Sendable {
             title: "Ungrokking: \(base.operation.symbol) mod \(base.modulus), \(base.model.kind.rawValue)")
         page.paragraph(
             """
-                A network grokked to \(String(format: "%.1f %%", 100 * startAccuracy)) test accuracy is trained on, \
-                with the same test set, on random subsets of its training set of size D. Below D_crit memorisation is \
-                the cheaper circuit again, and test accuracy should collapse; above it, stay near 100 %.
-                """
+            A network grokked to \(String(format: "%.1f %%", 100 * startAccuracy)) test accuracy is trained on, \
+            with the same test set, on random subsets of its training set of size D. Below D_crit memorisation is \
+            the cheaper circuit again, and test accuracy should collapse; above it, stay near 100 %.
+            """
         )
         for wd in weightDecays {
-            let runs = sizes.map { CircuitEfficiency.name(weightDecay: wd, size: $0, kind: .subset, seed: base.seed) }
-            let curves: [LinePlot.Series] = zip(sizes, runs).compactMap { d, name in
-                (try? MetricsLog(readingFrom: sweep.runDirectory(name))).map {
-                    .init("D = \(d)", $0.series(.testAccuracy))
-                }
-            }
-            let finals = zip(sizes, runs).compactMap { d, name in
-                results.first { $0.name == name }?[.testAccuracy].map { (Double(d), $0) }
+            // Curves of the first seed only: ten seeds of seven sizes would be seventy lines.
+            let curves: [LinePlot.Series] = sizes.compactMap { d in
+                (try? MetricsLog(readingFrom: sweep.runDirectory(runName(weightDecay: wd, size: d, seed: seeds[0]))))
+                    .map { .init("D = \(d)", $0.series(.testAccuracy)) }
             }
             page.heading("Weight decay \(formatNumber(wd))")
             page.figures([
                 LinePlot(
-                    title: "Test accuracy while training on the subset", xLabel: "step", yLabel: "test accuracy",
-                    series: curves),
+                    title: "Test accuracy while training on the subset (seed \(seeds[0]))", xLabel: "step",
+                    yLabel: "test accuracy", series: curves),
                 LinePlot(
                     title: "Final test accuracy", xLabel: "subset size D", yLabel: "test accuracy", xScale: .log,
-                    series: [.init("final", finals)]),
+                    series: finalTestAccuracy(results, weightDecay: wd).series("final")),
             ])
         }
         return page
     }
 
-    /// Trains every subset run from `start` (resuming a sweep already in `directory`), then writes
-    /// `summary.json` and `report.html` beside its `results.csv`.
-    public func run(
-        from start: Start, in directory: URL, workers: Int,
-        progress: (@Sendable (Sweep.Progress) -> Void)? = nil
-    ) throws -> [Sweep.Result] {
-        let plans = try plans(pretrained: start.directory, trainingExamples: start.trainingExamples)
-        let sweep = try Sweep(directory: directory, plans: plans, command: "ungrok", workers: workers)
-        let results = try sweep.run(progress: progress)
-        try AtomicFile.writeJSON(
-            [
-                "pretrained": start.directory.path, "pretrained_test_accuracy": start.testAccuracy,
-                "final_test_accuracy": Dictionary(
-                    uniqueKeysWithValues: results.map { ($0.name, $0[.testAccuracy] ?? .nan) }),
-            ], to: directory.appendingPathComponent("summary.json"))
-        try report(results, sweep: sweep, startAccuracy: start.testAccuracy)
-            .write(to: directory.appendingPathComponent("report.html"))
-        return results
+    /// The grokked network's test accuracy (NaN until it exists).
+    var startAccuracy: Double { (try? Start(grokRun: pretrained))?.testAccuracy ?? .nan }
+
+    public func writeSummaryAndReport(_ results: [Sweep.Result], sweep: Sweep) throws {
+        let start = startAccuracy
+        var summary: [String: Any] = [
+            "pretrained": pretrained.path, "pretrained_test_accuracy": start, "seeds": seeds.map { Int($0) },
+            "final_test_accuracy": Dictionary(
+                uniqueKeysWithValues: results.map { ($0.name, $0[.testAccuracy] ?? .nan) }),
+        ]
+        for wd in weightDecays {
+            summary["final_test_accuracy_over_seeds_wd\(formatNumber(wd))"] =
+                finalTestAccuracy(results, weightDecay: wd).json
+        }
+        try AtomicFile.writeJSON(summary, to: sweep.directory.appendingPathComponent("summary.json"))
+        try report(results, sweep: sweep, startAccuracy: start)
+            .write(to: sweep.directory.appendingPathComponent("report.html"))
     }
 
-    /// Final test accuracies as a plain-text table.
-    public static func table(_ results: [Sweep.Result], startAccuracy: Double) -> String {
-        (["   D   final test acc (started at \(String(format: "%.3f", startAccuracy)))"]
-            + results.map { r in
-                String(
-                    format: "%5.0f   %.3f   (weight decay %@)", r[.trainSize] ?? .nan, r[.testAccuracy] ?? .nan,
-                    formatNumber(r[.weightDecay] ?? .nan))
-            }).joined(separator: "\n")
+    /// Final test accuracy per size (mean ± sd over seeds) as a plain-text table.
+    public func table(_ results: [Sweep.Result]) -> String {
+        let start = startAccuracy
+        var lines = ["   D   final test acc (the grokked network: \(String(format: "%.3f", start)))"]
+        for wd in weightDecays {
+            let spread = finalTestAccuracy(results, weightDecay: wd)
+            lines += sizes.indices.map {
+                String(format: "%5d   ", sizes[$0]) + spread.describe($0) + "   (weight decay \(formatNumber(wd)))"
+            }
+        }
+        return lines.joined(separator: "\n")
     }
 }

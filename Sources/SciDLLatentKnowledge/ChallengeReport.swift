@@ -1,5 +1,6 @@
 import Foundation
 import SciDLReports
+import SciDLTensor
 
 extension ProbeResult {
     /// Accuracy on `target` as the critique compares it: sign-free, unless the sign was chosen already.
@@ -19,7 +20,7 @@ extension ElicitReport {
         let values = results.filter { $0.template == template && $0.method == method && $0.layer == layer }
             .map { $0.comparableAccuracy(on: target) }
         let mean = values.reduce(0, +) / Double(max(values.count, 1))
-        return (mean, Self.sampleDeviation(values), values.min() ?? 0, values.max() ?? 0)
+        return (mean, values.sampleStandardDeviation, values.min() ?? 0, values.max() ?? 0)
     }
 
     /// Per condition and layer: each method's sign-free accuracy on the truth and on every competing

@@ -50,14 +50,7 @@ public struct ElicitReport: Sendable {
     func standardDeviation(
         _ template: String, _ method: ProbeMethod, _ layer: Int, _ value: (ProbeResult) -> Double
     ) -> Double {
-        Self.sampleDeviation(perSeed(template, method, layer, value))
-    }
-
-    /// The sample standard deviation (n − 1), 0 for fewer than two values.
-    static func sampleDeviation(_ values: [Double]) -> Double {
-        guard values.count > 1 else { return 0 }
-        let m = values.reduce(0, +) / Double(values.count)
-        return (values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(values.count - 1)).squareRoot()
+        perSeed(template, method, layer, value).sampleStandardDeviation
     }
 
     var seedCount: Int { Set(results.map(\.seed)).count }

@@ -9,13 +9,17 @@ public protocol SVGFigure: Sendable {
 public struct LinePlot: SVGFigure {
     public enum Scale: Sendable { case linear, log }
 
-    /// One line: a name for the legend and its points.
+    /// One line (or cloud of points): a name for the legend and its points.
     public struct Series: Sendable {
+        /// How a series is drawn: points joined by a line, or each point as a dot (one per seed, say).
+        public enum Style: Sendable { case line, points }
         public var name: String
         public var points: [(x: Double, y: Double)]
-        public init(_ name: String, _ points: [(Double, Double)]) {
+        public var style: Style
+        public init(_ name: String, _ points: [(Double, Double)], style: Style = .line) {
             self.name = name
             self.points = points.map { (x: $0.0, y: $0.1) }
+            self.style = style
         }
     }
 
@@ -72,19 +76,26 @@ public struct LinePlot: SVGFigure {
             left: left, top: top, width: pw, height: ph, figureHeight: height, labelDrop: 10, xLabel: xLabel)
         out +=
             """
-                <text transform=\"translate(14,\(f(top + ph / 2))) rotate(-90)\" \
-                text-anchor=\"middle\">\(escapeXML(yLabel))</text>\n
-                """
+            <text transform=\"translate(14,\(f(top + ph / 2))) rotate(-90)\" \
+            text-anchor=\"middle\">\(escapeXML(yLabel))</text>\n
+            """
         for (i, pts) in drawn.enumerated() where !pts.isEmpty {
             let colour = Self.palette[i % Self.palette.count]
+            if series[i].style == .points {
+                for p in pts {
+                    out +=
+                        "<circle cx=\"\(f(px(p.x)))\" cy=\"\(f(py(p.y)))\" r=\"2.5\" fill=\"\(colour)\" fill-opacity=\"0.7\"/>\n"
+                }
+                continue
+            }
             let path = pts.enumerated().map {
                 "\($0.offset == 0 ? "M" : "L")\(f(px($0.element.x))),\(f(py($0.element.y)))"
             }
             out +=
                 """
-                    <path d=\"\(path.joined(separator: " "))\" fill=\"none\" stroke=\"\(colour)\" \
-                    stroke-width=\"1.6\"\(dash(i))/>\n
-                    """
+                <path d=\"\(path.joined(separator: " "))\" fill=\"none\" stroke=\"\(colour)\" \
+                stroke-width=\"1.6\"\(dash(i))/>\n
+                """
             if pts.count == 1 {
                 out += "<circle cx=\"\(f(px(pts[0].x)))\" cy=\"\(f(py(pts[0].y)))\" r=\"3\" fill=\"\(colour)\"/>\n"
             }
@@ -93,19 +104,23 @@ public struct LinePlot: SVGFigure {
         if !series.isEmpty {
             out +=
                 """
-                    <rect x=\"\(f(left + pw - 126))\" y=\"\(f(top + 3))\" width=\"122\" \
-                    height=\"\(f(Double(series.count) * 15 + 6))\" fill=\"white\" fill-opacity=\"0.8\" \
-                    stroke=\"#ccc\"/>\n
-                    """
+                <rect x=\"\(f(left + pw - 126))\" y=\"\(f(top + 3))\" width=\"122\" \
+                height=\"\(f(Double(series.count) * 15 + 6))\" fill=\"white\" fill-opacity=\"0.8\" \
+                stroke=\"#ccc\"/>\n
+                """
         }
         for (i, s) in series.enumerated() {
             let colour = Self.palette[i % Self.palette.count]
             let y = top + 14 + Double(i) * 15
-            out +=
-                """
+            if s.style == .points {
+                out += "<circle cx=\"\(f(left + pw - 110))\" cy=\"\(f(y - 4))\" r=\"2.5\" fill=\"\(colour)\"/>"
+            } else {
+                out +=
+                    """
                     <line x1=\"\(f(left + pw - 120))\" y1=\"\(f(y - 4))\" x2=\"\(f(left + pw - 100))\" \
                     y2=\"\(f(y - 4))\" stroke=\"\(colour)\" stroke-width=\"2\"\(dash(i))/>
                     """
+            }
             out += "<text x=\"\(f(left + pw - 95))\" y=\"\(f(y))\">\(escapeXML(s.name))</text>\n"
         }
         return out + "</svg>\n"

@@ -93,6 +93,16 @@ public final class RunFolder: @unchecked Sendable {
         close(lockDescriptor)
     }
 
+    /// Whether a process holds the folder at `url` open right now (its lock is taken).
+    public static func isBusy(_ url: URL) -> Bool {
+        let fd = open(url.appendingPathComponent(lockName).path, O_RDWR)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { return true }
+        flock(fd, LOCK_UN)
+        return false
+    }
+
     /// The record of the folder at `url`, if it has one: the command and settings that made it.
     public static func record(at url: URL) -> (command: String, settings: String)? {
         guard let data = try? Data(contentsOf: url.appendingPathComponent(recordName)),

@@ -47,8 +47,12 @@ public func segmentStarts(_ segments: [Int]) -> [Int] {
 /// How many threads SciDL's own loops use (the BLAS keeps its own setting, one thread: SciDL
 /// parallelises around it).
 public enum Parallelism {
-    /// The cores this process may use.
-    public static let coreCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// The cores this process may use: `SCIDL_THREADS` when set (a Slurm task sets it to the CPUs it was
+    /// given, since a node's other CPUs belong to other jobs), otherwise every active core.
+    public static let coreCount: Int = {
+        if let text = ProcessInfo.processInfo.environment["SCIDL_THREADS"], let n = Int(text), n > 0 { return n }
+        return max(1, ProcessInfo.processInfo.activeProcessorCount)
+    }()
 
     /// The threads the calling thread's loops may use: `coreCount`, or what the innermost
     /// `withThreadBudget` around the call allows.

@@ -47,9 +47,9 @@ struct BenchLM: ParsableCommand {
         commandName: "lm",
         abstract:
             """
-                Prompts per second for a language model's hidden states of all layers, and peak memory (compare \
-                ../shared/peers/torch_smollm2_throughput.py).
-                """
+            Prompts per second for a language model's hidden states of all layers, and peak memory (compare \
+            ../shared/peers/torch_smollm2_throughput.py).
+            """
     )
     @Option(help: "smollm2, minilm, a .gguf file or a Hugging Face model folder.") var model = ModelCatalog.defaultModel
     @Option(help: "A CSV with a statement column or a BoolQ JSONL (default: synthetic ~31-token sentences).") var data:

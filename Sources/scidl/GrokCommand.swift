@@ -32,9 +32,9 @@ struct Grok: ParsableCommand {
             if !given.isEmpty || out != nil {
                 throw SciDLError(
                     """
-                        --resume continues a run with its saved settings; drop \
-                        \((given + (out != nil ? ["--out"] : [])).joined(separator: ", ")) (only --steps may change)
-                        """
+                    --resume continues a run with its saved settings; drop \
+                    \((given + (out != nil ? ["--out"] : [])).joined(separator: ", ")) (only --steps may change)
+                    """
                 )
             }
             run = try GrokRun(resuming: URL(fileURLWithPath: resume), steps: settings.steps)
@@ -45,9 +45,9 @@ struct Grok: ParsableCommand {
             run = try GrokRun(config: config, directory: URL(fileURLWithPath: dir))
             print(
                 """
-                    grok: \(config.operation.symbol) mod \(config.modulus), \(config.model.kind.rawValue), \
-                    \(run.task.count) pairs, out \(dir)
-                    """
+                grok: \(config.operation.symbol) mod \(config.modulus), \(config.model.kind.rawValue), \
+                \(run.task.count) pairs, out \(dir)
+                """
             )
         }
         let summary = try run.run(progress: quiet ? nil : GrokRun.progressBar(label: "grok "))
@@ -108,9 +108,9 @@ struct GrokSettings: ParsableArguments {
             guard let op = BinaryOperation(name: operation) else {
                 throw SciDLError(
                     """
-                        unknown --operation '\(operation)': use one of \
-                        \(BinaryOperation.allCases.map(\.rawValue).joined(separator: ", "))
-                        """
+                    unknown --operation '\(operation)': use one of \
+                    \(BinaryOperation.allCases.map(\.rawValue).joined(separator: ", "))
+                    """
                 )
             }
             c.operation = op

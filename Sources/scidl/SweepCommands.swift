@@ -13,11 +13,18 @@ struct SweepOptions: ParsableArguments {
         help: "Weight decays, comma-separated (default: --weight-decay's value, 1.0).",
         transform: commaList(Double.init))
     var weightDecays: [Double]?
+    @Option(
+        help: "Seeds, comma-separated: every run is repeated per seed (default: --seed's value).",
+        transform: commaList(UInt64.init))
+    var seeds: [UInt64]?
     @Option(help: "Output directory (default: runs/<command>-<date>-<time>). Re-running with the same one resumes.")
     var out: String?
     @Option(help: "Runs at once (default: one per core).") var workers: Int?
+    @OptionGroup var slurm: SlurmOptions
 
-    func directory(_ command: String) -> URL { URL(fileURLWithPath: out ?? "runs/\(command)-\(Grok.timestamp())") }
+    func directory(_ command: String) -> URL {
+        URL(fileURLWithPath: out ?? "runs/\(command)-\(Grok.timestamp())").absoluteURL.standardizedFileURL
+    }
     var workerCount: Int { workers ?? Parallelism.threadCount }
 
     func weightDecays(_ base: GrokConfig, given: Bool) throws -> [Double] {
@@ -25,6 +32,52 @@ struct SweepOptions: ParsableArguments {
             throw SciDLError("--weight-decay and --weight-decays contradict each other: give one")
         }
         return weightDecays ?? [base.weightDecay]
+    }
+
+    /// The sizes and seeds: a preset's, or the flags', or the defaults.
+    func grid(
+        _ preset: SweepPreset?, defaultSizes: [Int], defaultSeeds: [UInt64]?
+    ) throws -> (
+        sizes: [Int], seeds: [UInt64]?
+    ) {
+        guard let preset else { return (sizes ?? defaultSizes, seeds ?? defaultSeeds) }
+        if sizes != nil || seeds != nil {
+            throw SciDLError("--preset \(preset.rawValue) sets the sizes and seeds: drop --sizes and --seeds")
+        }
+        print("preset: \(preset.citation)")
+        return (preset.sizes, preset.seeds)
+    }
+
+    /// Runs `experiment` here, or sends it to Slurm, or (as a Slurm task) runs one of its runs; prints
+    /// what happened and, once every run has finished, `table` of the results.
+    func execute<E: SweepExperiment>(_ experiment: E, in dir: URL, table: ([Sweep.Result]) -> String) throws {
+        if case .run(let index) = slurm.runIndex {
+            let result = try E.runTask(index, in: dir)
+            print("run \(result.name) finished: test accuracy \(formatNumber(result[.testAccuracy] ?? .nan))")
+            return
+        }
+        let plans = try experiment.plans()
+        print(
+            "cost estimate: " + (try SweepCost(plans: plans)).describe(workers: slurm.slurm ? plans.count : workerCount)
+        )
+        guard slurm.slurm else {
+            let results = try experiment.run(in: dir, workers: workerCount, progress: sweepProgress())
+            let busy = plans.count - results.count
+            if busy > 0 {
+                print(
+                    "\(busy) runs are being trained by another process (a Slurm task?): run again later to merge them")
+            }
+            print(table(results))
+            printWhereResultsAre(dir)
+            return
+        }
+        let (results, status) = try experiment.submitToSlurm(
+            in: dir, resources: try slurm.resources, executable: SlurmOptions.executable, dryRun: slurm.dryRun)
+        printSlurmStatus(status, dryRun: slurm.dryRun)
+        if status.finished == status.total {
+            print(table(results))
+            printWhereResultsAre(dir)
+        }
     }
 }
 
@@ -93,15 +146,14 @@ struct Dcrit: ParsableCommand {
     @OptionGroup var sweep: SweepOptions
 
     func run() throws {
+        try sweep.slurm.validate(hasOut: sweep.out != nil)
         let base = try settings.config().sweepRun(steps: settings.steps ?? CriticalSizeExperiment.defaultSteps)
         let experiment = try CriticalSizeExperiment(
             base: base, sizes: sweep.sizes ?? CriticalSizeExperiment.defaultSizes,
-            weightDecays: try sweep.weightDecays(base, given: settings.weightDecay != nil))
-        let dir = sweep.directory("dcrit")
-        let analyses = try experiment.run(
-            in: dir, workers: sweep.workerCount, progress: sweepProgress())
-        print(CriticalSizeExperiment.table(analyses))
-        printWhereResultsAre(dir)
+            weightDecays: try sweep.weightDecays(base, given: settings.weightDecay != nil), seeds: sweep.seeds)
+        try sweep.execute(experiment, in: sweep.directory("dcrit")) {
+            CriticalSizeExperiment.table(experiment.analyse($0))
+        }
     }
 }
 
@@ -110,35 +162,50 @@ struct Ungrok: ParsableCommand {
         abstract: "Retrain a grokked network on smaller subsets of its training set and watch it ungrok.",
         discussion: """
             Pre-trains with the grok flags until test accuracy reaches 99 % (or takes --from DIR), then trains a \
-            copy on random subsets of each size. Default: p = 113 transformer, 30 % of pairs, \
-            \(UngrokkingExperiment.defaultSteps.grouped) steps per subset.
+            copy on random subsets of each size (one subset per seed). Default: p = 113 transformer, 30 % of \
+            pairs, \(UngrokkingExperiment.defaultSteps.grouped) steps per subset.
             """)
     @OptionGroup var settings: GrokSettings
     @OptionGroup var sweep: SweepOptions
     @Option(help: "A finished grok run directory to start from (instead of pre-training).") var from: String?
+    @Option(help: "A paper's grid: \(SweepPreset.varma2023Fig7.rawValue) (Varma et al. 2023, Fig. 7).")
+    var preset: SweepPreset?
 
     func run() throws {
+        try sweep.slurm.validate(hasOut: sweep.out != nil)
         let dir = sweep.directory("ungrok")
-        let start: UngrokkingExperiment.Start
-        if let from {
-            start = try .init(grokRun: URL(fileURLWithPath: from))
-        } else {
-            let pretraining = dir.appendingPathComponent("pretrain")
-            print("pre-training in \(pretraining.path)")
-            start = try .init(
-                pretraining: try settings.config(), in: pretraining,
-                progress: GrokRun.progressBar(label: "grok "))
+        if case .prerequisite(let name) = sweep.slurm.runIndex {
+            // The Slurm job the array waits for: the pre-training, as the run list holds it.
+            let plan = try Sweep.plannedRun(.prerequisite(name), in: dir, command: UngrokkingExperiment.command)
+            let start = try UngrokkingExperiment.Start(pretraining: plan.config, in: dir.appendingPathComponent(name))
+            print("pre-training finished: test accuracy \(formatNumber(start.testAccuracy))")
+            return
         }
-        var base = start.config
+        try preset?.require(UngrokkingExperiment.command)
+        let grid = try sweep.grid(preset, defaultSizes: UngrokkingExperiment.defaultSizes, defaultSeeds: nil)
+        var base: GrokConfig
+        let pretrained: URL
+        if let from {
+            pretrained = URL(fileURLWithPath: from).absoluteURL.standardizedFileURL
+            base = try UngrokkingExperiment.Start(grokRun: pretrained).config
+        } else {
+            pretrained = dir.appendingPathComponent(UngrokkingExperiment.pretrainingName)
+            base = UngrokkingExperiment.Start.pretrainingConfig(try settings.config())
+            // Here (not on Slurm, where it is the array's first job) the network is grokked before the sweep.
+            if !sweep.slurm.slurm && sweep.slurm.runIndex == nil {
+                print("pre-training in \(pretrained.path)")
+                base = try UngrokkingExperiment.Start(
+                    pretraining: base, in: pretrained, progress: GrokRun.progressBar(label: "grok ")
+                ).config
+            }
+        }
         base.evalEvery = settings.evalEvery ?? base.evalEvery
         let experiment = try UngrokkingExperiment(
-            base: base, sizes: sweep.sizes ?? UngrokkingExperiment.defaultSizes,
+            base: base, sizes: grid.sizes,
             weightDecays: try sweep.weightDecays(base, given: settings.weightDecay != nil),
-            steps: settings.steps ?? UngrokkingExperiment.defaultSteps)
-        let results = try experiment.run(
-            from: start, in: dir, workers: sweep.workerCount, progress: sweepProgress())
-        print(UngrokkingExperiment.table(results, startAccuracy: start.testAccuracy))
-        printWhereResultsAre(dir)
+            steps: settings.steps ?? UngrokkingExperiment.defaultSteps, seeds: grid.seeds, pretrained: pretrained,
+            pretrains: from == nil)
+        try sweep.execute(experiment, in: dir) { experiment.table($0) }
     }
 }
 
@@ -148,18 +215,28 @@ struct Semigrok: ParsableCommand {
         discussion: "Default: p = 113 transformer, \(SemiGrokkingExperiment.defaultSteps.grouped) steps per run.")
     @OptionGroup var settings: GrokSettings
     @OptionGroup var sweep: SweepOptions
-    @Option(help: "Seeds, comma-separated.", transform: commaList(UInt64.init))
-    var seeds: [UInt64] = SemiGrokkingExperiment.defaultSeeds
+    @Option(help: "A paper's grid: \(SweepPreset.varma2023Fig5.rawValue) (Varma et al. 2023, Fig. 5).")
+    var preset: SweepPreset?
 
     func run() throws {
+        try sweep.slurm.validate(hasOut: sweep.out != nil)
+        try preset?.require(SemiGrokkingExperiment.command)
+        let grid = try sweep.grid(
+            preset, defaultSizes: SemiGrokkingExperiment.defaultSizes, defaultSeeds: SemiGrokkingExperiment.defaultSeeds
+        )
         let base = try settings.config().sweepRun(steps: settings.steps ?? SemiGrokkingExperiment.defaultSteps)
         let experiment = try SemiGrokkingExperiment(
-            base: base, sizes: sweep.sizes ?? SemiGrokkingExperiment.defaultSizes,
-            weightDecays: try sweep.weightDecays(base, given: settings.weightDecay != nil), seeds: seeds)
-        let dir = sweep.directory("semigrok")
-        let results = try experiment.run(
-            in: dir, workers: sweep.workerCount, progress: sweepProgress())
-        print(SemiGrokkingExperiment.table(results))
-        printWhereResultsAre(dir)
+            base: base, sizes: grid.sizes,
+            weightDecays: try sweep.weightDecays(base, given: settings.weightDecay != nil), seeds: grid.seeds ?? [])
+        try sweep.execute(experiment, in: sweep.directory("semigrok")) { experiment.table($0) }
+    }
+}
+
+extension SweepPreset: ExpressibleByArgument {
+    /// A preset given to another command than its own is refused.
+    func require(_ command: String) throws {
+        guard self.command == command else {
+            throw SciDLError("--preset \(rawValue) belongs to `scidl \(self.command)`, not `scidl \(command)`")
+        }
     }
 }

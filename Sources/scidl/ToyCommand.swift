@@ -43,9 +43,9 @@ struct Toy: ParsableCommand {
         print(report.table())
         print(
             """
-                \(formatDuration(Date().timeIntervalSince(started))); results in \(dir.path): results.csv, \
-                summary.json, report.html
-                """
+            \(formatDuration(Date().timeIntervalSince(started))); results in \(dir.path): results.csv, \
+            summary.json, report.html
+            """
         )
     }
 }

@@ -64,7 +64,7 @@ final class CircuitEfficiencyTests: XCTestCase {
     func testMemorisingNormGrowsWithTheTrainingSet() throws {
         let experiment = try CriticalSizeExperiment(
             base: smallMLP(steps: 2000), sizes: [120, 240, 480], weightDecays: [1])
-        let plans = experiment.plans.filter { $0.config.randomLabels }
+        let plans = experiment.plans().filter { $0.config.randomLabels }
         let results = try Sweep(directory: scratchDirectory("dcrit"), plans: plans).run()
         let norms = results.map { $0[.weightNorm]! }
         XCTAssertEqual(results.map { $0[.trainAccuracy]! }, [1, 1, 1], "random labels must be memorised")
@@ -79,16 +79,20 @@ final class CircuitEfficiencyTests: XCTestCase {
         let start = try UngrokkingExperiment.Start(pretraining: smallMLP(steps: 4000), in: pretrainDir)
         XCTAssertGreaterThanOrEqual(start.testAccuracy, 0.99)
         XCTAssertEqual(start.trainingExamples, 480)
-        let experiment = try UngrokkingExperiment(base: start.config, sizes: [30, 480], weightDecays: [1], steps: 1500)
+        let experiment = try UngrokkingExperiment(
+            base: start.config, sizes: [30, 480], weightDecays: [1], steps: 1500, pretrained: pretrainDir,
+            pretrains: false)
         let dir = scratchDirectory("ungrok")
-        let results = try experiment.run(from: start, in: dir, workers: 2)
+        let results = try experiment.run(in: dir, workers: 2)
         XCTAssertLessThan(results[0][.testAccuracy]!, 0.3, "D = 30 should ungrok")
         XCTAssertEqual(results[0][.trainAccuracy]!, 1, "while still fitting its 30 examples")
         XCTAssertGreaterThan(results[1][.testAccuracy]!, 0.9, "the full training set should stay grokked")
         for file in ["results.csv", "summary.json", "report.html"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent(file).path), file)
         }
-        XCTAssertThrowsError(try experiment.plans(pretrained: pretrainDir, trainingExamples: 20))
+        var tooLarge = experiment
+        tooLarge.sizes = [500]
+        XCTAssertThrowsError(try tooLarge.plans()) { XCTAssertTrue("\($0)".contains("exceeds the 480"), "\($0)") }
         // A network that has not grokked is refused as a start.
         let ungrokked = scratchDirectory("ungrokked")
         _ = try GrokRun(config: smallMLP(steps: 5), directory: ungrokked).run()
