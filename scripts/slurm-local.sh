@@ -16,6 +16,8 @@ conf=/etc/slurm/slurm.conf
 state=/var/lib/scidl-slurm
 node="$(hostname -s)"
 cpus="$(nproc)"
+# Memory Slurm may hand out (90 % of RAM), so jobs that ask for --mem are not refused.
+memory_mb="$(awk '/MemTotal/ { print int($2 / 1024 * 0.9) }' /proc/meminfo)"
 
 install() {
     local missing=()
@@ -65,7 +67,7 @@ JobAcctGatherType=jobacct_gather/none
 MailProg=/bin/true
 ReturnToService=2
 SlurmdTimeout=30
-NodeName=$node CPUs=$cpus State=UNKNOWN
+NodeName=$node CPUs=$cpus RealMemory=$memory_mb State=UNKNOWN
 PartitionName=debug Nodes=$node Default=YES MaxTime=INFINITE State=UP
 CONF
 }

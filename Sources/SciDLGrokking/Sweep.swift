@@ -165,7 +165,7 @@ public final class Sweep: @unchecked Sendable {
         let c = plan.config
         var values: [(name: MetricName, value: Double)] = [
             (.trainSize, Double(run.trainIndices.count)), (.randomLabels, c.randomLabels ? 1 : 0),
-            (.weightDecay, c.weightDecay), (.seed, Double(c.seed)), (.steps, Double(summary.steps)),
+            (.weightDecay, c.weightDecay), (.seed, Double(c.subsetSeed ?? c.seed)), (.steps, Double(summary.steps)),
         ]
         for column: MetricName in [
             .trainLoss, .trainAccuracy, .testLoss, .testAccuracy, .weightNorm, .trainCorrectLogit, .trainMargin,

@@ -55,16 +55,20 @@ public struct SweepCost: Sendable {
         }
     }
 
-    /// "70 runs × 10,000 steps at 3.1–7.9 ms/step ≈ 1.2 core-hours, ≈ 36 min with 2 runs at a time".
-    public func describe(workers: Int) -> String {
+    /// "70 runs × 10000 steps at 3.1–7.9 ms/step ≈ 1.2 h of one core, ≈ 36 min with 2 at a time"; without
+    /// `workers` (on Slurm, where the cluster decides) only the core time.
+    public func describe(workers: Int?) -> String {
         let perRun = runs > 0 ? steps / runs : 0
         let rate =
             millisecondsPerStep.lowerBound == millisecondsPerStep.upperBound
             ? String(format: "%.1f", millisecondsPerStep.lowerBound)
             : String(format: "%.1f–%.1f", millisecondsPerStep.lowerBound, millisecondsPerStep.upperBound)
-        return
-            "\(runs) runs × \(perRun) steps at \(rate) ms/step (measured now) ≈ \(Self.duration(coreSeconds)) of one "
-            + "core, ≈ \(Self.duration(coreSeconds / Double(max(1, min(workers, runs))))) with \(workers) at a time"
+        var text =
+            "\(runs) runs × \(perRun) steps at \(rate) ms/step (measured now) ≈ \(Self.duration(coreSeconds)) of one core"
+        if let workers {
+            text += ", ≈ \(Self.duration(coreSeconds / Double(max(1, min(workers, runs))))) with \(workers) at a time"
+        }
+        return text
     }
 
     static func duration(_ seconds: Double) -> String {

@@ -57,9 +57,9 @@ struct SweepOptions: ParsableArguments {
             return
         }
         let plans = try experiment.plans()
-        print(
-            "cost estimate: " + (try SweepCost(plans: plans)).describe(workers: slurm.slurm ? plans.count : workerCount)
-        )
+        let cost = try SweepCost(plans: plans).describe(workers: slurm.slurm ? nil : workerCount)
+        let after = experiment.prerequisite.map { $0.isFinished ? "" : ", after the \($0.name)" } ?? ""
+        print("cost estimate: \(cost)\(after)")
         guard slurm.slurm else {
             let results = try experiment.run(in: dir, workers: workerCount, progress: sweepProgress())
             let busy = plans.count - results.count

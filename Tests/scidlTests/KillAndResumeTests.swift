@@ -63,7 +63,9 @@ final class KillAndResumeTests: XCTestCase {
     }
 
     func testAKilledElicitRunRerunsToTheSameResults() throws {
-        let elicit = ["elicit", "--data", "arithmetic", "--limit", "60", "--layers", "3", "--methods", "pca,random,ccs"]
+        let elicit = [
+            "elicit", "--data", "arithmetic", "--limit", "60", "--layers", "3", "--methods", "pca,random,ccs",
+        ]
         let whole = scratch()
         XCTAssertEqual(try scidl(elicit + ["--no-cache", "--out", whole]).status, 0)
         for delay in [0.2, 1.5] {

@@ -17,12 +17,17 @@ func scidlBinary() throws -> URL {
     return binary
 }
 
-/// Runs the built `scidl` binary as a user would.
-func scidl(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+/// Runs the built `scidl` binary as a user would (with `environment` changed where given).
+func scidl(
+    _ arguments: [String], environment: [String: String] = [:]
+) throws -> (status: Int32, stdout: String, stderr: String) {
     let binary = try scidlBinary()
     let process = Process()
     process.executableURL = binary
     process.arguments = arguments
+    if !environment.isEmpty {
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     let out = Pipe()
     let err = Pipe()
     process.standardOutput = out
@@ -37,10 +42,10 @@ func scidl(_ arguments: [String]) throws -> (status: Int32, stdout: String, stde
 /// `scidl args` exits with status 2 and one `error:` line that mentions `needle` (progress lines may come
 /// before it), never a crash.
 func assertOneLineError(
-    _ args: [String], mentions needle: String, file: StaticString = #filePath,
+    _ args: [String], mentions needle: String, environment: [String: String] = [:], file: StaticString = #filePath,
     line: UInt = #line
 ) throws {
-    let r = try scidl(args)
+    let r = try scidl(args, environment: environment)
     XCTAssertEqual(r.status, 2, "exit status for \(args): \(r.stderr)", file: file, line: line)
     let errors = r.stderr.split(separator: "\n").filter { $0.hasPrefix("error:") }
     XCTAssertEqual(errors.count, 1, "expected one error line, got: \(r.stderr)", file: file, line: line)

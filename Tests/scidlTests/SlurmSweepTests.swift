@@ -1,0 +1,133 @@
+import Foundation
+import XCTest
+
+/// `--slurm` through the binary: the dry run anywhere, and with `SCIDL_SLURM_TESTS=1` (set by `.ci/run`
+/// after `scripts/slurm-local.sh up`) a real submission to the one-node cluster.
+final class SlurmSweepTests: XCTestCase {
+    /// A small ungrokking grid of 6 runs on the p = 31 MLP, which groks in seconds.
+    let grid = [
+        "ungrok", "--model", "mlp", "--p", "31", "--lr", "1e-2", "--d-model", "64", "--d-mlp", "256",
+        "--train-fraction", "0.5", "--sizes", "30,120,480", "--seeds", "0,1", "--steps", "3000",
+    ]
+
+    func scratch() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("scidl-slurm-\(UUID().uuidString)").path
+    }
+
+    func testDryRunPrintsTheScriptAndSubmitsNothing() throws {
+        let dir = scratch()
+        let r = try scidl(
+            grid + ["--out", dir, "--slurm", "--dry-run", "--partition", "short", "--array-parallelism", "2"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("would submit 6 runs"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("#SBATCH --array=0-5%2\n"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("#SBATCH --dependency=afterok:PREREQUISITE_JOB_ID"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("#SBATCH --partition=short\n"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("ungrok --out \(dir) --run-index \"$SLURM_ARRAY_TASK_ID\""), r.stdout)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/slurm-jobs.json"), "a dry run submitted")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/sweep.sbatch"))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/pretrain.sbatch"))
+    }
+
+    func testSlurmFlagsExplainBadInput() throws {
+        try assertOneLineError(grid + ["--partition", "short"], mentions: "add --slurm")
+        try assertOneLineError(grid + ["--slurm", "--dry-run"], mentions: "need --out")
+        try assertOneLineError(grid + ["--run-index", "0"], mentions: "need --out")
+        try assertOneLineError(["ungrok", "--out", scratch(), "--run-index", "0"], mentions: "run-list.json")
+        try assertOneLineError(["semigrok", "--preset", "varma2023-fig7"], mentions: "belongs to `scidl ungrok`")
+        try assertOneLineError(
+            ["ungrok", "--preset", "varma2023-fig7", "--sizes", "100"], mentions: "drop --sizes")
+        // Without sbatch on the path: one line that says where Slurm can come from.
+        try assertOneLineError(
+            grid + ["--out", scratch(), "--slurm"], mentions: "sbatch was not found",
+            environment: ["PATH": "/nonexistent"])
+    }
+
+    /// Submits the grid, cancels one task after its first checkpoint, resubmits, and checks that the merged
+    /// results equal the same grid run here, value for value (but the wall time).
+    func testASlurmSweepWithAKilledTaskEqualsTheLocalSweep() throws {
+        guard ProcessInfo.processInfo.environment["SCIDL_SLURM_TESTS"] == "1" else {
+            throw XCTSkip("needs a Slurm cluster: scripts/slurm-local.sh up, then SCIDL_SLURM_TESTS=1")
+        }
+        // One thread per run, as each task of --cpus-per-task 1 has: how a product is split across threads
+        // changes the last bits of its sums.
+        let local = scratch()
+        let localRun = try scidl(grid + ["--out", local, "--workers", "2"], environment: ["SCIDL_THREADS": "1"])
+        XCTAssertEqual(localRun.status, 0, localRun.stderr)
+
+        let dir = scratch()
+        let first = try scidl(grid + ["--out", dir, "--slurm"])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let jobs = submittedJobs(first.stdout)
+        XCTAssertEqual(jobs.count, 2, "the pre-training and the array: \(first.stdout)")
+        // Task 4 (D = 480, seed 0) is cancelled once it has written a checkpoint, before it finishes.
+        let run = URL(fileURLWithPath: dir).appendingPathComponent("runs/wd1-D480-subset-s0")
+        let deadline = Date().addingTimeInterval(300)
+        while !FileManager.default.fileExists(atPath: run.appendingPathComponent("checkpoint.safetensors").path) {
+            guard Date() < deadline else { return XCTFail("task 4 never wrote a checkpoint") }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        XCTAssertEqual(try shell("scancel", ["\(jobs[1])_4"]), 0)
+        try waitForJobs(jobs)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: run.appendingPathComponent("result.csv").path))
+
+        let second = try scidl(grid + ["--out", dir, "--slurm"])
+        XCTAssertEqual(second.status, 0, second.stderr)
+        XCTAssertTrue(second.stdout.contains("5 of 6 runs finished"), second.stdout)
+        XCTAssertTrue(second.stdout.contains("1 failed or were cancelled"), second.stdout)
+        let resubmitted = submittedJobs(second.stdout)
+        XCTAssertEqual(resubmitted.count, 1, "only the array, only the cancelled run: \(second.stdout)")
+        XCTAssertTrue(
+            try String(contentsOfFile: dir + "/sweep.sbatch", encoding: .utf8).contains("#SBATCH --array=4\n"))
+        try waitForJobs(resubmitted)
+
+        let third = try scidl(grid + ["--out", dir, "--slurm"])
+        XCTAssertEqual(third.status, 0, third.stderr)
+        XCTAssertTrue(third.stdout.contains("6 of 6 runs finished"), third.stdout)
+        XCTAssertTrue(submittedJobs(third.stdout).isEmpty, third.stdout)
+        XCTAssertEqual(try csvWithoutWallTime(dir), try csvWithoutWallTime(local))
+    }
+
+    /// The job ids in "submitted job N" lines.
+    func submittedJobs(_ output: String) -> [String] {
+        output.split(separator: "\n").compactMap { line in
+            guard line.hasPrefix("submitted job ") else { return nil }
+            return line.dropFirst("submitted job ".count).split(separator: ":").first.map(String.init)
+        }
+    }
+
+    func waitForJobs(_ ids: [String], timeout: TimeInterval = 600) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let out = try shellOutput("squeue", ["--me", "--noheader", "--array", "--format=%F"])
+            if Set(out.split(separator: "\n").map(String.init)).isDisjoint(with: ids) { return }
+            Thread.sleep(forTimeInterval: 0.5)
+        }
+        XCTFail("jobs \(ids) still queued after \(timeout) s")
+    }
+
+    func shell(_ program: String, _ arguments: [String]) throws -> Int32 {
+        let p = try Process.run(URL(fileURLWithPath: "/usr/bin/env"), arguments: [program] + arguments)
+        p.waitUntilExit()
+        return p.terminationStatus
+    }
+
+    func shellOutput(_ program: String, _ arguments: [String]) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = [program] + arguments
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    func csvWithoutWallTime(_ dir: String) throws -> [[String]] {
+        let rows = try String(contentsOfFile: dir + "/results.csv", encoding: .utf8)
+            .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let wall = rows.first?.firstIndex(of: "wall_seconds")
+        return rows.map { row in row.enumerated().filter { $0.offset != wall }.map(\.element) }
+    }
+}
