@@ -39,7 +39,7 @@ extension SweepExperiment {
     /// run that is neither finished, queued nor running as one Slurm job array (see `Sweep.submitToSlurm`).
     public func submitToSlurm(
         in directory: URL, resources: SlurmResources, executable: URL, dryRun: Bool = false
-    ) throws -> (results: [Sweep.Result], status: Sweep.SlurmStatus) {
+    ) throws -> (results: [Sweep.Result], status: SlurmSubmission.Status) {
         let sweep = try sweep(in: directory)
         let results = try sweep.merge()
         if !results.isEmpty { try writeSummaryAndReport(results, sweep: sweep) }

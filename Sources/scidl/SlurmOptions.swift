@@ -74,7 +74,7 @@ enum SweepTaskIndex: ExpressibleByArgument, Equatable {
 }
 
 /// What a Slurm submission did, in a few lines.
-func printSlurmStatus(_ status: Sweep.SlurmStatus, dryRun: Bool) {
+func printSlurmStatus(_ status: SlurmSubmission.Status, dryRun: Bool) {
     print("\(status.finished) of \(status.total) runs finished")
     if !status.queued.isEmpty { print("\(status.queued.count) still queued or running on Slurm") }
     if !status.failed.isEmpty {
