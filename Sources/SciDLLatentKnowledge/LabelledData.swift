@@ -133,67 +133,9 @@ extension LabelledDataset {
         return (rows, columns.sorted())
     }
 
-    /// RFC 4180: fields separated by commas, optionally quoted; quotes inside doubled; newlines allowed in
-    /// quoted fields.
+    /// A CSV file's rows by column name, and its columns.
     static func parseCSV(_ text: String, file: String) throws -> ([[String: String]], [String]) {
-        var records: [[String]] = []
-        var field = ""
-        var record: [String] = []
-        var quoted = false
-        var atFieldStart = true
-        var iterator = text.unicodeScalars.makeIterator()
-        // A byte-order mark (Excel writes one) is not part of the first column's name.
-        var pending: Unicode.Scalar? = iterator.next().flatMap { $0 == "\u{FEFF}" ? nil : $0 }
-        func next() -> Unicode.Scalar? {
-            if let p = pending {
-                pending = nil
-                return p
-            }
-            return iterator.next()
-        }
-        while let c = next() {
-            if quoted {
-                if c == "\"" {
-                    if let n = next() {
-                        if n == "\"" {
-                            field.unicodeScalars.append("\"")
-                        } else {
-                            quoted = false
-                            pending = n
-                        }
-                    } else {
-                        quoted = false
-                    }
-                } else {
-                    field.unicodeScalars.append(c)
-                }
-                continue
-            }
-            switch c {
-            case "\"" where atFieldStart:
-                quoted = true
-                atFieldStart = false
-            case ",":
-                record.append(field)
-                field = ""
-                atFieldStart = true
-            case "\n":
-                record.append(field)
-                field = ""
-                atFieldStart = true
-                if !(record.count == 1 && record[0].isEmpty) { records.append(record) }
-                record = []
-            case "\r": continue
-            default:
-                field.unicodeScalars.append(c)
-                atFieldStart = false
-            }
-        }
-        if quoted { throw SciDLError("\(file) ends inside a quoted field (an unbalanced \")") }
-        if !field.isEmpty || !record.isEmpty {
-            record.append(field)
-            records.append(record)
-        }
+        let records = try csvRecords(text, file: file)
         guard let header = records.first else {
             throw SciDLError("\(file) is empty: a CSV needs a header row and examples")
         }

@@ -11,7 +11,7 @@ struct SciDL: ParsableCommand {
         abstract: "A lab for the science of deep learning: grokking, circuit efficiency, and probes.",
         subcommands: [
             Grok.self, Dcrit.self, Ungrok.self, Semigrok.self, Toy.self, Elicit.self, Challenge.self, Model.self,
-            Eval.self, Bench.self,
+            Eval.self, SweepCommand.self, Bench.self,
         ]
     )
 }
