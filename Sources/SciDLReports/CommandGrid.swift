@@ -14,6 +14,11 @@ public struct CommandGrid: Codable, Equatable, Sendable {
         public var flag: String
         public var values: [String]
 
+        public init(flag: String, values: [String]) {
+            self.flag = flag
+            self.values = values
+        }
+
         /// `layers=10,20,30`, or `template=truth;yes-no` (values separated by `;` keep their commas).
         public init(parsing text: String) throws {
             let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
@@ -22,7 +27,9 @@ public struct CommandGrid: Codable, Equatable, Sendable {
             }
             flag = parts[0].hasPrefix("--") ? String(parts[0].dropFirst(2)) : parts[0]
             let separator: Character = parts[1].contains(";") ? ";" : ","
-            values = parts[1].split(separator: separator).map { $0.trimmingCharacters(in: .whitespaces) }
+            values = parts[1].split(separator: separator, omittingEmptySubsequences: false).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
             guard !values.isEmpty, !values.contains(where: \.isEmpty) else {
                 throw SciDLError("--vary \(flag) has an empty value in '\(printable(parts[1]))'")
             }
@@ -165,8 +172,8 @@ public struct CommandGrid: Codable, Equatable, Sendable {
         var columns: [String] = []
         var values: [String: String] = [:]
         func add(_ key: String, _ value: Any) {
-            // JSON true/false also read as NSNumber; they are not results.
-            guard !(value is Bool), let number = value as? NSNumber else { return }
+            // JSON true/false also read as NSNumbers (of type "c"); they are flags, not results.
+            guard let number = value as? NSNumber, String(cString: number.objCType) != "c" else { return }
             columns.append(key)
             values[key] = number.stringValue
         }

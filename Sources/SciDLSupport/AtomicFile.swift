@@ -22,9 +22,9 @@ public enum AtomicFile {
             try? FileManager.default.removeItem(at: tmp)
             throw SciDLError(
                 """
-                    could not write \(url.path): \(describe(error)) (is the disk full or read-only? nothing was \
-                    overwritten)
-                    """
+                could not write \(url.path): \(describe(error)) (is the disk full or read-only? nothing was \
+                overwritten)
+                """
             )
         }
         if rename(tmp.path, url.path) != 0 {

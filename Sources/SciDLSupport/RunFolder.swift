@@ -64,23 +64,23 @@ public final class RunFolder: @unchecked Sendable {
             guard record.command == command else {
                 throw SciDLError(
                     """
-                        \(url.path) holds the results of `scidl \(record.command)`, not of `scidl \(command)`: \
-                        pick another --out
-                        """)
+                    \(url.path) holds the results of `scidl \(record.command)`, not of `scidl \(command)`: \
+                    pick another --out
+                    """)
             }
             guard record.settings == settings || !sameSettings else {
                 throw SciDLError(
                     """
-                        \(url.path) holds `scidl \(command)` results made with other settings: run with the same \
-                        settings to continue them, or pick another --out
-                        """)
+                    \(url.path) holds `scidl \(command)` results made with other settings: run with the same \
+                    settings to continue them, or pick another --out
+                    """)
             }
         } else if !holds.isEmpty, !adopting(Set(holds)) {
             throw SciDLError(
                 """
-                    \(url.path) already holds results (\(holds.joined(separator: ", "))) that SciDL did not \
-                    record making: pick another --out
-                    """)
+                \(url.path) already holds results (\(holds.joined(separator: ", "))) that SciDL did not \
+                record making: pick another --out
+                """)
         }
         Self.removeStaleTemporaryFiles(in: url)
         let encoder = JSONEncoder()

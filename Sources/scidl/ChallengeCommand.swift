@@ -52,9 +52,15 @@ struct Challenge: ParsableCommand {
     @Option(help: "Labels for imported activations.") var labels: String?
     @Flag(help: "Skip the zero-shot baseline (a decoder's own preference between each pair's two members).")
     var noZeroShot = false
+    @OptionGroup var slurm: SlurmOptions
     @Option(help: "Output directory (default: runs/challenge-<experiment>-<date>-<time>).") var out: String?
 
     func run() throws {
+        if slurm.slurm || slurm.runIndex != nil {
+            guard slurm.runIndex == nil else { throw SciDLError("--run-index belongs to scidl sweep") }
+            return try SweepCommand.submitOverLayers(layers: source.layers, out: out, slurm: slurm)
+        }
+        try slurm.validate(hasOut: out != nil)
         guard let kind = Experiment(rawValue: experiment) else {
             throw SciDLError(
                 """

@@ -45,9 +45,15 @@ struct Elicit: ParsableCommand {
     var ensemble = false
     @Option(help: "Keep the examples that share this column's value on one side of every train/test split.")
     var groupColumn: String?
+    @OptionGroup var slurm: SlurmOptions
     @Option(help: "Output directory (default: runs/elicit-<date>-<time>).") var out: String?
 
     func run() throws {
+        if slurm.slurm || slurm.runIndex != nil {
+            guard slurm.runIndex == nil else { throw SciDLError("--run-index belongs to scidl sweep") }
+            return try SweepCommand.submitOverLayers(layers: source.layers, out: out, slurm: slurm)
+        }
+        try slurm.validate(hasOut: out != nil)
         let settings = try probes.settings()
         if ensemble && (activations != nil || (template ?? "").split(separator: ",").count < 2) {
             throw SciDLError("--ensemble pools several templates: give two or more, e.g. --template truth,yes-no")

@@ -27,6 +27,12 @@ struct SlurmOptions: ParsableArguments {
             valueName: "index"))
     var runIndex: SweepTaskIndex?
 
+    /// The flags above that take a value, and those that do not (`--run-index` is the sweep's own).
+    static let valuedFlags = [
+        "--partition", "--time", "--cpus-per-task", "--mem", "--account", "--array-parallelism", "--sbatch-arg",
+    ]
+    static let flags = ["--slurm", "--dry-run"]
+
     var resources: SlurmResources {
         get throws {
             try SlurmResources(

@@ -28,7 +28,8 @@ struct SweepCommand: ParsableCommand {
         if case .run(let index) = slurm.runIndex {
             let grid = try Self.grid(in: dir)
             guard grid.points.indices.contains(index) else {
-                throw SciDLError("--run-index \(index) is outside the sweep's 0…\(grid.points.count - 1) in \(dir.path)")
+                throw SciDLError(
+                    "--run-index \(index) is outside the sweep's 0…\(grid.points.count - 1) in \(dir.path)")
             }
             try Self.runPoint(grid.points[index], of: grid, in: dir)
             return
@@ -77,10 +78,13 @@ struct SweepCommand: ParsableCommand {
                 try grid.merge(in: dir)
             }
             let done = try grid.merge(in: dir)
-            print("\(done) of \(grid.points.count) runs finished; results in \(dir.path): results.csv, summary.json, report.html")
+            print(
+                "\(done) of \(grid.points.count) runs finished; results in \(dir.path): results.csv, summary.json, report.html"
+            )
             if !failed.isEmpty {
                 throw SciDLError(
-                    "\(failed.count) runs failed (\(failed.prefix(3).joined(separator: ", "))): run the sweep again to retry them")
+                    "\(failed.count) runs failed (\(failed.prefix(3).joined(separator: ", "))): run the sweep again to retry them"
+                )
             }
         }
     }
@@ -118,5 +122,40 @@ struct SweepCommand: ParsableCommand {
                 """)
         }
         try grid.markFinished(point, in: dir, seconds: Date().timeIntervalSince(started))
+    }
+}
+
+extension SweepCommand {
+    /// `elicit --slurm` and `challenge --slurm`: the command as given, one Slurm task per layer of `--layers`,
+    /// as the sweep `scidl sweep --vary layers=… -- COMMAND …` into `--out` (a layer's probes and seeds do not
+    /// depend on the other layers, so its rows are those of the run over all layers).
+    static func submitOverLayers(layers: String?, out: String?, slurm: SlurmOptions) throws {
+        try slurm.validate(hasOut: out != nil)
+        guard let layers else {
+            throw SciDLError("--slurm runs one task per layer: give --layers, e.g. --layers 10,20,30")
+        }
+        let values = try parseIntegers(layers, "--layers").map(String.init)
+        let grid = try CommandGrid(
+            command: argumentsWithout(
+                valued: ["--out", "--layers"] + SlurmOptions.valuedFlags, flags: SlurmOptions.flags),
+            axes: [CommandGrid.Axis(flag: "layers", values: values)])
+        let dir = URL(fileURLWithPath: out!).absoluteURL.standardizedFileURL
+        try run(grid, in: dir, slurm: slurm)
+    }
+
+    /// This process's arguments (from the command's name on) without the flags named, with their values.
+    static func argumentsWithout(valued: [String], flags: [String]) -> [String] {
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        var kept: [String] = []
+        while !arguments.isEmpty {
+            let argument = arguments.removeFirst()
+            let name = String(argument.split(separator: "=", maxSplits: 1).first ?? "")
+            if valued.contains(name) {
+                if !argument.contains("=") && !arguments.isEmpty { arguments.removeFirst() }
+            } else if !flags.contains(argument) {
+                kept.append(argument)
+            }
+        }
+        return kept
     }
 }

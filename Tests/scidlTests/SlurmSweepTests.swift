@@ -88,6 +88,73 @@ final class SlurmSweepTests: XCTestCase {
         XCTAssertEqual(try csvWithoutWallTime(dir), try csvWithoutWallTime(local))
     }
 
+    let tinyGrok = ["grok", "--p", "7", "--d-model", "8", "--heads", "2", "--d-mlp", "16", "--steps", "4", "--quiet"]
+
+    func testAGridOfAnyCommandRunsHereAndSkipsFinishedRuns() throws {
+        let dir = scratch()
+        let first = try scidl(["sweep", "--vary", "seed=0,1", "--vary", "lr=1e-3,3e-3", "--out", dir, "--"] + tinyGrok)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertTrue(first.stdout.contains("4 of 4 runs finished"), first.stdout)
+        let rows = try String(contentsOfFile: dir + "/results.csv", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(rows.count, 5)
+        XCTAssertTrue(rows[0].hasPrefix("run,seed,lr,"), String(rows[0]))
+        XCTAssertTrue(rows[2].hasPrefix("seed-0_lr-3e-3,0,3e-3,"), String(rows[2]))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/runs/seed-1_lr-3e-3/summary.json"))
+        let again = try scidl(["sweep", "--vary", "seed=0,1", "--vary", "lr=1e-3,3e-3", "--out", dir, "--"] + tinyGrok)
+        XCTAssertTrue(again.stdout.contains("4 finished before"), again.stdout)
+        XCTAssertFalse(again.stdout.contains("run 1 of"), again.stdout)
+        try assertOneLineError(
+            ["sweep", "--vary", "seed=0,1,2", "--out", dir, "--"] + tinyGrok, mentions: "other settings")
+        try assertOneLineError(["sweep", "--vary", "seed=0,1", "--"] + tinyGrok + ["--out", "x"], mentions: "--out")
+        // A run that fails is reported, not marked finished, and the others still run.
+        let failing = scratch()
+        let bad = try scidl(
+            ["sweep", "--vary", "heads=2,3", "--out", failing, "--"] + tinyGrok.filter { $0 != "2" && $0 != "--heads" })
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stdout.contains("1 of 2 runs finished"), bad.stdout)
+        XCTAssertTrue(bad.stderr.contains("1 runs failed (heads-3)"), bad.stderr)
+    }
+
+    func testElicitOnSlurmIsOneTaskPerLayer() throws {
+        let dir = scratch()
+        let r = try scidl(elicit + ["--cache", scratch(), "--out", dir, "--slurm", "--dry-run", "--time", "10:00"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("#SBATCH --array=0-1\n"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("#SBATCH --time=10:00\n"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("sweep --out \(dir) --run-index"), r.stdout)
+        let list = try String(contentsOfFile: dir + "/run-list.json", encoding: .utf8)
+        XCTAssertTrue(list.contains("\"layers-6\""), list)
+        XCTAssertFalse(list.contains("--slurm") || list.contains("--time"), "Slurm flags reached the runs: \(list)")
+        try assertOneLineError(["elicit", "--data", "arithmetic", "--out", scratch(), "--slurm"], mentions: "--layers")
+    }
+
+    let elicit = [
+        "elicit", "--data", "arithmetic", "--limit", "60", "--layers", "3,6", "--ccs-epochs", "50", "--seeds", "0,1",
+    ]
+
+    /// `elicit --slurm` merges the same rows as the same grid of layers run here (one thread per run, as each
+    /// task has).
+    func testElicitOverLayersOnSlurmEqualsTheGridRunHere() throws {
+        guard ProcessInfo.processInfo.environment["SCIDL_SLURM_TESTS"] == "1" else {
+            throw XCTSkip("needs a Slurm cluster: scripts/slurm-local.sh up, then SCIDL_SLURM_TESTS=1")
+        }
+        let local = scratch()
+        let here = try scidl(
+            ["sweep", "--vary", "layers=3,6", "--out", local, "--"] + elicit.filter { $0 != "--layers" && $0 != "3,6" }
+                + ["--cache", scratch()], environment: ["SCIDL_THREADS": "1"])
+        XCTAssertEqual(here.status, 0, here.stderr)
+        let dir = scratch()
+        let cache = scratch()
+        let first = try scidl(elicit + ["--cache", cache, "--out", dir, "--slurm"])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        try waitForJobs(submittedJobs(first.stdout))
+        let merged = try scidl(elicit + ["--cache", cache, "--out", dir, "--slurm"])
+        XCTAssertTrue(merged.stdout.contains("2 of 2 runs finished"), merged.stdout)
+        XCTAssertEqual(
+            try String(contentsOfFile: dir + "/results.csv", encoding: .utf8),
+            try String(contentsOfFile: local + "/results.csv", encoding: .utf8))
+    }
+
     /// The job ids in "submitted job N" lines.
     func submittedJobs(_ output: String) -> [String] {
         output.split(separator: "\n").compactMap { line in
