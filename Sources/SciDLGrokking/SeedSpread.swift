@@ -38,3 +38,21 @@ public struct SeedSpread: Sendable {
         ["sizes": sizes, "mean": means, "sd": deviations, "per_seed": values]
     }
 }
+
+extension SeedSpread {
+    /// What a sweep's summary.json says of its final test accuracies: every run's, and per weight decay the
+    /// spread over seeds (`spread(wd)`).
+    static func summary(
+        _ results: [Sweep.Result], seeds: [UInt64], weightDecays: [Double], spread: (Double) -> SeedSpread
+    ) -> [String: Any] {
+        var summary: [String: Any] = [
+            "seeds": seeds.map { Int($0) },
+            "final_test_accuracy": Dictionary(
+                uniqueKeysWithValues: results.map { ($0.name, $0[.testAccuracy] ?? .nan) }),
+        ]
+        for wd in weightDecays {
+            summary["final_test_accuracy_over_seeds_wd\(formatNumber(wd))"] = spread(wd).json
+        }
+        return summary
+    }
+}

@@ -82,14 +82,8 @@ public struct SemiGrokkingExperiment: SweepExperiment {
     }
 
     public func writeSummaryAndReport(_ results: [Sweep.Result], sweep: Sweep) throws {
-        var summary: [String: Any] = [
-            "seeds": seeds.map { Int($0) },
-            "final_test_accuracy": Dictionary(
-                uniqueKeysWithValues: results.map { ($0.name, $0[.testAccuracy] ?? .nan) }),
-        ]
-        for wd in weightDecays {
-            summary["final_test_accuracy_over_seeds_wd\(formatNumber(wd))"] =
-                finalTestAccuracy(results, weightDecay: wd).json
+        let summary = SeedSpread.summary(results, seeds: seeds, weightDecays: weightDecays) {
+            finalTestAccuracy(results, weightDecay: $0)
         }
         try AtomicFile.writeJSON(summary, to: sweep.directory.appendingPathComponent("summary.json"))
         try report(results, sweep: sweep).write(to: sweep.directory.appendingPathComponent("report.html"))

@@ -188,15 +188,11 @@ public struct UngrokkingExperiment: SweepExperiment {
 
     public func writeSummaryAndReport(_ results: [Sweep.Result], sweep: Sweep) throws {
         let start = startAccuracy
-        var summary: [String: Any] = [
-            "pretrained": pretrained.path, "pretrained_test_accuracy": start, "seeds": seeds.map { Int($0) },
-            "final_test_accuracy": Dictionary(
-                uniqueKeysWithValues: results.map { ($0.name, $0[.testAccuracy] ?? .nan) }),
-        ]
-        for wd in weightDecays {
-            summary["final_test_accuracy_over_seeds_wd\(formatNumber(wd))"] =
-                finalTestAccuracy(results, weightDecay: wd).json
+        var summary = SeedSpread.summary(results, seeds: seeds, weightDecays: weightDecays) {
+            finalTestAccuracy(results, weightDecay: $0)
         }
+        summary["pretrained"] = pretrained.path
+        summary["pretrained_test_accuracy"] = start
         try AtomicFile.writeJSON(summary, to: sweep.directory.appendingPathComponent("summary.json"))
         try report(results, sweep: sweep, startAccuracy: start)
             .write(to: sweep.directory.appendingPathComponent("report.html"))

@@ -5,18 +5,23 @@ import SciDLSupport
 /// flags that do not change results (`--out` itself, `--workers`, `--quiet`, the cache flags): a re-run with
 /// the same flags may replace its own results; anything else is refused.
 func openOutputFolder(_ directory: URL, command: String) throws -> RunFolder {
+    let kept = commandLine(without: ["--out", "--workers", "--cache"], flags: ["--quiet", "--no-cache"])
+    return try RunFolder(directory, command: command, settings: kept.joined(separator: " "))
+}
+
+/// This process's arguments (from the command's name on) without the flags named: `valued` ones with their
+/// value (`--out DIR` or `--out=DIR`), the others alone.
+func commandLine(without valued: [String], flags: [String]) -> [String] {
     var arguments = Array(CommandLine.arguments.dropFirst())
-    let ignoredWithValue: Set = ["--out", "--workers", "--cache"]
-    let ignoredFlags: Set = ["--quiet", "--no-cache"]
     var kept: [String] = []
     while !arguments.isEmpty {
         let argument = arguments.removeFirst()
         let name = String(argument.split(separator: "=", maxSplits: 1).first ?? "")
-        if ignoredWithValue.contains(name) {
+        if valued.contains(name) {
             if !argument.contains("=") && !arguments.isEmpty { arguments.removeFirst() }
-        } else if !ignoredFlags.contains(argument) {
+        } else if !flags.contains(argument) {
             kept.append(argument)
         }
     }
-    return try RunFolder(directory, command: command, settings: kept.joined(separator: " "))
+    return kept
 }

@@ -136,26 +136,9 @@ extension SweepCommand {
         }
         let values = try parseIntegers(layers, "--layers").map(String.init)
         let grid = try CommandGrid(
-            command: argumentsWithout(
-                valued: ["--out", "--layers"] + SlurmOptions.valuedFlags, flags: SlurmOptions.flags),
+            command: commandLine(without: ["--out", "--layers"] + SlurmOptions.valuedFlags, flags: SlurmOptions.flags),
             axes: [CommandGrid.Axis(flag: "layers", values: values)])
         let dir = URL(fileURLWithPath: out!).absoluteURL.standardizedFileURL
         try run(grid, in: dir, slurm: slurm)
-    }
-
-    /// This process's arguments (from the command's name on) without the flags named, with their values.
-    static func argumentsWithout(valued: [String], flags: [String]) -> [String] {
-        var arguments = Array(CommandLine.arguments.dropFirst())
-        var kept: [String] = []
-        while !arguments.isEmpty {
-            let argument = arguments.removeFirst()
-            let name = String(argument.split(separator: "=", maxSplits: 1).first ?? "")
-            if valued.contains(name) {
-                if !argument.contains("=") && !arguments.isEmpty { arguments.removeFirst() }
-            } else if !flags.contains(argument) {
-                kept.append(argument)
-            }
-        }
-        return kept
     }
 }
