@@ -47,9 +47,11 @@ extension Variable {
             // Rows are shared between outputs, so cores split the columns: each computes its share of every
             // dot product and accumulates its columns of dtable in one pass over g; the shares of each dot
             // product are then added in a fixed order, so results do not depend on scheduling.
-            // Blocks of at most 128 columns, at least one per core, each a multiple of 16 wide.
-            let perCore = (n + Parallelism.threadCount - 1) / Parallelism.threadCount
-            let blockWidth = min(128, max(16, (perCore + 15) / 16 * 16))
+            // Blocks of at most 128 columns, two or more for n > 16, each a multiple of 16 wide: fixed by n
+            // alone, so the sums, and the run's numbers, are the same whatever the number of threads (the
+            // blocks a 2-core machine always had).
+            let half = (n + 1) / 2
+            let blockWidth = min(128, max(16, (half + 15) / 16 * 16))
             let blocks = (n + blockWidth - 1) / blockWidth
             var partial = [Float](repeating: 0, count: blocks * nOut * m)
             var dt = [Float](repeating: 0, count: r * n)

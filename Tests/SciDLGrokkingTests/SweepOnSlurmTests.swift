@@ -75,7 +75,8 @@ final class SweepOnSlurmTests: XCTestCase {
         let plan = try Sweep.plannedRun(.run(2), in: submitted, command: "semigrok")
         XCTAssertEqual(plan, experiment.plans()[2])
         // One thread per task, as `--cpus-per-task 1` gives and as the local sweep ran each of its two workers:
-        // the order of a few sums, and so the last bits, depends on how many threads share a product.
+        // the BLAS's result for a row of a product depends on the rows it is called with, and a product is
+        // split across threads, so the last bits of a run depend on its thread count.
         try Parallelism.withThreadBudget(1) {
             do {
                 let killed = try GrokRun(
