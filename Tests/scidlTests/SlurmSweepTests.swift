@@ -155,6 +155,17 @@ final class SlurmSweepTests: XCTestCase {
             try String(contentsOfFile: local + "/results.csv", encoding: .utf8))
     }
 
+    func testARejectedSubmissionIsOneLineAndSubmitsNothing() throws {
+        guard ProcessInfo.processInfo.environment["SCIDL_SLURM_TESTS"] == "1" else {
+            throw XCTSkip("needs a Slurm cluster: scripts/slurm-local.sh up, then SCIDL_SLURM_TESTS=1")
+        }
+        let dir = scratch()
+        try assertOneLineError(
+            ["sweep", "--vary", "seed=0,1", "--out", dir, "--slurm", "--partition", "nosuch", "--"] + tinyGrok,
+            mentions: "invalid partition specified")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/slurm-jobs.json"))
+    }
+
     /// The job ids in "submitted job N" lines.
     func submittedJobs(_ output: String) -> [String] {
         output.split(separator: "\n").compactMap { line in
