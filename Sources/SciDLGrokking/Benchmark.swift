@@ -42,24 +42,26 @@ public struct StepBenchmark: BenchmarkResult {
     }
 }
 
-/// Runs per hour for a sweep of small MLP runs: one after another, on all cores at once, and stacked
-/// into one batched model — `scidl bench sweep`.
+/// Runs per hour for a sweep of small runs: one after another, on all cores at once, and (MLPs only)
+/// stacked into one batched model — `scidl bench sweep`.
 public struct SweepBenchmark: BenchmarkResult {
     public var benchmark = "sweep_runs_per_hour"
+    public var model: String
     public var runs: Int
     public var steps: Int
     public var sequentialRunsPerHour: Double
     public var parallelRunsPerHour: Double
-    public var stackedRunsPerHour: Double
-    public var stackedOverSequential: Double
+    /// Nil for transformers, which the stacked trainer does not stack.
+    public var stackedRunsPerHour: Double?
+    public var stackedOverSequential: Double?
 
-    /// The sweep: p = 31 embedding-MLPs (d 64, hidden 256), one seed and training-set size each.
-    public static func configs(runs: Int, steps: Int) -> [GrokConfig] {
+    /// The sweep: p = 31 models (d 64, 4 heads, hidden 256), one seed and training-set size each.
+    public static func configs(runs: Int, steps: Int, model: ModelKind = .mlp) -> [GrokConfig] {
         (0..<runs).map { i in
             var c = GrokConfig()
             c.modulus = 31
-            c.model = ModelShape(kind: .mlp, modelWidth: 64, heads: 4, mlpWidth: 256)
-            c.learningRate = 1e-2
+            c.model = ModelShape(kind: model, modelWidth: 64, heads: 4, mlpWidth: 256)
+            c.learningRate = model == .mlp ? 1e-2 : 1e-3
             c.trainCount = 200 + 15 * i
             c.seed = UInt64(i)
             c.steps = steps
@@ -70,9 +72,9 @@ public struct SweepBenchmark: BenchmarkResult {
         }
     }
 
-    public static func run(runs: Int, steps: Int) throws -> SweepBenchmark {
+    public static func run(runs: Int, steps: Int, model: ModelKind = .mlp) throws -> SweepBenchmark {
         guard runs > 0, steps > 0 else { throw SciDLError("bench sweep needs --runs > 0 and --steps > 0") }
-        let configs = Self.configs(runs: runs, steps: steps)
+        let configs = Self.configs(runs: runs, steps: steps, model: model)
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("scidl-bench-sweep-\(getpid())")
         defer { try? FileManager.default.removeItem(at: scratch) }
         func seconds(_ work: () throws -> Void) rethrows -> Double {
@@ -89,18 +91,21 @@ public struct SweepBenchmark: BenchmarkResult {
             let plans = configs.enumerated().map { Sweep.Plan(name: "run\($0.offset)", config: $0.element) }
             _ = try Sweep(directory: scratch.appendingPathComponent("parallel"), plans: plans, command: "bench").run()
         }
-        let stacked = try seconds {
-            let trainer = try StackedTrainer(configs: configs)
-            _ = trainer.measure()
-            for s in 1...steps {
-                trainer.trainStep()
-                if s % configs[0].evalEvery == 0 || s == steps { _ = trainer.measure() }
+        let stacked =
+            try model != .mlp
+            ? nil
+            : seconds {
+                let trainer = try StackedTrainer(configs: configs)
+                _ = trainer.measure()
+                for s in 1...steps {
+                    trainer.trainStep()
+                    if s % configs[0].evalEvery == 0 || s == steps { _ = trainer.measure() }
+                }
             }
-        }
         func perHour(_ t: Double) -> Double { Double(runs) / t * 3600 }
         return SweepBenchmark(
-            runs: runs, steps: steps, sequentialRunsPerHour: perHour(sequential),
-            parallelRunsPerHour: perHour(parallel), stackedRunsPerHour: perHour(stacked),
-            stackedOverSequential: sequential / stacked)
+            model: model.rawValue, runs: runs, steps: steps, sequentialRunsPerHour: perHour(sequential),
+            parallelRunsPerHour: perHour(parallel), stackedRunsPerHour: stacked.map(perHour),
+            stackedOverSequential: stacked.map { sequential / $0 })
     }
 }

@@ -32,13 +32,17 @@ struct BenchSweep: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sweep",
         abstract:
-            "Runs per hour for a sweep of small MLP runs: sequential, on all cores, and stacked into one batched model."
+            "Runs per hour for a sweep of small runs: sequential, on all cores, and (MLPs) stacked into one model."
     )
     @Option(help: "Runs in the sweep.") var runs = 20
     @Option(help: "Training steps per run.") var steps = 1000
+    @Option(help: "mlp (also stacked) or transformer.") var model = "mlp"
 
     func run() throws {
-        print(try SweepBenchmark.run(runs: runs, steps: steps).jsonLine)
+        guard let kind = ModelKind(rawValue: model) else {
+            throw SciDLError("unknown --model '\(printable(model))': use mlp or transformer")
+        }
+        print(try SweepBenchmark.run(runs: runs, steps: steps, model: kind).jsonLine)
     }
 }
 
