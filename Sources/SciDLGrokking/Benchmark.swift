@@ -15,14 +15,21 @@ public struct StepBenchmark: BenchmarkResult {
     public var msPerStep: Double
     public var msPerStepMedian: Double
     public var msPerStepMin: Double
+    /// The step's counted work (`StepWork`) and the rate it ran at (median step).
+    public var gflopPerStep: Double
+    public var gflopsAchieved: Double
+    /// The BLAS's own rate on a 2048³ product with the same threads: the limit to compare against.
+    public var sgemm2048Gflops: Double?
 
     enum CodingKeys: String, CodingKey {
         case benchmark, operation, model, trainExamples, threads, steps, msPerStep, msPerStepMedian, msPerStepMin
+        case gflopPerStep, gflopsAchieved, sgemm2048Gflops
         case modulus = "p"
     }
 
     /// Trains `warmup` steps untimed, then times `steps` steps in a scratch directory that is removed.
-    public static func run(config: GrokConfig, steps: Int, warmup: Int) throws -> StepBenchmark {
+    /// - Parameter sgemm: also time the BLAS on a 2048³ product (about a second).
+    public static func run(config: GrokConfig, steps: Int, warmup: Int, sgemm: Bool = true) throws -> StepBenchmark {
         guard steps > 0, warmup >= 0 else { throw SciDLError("benchmark needs --steps > 0 and --warmup ≥ 0") }
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("scidl-bench-\(getpid())")
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -34,11 +41,22 @@ public struct StepBenchmark: BenchmarkResult {
             run.trainStep()
             times.append(Double(DispatchTime.now().uptimeNanoseconds - t) / 1e6)
         }
+        let distinct = ResidualRows.distinctRows(
+            tokens: run.train.tokens, length: run.train.length, vocabulary: run.task.vocabularySize)
+        let lastRows = Set(
+            stride(from: run.train.length - 1, to: run.train.tokens.count, by: run.train.length).map {
+                distinct.rowOf[$0]
+            })
+        let work = StepWork(
+            config: config, outputs: run.task.modulus, examples: run.train.count, rows: distinct.tokenOfRow.count,
+            queryRows: lastRows.count, length: run.train.length)
+        let median = times.sorted()[steps / 2]
         return StepBenchmark(
             operation: config.operation.symbol, modulus: config.modulus, model: config.model.kind.rawValue,
             trainExamples: run.train.count, threads: Parallelism.threadCount, steps: steps,
-            msPerStep: times.reduce(0, +) / Double(steps),
-            msPerStepMedian: times.sorted()[steps / 2], msPerStepMin: times.min()!)
+            msPerStep: times.reduce(0, +) / Double(steps), msPerStepMedian: median, msPerStepMin: times.min()!,
+            gflopPerStep: work.flops / 1e9, gflopsAchieved: work.flops / 1e9 / (median / 1000),
+            sgemm2048Gflops: sgemm ? StepWork.matrixProductRate() : nil)
     }
 }
 

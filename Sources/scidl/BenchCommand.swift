@@ -21,9 +21,11 @@ struct BenchGrok: ParsableCommand {
     @OptionGroup var settings: GrokSettings
     @Option(help: "Timed steps.") var timedSteps = 50
     @Option(help: "Untimed warm-up steps.") var warmup = 5
+    @Flag(help: "Skip timing the BLAS on a 2048³ product (the limit the step is compared with).") var noSgemm = false
 
     func run() throws {
-        let result = try StepBenchmark.run(config: try settings.config(), steps: timedSteps, warmup: warmup)
+        let result = try StepBenchmark.run(
+            config: try settings.config(), steps: timedSteps, warmup: warmup, sgemm: !noSgemm)
         print(result.jsonLine)
     }
 }
