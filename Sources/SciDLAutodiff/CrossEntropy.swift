@@ -6,17 +6,11 @@ extension Variable {
     /// Fused with the softmax: the pullback is (softmax(logits) − onehot(targets)) / N, which is both
     /// cheaper and more accurate than differentiating log(softmax) step by step.
     public func crossEntropy(targets: [Int]) -> Variable {
-        crossEntropy(targets: targets, rowWeights: nil)
-    }
-
-    /// Σᵢ wᵢ · cross-entropy of row i: several models' mean losses summed (w = 1/Nₘ on model m's rows), or
-    /// padding rows ignored (w = 0). `nil` weights mean 1/N for every row, the plain mean.
-    public func crossEntropy(targets: [Int], rowWeights: [Float]?) -> Variable {
         let n = value.rowCount
         let c = value.rowLength
         let shape = value.shape
-        precondition(rowWeights == nil || rowWeights!.count == n, "\(rowWeights!.count) row weights for \(n) rows")
-        let weights = rowWeights ?? [Float](repeating: 1 / Float(n), count: n)
+        // Each row's loss weighted 1/N: the mean, in the arithmetic every saved run was trained with.
+        let weights = [Float](repeating: 1 / Float(n), count: n)
         precondition(targets.count == n, "\(targets.count) targets for \(n) rows of logits")
         precondition(targets.allSatisfy { $0 >= 0 && $0 < c }, "a target is out of range 0..<\(c)")
         // One pass per row: softmax probabilities, and −log p[target] computed from the logits

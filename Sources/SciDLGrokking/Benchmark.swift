@@ -60,8 +60,8 @@ public struct StepBenchmark: BenchmarkResult {
     }
 }
 
-/// Runs per hour for a sweep of small runs: one after another, on all cores at once, and (MLPs only)
-/// stacked into one batched model — `scidl bench sweep`.
+/// Runs per hour for a sweep of small runs: one after another, and on all cores at once as sweeps run them —
+/// `scidl bench sweep`.
 public struct SweepBenchmark: BenchmarkResult {
     public var benchmark = "sweep_runs_per_hour"
     public var model: String
@@ -69,9 +69,6 @@ public struct SweepBenchmark: BenchmarkResult {
     public var steps: Int
     public var sequentialRunsPerHour: Double
     public var parallelRunsPerHour: Double
-    /// Nil for transformers, which the stacked trainer does not stack.
-    public var stackedRunsPerHour: Double?
-    public var stackedOverSequential: Double?
 
     /// The sweep: p = 31 models (d 64, 4 heads, hidden 256), one seed and training-set size each.
     public static func configs(runs: Int, steps: Int, model: ModelKind = .mlp) -> [GrokConfig] {
@@ -109,21 +106,9 @@ public struct SweepBenchmark: BenchmarkResult {
             let plans = configs.enumerated().map { Sweep.Plan(name: "run\($0.offset)", config: $0.element) }
             _ = try Sweep(directory: scratch.appendingPathComponent("parallel"), plans: plans, command: "bench").run()
         }
-        let stacked =
-            try model != .mlp
-            ? nil
-            : seconds {
-                let trainer = try StackedTrainer(configs: configs)
-                _ = trainer.measure()
-                for s in 1...steps {
-                    trainer.trainStep()
-                    if s % configs[0].evalEvery == 0 || s == steps { _ = trainer.measure() }
-                }
-            }
         func perHour(_ t: Double) -> Double { Double(runs) / t * 3600 }
         return SweepBenchmark(
             model: model.rawValue, runs: runs, steps: steps, sequentialRunsPerHour: perHour(sequential),
-            parallelRunsPerHour: perHour(parallel), stackedRunsPerHour: stacked.map(perHour),
-            stackedOverSequential: stacked.map { sequential / $0 })
+            parallelRunsPerHour: perHour(parallel))
     }
 }

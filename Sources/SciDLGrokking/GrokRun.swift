@@ -31,8 +31,8 @@ public final class GrokRun {
     let started = Date()
     /// The step of the newest checkpoint on disk (nil before the first).
     public private(set) var lastCheckpoint: Int?
-    /// The run's folder, locked while the run lives (nil for runs that are never written, as in stacked
-    /// training).
+    /// The run's folder, locked while the run lives (nil for runs that are never written, as the few steps
+    /// a sweep's cost estimate times).
     let folder: RunFolder?
 
     /// Starts a new run in `directory`, refusing to overwrite one that has a checkpoint. A folder whose run

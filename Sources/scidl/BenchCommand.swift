@@ -34,11 +34,11 @@ struct BenchSweep: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sweep",
         abstract:
-            "Runs per hour for a sweep of small runs: sequential, on all cores, and (MLPs) stacked into one model."
+            "Runs per hour for a sweep of small runs: one after another, and two or more at once as sweeps run them."
     )
     @Option(help: "Runs in the sweep.") var runs = 20
     @Option(help: "Training steps per run.") var steps = 1000
-    @Option(help: "mlp (also stacked) or transformer.") var model = "mlp"
+    @Option(help: "mlp or transformer.") var model = "mlp"
 
     func run() throws {
         guard let kind = ModelKind(rawValue: model) else {

@@ -119,21 +119,6 @@ final class OperationGradientTests: XCTestCase {
         XCTAssertGreaterThan(sums.scalars.map { abs($0) }.min()!, 0.05)
         checkGradients([w, t]) { Variable.mixingRows(weights: $0[0], table: $0[1], index: index, rectified: true) }
     }
-
-    func testSegmentedMatmulAndBiases() {
-        let segments = [2, 0, 3]  // an empty segment too
-        checkGradients([normal([5, 4]), normal([3, 4, 2])]) {
-            Variable.segmentedMatmul($0[0], $0[1], segments: segments)
-        }
-        checkGradients([normal([5, 4]), normal([3, 4])]) { $0[0].addingSegmentBiases($0[1], segments: segments) }
-        // Row 3 (in the last segment) goes through the last matrix.
-        let x = normal([5, 4])
-        let w = normal([3, 4, 2])
-        let y = Variable.segmentedMatmul(Variable(x), Variable(w), segments: segments).value
-        let last = Tensor(shape: [4, 2], scalars: Array(w.scalars[16..<24]))
-        XCTAssertEqual(y.row(3), Tensor.matmul(Tensor(shape: [1, 4], scalars: x.row(3)), last).scalars)
-    }
-
     func testStackingRowsAndBatchedMatmul() {
         checkGradients([normal([2, 3]), normal([4, 3])]) { Variable.stackingRows([$0[0], $0[1]]) }
         checkGradients([normal([3, 2, 4]), normal([3, 4, 5])]) { Variable.batchedMatmul($0[0], $0[1]) }
