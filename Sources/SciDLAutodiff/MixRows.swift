@@ -78,9 +78,9 @@ extension Variable {
                                                 }
                                                 for k in 0..<m {
                                                     let row = index[i * m + k] * n + c0
-                                                    pd[i * m + k] = dot(gi, T.baseAddress! + row, count: width)
-                                                    let wk = W[i * m + k]
-                                                    if wk != 0 { axpy(wk, gi, DT.baseAddress! + row, count: width) }
+                                                    pd[i * m + k] = dotThenAxpy(
+                                                        gi, T.baseAddress! + row, alpha: W[i * m + k],
+                                                        DT.baseAddress! + row, count: width)
                                                 }
                                             }
                                         }
