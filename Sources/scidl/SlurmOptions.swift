@@ -25,7 +25,7 @@ struct SlurmOptions: ParsableArguments {
         help: ArgumentHelp(
             "Run one task of a sweep submitted to --out with --slurm (what the array's tasks run).",
             valueName: "index"))
-    var runIndex: SweepTaskIndex?
+    var runIndex: Sweep.SlurmTask?
 
     /// The flags above that take a value, and those that do not (`--run-index` is the sweep's own).
     static let valuedFlags = [
@@ -63,11 +63,8 @@ struct SlurmOptions: ParsableArguments {
 }
 
 /// `--run-index`: a run of the array by its index, or the named run it waits for (`pretrain`).
-enum SweepTaskIndex: ExpressibleByArgument, Equatable {
-    case run(Int)
-    case prerequisite(String)
-
-    init?(argument: String) {
+extension Sweep.SlurmTask: ExpressibleByArgument {
+    public init?(argument: String) {
         if let i = Int(argument) {
             guard i >= 0 else { return nil }
             self = .run(i)

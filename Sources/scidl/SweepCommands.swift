@@ -51,10 +51,14 @@ struct SweepOptions: ParsableArguments {
     /// Runs `experiment` here, or sends it to Slurm, or (as a Slurm task) runs one of its runs; prints
     /// what happened and, once every run has finished, `table` of the results.
     func execute<E: SweepExperiment>(_ experiment: E, in dir: URL, table: ([Sweep.Result]) -> String) throws {
-        if case .run(let index) = slurm.runIndex {
+        switch slurm.runIndex {
+        case .run(let index):
             let result = try E.runTask(index, in: dir)
             print("run \(result.name) finished: test accuracy \(formatNumber(result[.testAccuracy] ?? .nan))")
             return
+        case .prerequisite(let name):
+            throw SciDLError("`scidl \(E.command)` has no run '\(name)' to wait for: --run-index takes a number here")
+        case nil: break
         }
         let plans = try experiment.plans()
         let cost = try SweepCost(plans: plans).describe(workers: slurm.slurm ? nil : workerCount)

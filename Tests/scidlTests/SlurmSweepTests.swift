@@ -34,6 +34,8 @@ final class SlurmSweepTests: XCTestCase {
         try assertOneLineError(grid + ["--slurm", "--dry-run"], mentions: "need --out")
         try assertOneLineError(grid + ["--run-index", "0"], mentions: "need --out")
         try assertOneLineError(["ungrok", "--out", scratch(), "--run-index", "0"], mentions: "run-list.json")
+        try assertOneLineError(["dcrit", "--out", scratch(), "--run-index", "pretrain"], mentions: "no run 'pretrain'")
+        try assertOneLineError(["semigrok", "--out", scratch(), "--run-index", "-1"], mentions: "--run-index")
         try assertOneLineError(["semigrok", "--preset", "varma2023-fig7"], mentions: "belongs to `scidl ungrok`")
         try assertOneLineError(
             ["ungrok", "--preset", "varma2023-fig7", "--sizes", "100"], mentions: "drop --sizes")
