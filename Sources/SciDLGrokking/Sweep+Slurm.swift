@@ -69,7 +69,7 @@ extension Sweep {
     /// a run already finished is not redone (a resubmitted task may find its run done).
     public static func runTask(_ index: Int, in directory: URL, command: String) throws -> Result {
         let plan = try plannedRun(.run(index), in: directory, command: command)
-        let dir = directory.appendingPathComponent("runs").appendingPathComponent(plan.name)
+        let dir = runDirectory(plan.name, in: directory)
         if let done = try readResults(dir.appendingPathComponent(resultName))[plan.name] { return done }
         return try execute(plan, in: dir)
     }
@@ -92,9 +92,8 @@ extension Sweep {
             directory: directory, runs: plans.map(\.name), runList: try encoder.encode(list),
             jobName: "scidl-\(command)", resources: resources,
             command: { [executable.path, command, "--out", directory.path, "--run-index", $0] })
-        let unfinishedNames = Set(unfinished.map(\.name))
         return try submission.submit(
-            finished: Set(plans.map(\.name)).subtracting(unfinishedNames),
+            finished: Set(plans.map(\.name)).subtracting(unfinished.map(\.name)),
             busy: { RunFolder.isBusy(self.runDirectory($0)) },
             prerequisite: prerequisite.map { .init(name: $0.name, isFinished: $0.isFinished) }, dryRun: dryRun)
     }

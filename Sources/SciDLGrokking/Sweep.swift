@@ -91,7 +91,10 @@ public final class Sweep: @unchecked Sendable {
     }
 
     /// The folder of one run.
-    public func runDirectory(_ name: String) -> URL {
+    public func runDirectory(_ name: String) -> URL { Self.runDirectory(name, in: directory) }
+
+    /// The folder of run `name` of the sweep in `directory`.
+    static func runDirectory(_ name: String, in directory: URL) -> URL {
         directory.appendingPathComponent("runs").appendingPathComponent(name)
     }
 

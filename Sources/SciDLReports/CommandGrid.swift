@@ -91,8 +91,11 @@ public struct CommandGrid: Codable, Equatable, Sendable {
         String(text.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") ? $0 : "_" })
     }
 
-    public func folder(of point: Point, in directory: URL) -> URL {
-        directory.appendingPathComponent("runs").appendingPathComponent(point.name)
+    public func folder(of point: Point, in directory: URL) -> URL { Self.folder(named: point.name, in: directory) }
+
+    /// The folder of the run named `name` in the sweep in `directory`.
+    public static func folder(named name: String, in directory: URL) -> URL {
+        directory.appendingPathComponent("runs").appendingPathComponent(name)
     }
 
     static let markerName = "sweep-point.json"

@@ -55,7 +55,7 @@ struct SweepCommand: ParsableCommand {
                 command: { [SlurmOptions.executable.path, "sweep", "--out", dir.path, "--run-index", $0] })
             let status = try submission.submit(
                 finished: Set(finished.map(\.name)),
-                busy: { name in RunFolder.isBusy(dir.appendingPathComponent("runs").appendingPathComponent(name)) },
+                busy: { RunFolder.isBusy(CommandGrid.folder(named: $0, in: dir)) },
                 dryRun: slurm.dryRun)
             printSlurmStatus(status, dryRun: slurm.dryRun)
         } else {
