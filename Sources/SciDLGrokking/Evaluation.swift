@@ -42,7 +42,7 @@ public func logits(of model: any SequenceClassifier, on set: ExampleSet, chunk: 
     var outputs = 0
     for start in stride(from: 0, to: set.count, by: chunk) {
         let part = set.slice(start..<min(set.count, start + chunk))
-        let l = model.logits(tokens: part.tokens, length: part.length).value
+        let l = model.logitValues(tokens: part.tokens, length: part.length)
         outputs = l.rowLength
         parts.append(contentsOf: l.scalars)
     }

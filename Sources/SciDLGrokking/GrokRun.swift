@@ -172,11 +172,27 @@ public final class GrokRun {
             batch = train
         }
         model.zeroGradients()
-        let loss = model.logits(tokens: batch.tokens, length: batch.length).crossEntropy(targets: batch.targets)
-        loss.backward()
+        let loss: Float
+        if let transformer = model as? OneLayerTransformer {
+            let handWritten =
+                batch.count == train.count
+                ? fullBatchStep
+                : TransformerStep(
+                    model: transformer, tokens: batch.tokens, targets: batch.targets, length: batch.length)
+            loss = handWritten!.lossAndGradients()
+        } else {
+            let graph = model.logits(tokens: batch.tokens, length: batch.length).crossEntropy(targets: batch.targets)
+            graph.backward()
+            loss = graph.value.scalar
+        }
         optimizer.update(model.parameters)
         step += 1
-        return loss.value.scalar
+        return loss
+    }
+
+    /// The transformer's hand-written step over the whole training set, its buffers kept across steps.
+    private lazy var fullBatchStep: TransformerStep? = (model as? OneLayerTransformer).map {
+        TransformerStep(model: $0, tokens: train.tokens, targets: train.targets, length: train.length)
     }
 
     /// Metrics for the current weights: losses, accuracies, the total and per-tensor parameter norms, and

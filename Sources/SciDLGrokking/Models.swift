@@ -6,10 +6,16 @@ import SciDLTensor
 public protocol SequenceClassifier: Module {
     /// tokens: B·T ids, example-major; returns logits at the last position [B, outputs].
     func logits(tokens: [Int], length: Int) -> Variable
+    /// The same logits as values only, for evaluation: models with a faster path without gradients use it.
+    func logitValues(tokens: [Int], length: Int) -> Tensor
     /// The token embedding [vocabulary, d].
     var tokenEmbedding: Tensor { get }
     /// Each hidden neuron's direct effect on the logits [neurons, outputs].
     var neuronLogitMap: Tensor { get }
+}
+
+extension SequenceClassifier {
+    public func logitValues(tokens: [Int], length: Int) -> Tensor { logits(tokens: tokens, length: length).value }
 }
 
 /// Which architecture `scidl grok` trains.

@@ -126,6 +126,11 @@ public struct OneLayerTransformer: SequenceClassifier {
         let direct = mixed(unembed, plus: biasLogits, rectified: false)
         return Variable.matmul(neurons, Variable.matmul(mlp.output.weight, unembed)) + direct
     }
+
+    /// The logits of `logits(tokens:length:)` by the hand-written `TransformerStep`, without a graph.
+    public func logitValues(tokens: [Int], length t: Int) -> Tensor {
+        TransformerStep(model: self, tokens: tokens, targets: nil, length: t).computeLogits()
+    }
 }
 
 /// The residual stream after attention, as weights over table rows.

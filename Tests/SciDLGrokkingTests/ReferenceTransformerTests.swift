@@ -63,6 +63,31 @@ final class ReferenceTransformerTests: XCTestCase {
         try checkGradients { model.forward(tokens: tokens, length: 3, allPositions: false).logits }
     }
 
+    func testHandWrittenStepMatchesPyTorch() throws {
+        let step = TransformerStep(model: model, tokens: tokens, targets: task.targets, length: 3)
+        let json =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: try SharedFolder.file("fixtures/tiny_transformer_reference.json")))
+            as! [String: Any]
+        XCTAssertEqual(Double(step.lossAndGradients()), json["loss_at_init"] as! Double, accuracy: 1e-5)
+        for (name, p) in model.namedParameters {
+            assertMatchesPyTorch(try XCTUnwrap(p.grad, name), "grad." + name)
+        }
+        assertMatchesPyTorch(model.logitValues(tokens: tokens, length: 3), "logits")
+    }
+
+    func testThreeAdamWStepsOfTheHandWrittenStepMatchPyTorch() throws {
+        var optimizer = AdamW(learningRate: 1e-2, beta1: 0.9, beta2: 0.98, epsilon: 1e-8, weightDecay: 1.0)
+        let step = TransformerStep(model: model, tokens: tokens, targets: task.targets, length: 3)
+        for _ in 0..<3 {
+            _ = step.lossAndGradients()
+            optimizer.update(model.parameters)
+        }
+        for (name, p) in model.namedParameters {
+            assertMatchesPyTorch(p.value, "after3." + name)
+        }
+    }
+
     func checkGradients(_ logits: () -> Variable, file: StaticString = #filePath, line: UInt = #line) throws {
         model.zeroGradients()
         let loss = logits().crossEntropy(targets: task.targets)

@@ -1,0 +1,404 @@
+import SciDLAutodiff
+import SciDLTensor
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The one-layer transformer's logits, loss and gradients written out by hand, forward and backward side by
+/// side, on buffers kept across steps — the training step and evaluation `scidl grok` runs.
+///
+/// It computes what `OneLayerTransformer.logits` computes (the linearity reformulation in that type's
+/// documentation: everything read from the residual once per distinct (position, token) row, the residual
+/// after attention as weighted sums of table rows, W_out·U folded into one matrix), and what autodiff would
+/// give for its gradients, without building a graph. One more exact rewrite: each head's OV circuit is applied
+/// to W_in and U at the head's width, (r·W_V[h])·(W_O[h]·W_in), not through the model width, which is four
+/// times less work for the table products. `OneLayerTransformer.forward` stays the readable definition; the
+/// tests hold this against PyTorch and against autodiff.
+///
+/// Shapes: B examples of T tokens, vocabulary V, width d, H heads of width dh (hd = H·dh), MLP width M,
+/// C outputs; R distinct (position, token) rows, Rq of them at the last position (the queries); a table has
+/// Rq query rows, then row Rq + r·H + h for row r through head h; each example mixes 1 + H·T table rows.
+public final class TransformerStep {
+    let model: OneLayerTransformer
+    let batch, length, vocabulary, positions, width, heads, headWidth, hidden, outputs: Int
+    let rows, queries, terms: Int
+    var headsWidth: Int { heads * headWidth }
+    var tableRows: Int { queries + rows * heads }
+
+    // The batch, as indices (fixed for the object's life).
+    let targets: [Int]
+    let tokenOfRow: [Int]  // [R]
+    let positionOfRow: [Int]  // [R]
+    let rowOf: [Int]  // [B·T]: the row at each (example, position)
+    let queryRow: [Int]  // [Rq]: the row of each query
+    let queryOf: [Int]  // [B]: each example's query, 0..<Rq
+    let mixIndex: [Int]  // [B·terms]: the table rows each example mixes (its query row, then h-major, key-minor)
+
+    // Parameters, copied in each step; attention weights with their heads side by side.
+    let E, P, Wq, Wk, Wv, Wo, Win, bin, Wout, bout, U: UnsafeMutablePointer<Float>
+    // Forward activations.
+    let X, Xq, Q, K, V, scores, weights, WoIn, WoU, WoutU, boutU, inTable, uTable, neurons,
+        logits: UnsafeMutablePointer<Float>
+    // Gradients: of the parameters (same layouts), then of the activations.
+    let dE, dP, dWq, dWk, dWv, dWo, dWin, dbin, dWout, dbout, dU: UnsafeMutablePointer<Float>
+    let dWoutU, dNeurons, dWeightsIn, dWeightsU, partials, dInTable, dUTable, dScores, dQ, dK, dV, dWoIn, dWoU, dX, dXq,
+        dBoutU: UnsafeMutablePointer<Float>
+    let rowLoss: UnsafeMutablePointer<Double>
+    private var owned: [UnsafeMutablePointer<Float>] = []
+    /// The gradients as the parameters' tensors, reused each step.
+    private var gradientTensors: [Tensor]
+
+    /// Prepares a step over these examples (`targets` nil: logits only, no training buffers).
+    public init(model: OneLayerTransformer, tokens: [Int], targets: [Int]?, length t: Int) {
+        self.model = model
+        let attention = model.attention
+        (batch, length) = (tokens.count / t, t)
+        (vocabulary, width) = (model.embed.weight.shape[0], model.embed.weight.shape[1])
+        positions = model.positionEmbed.shape[0]
+        (heads, headWidth) = (attention.heads, attention.headWidth)
+        (hidden, outputs) = (model.mlp.input.weight.shape[1], model.unembed.shape[1])
+        precondition(tokens.count % t == 0 && t <= positions, "token batch does not match the context")
+        let v = model.embed.weight.shape[0]
+        precondition(tokens.allSatisfy { $0 >= 0 && $0 < v }, "token id outside the vocabulary")
+        self.targets = targets ?? []
+
+        let distinct = ResidualRows.distinctRows(tokens: tokens, length: t, vocabulary: v)
+        (rowOf, tokenOfRow, positionOfRow) = distinct
+        rows = tokenOfRow.count
+        var queryNumber = [Int](repeating: -1, count: distinct.tokenOfRow.count)
+        var queryRow: [Int] = []
+        let exampleCount = tokens.count / t
+        queryOf = (0..<exampleCount).map { b in
+            let r = distinct.rowOf[b * t + t - 1]
+            if queryNumber[r] < 0 {
+                queryNumber[r] = queryRow.count
+                queryRow.append(r)
+            }
+            return queryNumber[r]
+        }
+        self.queryRow = queryRow
+        queries = queryRow.count
+        terms = 1 + heads * t
+        var mix: [Int] = []
+        let heads = attention.heads
+        mix.reserveCapacity(exampleCount * (1 + heads * t))
+        for b in 0..<exampleCount {
+            mix.append(queryOf[b])
+            for h in 0..<heads { for j in 0..<t { mix.append(queryRow.count + distinct.rowOf[b * t + j] * heads + h) } }
+        }
+        mixIndex = mix
+
+        var owned: [UnsafeMutablePointer<Float>] = []
+        func buffer(_ count: Int) -> UnsafeMutablePointer<Float> {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
+            p.initialize(repeating: 0, count: max(count, 1))
+            owned.append(p)
+            return p
+        }
+        let (d, hd, m, c, r, rq, n) = (width, heads * headWidth, hidden, outputs, rows, queries, batch)
+        let tr = rq + r * heads
+        let parameterSizes = [vocabulary * d, positions * d, d * hd, d * hd, d * hd, hd * d, d * m, m, m * d, d, d * c]
+        let p = parameterSizes.map(buffer)
+        (E, P, Wq, Wk, Wv, Wo, Win, bin, Wout, bout, U) = (
+            p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10]
+        )
+        (X, Xq, Q, K, V) = (buffer(r * d), buffer(rq * d), buffer(rq * hd), buffer(r * hd), buffer(r * hd))
+        (scores, weights) = (buffer(heads * rq * r), buffer(n * terms))
+        (WoIn, WoU, WoutU, boutU) = (buffer(hd * m), buffer(hd * c), buffer(m * c), buffer(c))
+        (inTable, uTable, neurons, logits) = (buffer(tr * m), buffer(tr * c), buffer(n * m), buffer(n * c))
+        // Training buffers only when there is something to train toward.
+        let training = targets != nil
+        let g = parameterSizes.map { buffer(training ? $0 : 0) }
+        (dE, dP, dWq, dWk, dWv, dWo, dWin, dbin, dWout, dbout, dU) =
+            (g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10])
+        func trainingBuffer(_ count: Int) -> UnsafeMutablePointer<Float> { buffer(training ? count : 0) }
+        (dWoutU, dNeurons) = (trainingBuffer(m * c), trainingBuffer(n * m))
+        (dWeightsIn, dWeightsU) = (trainingBuffer(n * terms), trainingBuffer(n * terms))
+        partials = trainingBuffer(
+            max(
+                RowMixing.partialCount(rows: n, terms: terms, width: m),
+                RowMixing.partialCount(rows: n, terms: terms, width: c)))
+        (dInTable, dUTable, dScores) = (trainingBuffer(tr * m), trainingBuffer(tr * c), trainingBuffer(heads * rq * r))
+        (dQ, dK, dV) = (trainingBuffer(rq * hd), trainingBuffer(r * hd), trainingBuffer(r * hd))
+        (dWoIn, dWoU, dX, dXq, dBoutU) =
+            (
+                trainingBuffer(hd * m), trainingBuffer(hd * c), trainingBuffer(r * d), trainingBuffer(rq * d),
+                trainingBuffer(c)
+            )
+        rowLoss = .allocate(capacity: max(n, 1))
+        self.owned = owned
+        gradientTensors = model.parameters.map { Tensor(zeros: training ? $0.shape : [0]) }
+    }
+
+    deinit {
+        for p in owned { p.deallocate() }
+        rowLoss.deallocate()
+    }
+
+    // MARK: - Forward
+
+    /// Logits [B, C] at the model's current weights.
+    public func computeLogits() -> Tensor {
+        forward()
+        return Tensor(
+            shape: [batch, outputs], scalars: Array(UnsafeBufferPointer(start: logits, count: batch * outputs)))
+    }
+
+    private func forward() {
+        loadParameters()
+        let (d, hd, dh, m, c, r, rq, t) = (width, headsWidth, headWidth, hidden, outputs, rows, queries, length)
+
+        // X [R, d] = E[token] + P[position]; Xq [Rq, d] the query rows.
+        for row in 0..<r {
+            let (e, p, x) = (E + tokenOfRow[row] * d, P + positionOfRow[row] * d, X + row * d)
+            for i in 0..<d { x[i] = e[i] + p[i] }
+        }
+        for q in 0..<rq { (Xq + q * d).update(from: X + queryRow[q] * d, count: d) }
+
+        // Q [Rq, hd] = Xq·Wq;  K, V [R, hd] = X·Wk, X·Wv.
+        product(Xq, Wq, into: Q, m: rq, n: hd, k: d)
+        product(X, Wk, into: K, m: r, n: hd, k: d)
+        product(X, Wv, into: V, m: r, n: hd, k: d)
+        // scores [H, Rq, R]: head h's score of every query against every row, Q_h·K_hᵀ/√dh.
+        let scale = 1 / Float(dh).squareRoot()
+        for h in 0..<heads {
+            product(
+                Q + h * dh, lda: hd, K + h * dh, ldb: hd, transposeB: true, into: scores + h * rq * r, ldc: r,
+                m: rq, n: r, k: dh, alpha: scale)
+        }
+        // weights [B, 1 + H·T]: 1 for the query's own row, then each head's pattern over the T keys.
+        parallelChunks(batch, minimumPerThread: 1024) { examples in
+            for b in examples {
+                let w = weights + b * terms
+                w[0] = 1
+                for h in 0..<heads {
+                    let s = scores + (h * rq + queryOf[b]) * r
+                    for j in 0..<t { w[1 + h * t + j] = s[rowOf[b * t + j]] }
+                    softmaxInPlace(w + 1 + h * t, count: t)
+                }
+            }
+        }
+
+        // Each head's OV circuit into the MLP and the unembedding at its own width:
+        // WoIn [hd, M] = Wo·W_in, WoU [hd, C] = Wo·U (Wo [hd, d] is W_O [H, dh, d]).
+        product(Wo, Win, into: WoIn, m: hd, n: m, k: d)
+        product(Wo, U, into: WoU, m: hd, n: c, k: d)
+        // Tables: query rows Xq·W_in + b_in and Xq·U + b_out·U; row r through head h: V_h[r]·WoIn_h, V_h[r]·WoU_h.
+        product(bout, U, into: boutU, m: 1, n: c, k: d)
+        for (table, w, wo, bias, n) in [(inTable, Win, WoIn, bin, m), (uTable, U, WoU, boutU, c)] {
+            for q in 0..<rq { (table + q * n).update(from: bias, count: n) }
+            product(Xq, w, into: table, m: rq, n: n, k: d, beta: 1)
+            for h in 0..<heads {
+                product(
+                    V + h * dh, lda: hd, wo + h * dh * n, ldb: n, into: table + (rq + h) * n, ldc: heads * n,
+                    m: r, n: n, k: dh)
+            }
+        }
+
+        // neurons [B, M] = relu(Σ weights · inTable rows); logits [B, C] = Σ weights · uTable rows + neurons·WoutU.
+        RowMixing.mix(
+            weights: weights, index: mixIndex, rows: batch, terms: terms, table: inTable, width: m, rectified: true,
+            into: neurons)
+        RowMixing.mix(
+            weights: weights, index: mixIndex, rows: batch, terms: terms, table: uTable, width: c, rectified: false,
+            into: logits)
+        product(Wout, U, into: WoutU, m: m, n: c, k: d)
+        product(neurons, WoutU, into: logits, m: batch, n: c, k: m, beta: 1)
+    }
+
+    // MARK: - Loss and backward
+
+    /// Mean cross-entropy at the model's current weights; sets every parameter's `grad`.
+    public func lossAndGradients() -> Float {
+        precondition(targets.count == batch, "a logits-only step cannot train")
+        forward()
+        let loss = crossEntropyGradient()
+        backward()
+        storeGradients()
+        return loss
+    }
+
+    /// The mean cross-entropy; leaves its gradient (softmax − onehot)/B in `logits`. The arithmetic of
+    /// `Variable.crossEntropy`.
+    private func crossEntropyGradient() -> Float {
+        let (n, c) = (batch, outputs)
+        let weight = 1 / Float(n)
+        parallelChunks(n, minimumPerThread: max(1, 4096 / max(c, 1))) { examples in
+            for i in examples {
+                let x = logits + i * c
+                let target = targets[i]
+                let xt = x[target]
+                let (mx, z) = exponentiateShifted(x, count: c)
+                rowLoss[i] = -Double(xt - mx - logf(z))
+                let inverse = 1 / z
+                for j in 0..<c { x[j] *= inverse }
+                x[target] -= 1
+                for j in 0..<c { x[j] *= weight }
+            }
+        }
+        var loss = 0.0
+        for i in 0..<n { loss += rowLoss[i] * Double(weight) }
+        return Float(loss)
+    }
+
+    private func backward() {
+        let (d, hd, dh, m, c, r, rq, t) = (width, headsWidth, headWidth, hidden, outputs, rows, queries, length)
+        let dLogits = UnsafePointer(logits)
+
+        // logits = neurons·WoutU + mix(uTable):  dWoutU [M, C] = neuronsᵀ·dlogits, dneurons = dlogits·WoutUᵀ.
+        product(neurons, transposeA: true, dLogits, into: dWoutU, m: m, n: c, k: batch)
+        product(dLogits, WoutU, transposeB: true, into: dNeurons, m: batch, n: m, k: c)
+        // WoutU = W_out·U:  dW_out [M, d] = dWoutU·Uᵀ, dU [d, C] = W_outᵀ·dWoutU.
+        product(dWoutU, U, transposeB: true, into: dWout, m: m, n: d, k: c)
+        product(Wout, transposeA: true, dWoutU, into: dU, m: d, n: c, k: m)
+
+        // The two mixings: gradients of the weights and the tables (relu's mask from the neurons).
+        func mixingGradient(
+            _ g: UnsafePointer<Float>, table: UnsafePointer<Float>, width n: Int, rectified: UnsafePointer<Float>?,
+            into dw: UnsafeMutablePointer<Float>, _ dTable: UnsafeMutablePointer<Float>
+        ) {
+            dTable.initialize(repeating: 0, count: tableRows * n)
+            RowMixing.gradient(
+                outputGradient: g, weights: weights, index: mixIndex, rows: batch, terms: terms, table: table, width: n,
+                rectifiedOutput: rectified, weightGradient: dw, tableGradient: dTable, partials: partials)
+        }
+        mixingGradient(dLogits, table: uTable, width: c, rectified: nil, into: dWeightsU, dUTable)
+        mixingGradient(dNeurons, table: inTable, width: m, rectified: neurons, into: dWeightsIn, dInTable)
+
+        // Attention: softmax backward per example and head, ds = a·(da − Σ a·da)/√dh, gathered per
+        // (head, query, row) into dscores; then dQ_h = dscores_h·K_h, dK_h = dscores_hᵀ·Q_h.
+        let scale = 1 / Float(dh).squareRoot()
+        dScores.initialize(repeating: 0, count: heads * rq * r)
+        for b in 0..<batch {
+            for h in 0..<heads {
+                let o = b * terms + 1 + h * t
+                var s: Float = 0
+                for j in 0..<t { s += weights[o + j] * (dWeightsU[o + j] + dWeightsIn[o + j]) }
+                let ds = dScores + (h * rq + queryOf[b]) * r
+                for j in 0..<t {
+                    ds[rowOf[b * t + j]] += weights[o + j] * (dWeightsU[o + j] + dWeightsIn[o + j] - s) * scale
+                }
+            }
+        }
+        for h in 0..<heads {
+            product(dScores + h * rq * r, lda: r, K + h * dh, ldb: hd, into: dQ + h * dh, ldc: hd, m: rq, n: dh, k: r)
+            product(
+                dScores + h * rq * r, lda: r, transposeA: true, Q + h * dh, ldb: hd, into: dK + h * dh, ldc: hd,
+                m: r, n: dh, k: rq)
+        }
+
+        // Tables. Query rows: dbias = Σ_q dtable[q], dW += Xqᵀ·dtable[q], dXq = dtable[q]·Wᵀ.
+        // Head rows: dWo_h· = V_hᵀ·dtable_h, dV_h = dtable_h·Wo_h·ᵀ; then through Wo·W: dWo = dWoWWᵀ, dW += Woᵀ·dWoW.
+        sumRows(dInTable, rows: rq, width: m, into: dbin)
+        sumRows(dUTable, rows: rq, width: c, into: dBoutU)
+        product(Xq, transposeA: true, dInTable, into: dWin, m: d, n: m, k: rq)
+        product(Xq, transposeA: true, dUTable, into: dU, m: d, n: c, k: rq, beta: 1)
+        product(dInTable, Win, transposeB: true, into: dXq, m: rq, n: d, k: m)
+        product(dUTable, U, transposeB: true, into: dXq, m: rq, n: d, k: c, beta: 1)
+        // b_out·U: db_out = U·dBoutU, dU += b_out ⊗ dBoutU.
+        product(U, dBoutU, into: dbout, m: d, n: 1, k: c)
+        product(bout, dBoutU, into: dU, m: d, n: c, k: 1, beta: 1)
+        for (dTable, wo, w, dWoW, n, first) in [
+            (dInTable, WoIn, Win, dWoIn, m, true), (dUTable, WoU, U, dWoU, c, false),
+        ] {
+            for h in 0..<heads {
+                let dth = dTable + (rq + h) * n
+                product(
+                    V + h * dh, lda: hd, transposeA: true, dth, ldb: heads * n, into: dWoW + h * dh * n, ldc: n,
+                    m: dh, n: n, k: r)
+                product(
+                    dth, lda: heads * n, wo + h * dh * n, ldb: n, transposeB: true, into: dV + h * dh, ldc: hd,
+                    m: r, n: dh, k: n, beta: first ? 0 : 1)
+            }
+            product(dWoW, w, transposeB: true, into: dWo, m: hd, n: d, k: n, beta: first ? 0 : 1)
+            product(Wo, transposeA: true, dWoW, into: first ? dWin : dU, m: d, n: n, k: hd, beta: 1)
+        }
+
+        // Q, K, V projections: dW = Xᵀ·d(projection), dX = d(projection)·Wᵀ.
+        product(X, transposeA: true, dV, into: dWv, m: d, n: hd, k: r)
+        product(X, transposeA: true, dK, into: dWk, m: d, n: hd, k: r)
+        product(Xq, transposeA: true, dQ, into: dWq, m: d, n: hd, k: rq)
+        product(dV, Wv, transposeB: true, into: dX, m: r, n: d, k: hd)
+        product(dK, Wk, transposeB: true, into: dX, m: r, n: d, k: hd, beta: 1)
+        product(dQ, Wq, transposeB: true, into: dXq, m: rq, n: d, k: hd, beta: 1)
+        for q in 0..<rq { axpy(1, dXq + q * d, dX + queryRow[q] * d, count: d) }
+
+        // X = E[token] + P[position].
+        dE.initialize(repeating: 0, count: vocabulary * d)
+        dP.initialize(repeating: 0, count: positions * d)
+        for row in 0..<r {
+            axpy(1, dX + row * d, dE + tokenOfRow[row] * d, count: d)
+            axpy(1, dX + row * d, dP + positionOfRow[row] * d, count: d)
+        }
+    }
+
+    // MARK: - Moving parameters and gradients
+
+    /// Copies the weights in; W_Q, W_K, W_V [H, d, dh] become [d, H·dh] (one product serves all heads).
+    private func loadParameters() {
+        let parameters = model.parameters
+        let destinations = [E, P, Wq, Wk, Wv, Wo, Win, bin, Wout, bout, U]
+        for (i, p) in parameters.enumerated() {
+            p.value.scalars.withUnsafeBufferPointer { s in
+                if (2...4).contains(i) {
+                    headsSideBySide(s.baseAddress!, into: destinations[i])
+                } else {
+                    destinations[i].update(from: s.baseAddress!, count: s.count)
+                }
+            }
+        }
+    }
+
+    /// [H, d, dh] → [d, H·dh].
+    private func headsSideBySide(_ w: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+        let (d, dh, hd) = (width, headWidth, headsWidth)
+        for h in 0..<heads { for i in 0..<d { (out + i * hd + h * dh).update(from: w + (h * d + i) * dh, count: dh) } }
+    }
+
+    /// Sets each parameter's `grad`, reusing the tensors of the last step when nothing else holds them.
+    private func storeGradients() {
+        let (d, dh, hd) = (width, headWidth, headsWidth)
+        let sources = [dE, dP, dWq, dWk, dWv, dWo, dWin, dbin, dWout, dbout, dU]
+        for (i, p) in model.parameters.enumerated() {
+            p.grad = nil
+            gradientTensors[i].scalars.withUnsafeMutableBufferPointer { g in
+                if (2...4).contains(i) {  // [d, H·dh] → [H, d, dh]
+                    for h in 0..<heads {
+                        for j in 0..<d {
+                            (g.baseAddress! + (h * d + j) * dh).update(from: sources[i] + j * hd + h * dh, count: dh)
+                        }
+                    }
+                } else {
+                    g.baseAddress!.update(from: sources[i], count: g.count)
+                }
+            }
+            p.grad = gradientTensors[i]
+        }
+    }
+
+    private func sumRows(_ x: UnsafePointer<Float>, rows: Int, width n: Int, into out: UnsafeMutablePointer<Float>) {
+        out.initialize(repeating: 0, count: n)
+        for q in 0..<rows { axpy(1, x + q * n, out, count: n) }
+    }
+}
+
+/// C [m, n] ← alpha·op(A)·op(B) + beta·C for row-major buffers, split across cores when large; leading
+/// dimensions default to the packed ones.
+private func product(
+    _ a: UnsafePointer<Float>, lda: Int? = nil, transposeA: Bool = false,
+    _ b: UnsafePointer<Float>, ldb: Int? = nil, transposeB: Bool = false,
+    into c: UnsafeMutablePointer<Float>, ldc: Int? = nil, m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0
+) {
+    guard m > 0, n > 0 else { return }
+    guard k > 0 else {
+        for i in 0..<m { for j in 0..<n { c[i * (ldc ?? n) + j] = beta == 0 ? 0 : beta * c[i * (ldc ?? n) + j] } }
+        return
+    }
+    BLAS.gemm(
+        transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+        a: a, lda: lda ?? (transposeA ? m : k), b: b, ldb: ldb ?? (transposeB ? k : n), beta: beta,
+        c: c, ldc: ldc ?? n, splitting: true)
+}
