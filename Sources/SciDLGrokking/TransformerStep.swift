@@ -30,6 +30,7 @@ public final class TransformerStep {
 
     // The batch, as indices (fixed for the object's life).
     let targets: [Int]
+    let order: [Int]  // [B]: the caller's example at each position of the batch
     let tokenOfRow: [Int]  // [R]
     let positionOfRow: [Int]  // [R]
     let rowOf: [Int]  // [B·T]: the row at each (example, position)
@@ -52,8 +53,16 @@ public final class TransformerStep {
     private var gradientTensors: [Tensor]
 
     /// Prepares a step over these examples (`targets` nil: logits only, no training buffers).
-    public init(model: OneLayerTransformer, tokens: [Int], targets: [Int]?, length t: Int) {
+    public init(model: OneLayerTransformer, tokens unsorted: [Int], targets: [Int]?, length t: Int) {
         self.model = model
+        // Examples in the order of their tokens: consecutive examples then share their first rows, which
+        // stay in the cache through the mixings (the sums are the same up to their order).
+        let examples = unsorted.count / t
+        let order = (0..<examples).sorted { a, b in
+            unsorted[(a * t)..<(a * t + t)].lexicographicallyPrecedes(unsorted[(b * t)..<(b * t + t)])
+        }
+        self.order = order
+        let tokens = order.flatMap { unsorted[($0 * t)..<($0 * t + t)] }
         let attention = model.attention
         (batch, length) = (tokens.count / t, t)
         (vocabulary, width) = (model.embed.weight.shape[0], model.embed.weight.shape[1])
@@ -63,7 +72,7 @@ public final class TransformerStep {
         precondition(tokens.count % t == 0 && t <= positions, "token batch does not match the context")
         let v = model.embed.weight.shape[0]
         precondition(tokens.allSatisfy { $0 >= 0 && $0 < v }, "token id outside the vocabulary")
-        self.targets = targets ?? []
+        self.targets = targets.map { targets in order.map { targets[$0] } } ?? []
 
         let distinct = ResidualRows.distinctRows(tokens: tokens, length: t, vocabulary: v)
         (rowOf, tokenOfRow, positionOfRow) = distinct
@@ -93,7 +102,9 @@ public final class TransformerStep {
 
         var owned: [UnsafeMutablePointer<Float>] = []
         func buffer(_ count: Int) -> UnsafeMutablePointer<Float> {
-            let p = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
+            // Cache-line aligned: cores that write their own columns of one row never share a line.
+            let p = UnsafeMutableRawPointer.allocate(byteCount: 4 * max(count, 1), alignment: 64)
+                .bindMemory(to: Float.self, capacity: max(count, 1))
             p.initialize(repeating: 0, count: max(count, 1))
             owned.append(p)
             return p
@@ -143,8 +154,11 @@ public final class TransformerStep {
     /// Logits [B, C] at the model's current weights.
     public func computeLogits() -> Tensor {
         forward()
-        return Tensor(
-            shape: [batch, outputs], scalars: Array(UnsafeBufferPointer(start: logits, count: batch * outputs)))
+        var values = [Float](repeating: 0, count: batch * outputs)
+        for (b, example) in order.enumerated() {
+            for j in 0..<outputs { values[example * outputs + j] = logits[b * outputs + j] }
+        }
+        return Tensor(shape: [batch, outputs], scalars: values)
     }
 
     private func forward() {

@@ -27,10 +27,11 @@ public enum RowMixing {
         }
     }
 
-    /// Columns per block of the gradient pass for rows `n` wide: at most 64, a multiple of 16, at least two
-    /// blocks for n > 16. Fixed by n alone, so the sums, and a run's numbers, do not depend on the number of
-    /// threads; 64 columns of a table of a thousand rows and of its gradient stay in a core's L2.
-    public static func blockWidth(_ n: Int) -> Int { min(64, max(16, ((n + 1) / 2 + 15) / 16 * 16)) }
+    /// Columns per block of the gradient pass for rows `n` wide: half the row rounded up to a multiple of 16,
+    /// at most 256 — two blocks for most widths, one per core on two cores. Fixed by n alone, so the sums,
+    /// and a run's numbers, do not depend on the number of threads. Wide blocks measured fastest: each call
+    /// of the kernel then does more work per gathered row.
+    public static func blockWidth(_ n: Int) -> Int { min(256, max(16, ((n + 1) / 2 + 15) / 16 * 16)) }
 
     /// How many floats `gradient`'s `partials` needs.
     public static func partialCount(rows nOut: Int, terms m: Int, width n: Int) -> Int {
@@ -57,20 +58,38 @@ public enum RowMixing {
         let width = blockWidth(n)
         let blocks = (n + width - 1) / width
         parallelChunks(blocks, minimumPerThread: nOut * m * n >= 1 << 16 ? 1 : blocks + 1) { blockRange in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: width) { masked in
-                for blk in blockRange {
-                    let c0 = blk * width
-                    let w0 = min(width, n - c0)
-                    let pd = partials + blk * nOut * m
-                    for i in 0..<nOut {
-                        var gi = g + i * n + c0
-                        if let o = rectifiedOutput.map({ $0 + i * n + c0 }) {
-                            for e in 0..<w0 { masked[e] = o[e] > 0 ? gi[e] : 0 }
-                            gi = UnsafePointer(masked.baseAddress!)
+            // Example by example over this core's columns: g and the output are read row after row, as the
+            // prefetcher likes; each block's arithmetic is the same in any loop order.
+            let c0 = blockRange.lowerBound * width
+            let span = min(n, blockRange.upperBound * width) - c0
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: span) { masked in
+                for i in 0..<nOut {
+                    var gi = g + i * n + c0
+                    if let o = rectifiedOutput.map({ $0 + i * n + c0 }) {
+                        for e in 0..<span { masked[e] = o[e] > 0 ? gi[e] : 0 }
+                        gi = UnsafePointer(masked.baseAddress!)
+                    }
+                    for blk in blockRange {
+                        let b0 = blk * width - c0
+                        let wb = min(width, n - blk * width)
+                        let pd = partials + blk * nOut * m + i * m
+                        var k = 0
+                        while k + 4 <= m {
+                            let alphas = SIMD4<Float>(
+                                w[i * m + k], w[i * m + k + 1], w[i * m + k + 2], w[i * m + k + 3])
+                            guard alphas[0] != 0, alphas[1] != 0, alphas[2] != 0, alphas[3] != 0 else { break }  // dotThenAxpy skips zero weights
+                            let rows = SIMD4<Int>(
+                                index[i * m + k], index[i * m + k + 1], index[i * m + k + 2], index[i * m + k + 3])
+                            let dots = dotThenAxpy4(
+                                gi + b0, rows: table + c0 + b0, rows &* n, alphas: alphas, gradients: dt + c0 + b0,
+                                count: wb)
+                            for j in 0..<4 { pd[k + j] = dots[j] }
+                            k += 4
                         }
-                        for k in 0..<m {
-                            let row = index[i * m + k] * n + c0
-                            pd[i * m + k] = dotThenAxpy(gi, table + row, alpha: w[i * m + k], dt + row, count: w0)
+                        while k < m {
+                            let row = index[i * m + k] * n + c0 + b0
+                            pd[k] = dotThenAxpy(gi + b0, table + row, alpha: w[i * m + k], dt + row, count: wb)
+                            k += 1
                         }
                     }
                 }
@@ -82,4 +101,65 @@ public enum RowMixing {
             for blk in 1..<max(blocks, 1) { for j in range { dw[j] += partials[blk * nOut * m + j] } }
         }
     }
+}
+
+/// `dotThenAxpy` for four table rows against one gradient row: each row's dot product and update are
+/// computed with exactly `dotThenAxpy`'s arithmetic (the same partial sums, combined in the same order), so
+/// results do not change; reading g once for four rows and one loop for all four is what makes it faster.
+/// Every alpha must be non-zero (`dotThenAxpy` leaves dt untouched for a zero alpha).
+@inline(__always)
+func dotThenAxpy4(
+    _ g: UnsafePointer<Float>, rows t: UnsafePointer<Float>, _ r: SIMD4<Int>, alphas: SIMD4<Float>,
+    gradients dt: UnsafeMutablePointer<Float>, count n: Int
+) -> SIMD4<Float> {
+    let (t0, t1, t2, t3) = (
+        UnsafeRawPointer(t + r[0]), UnsafeRawPointer(t + r[1]), UnsafeRawPointer(t + r[2]), UnsafeRawPointer(t + r[3])
+    )
+    let (d0, d1, d2, d3) = (
+        UnsafeMutableRawPointer(dt + r[0]), UnsafeMutableRawPointer(dt + r[1]), UnsafeMutableRawPointer(dt + r[2]),
+        UnsafeMutableRawPointer(dt + r[3])
+    )
+    let (a0, a1, a2, a3) = (
+        SIMD8<Float>(repeating: alphas[0]), SIMD8<Float>(repeating: alphas[1]), SIMD8<Float>(repeating: alphas[2]),
+        SIMD8<Float>(repeating: alphas[3])
+    )
+    var (s00, s01, s10, s11) = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
+    var (s20, s21, s30, s31) = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
+    let rg = UnsafeRawPointer(g)
+    var i = 0
+    @inline(__always) func step(
+        _ t: UnsafeRawPointer, _ d: UnsafeMutableRawPointer, _ a: SIMD8<Float>, _ x0: SIMD8<Float>, _ x1: SIMD8<Float>,
+        _ acc0: inout SIMD8<Float>, _ acc1: inout SIMD8<Float>, at o: Int
+    ) {
+        acc0 += x0 * t.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+        acc1 += x1 * t.loadUnaligned(fromByteOffset: o + 32, as: SIMD8<Float>.self)
+        d.storeBytes(
+            of: d.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self) + a * x0, toByteOffset: o,
+            as: SIMD8<Float>.self)
+        d.storeBytes(
+            of: d.loadUnaligned(fromByteOffset: o + 32, as: SIMD8<Float>.self) + a * x1, toByteOffset: o + 32,
+            as: SIMD8<Float>.self)
+    }
+    while i + 16 <= n {
+        let x0 = rg.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
+        let x1 = rg.loadUnaligned(fromByteOffset: 4 * i + 32, as: SIMD8<Float>.self)
+        step(t0, d0, a0, x0, x1, &s00, &s01, at: 4 * i)
+        step(t1, d1, a1, x0, x1, &s10, &s11, at: 4 * i)
+        step(t2, d2, a2, x0, x1, &s20, &s21, at: 4 * i)
+        step(t3, d3, a3, x0, x1, &s30, &s31, at: 4 * i)
+        i += 16
+    }
+    @inline(__always) func total(_ acc0: SIMD8<Float>, _ acc1: SIMD8<Float>) -> Float {
+        let acc = acc0 + acc1
+        return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]))
+    }
+    var s = SIMD4<Float>(total(s00, s01), total(s10, s11), total(s20, s21), total(s30, s31))
+    while i < n {
+        for k in 0..<4 {
+            s[k] += g[i] * t[r[k] + i]
+            dt[r[k] + i] += alphas[k] * g[i]
+        }
+        i += 1
+    }
+    return s
 }
