@@ -20,10 +20,13 @@ public struct StepBenchmark: BenchmarkResult {
     public var gflopsAchieved: Double
     /// The BLAS's own rate on a 2048³ product with the same threads: the limit to compare against.
     public var sgemm2048Gflops: Double?
+    /// One evaluation as `--eval-every` runs it (all p² pairs, every metric, the progress measures), median
+    /// of five.
+    public var msPerEvaluation: Double
 
     enum CodingKeys: String, CodingKey {
         case benchmark, operation, model, trainExamples, threads, steps, msPerStep, msPerStepMedian, msPerStepMin
-        case gflopPerStep, gflopsAchieved, sgemm2048Gflops
+        case gflopPerStep, gflopsAchieved, sgemm2048Gflops, msPerEvaluation
         case modulus = "p"
     }
 
@@ -51,12 +54,17 @@ public struct StepBenchmark: BenchmarkResult {
             config: config, outputs: run.task.modulus, examples: run.train.count, rows: distinct.tokenOfRow.count,
             queryRows: lastRows.count, length: run.train.length)
         let median = times.sorted()[steps / 2]
+        let evaluations = (0..<5).map { _ in
+            let t = DispatchTime.now().uptimeNanoseconds
+            _ = run.measure()
+            return Double(DispatchTime.now().uptimeNanoseconds - t) / 1e6
+        }
         return StepBenchmark(
             operation: config.operation.symbol, modulus: config.modulus, model: config.model.kind.rawValue,
             trainExamples: run.train.count, threads: Parallelism.threadCount, steps: steps,
             msPerStep: times.reduce(0, +) / Double(steps), msPerStepMedian: median, msPerStepMin: times.min()!,
             gflopPerStep: work.flops / 1e9, gflopsAchieved: work.flops / 1e9 / (median / 1000),
-            sgemm2048Gflops: sgemm ? StepWork.matrixProductRate() : nil)
+            sgemm2048Gflops: sgemm ? StepWork.matrixProductRate() : nil, msPerEvaluation: evaluations.sorted()[2])
     }
 }
 

@@ -67,9 +67,10 @@ public func correctLogitAndMargin(_ logits: Tensor, targets: [Int], rows: [Int])
     for r in rows {
         let row = logits.scalars[(r * c)..<((r + 1) * c)]
         let correct = Double(row[r * c + targets[r]])
-        let best = row.enumerated().filter { $0.offset != targets[r] }.map { Double($0.element) }.max() ?? correct
+        var best = -Double.infinity
+        for j in 0..<c where j != targets[r] { best = max(best, Double(row[r * c + j])) }
         logitSum += correct
-        marginSum += correct - best
+        marginSum += correct - (c > 1 ? best : correct)
     }
     return (logitSum / Double(rows.count), marginSum / Double(rows.count))
 }

@@ -190,6 +190,35 @@ public final class GrokRun {
         return loss
     }
 
+    /// Logits of every example of the task at the current weights [N, outputs]. The transformer computes the
+    /// training examples' in the training step's own buffers — the next step then reuses that forward pass
+    /// instead of repeating it — and the others' in a step kept for evaluation, so an evaluation costs the
+    /// forward pass over the examples not trained on.
+    func tableLogits() -> Tensor {
+        guard let training = fullBatchStep, let others = otherExamplesStep else { return logits(of: model, on: table) }
+        let c = task.modulus
+        var all = [Float](repeating: 0, count: table.count * c)
+        for (step, indices) in [(training, trainIndices), (others, otherIndices)] where !indices.isEmpty {
+            let part = step.computeLogits()
+            for (row, example) in indices.enumerated() {
+                all.replaceSubrange(
+                    (example * c)..<((example + 1) * c), with: part.scalars[(row * c)..<((row + 1) * c)])
+            }
+        }
+        return Tensor(shape: [table.count, c], scalars: all)
+    }
+
+    /// The examples not trained on, in table order.
+    private lazy var otherIndices: [Int] = {
+        let trained = Set(trainIndices)
+        return (0..<table.count).filter { !trained.contains($0) }
+    }()
+
+    private lazy var otherExamplesStep: TransformerStep? = (model as? OneLayerTransformer).map {
+        let others = table.subset(otherIndices.isEmpty ? [0] : otherIndices)
+        return TransformerStep(model: $0, tokens: others.tokens, targets: nil, length: others.length)
+    }
+
     /// The transformer's hand-written step over the whole training set, its buffers kept across steps.
     private lazy var fullBatchStep: TransformerStep? = (model as? OneLayerTransformer).map {
         TransformerStep(model: $0, tokens: train.tokens, targets: train.targets, length: train.length)
@@ -198,7 +227,7 @@ public final class GrokRun {
     /// Metrics for the current weights: losses, accuracies, the total and per-tensor parameter norms, and
     /// for modular addition the progress measures.
     public func measure() -> MetricsRow {
-        let all = logits(of: model, on: table)
+        let all = tableLogits()
         let tr = lossAndAccuracy(all, targets: trainingTargets, rows: trainIndices)
         let te = lossAndAccuracy(all, targets: task.targets, rows: testIndices)
         let margins = correctLogitAndMargin(all, targets: trainingTargets, rows: trainIndices)
@@ -226,7 +255,7 @@ public final class GrokRun {
         let e = model.tokenEmbedding
         let operandRows = Tensor(shape: [p, e.rowLength], scalars: Array(e.scalars.prefix(p * e.rowLength)))
         return ProgressMeasures(
-            modulus: p, logits: all ?? logits(of: model, on: table), pairs: task.inputs.map { ($0[0], $0[1]) },
+            modulus: p, logits: all ?? tableLogits(), pairs: task.inputs.map { ($0[0], $0[1]) },
             targets: trainingTargets, training: trainIndices, embedding: operandRows,
             neuronLogitMap: model.neuronLogitMap,
             squaredWeightNorm: model.parameters.reduce(0) { $0 + $1.value.sumOfSquares() })

@@ -103,9 +103,10 @@ public final class TransformerStep {
         var owned: [UnsafeMutablePointer<Float>] = []
         func buffer(_ count: Int) -> UnsafeMutablePointer<Float> {
             // Cache-line aligned: cores that write their own columns of one row never share a line.
+            // Not cleared: every buffer is written before it is read (products with beta 0, mixings that
+            // fill their rows, and explicit zeroing where gradients accumulate).
             let p = UnsafeMutableRawPointer.allocate(byteCount: 4 * max(count, 1), alignment: 64)
                 .bindMemory(to: Float.self, capacity: max(count, 1))
-            p.initialize(repeating: 0, count: max(count, 1))
             owned.append(p)
             return p
         }
@@ -153,7 +154,7 @@ public final class TransformerStep {
 
     /// Logits [B, C] at the model's current weights.
     public func computeLogits() -> Tensor {
-        forward()
+        if !forwardIsCurrent { forward() }
         var values = [Float](repeating: 0, count: batch * outputs)
         for (b, example) in order.enumerated() {
             for j in 0..<outputs { values[example * outputs + j] = logits[b * outputs + j] }
@@ -161,8 +162,14 @@ public final class TransformerStep {
         return Tensor(shape: [batch, outputs], scalars: values)
     }
 
+    /// Whether the buffers hold the forward pass at the model's current weights: after `computeLogits`, until
+    /// the weights change, so the training step that follows an evaluation does not repeat its forward pass.
+    private var forwardIsCurrent: Bool { forwardDone && parametersEqualLoadedCopies() }
+    private var forwardDone = false
+
     private func forward() {
         loadParameters()
+        defer { forwardDone = true }
         let (d, hd, dh, m, c, r, rq, t) = (width, headsWidth, headWidth, hidden, outputs, rows, queries, length)
 
         // X [R, d] = E[token] + P[position]; Xq [Rq, d] the query rows.
@@ -228,7 +235,8 @@ public final class TransformerStep {
     /// Mean cross-entropy at the model's current weights; sets every parameter's `grad`.
     public func lossAndGradients() -> Float {
         precondition(targets.count == batch, "a logits-only step cannot train")
-        forward()
+        if !forwardIsCurrent { forward() }
+        forwardDone = false  // the logits become their gradient
         let loss = crossEntropyGradient()
         backward()
         storeGradients()
@@ -364,6 +372,26 @@ public final class TransformerStep {
                 }
             }
         }
+    }
+
+    /// Whether every weight equals the copy the last forward pass used.
+    private func parametersEqualLoadedCopies() -> Bool {
+        let (d, dh, hd) = (width, headWidth, headsWidth)
+        let copies = [E, P, Wq, Wk, Wv, Wo, Win, bin, Wout, bout, U]
+        for (i, p) in model.parameters.enumerated() {
+            let equal = p.value.scalars.withUnsafeBufferPointer { s -> Bool in
+                guard (2...4).contains(i) else { return memcmp(s.baseAddress!, copies[i], 4 * s.count) == 0 }
+                for h in 0..<heads {
+                    for j in 0..<d
+                    where memcmp(s.baseAddress! + (h * d + j) * dh, copies[i] + j * hd + h * dh, 4 * dh) != 0 {
+                        return false
+                    }
+                }
+                return true
+            }
+            if !equal { return false }
+        }
+        return true
     }
 
     /// [H, d, dh] → [d, H·dh].

@@ -12,17 +12,36 @@ public enum RowMixing {
         weights w: UnsafePointer<Float>, index: UnsafePointer<Int>, rows nOut: Int, terms m: Int,
         table: UnsafePointer<Float>, width n: Int, rectified: Bool, into out: UnsafeMutablePointer<Float>
     ) {
-        // Each core zeroes and fills its own rows, so no serial pass clears the whole output first.
+        // Each output element is ((0 + w₀t₀) + w₁t₁) + …, in term order, as a row of axpys would give; the sum
+        // is kept in registers eight columns at a time and stored once, not once per term.
         parallelChunks(nOut, minimumPerThread: max(1, (1 << 14) / max(n * m, 1))) { rows in
-            for i in rows {
-                let o = out + i * n
-                o.initialize(repeating: 0, count: n)
-                for k in 0..<m {
-                    let wk = w[i * m + k]
-                    if wk == 0 { continue }
-                    axpy(wk, table + index[i * m + k] * n, o, count: n)
+            withUnsafeTemporaryAllocation(of: (UnsafeRawPointer, Float).self, capacity: m) { terms in
+                for i in rows {
+                    var count = 0
+                    for k in 0..<m where w[i * m + k] != 0 {
+                        terms[count] = (UnsafeRawPointer(table + index[i * m + k] * n), w[i * m + k])
+                        count += 1
+                    }
+                    let o = UnsafeMutableRawPointer(out + i * n)
+                    var c = 0
+                    while c + 8 <= n {
+                        var acc = SIMD8<Float>()
+                        for k in 0..<count {
+                            acc += terms[k].1 * terms[k].0.loadUnaligned(fromByteOffset: 4 * c, as: SIMD8<Float>.self)
+                        }
+                        if rectified { acc.replace(with: 0, where: acc .<= 0) }  // max(x, 0): −0 becomes 0, NaN stays
+                        o.storeBytes(of: acc, toByteOffset: 4 * c, as: SIMD8<Float>.self)
+                        c += 8
+                    }
+                    while c < n {
+                        var acc: Float = 0
+                        for k in 0..<count {
+                            acc += terms[k].1 * terms[k].0.load(fromByteOffset: 4 * c, as: Float.self)
+                        }
+                        o.storeBytes(of: rectified ? max(acc, 0) : acc, toByteOffset: 4 * c, as: Float.self)
+                        c += 1
+                    }
                 }
-                if rectified { for e in 0..<n { o[e] = max(o[e], 0) } }
             }
         }
     }

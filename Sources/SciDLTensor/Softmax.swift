@@ -12,12 +12,48 @@ public func exponentiateShifted(_ row: UnsafeMutablePointer<Float>, count n: Int
     guard n > 0 else { return (-.infinity, 0) }
     var m = row[0]
     for j in 1..<n { m = max(m, row[j]) }
-    var z: Float = 0
-    for j in 0..<n {
-        row[j] = expf(row[j] - m)
-        z += row[j]
+    let raw = UnsafeMutableRawPointer(row)
+    var j = 0
+    while j + 8 <= n {
+        let x = raw.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self)
+        raw.storeBytes(of: exponential(x - SIMD8(repeating: m)), toByteOffset: 4 * j, as: SIMD8<Float>.self)
+        j += 8
     }
+    if j < n {
+        var x = SIMD8<Float>(repeating: -.infinity)
+        for e in j..<n { x[e - j] = row[e] - m }
+        let y = exponential(x)
+        for e in j..<n { row[e] = y[e - j] }
+    }
+    var z: Float = 0
+    for j in 0..<n { z += row[j] }
     return (m, z)
+}
+
+/// e^x for eight floats at once, within 2 ulp of `expf` (Cephes' polynomial on x − k·ln 2, scaled by 2^k);
+/// 0 below −87.3, where e^x leaves the normal floats, +∞ above 88.37 (`expf` overflows a little later, at
+/// 88.72), NaN for NaN. Softmax and cross-entropy spend most of their time in
+/// the exponential: eight at a time, without a library call per element, it is several times faster.
+@inlinable
+public func exponential(_ x: SIMD8<Float>) -> SIMD8<Float> {
+    let clamped = x.clamped(lowerBound: SIMD8(repeating: -87.3), upperBound: SIMD8(repeating: 88.37))
+    // k = round(x / ln 2); r = x − k·ln 2, with ln 2 split in two so that r is exact.
+    let k = (clamped * 1.442_695_04 + 0.5).rounded(.down)
+    var r = clamped - k * 0.693_359_375
+    r = r + k * 2.121_944_4e-4
+    var p = SIMD8<Float>(repeating: 1.987_569_15e-4)
+    p = p * r + 1.398_199_95e-3
+    p = p * r + 8.333_451_9e-3
+    p = p * r + 4.166_579_59e-2
+    p = p * r + 1.666_666_55e-1
+    p = p * r + 5.000_000_12e-1
+    let y = p * (r * r) + r + 1
+    // 2^k built from its bits. k + 127 + 2²³ is a float whose low mantissa bits are the integer k + 127
+    // (its ulp is 1), which avoids a float-to-integer conversion the compiler does lane by lane.
+    let biased = unsafeBitCast(k + (127 + 8_388_608), to: SIMD8<Int32>.self) &- 0x4B00_0000
+    let scale = unsafeBitCast(biased &<< 23, to: SIMD8<Float>.self)
+    return (y * scale).replacing(with: 0, where: x .< -87.3).replacing(with: .infinity, where: x .> 88.37)
+        .replacing(with: x, where: x .!= x)
 }
 
 /// Softmax of `count` floats in place; returns the maximum and the sum of `exponentiateShifted`.
