@@ -48,18 +48,24 @@ public enum BLAS {
         _ = singleThreaded
         let splitRows = m >= n
         let extent = splitRows ? m : n
-        // Small products run whole; large ones split into parts of whole 16-wide panels so every part
-        // runs the BLAS's full-width kernels.
+        // Small products run whole. Large ones split into panels fixed by the product's shape alone — up to
+        // eight, each a multiple of 16 rows (or columns) so it runs the BLAS's full-width kernels — and cores
+        // take whole panels. OpenBLAS's result for a row depends on the panel it is computed in, so panels
+        // chosen by shape, not by thread count, give the same bits on any number of cores.
         let large = splitting && m * n * k >= 1 << 21
-        parallelChunks(extent, minimumPerThread: large ? 32 : extent + 1, granularity: 16) { range in
-            let start = range.lowerBound
-            let size = range.count
-            if splitRows {
-                let aOffset = transposeA ? start : start * lda
-                raw(transposeA, transposeB, size, n, k, alpha, a + aOffset, lda, b, ldb, beta, c + start * ldc, ldc)
-            } else {
-                let bOffset = transposeB ? start * ldb : start
-                raw(transposeA, transposeB, m, size, k, alpha, a, lda, b + bOffset, ldb, beta, c + start, ldc)
+        let panel = large ? max(128, ((extent + 7) / 8 + 15) / 16 * 16) : extent
+        let panels = (extent + panel - 1) / panel
+        parallelChunks(panels, minimumPerThread: 1) { range in
+            for p in range {
+                let start = p * panel
+                let size = min(panel, extent - start)
+                if splitRows {
+                    let aOffset = transposeA ? start : start * lda
+                    raw(transposeA, transposeB, size, n, k, alpha, a + aOffset, lda, b, ldb, beta, c + start * ldc, ldc)
+                } else {
+                    let bOffset = transposeB ? start * ldb : start
+                    raw(transposeA, transposeB, m, size, k, alpha, a, lda, b + bOffset, ldb, beta, c + start, ldc)
+                }
             }
         }
     }

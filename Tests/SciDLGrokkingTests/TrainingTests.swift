@@ -28,6 +28,26 @@ func smallConfig(steps: Int = 60, model: ModelKind = .transformer) -> GrokConfig
 }
 
 final class TrainingTests: XCTestCase {
+    /// Products large enough to be split across cores (p = 59, d_mlp 256) give the same bits on 1, 2 and 3
+    /// threads: the BLAS's panels and the mixing gradient's blocks are fixed by shape, not thread count.
+    func testTheNumbersDoNotDependOnTheNumberOfThreads() throws {
+        for kind in ModelKind.allCases {
+            var config = smallConfig(steps: 12, model: kind)
+            config.modulus = 59
+            config.model = ModelShape(kind: kind, modelWidth: 64, heads: 4, mlpWidth: 256)
+            config.evalEvery = 4
+            let outputs = try [1, 2, 3].map { threads in
+                try Parallelism.withThreadBudget(threads) {
+                    let dir = scratchDirectory("threads\(threads)")
+                    _ = try GrokRun(config: config, directory: dir).run()
+                    return try read(dir, "metrics.csv")
+                }
+            }
+            XCTAssertEqual(outputs[0], outputs[1], "\(kind): 1 and 2 threads")
+            XCTAssertEqual(outputs[0], outputs[2], "\(kind): 1 and 3 threads")
+        }
+    }
+
     func testSameSeedGivesIdenticalMetricsFiles() throws {
         var outputs: [String] = []
         for _ in 0..<2 {
