@@ -53,6 +53,9 @@ public enum BLAS {
         // take whole panels. OpenBLAS's result for a row depends on the panel it is computed in, so panels
         // chosen by shape, not by thread count, give the same bits on any number of cores.
         let large = splitting && m * n * k >= 1 << 21
+        if large && k >= 4 * max(m, n) {
+            return gemmSplittingSum(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+        }
         let panel = large ? max(128, ((extent + 7) / 8 + 15) / 16 * 16) : extent
         let panels = (extent + panel - 1) / panel
         parallelChunks(panels, minimumPerThread: 1) { range in
@@ -67,6 +70,32 @@ public enum BLAS {
                     raw(transposeA, transposeB, m, size, k, alpha, a, lda, b + bOffset, ldb, beta, c + start, ldc)
                 }
             }
+        }
+    }
+
+    /// A product whose sum is much longer than its output (a weight gradient: Xᵀ·dY over a whole batch) split
+    /// along the sum, in two halves fixed by k: each core packs only its half of both operands, where row
+    /// panels would each pack all of the longer one. C = (first half + beta·C) + second half, in that order.
+    private static func gemmSplittingSum(
+        _ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+        _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+        _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
+    ) {
+        let half = (k / 2 + 15) / 16 * 16
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: m * n) { second in
+            parallelChunks(2, minimumPerThread: 1) { parts in
+                for part in parts {
+                    let (k0, kp) = part == 0 ? (0, half) : (half, k - half)
+                    let aPart = a + (ta ? k0 * lda : k0)
+                    let bPart = b + (tb ? k0 : k0 * ldb)
+                    if part == 0 {
+                        raw(ta, tb, m, n, kp, alpha, aPart, lda, bPart, ldb, beta, c, ldc)
+                    } else {
+                        raw(ta, tb, m, n, kp, alpha, aPart, lda, bPart, ldb, 0, second.baseAddress!, n)
+                    }
+                }
+            }
+            for i in 0..<m { for j in 0..<n { c[i * ldc + j] += second[i * n + j] } }
         }
     }
 

@@ -22,8 +22,9 @@ final class TensorKernelTests: XCTestCase {
     var rng = SeededGenerator(seed: 11)
 
     func testMatmulMatchesNaiveForEveryTransposeAndSize() {
-        // The large sizes exercise the split across cores, including ragged last parts.
-        for (m, k, n) in [(3, 4, 5), (1, 7, 1), (257, 64, 33), (40, 300, 190)] {
+        // The large sizes exercise the split across cores, including ragged last parts; the last one, a sum
+        // far longer than its output, the split along the sum.
+        for (m, k, n) in [(3, 4, 5), (1, 7, 1), (257, 64, 33), (40, 300, 190), (37, 1531, 45)] {
             for ta in [false, true] {
                 for tb in [false, true] {
                     let a = Tensor.randomNormal(ta ? [k, m] : [m, k], using: &rng)
