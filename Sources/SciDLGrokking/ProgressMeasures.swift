@@ -143,8 +143,14 @@ public func meanCrossEntropy(_ logits: Tensor, targets: [Int], rows: [Int]) -> D
                         let r = rows[i]
                         e.baseAddress!.update(from: x.baseAddress! + r * c, count: c)
                         let (m, _) = exponentiateShifted(e.baseAddress!, count: c)
-                        var z = 0.0
-                        for j in 0..<c { z += Double(e[j]) }
+                        var sums = SIMD4<Double>()
+                        var j = 0
+                        while j + 4 <= c {
+                            sums += SIMD4(Double(e[j]), Double(e[j + 1]), Double(e[j + 2]), Double(e[j + 3]))
+                            j += 4
+                        }
+                        var z = (sums[0] + sums[2]) + (sums[1] + sums[3])
+                        for j in j..<c { z += Double(e[j]) }
                         l[i] = -(Double(x[r * c + targets[r]]) - Double(m) - log(z))
                     }
                 }

@@ -65,3 +65,22 @@ final class TransformerStepTests: XCTestCase {
         XCTAssertEqual(model.parameters.map { $0.grad!.scalars }, firstGradients)
     }
 }
+
+/// Accuracy's prediction: the first largest logit, NaNs never winning, as `Tensor.argmaxRows`.
+final class PredictionTests: XCTestCase {
+    func testAccuracyCountsTheFirstLargestLogitAsArgmaxRowsDoes() {
+        var rng = SeededGenerator(seed: 9)
+        // Rows 19 wide (two blocks of eight and a tail), with ties, NaNs and a leading NaN.
+        var values = (0..<(40 * 19)).map { _ in Float(rng.nextInt(below: 7)) }
+        values[3 * 19 + 5] = .nan
+        values[4 * 19] = .nan
+        values[5 * 19 + 18] = 100
+        let logits = Tensor(shape: [40, 19], scalars: values)
+        let predicted = logits.argmaxRows()
+        for target in 0..<19 {
+            let targets = [Int](repeating: target, count: 40)
+            let expected = Double(predicted.filter { $0 == target }.count) / 40
+            XCTAssertEqual(lossAndAccuracy(logits, targets: targets, rows: Array(0..<40)).accuracy, expected)
+        }
+    }
+}
