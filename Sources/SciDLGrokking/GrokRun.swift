@@ -194,7 +194,7 @@ public final class GrokRun {
     /// training examples' in the training step's own buffers — the next step then reuses that forward pass
     /// instead of repeating it — and the others' in a step kept for evaluation, so an evaluation costs the
     /// forward pass over the examples not trained on.
-    func tableLogits() -> Tensor {
+    public func tableLogits() -> Tensor {
         guard let training = fullBatchStep, let others = otherExamplesStep else { return logits(of: model, on: table) }
         let c = task.modulus
         var all = [Float](repeating: 0, count: table.count * c)

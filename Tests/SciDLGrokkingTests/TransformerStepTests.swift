@@ -63,6 +63,36 @@ final class TransformerStepTests: XCTestCase {
         let firstGradients = model.parameters.map { $0.grad!.scalars }
         XCTAssertEqual(step.lossAndGradients(), first)
         XCTAssertEqual(model.parameters.map { $0.grad!.scalars }, firstGradients)
+        // After logits at the same weights the step reuses that forward pass: the same bits again.
+        let logits = step.computeLogits()
+        XCTAssertEqual(step.lossAndGradients(), first)
+        XCTAssertEqual(model.parameters.map { $0.grad!.scalars }, firstGradients)
+        // A changed weight is noticed: the logits are computed afresh.
+        model.unembed.value.scalars[0] += 0.5
+        XCTAssertNotEqual(step.computeLogits().scalars, logits.scalars)
+        XCTAssertNotEqual(step.lossAndGradients(), first)
+    }
+}
+
+/// A run's evaluation logits (training examples through the training step, the rest through a second step,
+/// reassembled in task order) against the model's autodiff logits over every example, before and after
+/// steps, and with a training subset that leaves examples in neither split.
+final class EvaluationLogitsTests: XCTestCase {
+    func testEvaluationLogitsEqualTheGraphsInTaskOrder() throws {
+        for subset in [nil, 40] as [Int?] {
+            var config = smallConfig(steps: 3)
+            config.trainSubset = subset
+            let dir = scratchDirectory("evaluation-logits")
+            let run = try GrokRun(config: config, directory: dir)
+            for _ in 0..<2 {
+                let expected = run.model.logits(tokens: run.task.inputs.flatMap { $0 }, length: run.task.sequenceLength)
+                let values = run.tableLogits()
+                XCTAssertEqual(values.shape, expected.shape)
+                var worst = Difference()
+                assertClose(values.scalars, expected.value.scalars, TransformerStepTests.tolerance, "logits", worst: &worst)
+                run.trainStep()
+            }
+        }
     }
 }
 
