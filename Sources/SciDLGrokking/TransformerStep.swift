@@ -63,14 +63,13 @@ public final class TransformerStep {
         }
         self.order = order
         let tokens = order.flatMap { unsorted[($0 * t)..<($0 * t + t)] }
-        let attention = model.attention
-        (batch, length) = (tokens.count / t, t)
-        (vocabulary, width) = (model.embed.weight.shape[0], model.embed.weight.shape[1])
+        let (attention, v, h) = (model.attention, model.embed.weight.shape[0], model.attention.heads)
+        (batch, length) = (examples, t)
+        (vocabulary, width) = (v, model.embed.weight.shape[1])
         positions = model.positionEmbed.shape[0]
-        (heads, headWidth) = (attention.heads, attention.headWidth)
+        (heads, headWidth) = (h, attention.headWidth)
         (hidden, outputs) = (model.mlp.input.weight.shape[1], model.unembed.shape[1])
-        precondition(tokens.count % t == 0 && t <= positions, "token batch does not match the context")
-        let v = model.embed.weight.shape[0]
+        precondition(unsorted.count % t == 0 && t <= positions, "token batch does not match the context")
         precondition(tokens.allSatisfy { $0 >= 0 && $0 < v }, "token id outside the vocabulary")
         self.targets = targets.map { targets in order.map { targets[$0] } } ?? []
 
@@ -79,8 +78,7 @@ public final class TransformerStep {
         rows = tokenOfRow.count
         var queryNumber = [Int](repeating: -1, count: distinct.tokenOfRow.count)
         var queryRow: [Int] = []
-        let exampleCount = tokens.count / t
-        queryOf = (0..<exampleCount).map { b in
+        queryOf = (0..<examples).map { b in
             let r = distinct.rowOf[b * t + t - 1]
             if queryNumber[r] < 0 {
                 queryNumber[r] = queryRow.count
@@ -90,13 +88,12 @@ public final class TransformerStep {
         }
         self.queryRow = queryRow
         queries = queryRow.count
-        terms = 1 + heads * t
+        terms = 1 + h * t
         var mix: [Int] = []
-        let heads = attention.heads
-        mix.reserveCapacity(exampleCount * (1 + heads * t))
-        for b in 0..<exampleCount {
+        mix.reserveCapacity(examples * (1 + h * t))
+        for b in 0..<examples {
             mix.append(queryOf[b])
-            for h in 0..<heads { for j in 0..<t { mix.append(queryRow.count + distinct.rowOf[b * t + j] * heads + h) } }
+            for head in 0..<h { for j in 0..<t { mix.append(queryRow.count + distinct.rowOf[b * t + j] * h + head) } }
         }
         mixIndex = mix
 
