@@ -52,32 +52,12 @@ public func logits(of model: any SequenceClassifier, on set: ExampleSet, chunk: 
 /// Mean cross-entropy and accuracy over the given rows of `logits` [N, C].
 public func lossAndAccuracy(_ logits: Tensor, targets: [Int], rows: [Int]) -> (loss: Double, accuracy: Double) {
     guard !rows.isEmpty else { return (.nan, .nan) }
-    // The prediction of the given rows only: the first largest logit, as `argmaxRows`.
+    // The prediction of the given rows only.
     let c = logits.rowLength
     let correct = logits.scalars.withUnsafeBufferPointer { s in
-        rows.filter { firstLargest(s.baseAddress! + $0 * c, count: c) == targets[$0] }.count
+        rows.filter { indexOfFirstLargest(s.baseAddress! + $0 * c, count: c) == targets[$0] }.count
     }
     return (meanCrossEntropy(logits, targets: targets, rows: rows), Double(correct) / Double(rows.count))
-}
-
-/// The index of the first largest of `count` floats (NaNs never win, as with `>`; 0 when the first is NaN):
-/// the maximum eight lanes at a time, then the first position holding it — one predictable branch per
-/// element instead of a data-dependent one.
-func firstLargest(_ x: UnsafePointer<Float>, count n: Int) -> Int {
-    guard n > 1, !x[0].isNaN else { return 0 }
-    var lanes = SIMD8<Float>(repeating: x[0])
-    let raw = UnsafeRawPointer(x)
-    var j = 0
-    while j + 8 <= n {
-        let v = raw.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self)
-        lanes.replace(with: v, where: v .> lanes)
-        j += 8
-    }
-    var m = lanes[0]
-    for l in 1..<8 where lanes[l] > m { m = lanes[l] }
-    for e in j..<n where x[e] > m { m = x[e] }
-    for e in 0..<n where x[e] == m { return e }
-    return 0
 }
 
 /// Mean logit of the target class, and mean margin of it over the best other class, over the given rows.

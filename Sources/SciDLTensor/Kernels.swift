@@ -115,18 +115,6 @@ extension Tensor {
         return out
     }
 
-    /// Index of the largest element of each row.
-    public func argmaxRows() -> [Int] {
-        let n = rowLength
-        return scalars.withUnsafeBufferPointer { s in
-            (0..<rowCount).map { i in
-                var best = 0
-                for j in 1..<n where s[i * n + j] > s[i * n + best] { best = j }
-                return best
-            }
-        }
-    }
-
     /// Gathers rows of a rank-2 table: `result[i] = self[indices[i]]`, shape `[indices.count, rowLength]`.
     public func gatherRows(_ indices: [Int]) -> Tensor {
         precondition(rank == 2, "gatherRows needs a table of rank 2, got \(shape)")

@@ -11,22 +11,10 @@ import Darwin
 public func exponentiateShifted(_ row: UnsafeMutablePointer<Float>, count n: Int) -> (max: Float, sum: Float) {
     guard n > 0 else { return (-.infinity, 0) }
     let raw = UnsafeMutableRawPointer(row)
-    // The maximum eight lanes at a time (a NaN never wins a comparison, as with `max`), then the
-    // exponentials and their sum, eight partial sums added in a fixed order.
-    var lanes = SIMD8<Float>(repeating: row[0])
+    // The exponentials and their sum, eight partial sums added in a fixed order.
+    let m = largest(row, count: n)
     var j = 0
-    while j + 8 <= n {
-        let x = raw.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self)
-        lanes.replace(with: x, where: x .> lanes)
-        j += 8
-    }
-    var m = lanes.max()
-    while j < n {
-        m = max(m, row[j])
-        j += 1
-    }
     var sums = SIMD8<Float>()
-    j = 0
     while j + 8 <= n {
         let y = exponential(raw.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self) - SIMD8(repeating: m))
         raw.storeBytes(of: y, toByteOffset: 4 * j, as: SIMD8<Float>.self)

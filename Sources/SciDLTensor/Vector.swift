@@ -30,6 +30,38 @@ public func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count n: I
     return s
 }
 
+/// The largest of `count` (≥ 1) floats, eight lanes at a time. A NaN never wins a comparison, as with `>`, so
+/// NaNs are passed over — unless the first element is one, which is then the result.
+@inlinable
+public func largest(_ x: UnsafePointer<Float>, count n: Int) -> Float {
+    var lanes = SIMD8<Float>(repeating: x[0])
+    let raw = UnsafeRawPointer(x)
+    var j = 0
+    while j + 8 <= n {
+        let v = raw.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self)
+        lanes.replace(with: v, where: v .> lanes)
+        j += 8
+    }
+    var m = lanes[0]
+    for l in 1..<8 where lanes[l] > m { m = lanes[l] }
+    while j < n {
+        if x[j] > m { m = x[j] }
+        j += 1
+    }
+    return m
+}
+
+/// The index of the first largest of `count` (≥ 1) floats — argmax, as a prediction reads it: NaNs are passed
+/// over, and a NaN first element gives 0. The maximum is found eight lanes at a time, then its first position:
+/// one predictable branch per element instead of a data-dependent one.
+@inlinable
+public func indexOfFirstLargest(_ x: UnsafePointer<Float>, count n: Int) -> Int {
+    guard n > 1, !x[0].isNaN else { return 0 }
+    let m = largest(x, count: n)
+    for e in 0..<n where x[e] == m { return e }
+    return 0
+}
+
 /// y ← y + alpha · x over `n` elements.
 @inlinable
 public func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count n: Int) {
