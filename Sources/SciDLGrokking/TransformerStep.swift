@@ -51,6 +51,9 @@ public final class TransformerStep {
     private var owned: [UnsafeMutablePointer<Float>] = []
     /// The gradients as the parameters' tensors, reused each step.
     private var gradientTensors: [Tensor]
+    /// Where each stretch of a parameter's storage lies in the step's copy, by parameter: W_Q, W_K, W_V
+    /// [H, d, dh] are kept as [d, H·dh] (one product serves all heads), everything else as stored.
+    private let stretches: [[(stored: Int, copied: Int, count: Int)]]
 
     /// Prepares a step over these examples (`targets` nil: logits only, no training buffers).
     public init(model: OneLayerTransformer, tokens unsorted: [Int], targets: [Int]?, length t: Int) {
@@ -140,6 +143,12 @@ public final class TransformerStep {
         rowLoss = .allocate(capacity: max(n, 1))
         self.owned = owned
         gradientTensors = model.parameters.map { Tensor(zeros: training ? $0.shape : [0]) }
+        let headsSideBySide = [attention.queryWeight, attention.keyWeight, attention.valueWeight]
+        stretches = model.parameters.map { p in
+            guard headsSideBySide.contains(where: { $0 === p }) else { return [(0, 0, p.value.count)] }
+            let dh = attention.headWidth
+            return (0..<h).flatMap { head in (0..<d).map { j in ((head * d + j) * dh, j * hd + head * dh, dh) } }
+        }
     }
 
     deinit {
@@ -356,62 +365,37 @@ public final class TransformerStep {
 
     // MARK: - Moving parameters and gradients
 
-    /// Copies the weights in; W_Q, W_K, W_V [H, d, dh] become [d, H·dh] (one product serves all heads).
+    /// The step's copies of the weights and its gradient buffers, in `namedParameters` order.
+    private var weightCopies: [UnsafeMutablePointer<Float>] { [E, P, Wq, Wk, Wv, Wo, Win, bin, Wout, bout, U] }
+    private var gradientBuffers: [UnsafeMutablePointer<Float>] {
+        [dE, dP, dWq, dWk, dWv, dWo, dWin, dbin, dWout, dbout, dU]
+    }
+
+    /// Copies the weights in, in the step's layout (`stretches`).
     private func loadParameters() {
-        let parameters = model.parameters
-        let destinations = [E, P, Wq, Wk, Wv, Wo, Win, bin, Wout, bout, U]
-        for (i, p) in parameters.enumerated() {
+        for ((p, copy), layout) in zip(zip(model.parameters, weightCopies), stretches) {
             p.value.scalars.withUnsafeBufferPointer { s in
-                if (2...4).contains(i) {
-                    headsSideBySide(s.baseAddress!, into: destinations[i])
-                } else {
-                    destinations[i].update(from: s.baseAddress!, count: s.count)
-                }
+                for st in layout { (copy + st.copied).update(from: s.baseAddress! + st.stored, count: st.count) }
             }
         }
     }
 
     /// Whether every weight equals the copy the last forward pass used.
     private func parametersEqualLoadedCopies() -> Bool {
-        let (d, dh, hd) = (width, headWidth, headsWidth)
-        let copies = [E, P, Wq, Wk, Wv, Wo, Win, bin, Wout, bout, U]
-        for (i, p) in model.parameters.enumerated() {
-            let equal = p.value.scalars.withUnsafeBufferPointer { s -> Bool in
-                guard (2...4).contains(i) else { return memcmp(s.baseAddress!, copies[i], 4 * s.count) == 0 }
-                for h in 0..<heads {
-                    for j in 0..<d
-                    where memcmp(s.baseAddress! + (h * d + j) * dh, copies[i] + j * hd + h * dh, 4 * dh) != 0 {
-                        return false
-                    }
-                }
-                return true
+        zip(zip(model.parameters, weightCopies), stretches).allSatisfy { pair, layout in
+            pair.0.value.scalars.withUnsafeBufferPointer { s in
+                layout.allSatisfy { memcmp(s.baseAddress! + $0.stored, pair.1 + $0.copied, 4 * $0.count) == 0 }
             }
-            if !equal { return false }
         }
-        return true
-    }
-
-    /// [H, d, dh] → [d, H·dh].
-    private func headsSideBySide(_ w: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
-        let (d, dh, hd) = (width, headWidth, headsWidth)
-        for h in 0..<heads { for i in 0..<d { (out + i * hd + h * dh).update(from: w + (h * d + i) * dh, count: dh) } }
     }
 
     /// Sets each parameter's `grad`, reusing the tensors of the last step when nothing else holds them.
     private func storeGradients() {
-        let (d, dh, hd) = (width, headWidth, headsWidth)
-        let sources = [dE, dP, dWq, dWk, dWv, dWo, dWin, dbin, dWout, dbout, dU]
-        for (i, p) in model.parameters.enumerated() {
+        for (i, (p, source)) in zip(model.parameters, gradientBuffers).enumerated() {
             p.grad = nil
             gradientTensors[i].scalars.withUnsafeMutableBufferPointer { g in
-                if (2...4).contains(i) {  // [d, H·dh] → [H, d, dh]
-                    for h in 0..<heads {
-                        for j in 0..<d {
-                            (g.baseAddress! + (h * d + j) * dh).update(from: sources[i] + j * hd + h * dh, count: dh)
-                        }
-                    }
-                } else {
-                    g.baseAddress!.update(from: sources[i], count: g.count)
+                for st in stretches[i] {
+                    (g.baseAddress! + st.stored).update(from: source + st.copied, count: st.count)
                 }
             }
             p.grad = gradientTensors[i]
@@ -431,11 +415,6 @@ private func product(
     _ b: UnsafePointer<Float>, ldb: Int? = nil, transposeB: Bool = false,
     into c: UnsafeMutablePointer<Float>, ldc: Int? = nil, m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0
 ) {
-    guard m > 0, n > 0 else { return }
-    guard k > 0 else {
-        for i in 0..<m { for j in 0..<n { c[i * (ldc ?? n) + j] = beta == 0 ? 0 : beta * c[i * (ldc ?? n) + j] } }
-        return
-    }
     BLAS.gemm(
         transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
         a: a, lda: lda ?? (transposeA ? m : k), b: b, ldb: ldb ?? (transposeB ? k : n), beta: beta,

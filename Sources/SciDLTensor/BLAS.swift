@@ -23,12 +23,6 @@ public enum BLAS {
         alpha: Float = 1, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
         beta: Float = 0, c: UnsafeMutablePointer<Float>, splitting: Bool = true
     ) {
-        guard m > 0, n > 0 else { return }
-        guard k > 0 else {
-            // An empty sum: BLAS would leave C untouched only for beta = 1, so say what it means.
-            for i in 0..<(m * n) { c[i] = beta == 0 ? 0 : beta * c[i] }
-            return
-        }
         gemm(
             transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
             a: a, lda: transposeA ? m : k, b: b, ldb: transposeB ? k : n, beta: beta, c: c, ldc: n,
@@ -44,7 +38,12 @@ public enum BLAS {
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, splitting: Bool = false
     ) {
-        guard m > 0, n > 0, k > 0 else { return }
+        guard m > 0, n > 0 else { return }
+        guard k > 0 else {
+            // An empty sum: BLAS would leave C untouched only for beta = 1, so say what it means.
+            for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
+            return
+        }
         _ = singleThreaded
         let splitRows = m >= n
         let extent = splitRows ? m : n
