@@ -13,20 +13,28 @@ import Darwin
 /// It computes what `OneLayerTransformer.logits` computes (the linearity reformulation in that type's
 /// documentation: everything read from the residual once per distinct (position, token) row, the residual
 /// after attention as weighted sums of table rows, W_out·U folded into one matrix), and what autodiff would
-/// give for its gradients, without building a graph. One more exact rewrite: each head's OV circuit is applied
-/// to W_in and U at the head's width, (r·W_V[h])·(W_O[h]·W_in), not through the model width, which is four
-/// times less work for the table products. `OneLayerTransformer.forward` stays the readable definition; the
-/// tests hold this against PyTorch and against autodiff.
+/// give for its gradients, without building a graph. Two more exact rewrites:
+/// - each head's OV circuit is applied to W_in and U at the head's width, (r·W_V[h])·(W_O[h]·W_in), not
+///   through the model width: four times less work for the table products;
+/// - each head's pattern sums to one, so its term for the query's own key (the last position) is folded into
+///   the others: Σ_j a_j·v_j = v_last + Σ_{j<last} a_j·(v_j − v_last). An example then mixes 1 + H·(T − 1)
+///   rows, not 1 + H·T (9, not 13, in the grokking tasks: the mixings and their gradients are most of the
+///   step's work outside the three large products). The query's row carries Σ_h v_last through head h, and
+///   the gradients of the weights come out shifted by the last key's, which softmax's backward ignores
+///   (ds_j = a_j·(da_j − Σ_k a_k·da_k) is unchanged when a constant is added to every da_k).
+/// `OneLayerTransformer.forward` stays the readable definition; the tests hold this against PyTorch and
+/// against autodiff.
 ///
 /// Shapes: B examples of T tokens, vocabulary V, width d, H heads of width dh (hd = H·dh), MLP width M,
-/// C outputs; R distinct (position, token) rows, Rq of them at the last position (the queries); a table has
-/// Rq query rows, then row Rq + r·H + h for row r through head h; each example mixes 1 + H·T table rows.
+/// C outputs; R distinct (position, token) rows, Rq of them at the last position (the queries); P distinct
+/// (query, key row) pairs at the positions before the last. A table has Rq query rows, then row Rq + p·H + h
+/// for pair p through head h (its key's value minus its query's own); each example mixes 1 + H·(T − 1) rows.
 public final class TransformerStep {
     let model: OneLayerTransformer
     let batch, length, vocabulary, positions, width, heads, headWidth, hidden, outputs: Int
-    let rows, queries, terms: Int
+    let rows, queries, pairs, terms: Int
     var headsWidth: Int { heads * headWidth }
-    var tableRows: Int { queries + rows * heads }
+    var tableRows: Int { queries + pairs * heads }
 
     // The batch, as indices (fixed for the object's life).
     let targets: [Int]
@@ -36,17 +44,19 @@ public final class TransformerStep {
     let rowOf: [Int]  // [B·T]: the row at each (example, position)
     let queryRow: [Int]  // [Rq]: the row of each query
     let queryOf: [Int]  // [B]: each example's query, 0..<Rq
+    let pairRow: [Int]  // [P]: each pair's key row
+    let pairQuery: [Int]  // [P]: each pair's query, 0..<Rq
     let mixIndex: [Int]  // [B·terms]: the table rows each example mixes (its query row, then h-major, key-minor)
 
     // Parameters, copied in each step; attention weights with their heads side by side.
     let E, P, Wq, Wk, Wv, Wo, Win, bin, Wout, bout, U: UnsafeMutablePointer<Float>
     // Forward activations.
-    let X, Xq, Q, K, V, scores, weights, WoIn, WoU, WoutU, boutU, inTable, uTable, neurons,
+    let X, Xq, Q, K, V, Vq, Vd, scores, pattern, weights, WoIn, WoU, WoutU, boutU, inTable, uTable, neurons,
         logits: UnsafeMutablePointer<Float>
     // Gradients: of the parameters (same layouts), then of the activations.
     let dE, dP, dWq, dWk, dWv, dWo, dWin, dbin, dWout, dbout, dU: UnsafeMutablePointer<Float>
-    let dWoutU, dNeurons, dWeightsIn, dWeightsU, partials, dInTable, dUTable, dScores, dQ, dK, dV, dWoIn, dWoU, dX, dXq,
-        dBoutU: UnsafeMutablePointer<Float>
+    let dWoutU, dNeurons, dWeightsIn, dWeightsU, partials, dInTable, dUTable, dScores, dQ, dK, dV, dVq, dVd, dWoIn,
+        dWoU, dX, dXq, dBoutU: UnsafeMutablePointer<Float>
     let rowLoss: UnsafeMutablePointer<Double>
     private var owned: [UnsafeMutablePointer<Float>] = []
     /// The gradients as the parameters' tensors, reused each step.
@@ -81,7 +91,7 @@ public final class TransformerStep {
         rows = tokenOfRow.count
         var queryNumber = [Int](repeating: -1, count: distinct.tokenOfRow.count)
         var queryRow: [Int] = []
-        queryOf = (0..<examples).map { b in
+        let queryOf = (0..<examples).map { b in
             let r = distinct.rowOf[b * t + t - 1]
             if queryNumber[r] < 0 {
                 queryNumber[r] = queryRow.count
@@ -89,14 +99,31 @@ public final class TransformerStep {
             }
             return queryNumber[r]
         }
-        self.queryRow = queryRow
+        (self.queryRow, self.queryOf) = (queryRow, queryOf)
         queries = queryRow.count
-        terms = 1 + h * t
+        // Pairs numbered as first met: in the grokking tasks (one query) the key rows in order.
+        var pairNumber: [Int: Int] = [:]
+        var (pairRow, pairQuery) = ([Int](), [Int]())
+        let pairOf = (0..<examples).flatMap { b in
+            (0..<(t - 1)).map { j in
+                let key = distinct.rowOf[b * t + j] * queryRow.count + queryOf[b]
+                if let p = pairNumber[key] { return p }
+                pairNumber[key] = pairRow.count
+                pairRow.append(distinct.rowOf[b * t + j])
+                pairQuery.append(queryOf[b])
+                return pairRow.count - 1
+            }
+        }
+        (self.pairRow, self.pairQuery) = (pairRow, pairQuery)
+        pairs = pairRow.count
+        terms = 1 + h * (t - 1)
         var mix: [Int] = []
-        mix.reserveCapacity(examples * (1 + h * t))
+        mix.reserveCapacity(examples * terms)
         for b in 0..<examples {
             mix.append(queryOf[b])
-            for head in 0..<h { for j in 0..<t { mix.append(queryRow.count + distinct.rowOf[b * t + j] * h + head) } }
+            for head in 0..<h {
+                for j in 0..<(t - 1) { mix.append(queryRow.count + pairOf[b * (t - 1) + j] * h + head) }
+            }
         }
         mixIndex = mix
 
@@ -111,14 +138,15 @@ public final class TransformerStep {
             return p
         }
         let (d, hd, m, c, r, rq, n) = (width, heads * headWidth, hidden, outputs, rows, queries, batch)
-        let tr = rq + r * heads
+        let tr = rq + pairs * heads
         let parameterSizes = [vocabulary * d, positions * d, d * hd, d * hd, d * hd, hd * d, d * m, m, m * d, d, d * c]
         let p = parameterSizes.map(buffer)
         (E, P, Wq, Wk, Wv, Wo, Win, bin, Wout, bout, U) = (
             p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10]
         )
         (X, Xq, Q, K, V) = (buffer(r * d), buffer(rq * d), buffer(rq * hd), buffer(r * hd), buffer(r * hd))
-        (scores, weights) = (buffer(heads * rq * r), buffer(n * terms))
+        (Vq, Vd) = (buffer(rq * hd), buffer(pairs * hd))
+        (scores, pattern, weights) = (buffer(heads * rq * r), buffer(n * heads * t), buffer(n * terms))
         (WoIn, WoU, WoutU, boutU) = (buffer(hd * m), buffer(hd * c), buffer(m * c), buffer(c))
         (inTable, uTable, neurons, logits) = (buffer(tr * m), buffer(tr * c), buffer(n * m), buffer(n * c))
         // Training buffers only when there is something to train toward.
@@ -135,6 +163,7 @@ public final class TransformerStep {
                 RowMixing.partialCount(rows: n, terms: terms, width: c)))
         (dInTable, dUTable, dScores) = (trainingBuffer(tr * m), trainingBuffer(tr * c), trainingBuffer(heads * rq * r))
         (dQ, dK, dV) = (trainingBuffer(rq * hd), trainingBuffer(r * hd), trainingBuffer(r * hd))
+        (dVq, dVd) = (trainingBuffer(rq * hd), trainingBuffer(pairs * hd))
         (dWoIn, dWoU, dX, dXq, dBoutU) =
             (
                 trainingBuffer(hd * m), trainingBuffer(hd * c), trainingBuffer(r * d), trainingBuffer(rq * d),
@@ -196,32 +225,43 @@ public final class TransformerStep {
                 Q + h * dh, lda: hd, K + h * dh, ldb: hd, transposeB: true, into: scores + h * rq * r, ldc: r,
                 m: rq, n: r, k: dh, alpha: scale)
         }
-        // weights [B, 1 + H·T]: 1 for the query's own row, then each head's pattern over the T keys.
+        // pattern [B, H, T]: each head's softmax over the T keys; weights [B, 1 + H·(T − 1)]: 1 for the query's
+        // row, then each head's pattern over the keys before the last.
         parallelChunks(batch, minimumPerThread: 1024) { examples in
             for b in examples {
                 let w = weights + b * terms
                 w[0] = 1
                 for h in 0..<heads {
                     let s = scores + (h * rq + queryOf[b]) * r
-                    for j in 0..<t { w[1 + h * t + j] = s[rowOf[b * t + j]] }
-                    softmaxInPlace(w + 1 + h * t, count: t)
+                    let a = pattern + (b * heads + h) * t
+                    for j in 0..<t { a[j] = s[rowOf[b * t + j]] }
+                    softmaxInPlace(a, count: t)
+                    (w + 1 + h * (t - 1)).update(from: a, count: t - 1)
                 }
             }
+        }
+        // Vq [Rq, hd]: each query's own value rows; Vd [P, hd]: each pair's key value minus its query's.
+        for q in 0..<rq { (Vq + q * hd).update(from: V + queryRow[q] * hd, count: hd) }
+        for p in 0..<pairs {
+            let (key, own, out) = (V + pairRow[p] * hd, Vq + pairQuery[p] * hd, Vd + p * hd)
+            for i in 0..<hd { out[i] = key[i] - own[i] }
         }
 
         // Each head's OV circuit into the MLP and the unembedding at its own width:
         // WoIn [hd, M] = Wo·W_in, WoU [hd, C] = Wo·U (Wo [hd, d] is W_O [H, dh, d]).
         product(Wo, Win, into: WoIn, m: hd, n: m, k: d)
         product(Wo, U, into: WoU, m: hd, n: c, k: d)
-        // Tables: query rows Xq·W_in + b_in and Xq·U + b_out·U; row r through head h: V_h[r]·WoIn_h, V_h[r]·WoU_h.
+        // Tables: query rows Xq·W_in + b_in + Vq·WoIn and Xq·U + b_out·U + Vq·WoU (the query's own key through
+        // every head); pair p through head h: Vd_h[p]·WoIn_h, Vd_h[p]·WoU_h.
         product(bout, U, into: boutU, m: 1, n: c, k: d)
         for (table, w, wo, bias, n) in [(inTable, Win, WoIn, bin, m), (uTable, U, WoU, boutU, c)] {
             for q in 0..<rq { (table + q * n).update(from: bias, count: n) }
             product(Xq, w, into: table, m: rq, n: n, k: d, beta: 1)
+            product(Vq, wo, into: table, m: rq, n: n, k: hd, beta: 1)
             for h in 0..<heads {
                 product(
-                    V + h * dh, lda: hd, wo + h * dh * n, ldb: n, into: table + (rq + h) * n, ldc: heads * n,
-                    m: r, n: n, k: dh)
+                    Vd + h * dh, lda: hd, wo + h * dh * n, ldb: n, into: table + (rq + h) * n, ldc: heads * n,
+                    m: pairs, n: n, k: dh)
             }
         }
 
@@ -296,18 +336,20 @@ public final class TransformerStep {
         mixingGradient(dLogits, table: uTable, width: c, rectified: nil, into: dWeightsU, dUTable)
         mixingGradient(dNeurons, table: inTable, width: m, rectified: neurons, into: dWeightsIn, dInTable)
 
-        // Attention: softmax backward per example and head, ds = a·(da − Σ a·da)/√dh, gathered per
-        // (head, query, row) into dscores; then dQ_h = dscores_h·K_h, dK_h = dscores_hᵀ·Q_h.
+        // Attention: softmax backward per example and head, ds = a·(da − Σ a·da)/√dh with the last key's da
+        // taken as 0 (the others' are shifted by it), gathered per (head, query, row) into dscores; then
+        // dQ_h = dscores_h·K_h, dK_h = dscores_hᵀ·Q_h.
         let scale = 1 / Float(dh).squareRoot()
         dScores.initialize(repeating: 0, count: heads * rq * r)
         for b in 0..<batch {
             for h in 0..<heads {
-                let o = b * terms + 1 + h * t
+                let (o, a) = (b * terms + 1 + h * (t - 1), pattern + (b * heads + h) * t)
                 var s: Float = 0
-                for j in 0..<t { s += weights[o + j] * (dWeightsU[o + j] + dWeightsIn[o + j]) }
+                for j in 0..<(t - 1) { s += a[j] * (dWeightsU[o + j] + dWeightsIn[o + j]) }
                 let ds = dScores + (h * rq + queryOf[b]) * r
                 for j in 0..<t {
-                    ds[rowOf[b * t + j]] += weights[o + j] * (dWeightsU[o + j] + dWeightsIn[o + j] - s) * scale
+                    let da = j < t - 1 ? dWeightsU[o + j] + dWeightsIn[o + j] : 0
+                    ds[rowOf[b * t + j]] += a[j] * (da - s) * scale
                 }
             }
         }
@@ -318,8 +360,9 @@ public final class TransformerStep {
                 m: r, n: dh, k: rq)
         }
 
-        // Tables. Query rows: dbias = Σ_q dtable[q], dW += Xqᵀ·dtable[q], dXq = dtable[q]·Wᵀ.
-        // Head rows: dWo_h· = V_hᵀ·dtable_h, dV_h = dtable_h·Wo_h·ᵀ; then through Wo·W: dWo = dWoWWᵀ, dW += Woᵀ·dWoW.
+        // Tables. Query rows: dbias = Σ_q dtable[q], dW += Xqᵀ·dtable[q], dXq = dtable[q]·Wᵀ, dWo·W += Vqᵀ·dtable[q],
+        // dVq = dtable[q]·(Wo·W)ᵀ. Pair rows: dWo_h·W = Vd_hᵀ·dtable_h, dVd_h = dtable_h·(Wo_h·W)ᵀ; then through
+        // Wo·W: dWo = dWoW·Wᵀ, dW += Woᵀ·dWoW.
         sumRows(dInTable, rows: rq, width: m, into: dbin)
         sumRows(dUTable, rows: rq, width: c, into: dBoutU)
         product(Xq, transposeA: true, dInTable, into: dWin, m: d, n: m, k: rq)
@@ -335,14 +378,24 @@ public final class TransformerStep {
             for h in 0..<heads {
                 let dth = dTable + (rq + h) * n
                 product(
-                    V + h * dh, lda: hd, transposeA: true, dth, ldb: heads * n, into: dWoW + h * dh * n, ldc: n,
-                    m: dh, n: n, k: r)
+                    Vd + h * dh, lda: hd, transposeA: true, dth, ldb: heads * n, into: dWoW + h * dh * n, ldc: n,
+                    m: dh, n: n, k: pairs)
                 product(
-                    dth, lda: heads * n, wo + h * dh * n, ldb: n, transposeB: true, into: dV + h * dh, ldc: hd,
-                    m: r, n: dh, k: n, beta: first ? 0 : 1)
+                    dth, lda: heads * n, wo + h * dh * n, ldb: n, transposeB: true, into: dVd + h * dh, ldc: hd,
+                    m: pairs, n: dh, k: n, beta: first ? 0 : 1)
             }
+            product(Vq, transposeA: true, dTable, into: dWoW, m: hd, n: n, k: rq, beta: 1)
+            product(dTable, wo, transposeB: true, into: dVq, m: rq, n: hd, k: n, beta: first ? 0 : 1)
             product(dWoW, w, transposeB: true, into: dWo, m: hd, n: d, k: n, beta: first ? 0 : 1)
             product(Wo, transposeA: true, dWoW, into: first ? dWin : dU, m: d, n: n, k: hd, beta: 1)
+        }
+
+        // dV from the pairs' differences and the queries' own rows.
+        dV.initialize(repeating: 0, count: r * hd)
+        for q in 0..<rq { axpy(1, dVq + q * hd, dV + queryRow[q] * hd, count: hd) }
+        for p in 0..<pairs {
+            axpy(1, dVd + p * hd, dV + pairRow[p] * hd, count: hd)
+            axpy(-1, dVd + p * hd, dV + queryRow[pairQuery[p]] * hd, count: hd)
         }
 
         // Q, K, V projections: dW = Xᵀ·d(projection), dX = d(projection)·Wᵀ.
