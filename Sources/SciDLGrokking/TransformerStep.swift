@@ -216,8 +216,9 @@ public final class TransformerStep {
 
         // Q [Rq, hd] = Xq·Wq;  K, V [R, hd] = X·Wk, X·Wv.
         product(Xq, Wq, into: Q, m: rq, n: hd, k: d)
-        product(X, Wk, into: K, m: r, n: hd, k: d)
-        product(X, Wv, into: V, m: r, n: hd, k: d)
+        forEachProduct(2) { i, splitting in
+            product(X, i == 0 ? Wk : Wv, into: i == 0 ? K : V, m: r, n: hd, k: d, splitting: splitting)
+        }
         // scores [H, Rq, R]: head h's score of every query against every row, Q_h·K_hᵀ/√dh.
         let scale = 1 / Float(dh).squareRoot()
         for h in 0..<heads {
@@ -258,10 +259,10 @@ public final class TransformerStep {
             for q in 0..<rq { (table + q * n).update(from: bias, count: n) }
             product(Xq, w, into: table, m: rq, n: n, k: d, beta: 1)
             product(Vq, wo, into: table, m: rq, n: n, k: hd, beta: 1)
-            for h in 0..<heads {
+            forEachProduct(heads) { h, splitting in
                 product(
                     Vd + h * dh, lda: hd, wo + h * dh * n, ldb: n, into: table + (rq + h) * n, ldc: heads * n,
-                    m: pairs, n: n, k: dh)
+                    m: pairs, n: n, k: dh, splitting: splitting)
             }
         }
 
@@ -375,14 +376,14 @@ public final class TransformerStep {
         for (dTable, wo, w, dWoW, n, first) in [
             (dInTable, WoIn, Win, dWoIn, m, true), (dUTable, WoU, U, dWoU, c, false),
         ] {
-            for h in 0..<heads {
+            forEachProduct(heads) { h, splitting in
                 let dth = dTable + (rq + h) * n
                 product(
                     Vd + h * dh, lda: hd, transposeA: true, dth, ldb: heads * n, into: dWoW + h * dh * n, ldc: n,
-                    m: dh, n: n, k: pairs)
+                    m: dh, n: n, k: pairs, splitting: splitting)
                 product(
                     dth, lda: heads * n, wo + h * dh * n, ldb: n, transposeB: true, into: dVd + h * dh, ldc: hd,
-                    m: pairs, n: dh, k: n, beta: first ? 0 : 1)
+                    m: pairs, n: dh, k: n, beta: first ? 0 : 1, splitting: splitting)
             }
             product(Vq, transposeA: true, dTable, into: dWoW, m: hd, n: n, k: rq, beta: 1)
             product(dTable, wo, transposeB: true, into: dVq, m: rq, n: hd, k: n, beta: first ? 0 : 1)
@@ -461,15 +462,16 @@ public final class TransformerStep {
     }
 }
 
-/// C [m, n] ← alpha·op(A)·op(B) + beta·C for row-major buffers, split across cores when large; leading
-/// dimensions default to the packed ones.
+/// C [m, n] ← alpha·op(A)·op(B) + beta·C for row-major buffers, split across cores when large (unless
+/// `splitting` is false: products already spread over cores); leading dimensions default to the packed ones.
 private func product(
     _ a: UnsafePointer<Float>, lda: Int? = nil, transposeA: Bool = false,
     _ b: UnsafePointer<Float>, ldb: Int? = nil, transposeB: Bool = false,
-    into c: UnsafeMutablePointer<Float>, ldc: Int? = nil, m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0
+    into c: UnsafeMutablePointer<Float>, ldc: Int? = nil, m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0,
+    splitting: Bool = true
 ) {
     BLAS.gemm(
         transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
         a: a, lda: lda ?? (transposeA ? m : k), b: b, ldb: ldb ?? (transposeB ? k : n), beta: beta,
-        c: c, ldc: ldc ?? n, splitting: true)
+        c: c, ldc: ldc ?? n, splitting: splitting)
 }
