@@ -55,6 +55,23 @@ final class TransformerStepTests: XCTestCase {
         assertClose(values.scalars, expected.scalars, Self.tolerance, "logits", worst: &worst)
     }
 
+    func testOneTokenSequencesHaveNoKeysToFold() {
+        // The last key is folded into the query's row; with one token there is nothing else to mix.
+        let (tokens, targets) = randomBatch(examples: 40, length: 1, vocabulary: 9, outputs: 5, seed: 7)
+        let model = makeModel(seed: 8)
+        model.zeroGradients()
+        let graph = model.logits(tokens: tokens, length: 1).crossEntropy(targets: targets)
+        graph.backward()
+        let expected = model.parameters.map { $0.grad! }
+        model.zeroGradients()
+        let loss = TransformerStep(model: model, tokens: tokens, targets: targets, length: 1).lossAndGradients()
+        XCTAssertEqual(loss, graph.value.scalar, accuracy: 1e-6)
+        var worst = Difference()
+        for ((name, p), e) in zip(model.namedParameters, expected) {
+            assertClose(p.grad!.scalars, e.scalars, Self.tolerance, name, worst: &worst)
+        }
+    }
+
     func testTheSameStepTwiceGivesTheSameBits() {
         let (tokens, targets) = randomBatch(examples: 120, length: 4, vocabulary: 9, outputs: 5, seed: 5)
         let model = makeModel(seed: 6)
