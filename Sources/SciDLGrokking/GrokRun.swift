@@ -197,16 +197,20 @@ public final class GrokRun {
     public func tableLogits() -> Tensor {
         guard let training = fullBatchStep, let others = otherExamplesStep else { return logits(of: model, on: table) }
         let c = task.modulus
-        var all = [Float](repeating: 0, count: table.count * c)
-        for (step, indices) in [(training, trainIndices), (others, otherIndices)] where !indices.isEmpty {
-            let part = step.computeLogits()
-            for (row, example) in indices.enumerated() {
-                all.replaceSubrange(
-                    (example * c)..<((example + 1) * c), with: part.scalars[(row * c)..<((row + 1) * c)])
+        if tableLogitsStorage.count != table.count * c {
+            tableLogitsStorage = [Float](repeating: 0, count: table.count * c)
+        }
+        tableLogitsStorage.withUnsafeMutableBufferPointer { all in
+            for (step, indices) in [(training, trainIndices), (others, otherIndices)] where !indices.isEmpty {
+                step.writeLogits(into: all.baseAddress!, rows: indices)
             }
         }
-        return Tensor(shape: [table.count, c], scalars: all)
+        return Tensor(shape: [table.count, c], scalars: tableLogitsStorage)
     }
+
+    /// The storage `tableLogits` fills: kept, so that an evaluation writes into memory it already has (fresh
+    /// pages cost a fault each) once the previous evaluation's tensor is gone.
+    private var tableLogitsStorage: [Float] = []
 
     /// The examples not trained on, in table order.
     private lazy var otherIndices: [Int] = {

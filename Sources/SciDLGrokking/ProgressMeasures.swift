@@ -77,9 +77,20 @@ public struct ProgressMeasures: Sendable, Equatable {
         keyFrequencies = zip(basis.frequencies, norms)
             .filter { $0.1 * $0.1 > threshold * total }
             .sorted { $0.1 > $1.1 }.map(\.0)
-        let keyTerms = Self.keyFrequencyTerms(modulus: p, logits: logits, pairs: pairs, frequencies: keyFrequencies)
-        restrictedLoss = meanCrossEntropy(keyTerms, targets: targets, rows: Array(0..<targets.count))
-        excludedLoss = meanCrossEntropy(logits - keyTerms, targets: targets, rows: training)
+        // The key terms of a row depend on its s = (a + b) mod p alone: the restricted loss reads the [p, p]
+        // table of them once per row, the excluded loss subtracts them from the training rows only.
+        let terms = Self.keyFrequencyTable(modulus: p, logits: logits, pairs: pairs, frequencies: keyFrequencies)
+        let sums = pairs.map { ($0.0 + $0.1) % p }
+        restrictedLoss = meanCrossEntropy(terms, rows: sums, termTargets: targets)
+        var excluded = [Float](repeating: 0, count: training.count * p)
+        logits.scalars.withUnsafeBufferPointer { l in
+            for (i, r) in training.enumerated() {
+                for c in 0..<p { excluded[i * p + c] = l[r * p + c] - terms.scalars[sums[r] * p + c] }
+            }
+        }
+        excludedLoss = meanCrossEntropy(
+            Tensor(shape: [training.count, p], scalars: excluded), targets: training.map { targets[$0] },
+            rows: Array(training.indices))
         embeddingGini = gini(basis.componentNorms(ofRows: embedding))
         neuronLogitGini = gini(basis.componentNorms(ofRows: neuronLogitMap.swappingFirstTwoAxes()))
         self.squaredWeightNorm = squaredWeightNorm
@@ -87,48 +98,73 @@ public struct ProgressMeasures: Sendable, Equatable {
 
     /// The projection of the logits onto span{cos(w_k(a+b−c)), sin(w_k(a+b−c))} over the key k.
     ///
-    /// The terms of different frequencies are orthogonal over all (a, b, c), so each is fitted alone.
+    /// The terms of different frequencies are orthogonal over all (a, b, c), so each is fitted alone. A term
+    /// depends on a and b only through s = (a + b) mod p, so the logits enter the fits only through their sums
+    /// over the rows of each s, and the fitted terms form one [p, p] table indexed by (s, c): an evaluation
+    /// reads the logits once, not twice per key frequency (an evaluation of a grokked model cost four training
+    /// steps when each fit walked every logit).
     public static func keyFrequencyTerms(
+        modulus p: Int, logits: Tensor, pairs: [(Int, Int)], frequencies: [Int]
+    ) -> Tensor {
+        let table = keyFrequencyTable(modulus: p, logits: logits, pairs: pairs, frequencies: frequencies)
+        var out = [Float](repeating: 0, count: pairs.count * p)
+        for (r, (a, b)) in pairs.enumerated() {
+            out.replaceSubrange((r * p)..<((r + 1) * p), with: table.scalars[((a + b) % p * p)..<((a + b) % p * p + p)])
+        }
+        return Tensor(shape: logits.shape, scalars: out)
+    }
+
+    /// The fitted key terms as a [p, p] table: row s holds the terms of every pair with (a + b) mod p = s.
+    static func keyFrequencyTable(
         modulus p: Int, logits: Tensor, pairs: [(Int, Int)], frequencies: [Int]
     ) -> Tensor {
         precondition(
             logits.shape == [pairs.count, p], "logits \(logits.shape) for \(pairs.count) pairs over \(p) answers")
-        var out = Tensor(zeros: logits.shape)
+        var sums = [Double](repeating: 0, count: p * p)  // [s, c]: Σ of logits[r, c] over the rows r with s
+        logits.scalars.withUnsafeBufferPointer { l in
+            for (r, (a, b)) in pairs.enumerated() {
+                let s = (a + b) % p
+                for c in 0..<p { sums[s * p + c] += Double(l[r * p + c]) }
+            }
+        }
+        var table = [Float](repeating: 0, count: p * p)  // [s, c]: the fitted terms of a row with s
         for k in frequencies {
             let cosine = (0..<p).map { Float(cos(2 * .pi * Double(k * $0 % p) / Double(p))) }
             let sine = (0..<p).map { Float(sin(2 * .pi * Double(k * $0 % p) / Double(p))) }
-            // Fit coefficients α, β of cos/sin(w_k(a+b−c)) by least squares (they are orthogonal).
+            // Least-squares coefficients α, β of cos/sin(w_k(a+b−c)) (they are orthogonal). In every row c
+            // runs through all residues, so each row adds the same Σ cos² and Σ sin².
             var lc = 0.0
             var ls = 0.0
-            var cc = 0.0
-            var ss = 0.0
-            for (r, (a, b)) in pairs.enumerated() {
-                let s = (a + b) % p
+            for s in 0..<p {
                 for c in 0..<p {
                     let j = (s - c + p) % p
-                    let l = Double(logits.scalars[r * p + c])
-                    lc += l * Double(cosine[j])
-                    ls += l * Double(sine[j])
-                    cc += Double(cosine[j] * cosine[j])
-                    ss += Double(sine[j] * sine[j])
+                    lc += sums[s * p + c] * Double(cosine[j])
+                    ls += sums[s * p + c] * Double(sine[j])
                 }
             }
+            let cc = Double(pairs.count) * cosine.reduce(0.0) { $0 + Double($1 * $1) }
+            let ss = Double(pairs.count) * sine.reduce(0.0) { $0 + Double($1 * $1) }
             let alpha = Float(cc > 0 ? lc / cc : 0)
             let beta = Float(ss > 0 ? ls / ss : 0)
-            for (r, (a, b)) in pairs.enumerated() {
-                let s = (a + b) % p
+            for s in 0..<p {
                 for c in 0..<p {
                     let j = (s - c + p) % p
-                    out.scalars[r * p + c] += alpha * cosine[j] + beta * sine[j]
+                    table[s * p + c] += alpha * cosine[j] + beta * sine[j]
                 }
             }
         }
-        return out
+        return Tensor(shape: [p, p], scalars: table)
     }
 }
 
 /// Mean cross-entropy of the given rows of `logits` [N, C] against `targets` (indexed like the rows).
 public func meanCrossEntropy(_ logits: Tensor, targets: [Int], rows: [Int]) -> Double {
+    meanCrossEntropy(logits, rows: rows, termTargets: rows.map { targets[$0] })
+}
+
+/// The mean over i of the cross-entropy of row `rows[i]` of `logits` against `termTargets[i]`: rows may
+/// repeat, for a table of logits that many examples share.
+func meanCrossEntropy(_ logits: Tensor, rows: [Int], termTargets: [Int]) -> Double {
     guard !rows.isEmpty else { return .nan }
     let c = logits.rowLength
     // Each row's loss on all cores, then summed in row order: the same sum on any number of cores.
@@ -151,7 +187,7 @@ public func meanCrossEntropy(_ logits: Tensor, targets: [Int], rows: [Int]) -> D
                         }
                         var z = (sums[0] + sums[2]) + (sums[1] + sums[3])
                         for j in j..<c { z += Double(e[j]) }
-                        l[i] = -(Double(x[r * c + targets[r]]) - Double(m) - log(z))
+                        l[i] = -(Double(x[r * c + termTargets[i]]) - Double(m) - log(z))
                     }
                 }
             }

@@ -189,12 +189,20 @@ public final class TransformerStep {
 
     /// Logits [B, C] at the model's current weights.
     public func computeLogits() -> Tensor {
-        if !forwardIsCurrent { forward() }
         var values = [Float](repeating: 0, count: batch * outputs)
-        for (b, example) in order.enumerated() {
-            for j in 0..<outputs { values[example * outputs + j] = logits[b * outputs + j] }
-        }
+        values.withUnsafeMutableBufferPointer { writeLogits(into: $0.baseAddress!, rows: Array(0..<batch)) }
         return Tensor(shape: [batch, outputs], scalars: values)
+    }
+
+    /// Writes the logits of example i (in the order the examples were given) to row `rows[i]` of `out`
+    /// (rows of C floats), at the model's current weights: an evaluation assembles the whole table's logits
+    /// from two steps without a copy in between.
+    public func writeLogits(into out: UnsafeMutablePointer<Float>, rows: [Int]) {
+        precondition(rows.count == batch, "one destination row per example")
+        if !forwardIsCurrent { forward() }
+        for (b, example) in order.enumerated() {
+            (out + rows[example] * outputs).update(from: logits + b * outputs, count: outputs)
+        }
     }
 
     /// Whether the buffers hold the forward pass at the model's current weights: after `computeLogits`, until

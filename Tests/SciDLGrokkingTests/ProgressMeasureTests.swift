@@ -45,6 +45,61 @@ final class ProgressMeasureTests: XCTestCase {
         XCTAssertLessThan(other.norm(), 1e-3)
     }
 
+    func testKeyTermsAndLossesMatchTheirDefinitionsOnRandomLogits() {
+        // A random subset of the table in random logits: the fitted terms against a least-squares fit over
+        // every (row, c) written out here, and the losses against the key terms materialised row by row.
+        let p = 13
+        var rng = SeededGenerator(seed: 11)
+        let pairs = (0..<p).flatMap { a in (0..<p).map { b in (a, b) } }.filter { _ in rng.nextInt(below: 3) != 0 }
+        let targets = pairs.map { ($0.0 + $0.1) % p }
+        let training = pairs.indices.filter { $0 % 4 == 1 }
+        let logits = Tensor.randomNormal([pairs.count, p], standardDeviation: 2, using: &rng)
+        func wave(_ k: Int, _ x: Int, sine: Bool) -> Double {
+            let angle = 2 * Double.pi * Double(k * (((x % p) + p) % p)) / Double(p)
+            return sine ? sin(angle) : cos(angle)
+        }
+        var expected = [Double](repeating: 0, count: pairs.count * p)
+        for k in [2, 5] {
+            for sine in [false, true] {
+                var (lw, ww) = (0.0, 0.0)
+                for (r, (a, b)) in pairs.enumerated() {
+                    for c in 0..<p {
+                        lw += Double(logits[r, c]) * wave(k, a + b - c, sine: sine)
+                        ww += wave(k, a + b - c, sine: sine) * wave(k, a + b - c, sine: sine)
+                    }
+                }
+                for (r, (a, b)) in pairs.enumerated() {
+                    for c in 0..<p { expected[r * p + c] += lw / ww * wave(k, a + b - c, sine: sine) }
+                }
+            }
+        }
+        let terms = ProgressMeasures.keyFrequencyTerms(modulus: p, logits: logits, pairs: pairs, frequencies: [2, 5])
+        XCTAssertGreaterThan(terms.norm(), 0.1, "random logits have some projection on any frequency")
+        for (i, e) in expected.enumerated() { XCTAssertEqual(Double(terms.scalars[i]), e, accuracy: 1e-5) }
+
+        // An embedding whose key frequencies are 2 and 5, half of its Fourier norm each.
+        let d = 16
+        var embedding = Tensor.randomNormal([p, d], standardDeviation: 0.01, using: &rng)
+        for x in 0..<p {
+            embedding[x, 0] = Float(2 * wave(2, x, sine: false))
+            embedding[x, 1] = Float(2 * wave(2, x, sine: true))
+            embedding[x, 2] = Float(2 * wave(5, x, sine: false))
+            embedding[x, 3] = Float(2 * wave(5, x, sine: true))
+        }
+        let measures = ProgressMeasures(
+            modulus: p, logits: logits, pairs: pairs, targets: targets, training: training, embedding: embedding,
+            neuronLogitMap: Tensor.randomNormal([8, p], standardDeviation: 1, using: &rng), squaredWeightNorm: 0)
+        XCTAssertEqual(Set(measures.keyFrequencies), [2, 5])
+        let keyTerms = ProgressMeasures.keyFrequencyTerms(
+            modulus: p, logits: logits, pairs: pairs, frequencies: measures.keyFrequencies)
+        XCTAssertEqual(
+            measures.restrictedLoss, meanCrossEntropy(keyTerms, targets: targets, rows: Array(pairs.indices)),
+            accuracy: 1e-12)
+        XCTAssertEqual(
+            measures.excludedLoss, meanCrossEntropy(logits - keyTerms, targets: targets, rows: training),
+            accuracy: 1e-12)
+    }
+
     func testHandBuiltModelHasTheKeyFrequenciesItWasBuiltWith() throws {
         var config = smallConfig(steps: 1)
         config.model = ModelShape(kind: .transformer, modelWidth: 16, heads: 2, mlpWidth: 32)
