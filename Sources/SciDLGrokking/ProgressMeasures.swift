@@ -80,12 +80,12 @@ public struct ProgressMeasures: Sendable, Equatable {
         // The key terms of a row depend on its s = (a + b) mod p alone: the restricted loss reads the [p, p]
         // table of them once per row, the excluded loss subtracts them from the training rows only.
         let terms = Self.keyFrequencyTable(modulus: p, logits: logits, pairs: pairs, frequencies: keyFrequencies)
-        let sums = pairs.map { ($0.0 + $0.1) % p }
-        restrictedLoss = meanCrossEntropy(terms, rows: sums, termTargets: targets)
+        let residues = pairs.map { ($0.0 + $0.1) % p }  // each pair's row of the table
+        restrictedLoss = meanCrossEntropy(terms, rows: residues, termTargets: targets)
         var excluded = [Float](repeating: 0, count: training.count * p)
         logits.scalars.withUnsafeBufferPointer { l in
             for (i, r) in training.enumerated() {
-                for c in 0..<p { excluded[i * p + c] = l[r * p + c] - terms.scalars[sums[r] * p + c] }
+                for c in 0..<p { excluded[i * p + c] = l[r * p + c] - terms.scalars[residues[r] * p + c] }
             }
         }
         excludedLoss = meanCrossEntropy(
@@ -109,7 +109,8 @@ public struct ProgressMeasures: Sendable, Equatable {
         let table = keyFrequencyTable(modulus: p, logits: logits, pairs: pairs, frequencies: frequencies)
         var out = [Float](repeating: 0, count: pairs.count * p)
         for (r, (a, b)) in pairs.enumerated() {
-            out.replaceSubrange((r * p)..<((r + 1) * p), with: table.scalars[((a + b) % p * p)..<((a + b) % p * p + p)])
+            let s = (a + b) % p
+            out.replaceSubrange((r * p)..<((r + 1) * p), with: table.scalars[(s * p)..<((s + 1) * p)])
         }
         return Tensor(shape: logits.shape, scalars: out)
     }
