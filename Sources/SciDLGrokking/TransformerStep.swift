@@ -55,7 +55,7 @@ public final class TransformerStep {
         logits: UnsafeMutablePointer<Float>
     // Gradients: of the parameters (same layouts), then of the activations.
     let dE, dP, dWq, dWk, dWv, dWo, dWin, dbin, dWout, dbout, dU: UnsafeMutablePointer<Float>
-    let dWoutU, dNeurons, dWeightsIn, dWeightsU, partials, dInTable, dUTable, dScores, dQ, dK, dV, dVq, dVd, dWoIn,
+    let dWoutU, dWeightsIn, dWeightsU, partials, dInTable, dUTable, dScores, dQ, dK, dV, dVq, dVd, dWoIn,
         dWoU, dX, dXq, dBoutU: UnsafeMutablePointer<Float>
     let rowLoss: UnsafeMutablePointer<Double>
     private var owned: [UnsafeMutablePointer<Float>] = []
@@ -155,7 +155,7 @@ public final class TransformerStep {
         (dE, dP, dWq, dWk, dWv, dWo, dWin, dbin, dWout, dbout, dU) =
             (g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10])
         func trainingBuffer(_ count: Int) -> UnsafeMutablePointer<Float> { buffer(training ? count : 0) }
-        (dWoutU, dNeurons) = (trainingBuffer(m * c), trainingBuffer(n * m))
+        dWoutU = trainingBuffer(m * c)
         (dWeightsIn, dWeightsU) = (trainingBuffer(n * terms), trainingBuffer(n * terms))
         partials = trainingBuffer(
             max(
@@ -325,25 +325,38 @@ public final class TransformerStep {
         let (d, hd, dh, m, c, r, rq, t) = (width, headsWidth, headWidth, hidden, outputs, rows, queries, length)
         let dLogits = UnsafePointer(logits)
 
-        // logits = neurons·WoutU + mix(uTable):  dWoutU [M, C] = neuronsᵀ·dlogits, dneurons = dlogits·WoutUᵀ.
+        // logits = neurons·WoutU + mix(uTable):  dWoutU [M, C] = neuronsᵀ·dlogits; dneurons = dlogits·WoutUᵀ
+        // below, a tile at a time.
         product(neurons, transposeA: true, dLogits, into: dWoutU, m: m, n: c, k: batch)
-        product(dLogits, WoutU, transposeB: true, into: dNeurons, m: batch, n: m, k: c)
         // WoutU = W_out·U:  dW_out [M, d] = dWoutU·Uᵀ, dU [d, C] = W_outᵀ·dWoutU.
         product(dWoutU, U, transposeB: true, into: dWout, m: m, n: d, k: c)
         product(Wout, transposeA: true, dWoutU, into: dU, m: d, n: c, k: m)
 
-        // The two mixings: gradients of the weights and the tables (relu's mask from the neurons).
-        func mixingGradient(
-            _ g: UnsafePointer<Float>, table: UnsafePointer<Float>, width n: Int, rectified: UnsafePointer<Float>?,
-            into dw: UnsafeMutablePointer<Float>, _ dTable: UnsafeMutablePointer<Float>
-        ) {
-            dTable.initialize(repeating: 0, count: tableRows * n)
-            RowMixing.gradient(
-                outputGradient: g, weights: weights, index: mixIndex, rows: batch, terms: terms, table: table, width: n,
-                rectifiedOutput: rectified, weightGradient: dw, tableGradient: dTable, partials: partials)
-        }
-        mixingGradient(dLogits, table: uTable, width: c, rectified: nil, into: dWeightsU, dUTable)
-        mixingGradient(dNeurons, table: inTable, width: m, rectified: neurons, into: dWeightsIn, dInTable)
+        // The two mixings: gradients of the weights and the tables. The neurons' gradient, dlogits·WoutUᵀ where
+        // the neuron is positive, is made as the mixing gradient reads it, 240 examples by one core's columns
+        // at a time (240 KB, kept in the core's cache), never written out whole (7.8 MB in the grokking task)
+        // to be read back. Each tile is one product per block of `RowMixing.blockWidth` columns, the same
+        // products on any number of cores.
+        dUTable.initialize(repeating: 0, count: tableRows * c)
+        RowMixing.gradient(
+            outputGradient: dLogits, weights: weights, index: mixIndex, rows: batch, terms: terms, table: uTable,
+            width: c, rectifiedOutput: nil, weightGradient: dWeightsU, tableGradient: dUTable, partials: partials)
+        dInTable.initialize(repeating: 0, count: tableRows * m)
+        let block = RowMixing.blockWidth(m)
+        RowMixing.gradient(
+            outputGradientTiles: { [neurons, WoutU] examples, columns, tile in
+                for c0 in stride(from: columns.lowerBound, to: columns.upperBound, by: block) {
+                    product(
+                        dLogits + examples.lowerBound * c, WoutU + c0 * c, transposeB: true,
+                        into: tile + (c0 - columns.lowerBound), ldc: columns.count, m: examples.count,
+                        n: min(block, columns.upperBound - c0), k: c, splitting: false)
+                }
+                for (row, b) in examples.enumerated() {
+                    RowMixing.zeroWhereNotPositive(
+                        tile + row * columns.count, output: neurons + b * m + columns.lowerBound, count: columns.count)
+                }
+            }, rowsPerTile: 240, weights: weights, index: mixIndex, rows: batch, terms: terms, table: inTable,
+            width: m, weightGradient: dWeightsIn, tableGradient: dInTable, partials: partials)
 
         // Attention: softmax backward per example and head, ds = a·(da − Σ a·da)/√dh with the last key's da
         // taken as 0 (the others' are shifted by it), gathered per (head, query, row) into dscores; then

@@ -64,30 +64,58 @@ public enum RowMixing {
     /// With `rectifiedOutput` (the output of a rectified `mix`), g counts only where that output is positive.
     /// `tableGradient` is accumulated into (zero it first for a plain gradient); `weightGradient`, when given,
     /// is overwritten. `partials` is scratch of `partialCount` floats.
-    ///
-    /// Rows are shared between outputs, so cores split the columns: each block computes its share of every
-    /// dot product and accumulates its columns of dtable in one pass over g, and the shares of each dot
-    /// product are added in block order, so results do not depend on scheduling.
     public static func gradient(
         outputGradient g: UnsafePointer<Float>, weights w: UnsafePointer<Float>, index: UnsafePointer<Int>,
         rows nOut: Int, terms m: Int, table: UnsafePointer<Float>, width n: Int,
         rectifiedOutput: UnsafePointer<Float>?, weightGradient dw: UnsafeMutablePointer<Float>?,
         tableGradient dt: UnsafeMutablePointer<Float>, partials: UnsafeMutablePointer<Float>
     ) {
+        gradient(
+            outputGradientTiles: { rows, columns, tile in
+                for (t, i) in rows.enumerated() {
+                    (tile + t * columns.count).update(from: g + i * n + columns.lowerBound, count: columns.count)
+                    if let o = rectifiedOutput {
+                        zeroWhereNotPositive(
+                            tile + t * columns.count, output: o + i * n + columns.lowerBound, count: columns.count)
+                    }
+                }
+            }, rowsPerTile: 1, weights: w, index: index, rows: nOut, terms: m, table: table, width: n,
+            weightGradient: dw, tableGradient: dt, partials: partials)
+    }
+
+    /// Rows of an output gradient handed to `gradient` a tile at a time: fill `tile` [rows.count, columns.count]
+    /// with the gradient's `rows` and `columns` (whole blocks of `blockWidth` columns). Called from several
+    /// threads at once, for different columns.
+    public typealias GradientTiles = (_ rows: Range<Int>, _ columns: Range<Int>, _ tile: UnsafeMutablePointer<Float>) ->
+        Void
+
+    /// `gradient` with the output gradient made `rowsPerTile` rows at a time by `fill`, for a caller that
+    /// would otherwise write all of it out only for this pass to read it back: a product whose tiles stay in
+    /// the cache between being written and read.
+    ///
+    /// Rows are shared between outputs, so cores split the columns: each block computes its share of every
+    /// dot product and accumulates its columns of dtable in one pass over the output rows, and the shares of
+    /// each dot product are added in block order, so results do not depend on scheduling.
+    public static func gradient(
+        outputGradientTiles fill: GradientTiles, rowsPerTile: Int, weights w: UnsafePointer<Float>,
+        index: UnsafePointer<Int>,
+        rows nOut: Int, terms m: Int, table: UnsafePointer<Float>, width n: Int,
+        weightGradient dw: UnsafeMutablePointer<Float>?, tableGradient dt: UnsafeMutablePointer<Float>,
+        partials: UnsafeMutablePointer<Float>
+    ) {
         let width = blockWidth(n)
         let blocks = (n + width - 1) / width
         parallelChunks(blocks, minimumPerThread: nOut * m * n >= 1 << 16 ? 1 : blocks + 1) { blockRange in
-            // Example by example over this core's columns: g and the output are read row after row, as the
-            // prefetcher likes; each block's arithmetic is the same in any loop order.
+            // Example by example over this core's columns; each block's arithmetic is the same in any loop
+            // order.
             let c0 = blockRange.lowerBound * width
             let span = min(n, blockRange.upperBound * width) - c0
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: span) { masked in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: rowsPerTile * span) { tile in
                 for i in 0..<nOut {
-                    var gi = g + i * n + c0
-                    if let o = rectifiedOutput.map({ $0 + i * n + c0 }) {
-                        for e in 0..<span { masked[e] = o[e] > 0 ? gi[e] : 0 }
-                        gi = UnsafePointer(masked.baseAddress!)
+                    if i % rowsPerTile == 0 {
+                        fill(i..<min(nOut, i + rowsPerTile), c0..<(c0 + span), tile.baseAddress!)
                     }
+                    let gi = UnsafePointer(tile.baseAddress! + (i % rowsPerTile) * span)
                     for blk in blockRange {
                         let b0 = blk * width - c0
                         let wb = min(width, n - blk * width)
@@ -118,6 +146,26 @@ public enum RowMixing {
         parallelChunks(nOut * m) { range in
             for j in range { dw[j] = partials[j] }
             for blk in 1..<max(blocks, 1) { for j in range { dw[j] += partials[blk * nOut * m + j] } }
+        }
+    }
+}
+
+extension RowMixing {
+    /// g[j] ← 0 where output[j] is not positive (relu's gradient: NaN outputs pass nothing either).
+    public static func zeroWhereNotPositive(
+        _ g: UnsafeMutablePointer<Float>, output o: UnsafePointer<Float>, count n: Int
+    ) {
+        let (rg, ro) = (UnsafeMutableRawPointer(g), UnsafeRawPointer(o))
+        var j = 0
+        while j + 8 <= n {
+            var x = rg.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self)
+            x.replace(with: 0, where: .!(ro.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self) .> 0))
+            rg.storeBytes(of: x, toByteOffset: 4 * j, as: SIMD8<Float>.self)
+            j += 8
+        }
+        while j < n {
+            if !(o[j] > 0) { g[j] = 0 }
+            j += 1
         }
     }
 }
