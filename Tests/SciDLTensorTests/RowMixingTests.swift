@@ -61,6 +61,41 @@ final class RowMixingTests: XCTestCase {
         }
         for j in 0..<(r * n) { XCTAssertEqual(Double(dt[j]), exactDt[j], accuracy: 1e-4) }
     }
+
+    func testGradientFromTilesEqualsTheGradientOfTheWholeOutput() {
+        // Tiles of 5 rows (37 is not a multiple): the same bits as the plain form with relu's mask, and each
+        // tile asked for whole blocks of columns, as a caller that computes them by block relies on.
+        var rng = SeededGenerator(seed: 9)
+        let (nOut, m, n, r) = (37, 5, 83, 11)
+        let g = (0..<(nOut * n)).map { _ in Float.random(in: -1...1, using: &rng) }
+        let output = (0..<(nOut * n)).map { _ in Float.random(in: -1...1, using: &rng) }
+        let table = (0..<(r * n)).map { _ in Float.random(in: -1...1, using: &rng) }
+        let w = (0..<(nOut * m)).map { _ in Float.random(in: 0.1...1, using: &rng) }
+        let index = (0..<(nOut * m)).map { _ in rng.nextInt(below: r) }
+        var partials = [Float](repeating: 0, count: RowMixing.partialCount(rows: nOut, terms: m, width: n))
+        var (dw, dt) = ([Float](repeating: 0, count: nOut * m), [Float](repeating: 0, count: r * n))
+        RowMixing.gradient(
+            outputGradient: g, weights: w, index: index, rows: nOut, terms: m, table: table, width: n,
+            rectifiedOutput: output, weightGradient: &dw, tableGradient: &dt, partials: &partials)
+        var (tiledDw, tiledDt) = ([Float](repeating: 0, count: nOut * m), [Float](repeating: 0, count: r * n))
+        let width = RowMixing.blockWidth(n)
+        g.withUnsafeBufferPointer { G in
+            RowMixing.gradient(
+                outputGradientTiles: { rows, columns, tile in
+                    XCTAssertEqual(columns.lowerBound % width, 0)
+                    XCTAssertTrue(columns.upperBound == n || columns.upperBound % width == 0)
+                    for (t, i) in rows.enumerated() {
+                        for (e, j) in columns.enumerated() {
+                            tile[t * columns.count + e] = output[i * n + j] > 0 ? G[i * n + j] : 0
+                        }
+                    }
+                }, rowsPerTile: 5, weights: w, index: index, rows: nOut, terms: m, table: table, width: n,
+                weightGradient: &tiledDw, tableGradient: &tiledDt, partials: &partials)
+        }
+        XCTAssertEqual(tiledDw, dw)
+        XCTAssertEqual(tiledDt, dt)
+        XCTAssertGreaterThan(dt.map(abs).max()!, 0)
+    }
 }
 
 /// The eight-wide exponential against the C library's `expf`.
