@@ -110,34 +110,33 @@ public enum RowMixing {
             // order.
             let c0 = blockRange.lowerBound * width
             let span = min(n, blockRange.upperBound * width) - c0
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: rowsPerTile * span) { tile in
-                for i in 0..<nOut {
-                    if i % rowsPerTile == 0 {
-                        fill(i..<min(nOut, i + rowsPerTile), c0..<(c0 + span), tile.baseAddress!)
+            // On the heap: a tile of a few hundred rows would be too large for a worker thread's stack.
+            let tile = UnsafeMutablePointer<Float>.allocate(capacity: rowsPerTile * span)
+            defer { tile.deallocate() }
+            for i in 0..<nOut {
+                if i % rowsPerTile == 0 { fill(i..<min(nOut, i + rowsPerTile), c0..<(c0 + span), tile) }
+                let gi = UnsafePointer(tile + (i % rowsPerTile) * span)
+                for blk in blockRange {
+                    let b0 = blk * width - c0
+                    let wb = min(width, n - blk * width)
+                    let pd = partials + blk * nOut * m + i * m
+                    var k = 0
+                    while k + 4 <= m {
+                        let alphas = SIMD4<Float>(
+                            w[i * m + k], w[i * m + k + 1], w[i * m + k + 2], w[i * m + k + 3])
+                        guard alphas[0] != 0, alphas[1] != 0, alphas[2] != 0, alphas[3] != 0 else { break }  // dotThenAxpy skips zero weights
+                        let rows = SIMD4<Int>(
+                            index[i * m + k], index[i * m + k + 1], index[i * m + k + 2], index[i * m + k + 3])
+                        let dots = dotThenAxpy4(
+                            gi + b0, rows: table + c0 + b0, rows &* n, alphas: alphas, gradients: dt + c0 + b0,
+                            count: wb)
+                        for j in 0..<4 { pd[k + j] = dots[j] }
+                        k += 4
                     }
-                    let gi = UnsafePointer(tile.baseAddress! + (i % rowsPerTile) * span)
-                    for blk in blockRange {
-                        let b0 = blk * width - c0
-                        let wb = min(width, n - blk * width)
-                        let pd = partials + blk * nOut * m + i * m
-                        var k = 0
-                        while k + 4 <= m {
-                            let alphas = SIMD4<Float>(
-                                w[i * m + k], w[i * m + k + 1], w[i * m + k + 2], w[i * m + k + 3])
-                            guard alphas[0] != 0, alphas[1] != 0, alphas[2] != 0, alphas[3] != 0 else { break }  // dotThenAxpy skips zero weights
-                            let rows = SIMD4<Int>(
-                                index[i * m + k], index[i * m + k + 1], index[i * m + k + 2], index[i * m + k + 3])
-                            let dots = dotThenAxpy4(
-                                gi + b0, rows: table + c0 + b0, rows &* n, alphas: alphas, gradients: dt + c0 + b0,
-                                count: wb)
-                            for j in 0..<4 { pd[k + j] = dots[j] }
-                            k += 4
-                        }
-                        while k < m {
-                            let row = index[i * m + k] * n + c0 + b0
-                            pd[k] = dotThenAxpy(gi + b0, table + row, alpha: w[i * m + k], dt + row, count: wb)
-                            k += 1
-                        }
+                    while k < m {
+                        let row = index[i * m + k] * n + c0 + b0
+                        pd[k] = dotThenAxpy(gi + b0, table + row, alpha: w[i * m + k], dt + row, count: wb)
+                        k += 1
                     }
                 }
             }
