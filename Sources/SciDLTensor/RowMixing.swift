@@ -84,8 +84,8 @@ public enum RowMixing {
     }
 
     /// Rows of an output gradient handed to `gradient` a tile at a time: fill `tile` [rows.count, columns.count]
-    /// with the gradient's `rows` and `columns` (whole blocks of `blockWidth` columns). Called from several
-    /// threads at once, for different columns.
+    /// with the gradient's `rows` and `columns` (starting at a block boundary, `blockWidth` columns per block;
+    /// only the row's last block may be narrower). Called from several threads at once, for different columns.
     public typealias GradientTiles = (_ rows: Range<Int>, _ columns: Range<Int>, _ tile: UnsafeMutablePointer<Float>) ->
         Void
 
