@@ -15,11 +15,18 @@ import PackageDescription
 // Numeric modules are built optimised even in debug builds (the tests train real models), without
 // bounds checks in their hot loops, and on x86-64 for AVX2/FMA CPUs (Haswell, Zen and later; every x86
 // machine since 2013: the "haswell" feature set). Set SCIDL_PORTABLE=1 to build for baseline x86-64 instead.
+// SCIDL_FMA: the instruction set has a fused multiply-add (Haswell and later, every ARM64), which the
+// hand-written product kernels use; without it a fused product would be a library call per lane.
 var numericFlags = ["-Ounchecked"]
+var fusedMultiplyAdd = true
 #if arch(x86_64)
-if Context.environment["SCIDL_PORTABLE"] == nil { numericFlags += ["-target-cpu", "haswell"] }
+if Context.environment["SCIDL_PORTABLE"] == nil {
+    numericFlags += ["-target-cpu", "haswell"]
+} else {
+    fusedMultiplyAdd = false
+}
 #endif
-let numeric: [SwiftSetting] = [.unsafeFlags(numericFlags)]
+let numeric: [SwiftSetting] = [.unsafeFlags(numericFlags)] + (fusedMultiplyAdd ? [.define("SCIDL_FMA")] : [])
 
 let package = Package(
     name: "SciDL",

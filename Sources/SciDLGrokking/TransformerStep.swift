@@ -53,6 +53,8 @@ public final class TransformerStep {
     // Forward activations.
     let X, Xq, Q, K, V, Vq, Vd, scores, pattern, weights, WoIn, WoU, WoutU, boutU, inTable, uTable, neurons,
         logits: UnsafeMutablePointer<Float>
+    /// (W_out·U)ᵀ [C, M] packed for `PanelProduct`: the neurons' gradient reads it a tile at a time.
+    let transposedWoutUPanels: UnsafeMutablePointer<Float>
     // Gradients: of the parameters (same layouts), then of the activations.
     let dE, dP, dWq, dWk, dWv, dWo, dWin, dbin, dWout, dbout, dU: UnsafeMutablePointer<Float>
     let dWoutU, dWeightsIn, dWeightsU, partials, dInTable, dUTable, dScores, dQ, dK, dV, dVq, dVd, dWoIn,
@@ -156,6 +158,7 @@ public final class TransformerStep {
             (g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10])
         func trainingBuffer(_ count: Int) -> UnsafeMutablePointer<Float> { buffer(training ? count : 0) }
         dWoutU = trainingBuffer(m * c)
+        transposedWoutUPanels = trainingBuffer(PanelProduct.packedCount(k: c, n: m))
         (dWeightsIn, dWeightsU) = (trainingBuffer(n * terms), trainingBuffer(n * terms))
         partials = trainingBuffer(
             max(
@@ -335,26 +338,20 @@ public final class TransformerStep {
         // The two mixings: gradients of the weights and the tables. The neurons' gradient, dlogits·WoutUᵀ where
         // the neuron is positive, is made as the mixing gradient reads it, 240 examples by one core's columns
         // at a time (240 KB, kept in the core's cache), never written out whole (7.8 MB in the grokking task)
-        // to be read back. Each tile is one product per block of `RowMixing.blockWidth` columns, the same
-        // products on any number of cores.
+        // to be read back; WoutUᵀ is packed once for all the tiles.
         dUTable.initialize(repeating: 0, count: tableRows * c)
         RowMixing.gradient(
             outputGradient: dLogits, weights: weights, index: mixIndex, rows: batch, terms: terms, table: uTable,
             width: c, rectifiedOutput: nil, weightGradient: dWeightsU, tableGradient: dUTable, partials: partials)
         dInTable.initialize(repeating: 0, count: tableRows * m)
-        let block = RowMixing.blockWidth(m)
+        PanelProduct.pack(WoutU, k: c, n: m, transposed: true, into: transposedWoutUPanels)
         RowMixing.gradient(
-            outputGradientTiles: { [neurons, WoutU] examples, columns, tile in
-                for c0 in stride(from: columns.lowerBound, to: columns.upperBound, by: block) {
-                    product(
-                        dLogits + examples.lowerBound * c, WoutU + c0 * c, transposeB: true,
-                        into: tile + (c0 - columns.lowerBound), ldc: columns.count, m: examples.count,
-                        n: min(block, columns.upperBound - c0), k: c, splitting: false)
-                }
-                for (row, b) in examples.enumerated() {
-                    RowMixing.zeroWhereNotPositive(
-                        tile + row * columns.count, output: neurons + b * m + columns.lowerBound, count: columns.count)
-                }
+            outputGradientTiles: { [neurons, transposedWoutUPanels] examples, columns, tile in
+                PanelProduct.multiply(
+                    dLogits + examples.lowerBound * c, lda: c, rows: examples.count, k: c,
+                    packed: transposedWoutUPanels,
+                    columns: columns, into: tile, ldc: columns.count,
+                    zeroWhereNotPositive: neurons + examples.lowerBound * m, ldm: m)
             }, rowsPerTile: 240, weights: weights, index: mixIndex, rows: batch, terms: terms, table: inTable,
             width: m, weightGradient: dWeightsIn, tableGradient: dInTable, partials: partials)
 

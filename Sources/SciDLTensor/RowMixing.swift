@@ -13,7 +13,7 @@ public enum RowMixing {
         table: UnsafePointer<Float>, width n: Int, rectified: Bool, into out: UnsafeMutablePointer<Float>
     ) {
         // Each output element is ((0 + w₀t₀) + w₁t₁) + …, in term order, as a row of axpys would give; the sum
-        // is kept in registers eight columns at a time and stored once, not once per term.
+        // is kept in registers and stored once, not once per term.
         parallelChunks(nOut, minimumPerThread: max(1, (1 << 14) / max(n * m, 1))) { rows in
             withUnsafeTemporaryAllocation(of: (UnsafeRawPointer, Float).self, capacity: m) { terms in
                 for i in rows {
@@ -23,14 +23,35 @@ public enum RowMixing {
                         count += 1
                     }
                     let o = UnsafeMutableRawPointer(out + i * n)
+                    @inline(__always) func store(_ sum: SIMD8<Float>, at c: Int) {
+                        var sum = sum
+                        if rectified { sum.replace(with: 0, where: sum .<= 0) }  // max(x, 0): −0 becomes 0, NaN stays
+                        o.storeBytes(of: sum, toByteOffset: 4 * c, as: SIMD8<Float>.self)
+                    }
                     var c = 0
+                    // Four independent sums at a time: one sum is a chain of dependent additions, and the
+                    // core can run four chains side by side in the time of one.
+                    while c + 32 <= n {
+                        var (a0, a1, a2, a3) = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
+                        for k in 0..<count {
+                            let (row, weight) = terms[k]
+                            a0 += weight * row.loadUnaligned(fromByteOffset: 4 * c, as: SIMD8<Float>.self)
+                            a1 += weight * row.loadUnaligned(fromByteOffset: 4 * c + 32, as: SIMD8<Float>.self)
+                            a2 += weight * row.loadUnaligned(fromByteOffset: 4 * c + 64, as: SIMD8<Float>.self)
+                            a3 += weight * row.loadUnaligned(fromByteOffset: 4 * c + 96, as: SIMD8<Float>.self)
+                        }
+                        store(a0, at: c)
+                        store(a1, at: c + 8)
+                        store(a2, at: c + 16)
+                        store(a3, at: c + 24)
+                        c += 32
+                    }
                     while c + 8 <= n {
                         var acc = SIMD8<Float>()
                         for k in 0..<count {
                             acc += terms[k].1 * terms[k].0.loadUnaligned(fromByteOffset: 4 * c, as: SIMD8<Float>.self)
                         }
-                        if rectified { acc.replace(with: 0, where: acc .<= 0) }  // max(x, 0): −0 becomes 0, NaN stays
-                        o.storeBytes(of: acc, toByteOffset: 4 * c, as: SIMD8<Float>.self)
+                        store(acc, at: c)
                         c += 8
                     }
                     while c < n {

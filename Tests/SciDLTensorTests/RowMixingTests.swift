@@ -62,6 +62,30 @@ final class RowMixingTests: XCTestCase {
         for j in 0..<(r * n) { XCTAssertEqual(Double(dt[j]), exactDt[j], accuracy: 1e-4) }
     }
 
+    func testMixEqualsTermOrderSumsBitForBit() {
+        var rng = SeededGenerator(seed: 9)
+        // Width 83: two passes of 32 columns, two of 8 and a tail of 3; one zero weight, skipped.
+        let (nOut, m, n, r) = (5, 4, 83, 7)
+        let table = (0..<(r * n)).map { _ in Float.random(in: -1...1, using: &rng) }
+        var w = (0..<(nOut * m)).map { _ in Float.random(in: -1...1, using: &rng) }
+        w[6] = 0
+        let index = (0..<(nOut * m)).map { _ in Int.random(in: 0..<r, using: &rng) }
+        for rectified in [false, true] {
+            var out = [Float](repeating: .nan, count: nOut * n)
+            RowMixing.mix(
+                weights: w, index: index, rows: nOut, terms: m, table: table, width: n, rectified: rectified,
+                into: &out)
+            for i in 0..<nOut {
+                for j in 0..<n {
+                    var sum: Float = 0
+                    for t in 0..<m where w[i * m + t] != 0 { sum += w[i * m + t] * table[index[i * m + t] * n + j] }
+                    if rectified { sum = max(sum, 0) }
+                    XCTAssertEqual(out[i * n + j].bitPattern, sum.bitPattern, "out[\(i), \(j)]")
+                }
+            }
+        }
+    }
+
     func testGradientFromTilesEqualsTheGradientOfTheWholeOutput() {
         // Tiles of 5 rows (37 is not a multiple): the same bits as the plain form with relu's mask, and each
         // tile asked for whole blocks of columns, as a caller that computes them by block relies on.
