@@ -10,7 +10,8 @@
 /// threads. Six rows by 16 columns are kept in registers over the whole sum (12 vectors): per k, two loads
 /// of B and six of A feed 12 fused multiply-adds, which keeps the core's two FMA units busy (~90 % of their
 /// peak measured on Zen 3 for the neurons' gradient, where the BLAS reaches ~65 %; a product and a separate
-/// sum ran at half the rate, and need a register per product in flight, so without FMA four rows are kept).
+/// sum ran at half the rate, and without FMA each product in flight needs a register of its own, so a
+/// portable build spills some sums to the stack).
 /// On the grokking model's forward product (K = 512) it reached only half the peak and the BLAS stays there.
 public enum PanelProduct {
     /// Columns per panel: two vectors of eight.
@@ -50,15 +51,15 @@ public enum PanelProduct {
         // Rows outermost: a group of rows of A stays in L1 while every panel streams past it from L2.
         var i = 0
         while i < rows {
-            let count = min(groupRows, rows - i)
+            let count = min(6, rows - i)
             var j0 = columns.lowerBound
             while j0 < columns.upperBound {
                 let panel = packed + (j0 / w) * w * k
                 let width = min(w, columns.upperBound - j0)
                 let out = c + i * ldc + (j0 - columns.lowerBound)
                 let m = mask.map { $0 + i * ldm + j0 }
-                if count == groupRows {
-                    rowGroup(
+                if count == 6 {
+                    sixRows(
                         a + i * lda, lda: lda, k: k, panel: panel, into: out, ldc: ldc, width: width,
                         mask: m, ldm: ldm)
                 } else {
@@ -96,38 +97,6 @@ public enum PanelProduct {
                 out[j] = mask.map { $0[j] > 0 } ?? true ? s : 0
             }
         }
-    }
-
-    @inline(__always)
-    private static func fourRows(
-        _ a: UnsafePointer<Float>, lda: Int, k: Int, panel: UnsafePointer<Float>,
-        into out: UnsafeMutablePointer<Float>, ldc: Int, width: Int, mask: UnsafePointer<Float>?,
-        ldm: Int
-    ) {
-        var (c00, c01, c10, c11) = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
-        var (c20, c21, c30, c31) = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
-        let (a0, a1, a2, a3) = (a, a + lda, a + 2 * lda, a + 3 * lda)
-        let b = UnsafeRawPointer(panel)
-        for kk in 0..<k {
-            let b0 = b.loadUnaligned(fromByteOffset: 64 * kk, as: SIMD8<Float>.self)
-            let b1 = b.loadUnaligned(fromByteOffset: 64 * kk + 32, as: SIMD8<Float>.self)
-            var x = SIMD8<Float>(repeating: a0[kk])
-            accumulate(&c00, x, b0)
-            accumulate(&c01, x, b1)
-            x = SIMD8<Float>(repeating: a1[kk])
-            accumulate(&c10, x, b0)
-            accumulate(&c11, x, b1)
-            x = SIMD8<Float>(repeating: a2[kk])
-            accumulate(&c20, x, b0)
-            accumulate(&c21, x, b1)
-            x = SIMD8<Float>(repeating: a3[kk])
-            accumulate(&c30, x, b0)
-            accumulate(&c31, x, b1)
-        }
-        store(c00, c01, into: out, width: width, mask: mask)
-        store(c10, c11, into: out + ldc, width: width, mask: mask.map { $0 + ldm })
-        store(c20, c21, into: out + 2 * ldc, width: width, mask: mask.map { $0 + 2 * ldm })
-        store(c30, c31, into: out + 3 * ldc, width: width, mask: mask.map { $0 + 3 * ldm })
     }
 
     @inline(__always)
@@ -170,29 +139,6 @@ public enum PanelProduct {
         store(c40, c41, into: out + 4 * ldc, width: width, mask: mask.map { $0 + 4 * ldm })
         store(c50, c51, into: out + 5 * ldc, width: width, mask: mask.map { $0 + 5 * ldm })
     }
-
-    #if SCIDL_FMA
-    /// Rows whose sums are kept in registers together: with fused multiply-adds 12 sums, two rows of B and a
-    /// broadcast fill 15 of the 16 vector registers; a product and a separate sum need a register for each
-    /// product in flight, so without FMA four rows (8 sums) are as many as fit.
-    static let groupRows = 6
-    @inline(__always)
-    private static func rowGroup(
-        _ a: UnsafePointer<Float>, lda: Int, k: Int, panel: UnsafePointer<Float>,
-        into out: UnsafeMutablePointer<Float>, ldc: Int, width: Int, mask: UnsafePointer<Float>?, ldm: Int
-    ) {
-        sixRows(a, lda: lda, k: k, panel: panel, into: out, ldc: ldc, width: width, mask: mask, ldm: ldm)
-    }
-    #else
-    static let groupRows = 4
-    @inline(__always)
-    private static func rowGroup(
-        _ a: UnsafePointer<Float>, lda: Int, k: Int, panel: UnsafePointer<Float>,
-        into out: UnsafeMutablePointer<Float>, ldc: Int, width: Int, mask: UnsafePointer<Float>?, ldm: Int
-    ) {
-        fourRows(a, lda: lda, k: k, panel: panel, into: out, ldc: ldc, width: width, mask: mask, ldm: ldm)
-    }
-    #endif
 
     @inline(__always)
     private static func oneRow(
