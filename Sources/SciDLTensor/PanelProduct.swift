@@ -86,8 +86,8 @@ public enum PanelProduct {
             let o = UnsafeMutableRawPointer(out)
             if let mask {
                 let m = UnsafeRawPointer(mask)
-                s0.replace(with: 0, where: .!(m.loadUnaligned(as: SIMD8<Float>.self) .> 0))
-                s1.replace(with: 0, where: .!(m.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self) .> 0))
+                s0 = keptWherePositive(s0, output: m.loadUnaligned(as: SIMD8<Float>.self))
+                s1 = keptWherePositive(s1, output: m.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self))
             }
             o.storeBytes(of: s0, as: SIMD8<Float>.self)
             o.storeBytes(of: s1, toByteOffset: 32, as: SIMD8<Float>.self)

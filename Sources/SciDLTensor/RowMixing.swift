@@ -178,8 +178,9 @@ extension RowMixing {
         let (rg, ro) = (UnsafeMutableRawPointer(g), UnsafeRawPointer(o))
         var j = 0
         while j + 8 <= n {
-            var x = rg.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self)
-            x.replace(with: 0, where: .!(ro.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self) .> 0))
+            let x = keptWherePositive(
+                rg.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self),
+                output: ro.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self))
             rg.storeBytes(of: x, toByteOffset: 4 * j, as: SIMD8<Float>.self)
             j += 8
         }
@@ -188,6 +189,14 @@ extension RowMixing {
             j += 1
         }
     }
+}
+
+/// Relu's gradient on eight lanes: g where the output is positive, 0 elsewhere (NaN outputs pass nothing).
+@inline(__always)
+func keptWherePositive(_ g: SIMD8<Float>, output: SIMD8<Float>) -> SIMD8<Float> {
+    var g = g
+    g.replace(with: 0, where: .!(output .> 0))
+    return g
 }
 
 /// `dotThenAxpy` for four table rows against one gradient row: each row's dot product and update are
