@@ -64,6 +64,6 @@ extension GrokConfig {
 extension AtomicFile {
     /// Writes a JSON object (sorted keys, indented) atomically.
     static func writeJSON(_ object: [String: Any], to url: URL) throws {
-        try write(try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]), to: url)
+        try write(try jsonData(object), to: url)
     }
 }

@@ -188,7 +188,7 @@ public struct ToyReport: Sendable {
             "semi_grokking": ["final_test_accuracy": semiGrokking.final.testAccuracy],
         ]
         try AtomicFile.write(
-            try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys]),
+            try jsonData(summary),
             to: directory.appendingPathComponent("summary.json"))
         try html().write(to: directory.appendingPathComponent("report.html"))
     }

@@ -2,32 +2,27 @@ import Foundation
 import SciDLReports
 import SciDLTensor
 
-extension ProbeResult {
-    /// Accuracy on `target` as the critique compares it: sign-free, unless the sign was chosen already.
-    func comparableAccuracy(on target: PairFeature) -> Double {
-        let score = scores[target]!
-        return target.hasChosenSign ? score.accuracy : score.disambiguatedAccuracy
-    }
-}
-
 /// The critique experiments' view of elicitation results: for every method, how well it tracks the truth
 /// and how well it tracks each competing feature, as distributions over seeds.
 extension ElicitReport {
-    /// Mean, standard deviation, minimum and maximum over seeds of sign-free accuracy on `target`.
+    /// Mean, standard deviation, minimum and maximum over seeds of the oriented accuracy on `target`.
     func spread(
         _ template: String, _ method: ProbeMethod, _ layer: Int, _ target: PairFeature
     ) -> (mean: Double, sd: Double, min: Double, max: Double) {
         let values = results.filter { $0.template == template && $0.method == method && $0.layer == layer }
-            .map { $0.comparableAccuracy(on: target) }
+            .map { $0.scores[target]!.accuracy }
         let mean = values.reduce(0, +) / Double(max(values.count, 1))
         return (mean, values.sampleStandardDeviation, values.min() ?? 0, values.max() ?? 0)
     }
 
-    /// Per condition and layer: each method's sign-free accuracy on the truth and on every competing
-    /// feature, "mean ± sd [min–max]" over seeds.
+    /// Per condition and layer: each method's accuracy on the truth and on every competing feature (each
+    /// oriented on the training pairs against that target), "mean ± sd [min–max]" over seeds.
     public func comparisonTable() -> String {
         let targets = [PairFeature.truth] + features
-        var out = "sign-free test accuracy, mean ± sd [min-max] over \(Set(results.map(\.seed)).count) seed(s)\n"
+        var out = """
+            test accuracy (sign decided on the training pairs, per target), mean ± sd [min-max] over \
+            \(seedCount) seed(s)\n
+            """
         for t in templates {
             for l in layers {
                 out += "\(t.isEmpty ? "" : t + ", ")layer \(l)\n"
@@ -44,18 +39,14 @@ extension ElicitReport {
                     out += "\n"
                 }
             }
-            if let z = zeroShotMeans(t) {
-                out += String(
-                    format: "zero-shot (the model's own answer): truth %.3f raw, %.3f calibrated\n", z.accuracy,
-                    z.calibrated)
-            }
+            if let line = zeroShotLine(t) { out += line + "\n" }
         }
         return out
     }
 
-    /// Per layer: each method's mean sign-free accuracy under every template and the spread (max − min).
+    /// Per layer: each method's mean accuracy under every template and the spread (max − min).
     public func templateTable() -> String {
-        var out = "sign-free test accuracy per template (mean over seeds) and spread = max - min\n"
+        var out = "test accuracy per template (mean over seeds) and spread = max - min\n"
         // Wide enough for the longest template name (truthfulqa-professor) and a space.
         let column = max(12, (templates.map(\.count).max() ?? 0) + 2)
         for l in layers {
@@ -63,7 +54,7 @@ extension ElicitReport {
             for t in templates { out += t.padding(toLength: column, withPad: " ", startingAt: 0) }
             out += "spread\n"
             for m in methods {
-                let values = templates.map { mean($0, m, l, Self.signFree) }
+                let values = templates.map { mean($0, m, l, Self.accuracy) }
                 out += m.displayName.padding(toLength: 17, withPad: " ", startingAt: 0)
                 out += values.map { String(format: "%.3f", $0).padding(toLength: column, withPad: " ", startingAt: 0) }
                     .joined()
@@ -78,36 +69,5 @@ extension ElicitReport {
             }
         }
         return out
-    }
-
-    /// Histograms over seeds of each method's sign-free accuracy: truth against each competing feature
-    /// (one condition), or one group per template (several).
-    func seedDistributions() -> [any SVGFigure] {
-        guard let layer = layers.last else { return [] }
-        return methods.map { m in
-            let groups: [(name: String, values: [Double])]
-            if templates.count > 1 {
-                groups = templates.map { t in
-                    (
-                        t,
-                        results.filter { $0.template == t && $0.method == m && $0.layer == layer }.map {
-                            $0.scores[.truth]!.disambiguatedAccuracy
-                        }
-                    )
-                }
-            } else {
-                groups = ([PairFeature.truth] + features).map { target in
-                    (
-                        target.name,
-                        results.filter { $0.method == m && $0.layer == layer }.map {
-                            $0.comparableAccuracy(on: target)
-                        }
-                    )
-                }
-            }
-            return Histogram(
-                title: "\(m.displayName), layer \(layer): over seeds", xLabel: "sign-free test accuracy",
-                groups: groups, bins: 20)
-        }
     }
 }

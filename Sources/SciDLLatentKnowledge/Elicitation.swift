@@ -30,6 +30,15 @@ public struct ElicitSettings: Codable, Sendable {
         }
     }
 
+    /// How the probes were fitted, for a report's description: seeds, split, normalisation.
+    public var description: [(String, String)] {
+        [
+            ("seeds", "\(seeds.map(String.init).joined(separator: ",")) (\(seeds.count): a split and initialisations each)"),
+            ("held out", "\(Int((testFraction * 100).rounded())) % of the pairs per seed"),
+            ("normalisation", normalisationDescription),
+        ]
+    }
+
     public func validate() throws {
         guard !methods.isEmpty else {
             throw SciDLError("no probe methods: give e.g. --methods ccs,pca,kmeans,random,logistic")
@@ -71,6 +80,23 @@ public struct ProbeResult: Sendable {
     public var sides: SideNormalisation?
     /// For a CCS probe fitted beside PCA: how close the two are.
     public var comparedWithPCA: CCSAsPCA?
+    /// The sign decision for the truth, per direction (one; the baseline's many for `random`), made on the
+    /// training pairs and saved with the probe so that `scidl eval` orients it the same way on other data.
+    public var truthReversals: [Bool] = [false]
+    /// Cluster-Norm's clusters at this layer (nil for the other normalisations).
+    public var clusters: ClusterSummary?
+}
+
+/// What Cluster-Norm's HDBSCAN found at one layer (over all pairs, no labels).
+public struct ClusterSummary: Sendable, Equatable {
+    public var clusters: Int
+    /// Share of pairs left as noise (normalised with the statistics of all training pairs).
+    public var noiseShare: Double
+
+    public init(labels: [Int]) {
+        clusters = Set(labels.filter { $0 >= 0 }).count
+        noiseShare = Double(labels.filter { $0 < 0 }.count) / Double(max(labels.count, 1))
+    }
 }
 
 public enum Elicitation {
@@ -101,28 +127,30 @@ public enum Elicitation {
         try forEachCell(activations, settings: settings, groups: groups) { cell in
             for method in settings.methods {
                 let probe = try method.fit(cell.train, seed: cell.probeSeed, ccs: settings.ccs)
-                let testScores = probe.scores(cell.test)
+                let cellScores = CellScores(probe, train: cell.train, test: cell.test, probeSeed: cell.probeSeed)
+                let truthReversals = cellScores.reversals(cell.train.labels)
                 var scores: [PairFeature: ProbeScore] = [
-                    .truth: truthScore(
-                        testScores, labels: cell.test.labels, probe: probe, seed: cell.seed, layer: cell.layer)
+                    .truth: cellScores.score(
+                        against: cell.test.labels, reversed: truthReversals, intervalSeed: cell.probeSeed)
                 ]
+                var reversals: [PairFeature: [Bool]] = [:]
                 for (name, values) in features {
-                    scores[name] = ProbeScore(
-                        scores: testScores, threshold: probe.threshold,
-                        against: cell.testIndices.map { values[$0] })
+                    reversals[name] = cellScores.reversals(cell.split.train.map { values[$0] })
+                    scores[name] = cellScores.score(
+                        against: cell.testIndices.map { values[$0] }, reversed: reversals[name]!,
+                        intervalSeed: cell.probeSeed)
                 }
-                if let inside = features[.truthInCategory], let outside = scores[.truthElsewhere] {
-                    // The sign that is right outside the category, kept inside it.
-                    let flip: Float = outside.accuracy < 0.5 ? -1 : 1
-                    scores[.truthInCategorySignedElsewhere] = ProbeScore(
-                        scores: testScores.map { flip * $0 }, threshold: flip * probe.threshold,
-                        against: cell.testIndices.map { inside[$0] })
+                if let inside = features[.truthInCategory], let outside = reversals[.truthElsewhere] {
+                    // The sign that is right outside the category (on the training pairs), kept inside it.
+                    scores[.truthInCategorySignedElsewhere] = cellScores.score(
+                        against: cell.testIndices.map { inside[$0] }, reversed: outside, intervalSeed: cell.probeSeed)
                 }
                 results.append(
                     ProbeResult(
                         template: template, layer: cell.layer, method: method, seed: cell.seed,
                         trainCount: cell.train.count, testCount: cell.test.count, scores: scores, probe: probe,
-                        testScores: testScores, testLabels: cell.test.labels, split: cell.split, sides: cell.sides))
+                        testScores: cellScores.test[0], testLabels: cell.test.labels, split: cell.split,
+                        sides: cell.sides, truthReversals: truthReversals, clusters: cell.clusters))
             }
             // Emmons's question, per fit: is CCS just PCA here?
             let fits = results.indices.suffix(settings.methods.count)
@@ -149,13 +177,16 @@ public enum Elicitation {
         /// The statistics every side was centred (and scaled) with: all of them (Burns), or those of the
         /// outliers (Cluster-Norm); nil without normalisation.
         public var sides: SideNormalisation?
+        /// Cluster-Norm's clusters at this layer.
+        public var clusters: ClusterSummary?
         public var testIndices: [Int] { split.test }
     }
 
     /// Splits the pairs once per seed (`settings.testFraction` held out, whole `groups` at a time when given)
     /// and, for every layer, normalises each side as `settings.normalisation` says (statistics from the
     /// training pairs only), then calls `body`. Labels of one class, overall or on either side of any seed's
-    /// split, are refused before anything is fitted.
+    /// split, are refused before anything is fitted; layers where x⁺ − x⁻ is constant are skipped
+    /// (`LayerDiagnosis`), and a run where every layer is is refused.
     public static func forEachCell(
         _ activations: ContrastActivations, settings: ElicitSettings, groups: [Int]? = nil,
         _ body: (Cell) throws -> Void
@@ -180,15 +211,26 @@ public enum Elicitation {
             }
             return (seed, split)
         }
-        let clusters = activations.layers.indices.map { clusterLabels(activations, slot: $0, settings: settings) }
+        let diagnoses = LayerDiagnosis.diagnose(activations)
+        let slots = activations.layers.indices.filter { !diagnoses[$0].constantDifferences }
+        guard !slots.isEmpty else {
+            throw SciDLError(
+                """
+                nothing to probe at layer(s) \(activations.layers.map(String.init).joined(separator: ",")): \
+                \(LayerDiagnosis.constantDifferencesReason); choose other --layers
+                """)
+        }
+        var clusters: [Int: [Int]?] = [:]
+        for j in slots { clusters[j] = clusterLabels(activations, slot: j, settings: settings) }
         for (seed, split) in splits {
-            for (j, layer) in activations.layers.enumerated() {
+            for j in slots {
+                let layer = activations.layers[j]
                 let (train, test, sides) = normalised(
-                    activations, slot: j, split: split, settings: settings, clusters: clusters[j])
+                    activations, slot: j, split: split, settings: settings, clusters: clusters[j]!)
                 try body(
                     Cell(
                         seed: seed, layer: layer, probeSeed: probeSeed(seed, layer: layer), train: train,
-                        test: test, split: split, sides: sides))
+                        test: test, split: split, sides: sides, clusters: clusters[j]!.map(ClusterSummary.init)))
             }
         }
     }
@@ -231,16 +273,4 @@ public enum Elicitation {
 
     /// Seeds a probe's initialisation and its bootstrap: differs per seed and layer.
     static func probeSeed(_ seed: UInt64, layer: Int) -> UInt64 { seed &+ UInt64(layer) &* 7919 }
-
-    /// A probe's scores against the truth with every statistic: accuracy, calibrated accuracy, AUROC and its
-    /// bootstrap interval, and the calibration error of probabilities.
-    static func truthScore(_ scores: [Float], labels: [Int], probe: FittedProbe, seed: UInt64, layer: Int) -> ProbeScore
-    {
-        var truth = ProbeScore(scores: scores, threshold: probe.threshold, against: labels)
-        truth.aurocInterval = ProbeStatistics.bootstrapAUROC(scores, labels, seed: probeSeed(seed, layer: layer))
-        if probe.method.givesProbabilities {
-            truth.calibrationError = ProbeStatistics.expectedCalibrationError(scores, labels)
-        }
-        return truth
-    }
 }

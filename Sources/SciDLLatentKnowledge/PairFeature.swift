@@ -3,14 +3,8 @@
 public struct PairFeature: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// The name in tables, CSV headers and JSON keys.
     public let name: String
-    /// Whether the probe's sign was already chosen for this feature (elsewhere): its accuracy is then
-    /// reported as it is, not sign-free.
-    public let hasChosenSign: Bool
 
-    public init(_ name: String, hasChosenSign: Bool = false) {
-        self.name = name
-        self.hasChosenSign = hasChosenSign
-    }
+    public init(_ name: String) { self.name = name }
 
     public var description: String { name }
 
@@ -27,9 +21,8 @@ public struct PairFeature: Hashable, Comparable, Sendable, CustomStringConvertib
     /// The implicit-opinion experiment: the truth on pairs outside the category (−1 inside).
     public static let truthElsewhere = PairFeature("truth_elsewhere")
     /// The implicit-opinion experiment's measure (Farquhar et al.): the truth on pairs inside the category,
-    /// with the probe's sign chosen where it scores best outside it.
-    public static let truthInCategorySignedElsewhere = PairFeature(
-        "truth_in_category_sign_from_elsewhere", hasChosenSign: true)
+    /// with the probe's sign decided on the training pairs outside it.
+    public static let truthInCategorySignedElsewhere = PairFeature("truth_in_category_sign_from_elsewhere")
     /// The theorem check's feature h.
     public static let h = PairFeature("h")
 }

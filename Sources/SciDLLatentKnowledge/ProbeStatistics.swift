@@ -34,15 +34,20 @@ public enum ProbeStatistics {
         }
     }
 
-    /// The 95 % percentile bootstrap interval of AUROC: `resamples` draws of the pairs with replacement.
-    /// Each draw's AUROC comes from one pass over the pairs in score order, weighted by how often the draw
-    /// took each (ties count half), so a thousand draws cost about as much as a thousand sums.
-    public static func bootstrapAUROC(
-        _ scores: [Float], _ labels: [Int], resamples: Int = 1000, seed: UInt64
-    ) -> ClosedRange<Double> {
+    /// The 95 % percentile bootstrap intervals of accuracy (prediction: score above `threshold`) and AUROC:
+    /// `resamples` draws of the pairs with replacement, the same draws for both. Each draw's AUROC comes from
+    /// one pass over the pairs in score order, weighted by how often the draw took each (ties count half), so
+    /// a thousand draws cost about as much as a thousand sums.
+    public static func bootstrap(
+        _ scores: [Float], _ labels: [Int], threshold: Float, resamples: Int = 1000, seed: UInt64
+    ) -> (accuracy: ClosedRange<Double>, auroc: ClosedRange<Double>) {
         let n = scores.count
-        guard n >= 2 else { return 0.5...0.5 }
+        guard n >= 2 else {
+            let accuracy = ProbeScore.accuracy(scores, threshold, labels)
+            return (accuracy...accuracy, 0.5...0.5)
+        }
         let order = scores.indices.sorted { scores[$0] < scores[$1] }
+        let hit = scores.indices.map { (scores[$0] > threshold ? 1 : 0) == labels[$0] ? 1.0 : 0.0 }
         // Runs of equal scores, as ranges of `order`.
         var runs: [Range<Int>] = []
         var start = 0
@@ -52,8 +57,10 @@ public enum ProbeStatistics {
         }
         var random = SeededGenerator(seed: seed, stream: .bootstrap)
         var count = [Int](repeating: 0, count: n)
-        var values: [Double] = []
-        values.reserveCapacity(resamples)
+        var aurocs: [Double] = []
+        var accuracies: [Double] = []
+        aurocs.reserveCapacity(resamples)
+        accuracies.reserveCapacity(resamples)
         for _ in 0..<resamples {
             for i in 0..<n { count[i] = 0 }
             for _ in 0..<n { count[random.nextInt(below: n)] += 1 }
@@ -71,9 +78,27 @@ public enum ProbeStatistics {
                 positives += p
             }
             let negatives = negativesBelow
-            values.append(positives > 0 && negatives > 0 ? pairs / (positives * negatives) : 0.5)
+            aurocs.append(positives > 0 && negatives > 0 ? pairs / (positives * negatives) : 0.5)
+            accuracies.append((0..<n).reduce(0.0) { $0 + Double(count[$1]) * hit[$1] } / Double(n))
         }
-        values.sort()
-        return values[Int(0.025 * Double(resamples))]...values[min(Int(0.975 * Double(resamples)), resamples - 1)]
+        func interval(_ values: [Double]) -> ClosedRange<Double> {
+            let sorted = values.sorted()
+            return sorted[Int(0.025 * Double(resamples))]...sorted[min(Int(0.975 * Double(resamples)), resamples - 1)]
+        }
+        return (interval(accuracies), interval(aurocs))
+    }
+
+    /// The 95 % percentile bootstrap interval of AUROC alone (see `bootstrap`).
+    public static func bootstrapAUROC(
+        _ scores: [Float], _ labels: [Int], resamples: Int = 1000, seed: UInt64
+    ) -> ClosedRange<Double> {
+        bootstrap(scores, labels, threshold: 0, resamples: resamples, seed: seed).auroc
+    }
+
+    /// The `q`-quantile (0…1) of `values` by the nearest rank at or below it.
+    public static func quantile(_ values: [Double], _ q: Double) -> Double {
+        guard !values.isEmpty else { return .nan }
+        let sorted = values.sorted()
+        return sorted[min(sorted.count - 1, Int((q * Double(sorted.count - 1)).rounded()))]
     }
 }

@@ -12,9 +12,10 @@ public enum ProbeTransfer {
         public var score: ProbeScore
     }
 
-    /// Scores every saved probe on `activations`. On other activations, every pair is scored after the probe's
-    /// normalisation is fitted on these pairs (it reads no labels) — or, with `savedStatistics`, after the side
-    /// statistics saved with the probe are applied as they are.
+    /// Scores every saved probe on `activations`, oriented as the run decided on its training pairs. On other
+    /// activations, every pair is scored after the probe's normalisation is fitted on these pairs (it reads no
+    /// labels) — or, with `savedStatistics`, after the side statistics saved with the probe are applied as they
+    /// are. A `random` probe brings the baseline's other directions, drawn again from its seed.
     public static func evaluate(
         _ saved: SavedProbes, on activations: ContrastActivations, savedStatistics: Bool = false
     ) throws -> [Result] {
@@ -56,8 +57,11 @@ public enum ProbeTransfer {
                 let raw = ProbeData(activations, layer: slot, indices: Array(0..<activations.count))
                 data = p.sides.map { $0.apply(raw) } ?? raw
             }
-            let score = Elicitation.truthScore(
-                p.probe.scores(data), labels: data.labels, probe: p.probe, seed: p.seed, layer: p.layer)
+            // Oriented as the run decided on the probe's training pairs: on its own activations that is the
+            // decision the run made, elsewhere there are no training pairs to decide on.
+            let seed = Elicitation.probeSeed(p.seed, layer: p.layer)
+            let score = CellScores(p.probe, train: nil, test: data, probeSeed: seed).score(
+                against: data.labels, reversed: p.truthReversals, intervalSeed: seed)
             return Result(probe: p, sameActivations: same, score: score)
         }
     }

@@ -98,11 +98,9 @@ extension ProbeMethod {
         switch self {
         case .ccs: return CCS.fit(data, settings: ccs, seed: seed)
         case .random:
-            var random = SeededGenerator(seed: seed, stream: .randomProbe)
-            let (w, b) = CCS.initialParameters(width: data.width, restarts: 1, random: &random)
-            let probe = FittedProbe(method: .random, direction: w, bias: b[0])
+            let probe = RandomBaseline.probes(width: data.width, seed: seed, count: 1)[0]
             return FittedProbe(
-                method: .random, direction: w, bias: b[0],
+                method: .random, direction: probe.direction, bias: probe.bias,
                 loss: CCS.loss(probe, data, symmetric: ccs.symmetricConfidence))
         case .pca: return try principalComponent(data)
         case .kmeans: return twoMeans(data, seed: seed)

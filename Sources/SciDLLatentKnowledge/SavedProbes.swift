@@ -14,6 +14,8 @@ public struct SavedProbes: Sendable {
         public var probe: FittedProbe
         public var split: PairSplit
         public var sides: SideNormalisation?
+        /// The sign decision for the truth made on its training pairs, per direction (`ProbeResult.truthReversals`).
+        public var truthReversals: [Bool]
     }
 
     public var probes: [Probe]
@@ -26,15 +28,17 @@ public struct SavedProbes: Sendable {
     public var activations: [String: String]
 
     public static let fileName = "probes.safetensors"
-    static let format = "scidl-probes-1"
+    static let format = "scidl-probes-2"
+    /// Probes saved before each probe's sign was decided on its training pairs: they cannot be oriented.
+    static let unorientedFormat = "scidl-probes-1"
 
     public init(
         results: [ProbeResult], settings: ElicitSettings, provenance: [String: String], activations: [String: String]
     ) {
         probes = results.map {
             Probe(
-                template: $0.template, layer: $0.layer, seed: $0.seed, probe: $0.probe, split: $0.split, sides: $0.sides
-            )
+                template: $0.template, layer: $0.layer, seed: $0.seed, probe: $0.probe, split: $0.split, sides: $0.sides,
+                truthReversals: $0.truthReversals)
         }
         self.settings = settings
         self.provenance = provenance
@@ -60,6 +64,7 @@ public struct SavedProbes: Sendable {
             tensors[key + "direction"] = vector(p.probe.direction)
             tensors[key + "train"] = vector(p.split.train.map(Float.init))
             tensors[key + "test"] = vector(p.split.test.map(Float.init))
+            tensors[key + "reversed"] = vector(p.truthReversals.map { $0 ? 1 : 0 })
             if let s = p.sides {
                 tensors[key + "mean_positive"] = vector(s.meanPositive)
                 tensors[key + "mean_negative"] = vector(s.meanNegative)
@@ -101,6 +106,13 @@ public struct SavedProbes: Sendable {
         let file = try SafetensorsFile(contentsOf: url)
         func bad(_ why: String) -> SciDLError { SciDLError("\(url.path) is damaged: \(why); run the experiment again") }
         let m = file.metadata
+        if m["format"] == Self.unorientedFormat {
+            throw SciDLError(
+                """
+                \(url.path) was saved before SciDL decided each probe's sign on its training pairs, so its probes \
+                cannot be oriented: run the experiment again
+                """)
+        }
         guard m["format"] == Self.format,
             let index = m["probes"].flatMap({ try? JSONSerialization.jsonObject(with: Data($0.utf8)) })
                 as? [[String: Any]],
@@ -126,7 +138,9 @@ public struct SavedProbes: Sendable {
                 let bias = (entry["bias"] as? String).flatMap(Float.init),
                 let direction = file.tensors[key + "direction"]?.scalars,
                 let train = file.tensors[key + "train"]?.scalars.map({ Int($0) }),
-                let test = file.tensors[key + "test"]?.scalars.map({ Int($0) })
+                let test = file.tensors[key + "test"]?.scalars.map({ Int($0) }),
+                let reversed = file.tensors[key + "reversed"]?.scalars.map({ $0 != 0 }),
+                reversed.count == (method == .random ? RandomBaseline.directions : 1)
             else { throw bad("probe \(i) is incomplete") }
             var sides: SideNormalisation?
             if let mp = file.tensors[key + "mean_positive"]?.scalars,
@@ -144,7 +158,7 @@ public struct SavedProbes: Sendable {
                 probe: FittedProbe(
                     method: method, direction: direction, bias: bias,
                     loss: (entry["loss"] as? String).flatMap(Float.init)),
-                split: PairSplit(train: train, test: test), sides: sides)
+                split: PairSplit(train: train, test: test), sides: sides, truthReversals: reversed)
         }
     }
 }

@@ -5,7 +5,8 @@ import SciDLSupport
 /// one footing first, reading no labels: each template's scores centred on its threshold and divided by
 /// their standard deviation over the test pairs, and its sign matched to the first template's by the sign
 /// of their correlation (an unsupervised probe's sign is arbitrary, and PCA's projections have no common
-/// scale). The pooled score predicts x⁺ true above 0.
+/// scale). The pooled score predicts x⁺ true above 0, oriented as the first template's probe. For `random` the
+/// pool is of the first random direction only (no spread over directions).
 public enum TemplateEnsemble {
     public static let templateName = "ensemble"
 
@@ -38,11 +39,14 @@ public enum TemplateEnsemble {
             result.template = templateName
             result.probe = FittedProbe(method: r.method, direction: [], bias: 0)
             result.testScores = scores
-            var truth = ProbeScore(scores: scores, threshold: 0, against: r.testLabels)
-            truth.aurocInterval = ProbeStatistics.bootstrapAUROC(
-                scores, r.testLabels, seed: Elicitation.probeSeed(r.seed, layer: r.layer))
+            // The pooled scores carry the first template's sign, so its probe's orientation (decided on its
+            // training pairs) orients them.
+            let truth = ProbeScore(
+                scores: scores, threshold: 0, against: r.testLabels, reversed: r.truthReversals[0],
+                intervalSeed: Elicitation.probeSeed(r.seed, layer: r.layer))
             result.scores = [.truth: truth]
             result.comparedWithPCA = nil
+            result.truthReversals = [r.truthReversals[0]]
             result.sides = nil
             pooled.append(result)
         }

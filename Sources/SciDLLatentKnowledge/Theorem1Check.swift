@@ -122,7 +122,7 @@ public struct TheoremReport: Sendable {
                 / Double(max(checks.count, 1)),
         ]
         try AtomicFile.write(
-            try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys]),
+            try jsonData(summary),
             to: directory.appendingPathComponent("summary.json"))
         var report = HTMLReport(title: "Theorem 1: CCS cannot tell truth from truth XOR h")
         report.table(description)

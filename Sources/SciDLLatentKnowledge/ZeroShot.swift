@@ -39,21 +39,28 @@ public struct ZeroShot: Sendable {
         return ZeroShot(preferences: preferences)
     }
 
-    /// Scores on each seed's held-out pairs (the splits `Elicitation` uses): `accuracy` is the raw zero-shot
-    /// accuracy, `calibratedAccuracy` the calibrated one.
-    public func scores(
-        labels: [Int], settings: ElicitSettings, groups: [Int]? = nil
-    ) throws -> [(
-        seed: UInt64, score: ProbeScore
-    )] {
+    /// The baseline on one seed's held-out pairs.
+    public struct SeedScore: Sendable {
+        public var seed: UInt64
+        /// Raw: x⁺ predicted true when the model finds it likelier (no sign to decide: the model's answer has
+        /// one). Calibrated: threshold at the median preference.
+        public var score: ProbeScore
+        /// Share of the pairs where the model prefers x⁺: near 0 or 1, the model almost always gives one answer,
+        /// and its raw accuracy is the class balance while the calibrated one can be far above it.
+        public var prefersPositive: Double
+    }
+
+    /// Scores on each seed's held-out pairs (the splits `Elicitation` uses), with bootstrap intervals.
+    public func scores(labels: [Int], settings: ElicitSettings, groups: [Int]? = nil) throws -> [SeedScore] {
         try settings.seeds.map { seed in
             let split = try PairSplit(
                 count: preferences.count, testFraction: settings.testFraction, seed: seed, groups: groups)
-            return (
-                seed,
-                ProbeScore(
-                    scores: split.test.map { preferences[$0] }, threshold: 0, against: split.test.map { labels[$0] })
-            )
+            let test = split.test.map { preferences[$0] }
+            return SeedScore(
+                seed: seed,
+                score: ProbeScore(
+                    scores: test, threshold: 0, against: split.test.map { labels[$0] }, intervalSeed: seed),
+                prefersPositive: Double(test.filter { $0 > 0 }.count) / Double(max(test.count, 1)))
         }
     }
 }

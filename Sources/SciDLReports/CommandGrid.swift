@@ -109,7 +109,7 @@ public struct CommandGrid: Codable, Equatable, Sendable {
     public func markFinished(_ point: Point, in directory: URL, seconds: Double) throws {
         let record: [String: Any] = ["arguments": point.arguments, "wall_seconds": seconds]
         try AtomicFile.write(
-            try JSONSerialization.data(withJSONObject: record, options: [.prettyPrinted, .sortedKeys]),
+            try jsonData(record),
             to: folder(of: point, in: directory).appendingPathComponent(Self.markerName))
     }
 
@@ -144,7 +144,7 @@ public struct CommandGrid: Codable, Equatable, Sendable {
             "command": command, "vary": axes.map { ["flag": $0.flag, "values": $0.values] }, "runs": states,
         ]
         try AtomicFile.write(
-            try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys]),
+            try jsonData(summary),
             to: directory.appendingPathComponent("summary.json"))
         var page = HTMLReport(title: "Sweep: scidl \(command.joined(separator: " "))")
         page.paragraph(

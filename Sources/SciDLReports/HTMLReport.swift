@@ -15,6 +15,11 @@ public struct HTMLReport: Sendable {
     /// Monospaced text kept as is (a terminal table).
     public mutating func preformatted(_ text: String) { body.append("<pre>\(escapeXML(text))</pre>") }
 
+    /// Monospaced text in a section that opens on a click (long terminal tables, below the figures).
+    public mutating func collapsed(_ summary: String, preformatted text: String) {
+        body.append("<details><summary>\(escapeXML(summary))</summary><pre>\(escapeXML(text))</pre></details>")
+    }
+
     /// A section heading.
     public mutating func heading(_ text: String) { body.append("<h2>\(escapeXML(text))</h2>") }
 
@@ -48,7 +53,8 @@ public struct HTMLReport: Sendable {
         <style>
         body { font-family: Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 1200px; color: #222; }
         table { border-collapse: collapse; margin: 1em 0; } caption { text-align: left; font-weight: bold; }
-        th, td { border: 1px solid #ddd; padding: 3px 10px; text-align: left; } th { background: #f6f6f6; }
+        th, td { border: 1px solid #ddd; padding: 3px 10px; text-align: left; white-space: pre-wrap; }
+        th { background: #f6f6f6; } details { margin: 1em 0; } summary { cursor: pointer; font-weight: bold; }
         .figures { display: flex; flex-wrap: wrap; gap: 12px; } figure { margin: 0; }
         </style></head><body>
         <h1>\(escapeXML(title))</h1>

@@ -11,15 +11,35 @@ public struct LinePlot: SVGFigure {
 
     /// One line (or cloud of points): a name for the legend and its points.
     public struct Series: Sendable {
-        /// How a series is drawn: points joined by a line, or each point as a dot (one per seed, say).
-        public enum Style: Sendable { case line, points }
+        /// How a series is drawn: points joined by a line (dashed, for a reference such as a supervised
+        /// ceiling), or each point as a dot (one per seed, say).
+        public enum Style: Sendable { case line, dashed, points }
         public var name: String
         public var points: [(x: Double, y: Double)]
         public var style: Style
-        public init(_ name: String, _ points: [(Double, Double)], style: Style = .line) {
+        /// A shaded band around the line (an interval per x), in the line's colour.
+        public var band: [(x: Double, low: Double, high: Double)]
+        /// A colour of its own instead of the palette's next one.
+        public var colour: String?
+        public init(
+            _ name: String, _ points: [(Double, Double)], style: Style = .line,
+            band: [(x: Double, low: Double, high: Double)] = [], colour: String? = nil
+        ) {
             self.name = name
             self.points = points.map { (x: $0.0, y: $0.1) }
             self.style = style
+            self.band = band
+            self.colour = colour
+        }
+    }
+
+    /// A horizontal line across the plot at `y` (a layer-independent baseline), named in the legend.
+    public struct Reference: Sendable {
+        public var name: String
+        public var y: Double
+        public init(_ name: String, y: Double) {
+            self.name = name
+            self.y = y
         }
     }
 
@@ -29,6 +49,10 @@ public struct LinePlot: SVGFigure {
     public var xScale: Scale = .linear
     public var yScale: Scale = .linear
     public var series: [Series]
+    public var references: [Reference] = []
+    /// Ticks on whole numbers only (layers, counts).
+    public var integerXTicks = false
+    /// The plot area's width; the legend sits to its right, outside, so it never hides a line.
     public var width = 560.0
     public var height = 340.0
 
@@ -47,22 +71,36 @@ public struct LinePlot: SVGFigure {
     /// Colour-blind-safe palette (Okabe–Ito).
     static let palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
 
-    /// The SVG document.
+    /// The legend's width: the longest name at ~6.2 px a character, plus the key.
+    var legendWidth: Double {
+        let names = series.map(\.name) + references.map(\.name)
+        guard !names.isEmpty else { return 0 }
+        return 36 + 6.2 * Double(names.map(\.count).max() ?? 0)
+    }
+
+    /// The SVG document: the plot area `width` wide, the legend beside it.
     public func svg() -> String {
+        let figureWidth = width + legendWidth
         let (left, top, pw, ph) = SVGCanvas.plotArea(
             figureWidth: width, figureHeight: height, left: 64, right: 16, top: 34, bottom: 48)
         // Points that cannot be drawn on a log axis (≤ 0) or at all (non-finite) are dropped.
         func usable(_ v: Double, _ s: Scale) -> Bool { v.isFinite && (s == .linear || v > 0) }
         let drawn = series.map { s in s.points.filter { usable($0.x, xScale) && usable($0.y, yScale) } }
+        let bands = series.map { s in
+            s.band.filter { usable($0.x, xScale) && usable($0.low, yScale) && usable($0.high, yScale) }
+        }
         let xs = drawn.flatMap { $0.map(\.x) }
-        let ys = drawn.flatMap { $0.map(\.y) }
+        let ys =
+            drawn.flatMap { $0.map(\.y) } + bands.flatMap { $0.flatMap { [$0.low, $0.high] } }
+            + references.map(\.y).filter { usable($0, yScale) }
         let xAxis = Axis(values: xs, scale: xScale)
         let yAxis = Axis(values: ys, scale: yScale)
         func px(_ x: Double) -> Double { left + xAxis.fraction(x) * pw }
         func py(_ y: Double) -> Double { top + (1 - yAxis.fraction(y)) * ph }
+        func colour(_ i: Int) -> String { series[i].colour ?? Self.palette[i % Self.palette.count] }
 
-        var out = SVGCanvas.opening(width: width, height: height, title: title)
-        for t in xAxis.ticks() {
+        var out = SVGCanvas.opening(width: figureWidth, height: height, title: title)
+        for t in xAxis.ticks(integers: integerXTicks) {
             let x = px(t)
             out += "<line x1=\"\(f(x))\" y1=\"\(f(top))\" x2=\"\(f(x))\" y2=\"\(f(top + ph))\" stroke=\"#e5e5e5\"/>"
             out += "<text x=\"\(f(x))\" y=\"\(f(top + ph + 14))\" text-anchor=\"middle\">\(Axis.label(t))</text>\n"
@@ -79,12 +117,29 @@ public struct LinePlot: SVGFigure {
             <text transform=\"translate(14,\(f(top + ph / 2))) rotate(-90)\" \
             text-anchor=\"middle\">\(escapeXML(yLabel))</text>\n
             """
+        // Bands first, under every line.
+        for (i, band) in bands.enumerated() where band.count >= 2 {
+            let upper = band.map { "\(f(px($0.x))),\(f(py($0.high)))" }
+            let lower = band.reversed().map { "\(f(px($0.x))),\(f(py($0.low)))" }
+            out +=
+                """
+                <polygon points=\"\((upper + lower).joined(separator: " "))\" fill=\"\(colour(i))\" \
+                fill-opacity=\"0.15\" stroke=\"none\"/>\n
+                """
+        }
+        for (k, r) in references.enumerated() where usable(r.y, yScale) {
+            out +=
+                """
+                <line x1=\"\(f(left))\" y1=\"\(f(py(r.y)))\" x2=\"\(f(left + pw))\" y2=\"\(f(py(r.y)))\" \
+                stroke=\"\(Self.referenceColours[k % Self.referenceColours.count])\" stroke-width=\"1.4\" \
+                stroke-dasharray=\"2,3\"/>\n
+                """
+        }
         for (i, pts) in drawn.enumerated() where !pts.isEmpty {
-            let colour = Self.palette[i % Self.palette.count]
             if series[i].style == .points {
                 for p in pts {
                     out +=
-                        "<circle cx=\"\(f(px(p.x)))\" cy=\"\(f(py(p.y)))\" r=\"2.5\" fill=\"\(colour)\" fill-opacity=\"0.7\"/>\n"
+                        "<circle cx=\"\(f(px(p.x)))\" cy=\"\(f(py(p.y)))\" r=\"2.5\" fill=\"\(colour(i))\" fill-opacity=\"0.7\"/>\n"
                 }
                 continue
             }
@@ -93,44 +148,58 @@ public struct LinePlot: SVGFigure {
             }
             out +=
                 """
-                <path d=\"\(path.joined(separator: " "))\" fill=\"none\" stroke=\"\(colour)\" \
+                <path d=\"\(path.joined(separator: " "))\" fill=\"none\" stroke=\"\(colour(i))\" \
                 stroke-width=\"1.6\"\(dash(i))/>\n
                 """
             if pts.count == 1 {
-                out += "<circle cx=\"\(f(px(pts[0].x)))\" cy=\"\(f(py(pts[0].y)))\" r=\"3\" fill=\"\(colour)\"/>\n"
+                out += "<circle cx=\"\(f(px(pts[0].x)))\" cy=\"\(f(py(pts[0].y)))\" r=\"3\" fill=\"\(colour(i))\"/>\n"
             }
         }
-        // Legend, top right inside the plot, on a translucent card so lines behind it stay visible.
-        if !series.isEmpty {
-            out +=
-                """
-                <rect x=\"\(f(left + pw - 126))\" y=\"\(f(top + 3))\" width=\"122\" \
-                height=\"\(f(Double(series.count) * 15 + 6))\" fill=\"white\" fill-opacity=\"0.8\" \
-                stroke=\"#ccc\"/>\n
-                """
-        }
+        // The legend, right of the plot area.
+        let keyLeft = left + pw + 12
         for (i, s) in series.enumerated() {
-            let colour = Self.palette[i % Self.palette.count]
-            let y = top + 14 + Double(i) * 15
+            let y = top + 10 + Double(i) * 15
             if s.style == .points {
-                out += "<circle cx=\"\(f(left + pw - 110))\" cy=\"\(f(y - 4))\" r=\"2.5\" fill=\"\(colour)\"/>"
+                out += "<circle cx=\"\(f(keyLeft + 10))\" cy=\"\(f(y - 4))\" r=\"2.5\" fill=\"\(colour(i))\"/>"
             } else {
+                if !s.band.isEmpty {
+                    out +=
+                        """
+                        <rect x=\"\(f(keyLeft))\" y=\"\(f(y - 9))\" width=\"20\" height=\"10\" \
+                        fill=\"\(colour(i))\" fill-opacity=\"0.15\"/>
+                        """
+                }
                 out +=
                     """
-                    <line x1=\"\(f(left + pw - 120))\" y1=\"\(f(y - 4))\" x2=\"\(f(left + pw - 100))\" \
-                    y2=\"\(f(y - 4))\" stroke=\"\(colour)\" stroke-width=\"2\"\(dash(i))/>
+                    <line x1=\"\(f(keyLeft))\" y1=\"\(f(y - 4))\" x2=\"\(f(keyLeft + 20))\" \
+                    y2=\"\(f(y - 4))\" stroke=\"\(colour(i))\" stroke-width=\"2\"\(dash(i))/>
                     """
             }
-            out += "<text x=\"\(f(left + pw - 95))\" y=\"\(f(y))\">\(escapeXML(s.name))</text>\n"
+            out += "<text x=\"\(f(keyLeft + 25))\" y=\"\(f(y))\">\(escapeXML(s.name))</text>\n"
+        }
+        for (k, r) in references.enumerated() {
+            let y = top + 10 + Double(series.count + k) * 15
+            out +=
+                """
+                <line x1=\"\(f(keyLeft))\" y1=\"\(f(y - 4))\" x2=\"\(f(keyLeft + 20))\" y2=\"\(f(y - 4))\" \
+                stroke=\"\(Self.referenceColours[k % Self.referenceColours.count])\" stroke-width=\"1.4\" \
+                stroke-dasharray=\"2,3\"/>
+                """
+            out += "<text x=\"\(f(keyLeft + 25))\" y=\"\(f(y))\">\(escapeXML(r.name))</text>\n"
         }
         return out + "</svg>\n"
     }
 
+    /// Reference lines are greys and black, apart from the data's colours.
+    static let referenceColours = ["#000000", "#777777", "#BBBBBB"]
+
     private func f(_ v: Double) -> String { String(format: "%.1f", v) }
 
-    /// Series past the palette's length repeat its colours, dashed, so no two look alike.
+    /// Series past the palette's length repeat its colours, dashed, so no two look alike; a dashed series is
+    /// dashed whatever its place.
     private func dash(_ i: Int) -> String {
-        i < Self.palette.count
+        if series[i].style == .dashed { return " stroke-dasharray=\"6,3\"" }
+        return i < Self.palette.count
             ? "" : " stroke-dasharray=\"\(["5,3", "2,2", "8,3,2,3"][(i / Self.palette.count - 1) % 3])\""
     }
 }
@@ -138,6 +207,11 @@ public struct LinePlot: SVGFigure {
 /// Maps data values to [0, 1] along an axis and chooses tick marks.
 struct Axis {
     let low: Double, high: Double, scale: LinePlot.Scale
+
+    /// A linear axis over exactly [low, high].
+    init(low: Double, high: Double) {
+        (self.low, self.high, scale) = (low, high, .linear)
+    }
 
     init(values: [Double], scale: LinePlot.Scale) {
         self.scale = scale
@@ -163,7 +237,8 @@ struct Axis {
         scale == .log ? (log10(v) - log10(low)) / (log10(high) - log10(low)) : (v / 2 - low / 2) / (high / 2 - low / 2)
     }
 
-    func ticks() -> [Double] {
+    /// Tick positions; with `integers`, whole numbers only (a step of at least 1).
+    func ticks(integers: Bool = false) -> [Double] {
         if scale == .log {
             let a = Int(log10(low).rounded())
             let b = Int(log10(high).rounded())
@@ -172,7 +247,8 @@ struct Axis {
         }
         let raw = (high / 2 - low / 2) / 3
         let magnitude = pow(10, floor(log10(raw)))
-        let step = [1.0, 2, 2.5, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? raw
+        var step = [1.0, 2, 2.5, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? raw
+        if integers { step = max(1, step.rounded(.up)) }
         guard step.isFinite, step > 0 else { return [] }
         var t = (low / step).rounded(.up) * step
         var out: [Double] = []

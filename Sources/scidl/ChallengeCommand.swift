@@ -82,13 +82,15 @@ struct Challenge: ParsableCommand {
         let results = try runProbes(sets, settings: settings)
         let features = Array(Set(results.flatMap { $0.scores.keys }).subtracting([.truth])).sorted()
         var report = ElicitReport(
-            results: results, description: description + [("normalisation", settings.normalisationDescription)],
+            results: results, description: description + settings.description,
             features: features)
         for set in sets {
             if let z = zeroShot[set.name] {
                 report.zeroShot[set.name] = try z.scores(labels: set.activations.labels, settings: settings)
             }
         }
+        report.reportLayer = probes.reportLayer
+        report.describe(sets)
         try report.write(to: dir, title: "Challenge: \(kind.rawValue)")
         // The conditions' prompts are the challenge's own: eval takes their probes to other data by template.
         try saveProbes(
@@ -163,6 +165,8 @@ struct Challenge: ParsableCommand {
                     defaultLayers: defaultLayers), c.features
             )
         }
+        description.append(("labels", ClassBalance(dataset.examples.map(\.label)).description))
+        if let first = sets.first { description += source.selectionDescription(dataset, layers: first.activations.layers) }
         return (sets, description, zeroShot)
     }
 

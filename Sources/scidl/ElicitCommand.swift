@@ -68,13 +68,15 @@ struct Elicit: ParsableCommand {
         let pooled = ensemble ? TemplateEnsemble.pool(results) : []
         var report = ElicitReport(
             results: results + pooled,
-            description: description + [("normalisation", settings.normalisationDescription)])
+            description: description + settings.description)
         for set in sets {
             if let z = set.zeroShot {
                 report.zeroShot[set.template] = try z.scores(
                     labels: set.activations.labels, settings: settings, groups: groups)
             }
         }
+        report.reportLayer = probes.reportLayer
+        report.describe(sets.map { ($0.template, $0.activations, [:]) })
         try saveProbes(
             results, settings: settings, sets: sets.map { ($0.template, $0.activations) }, to: dir,
             provenance: source.provenance(templates: template, activations: activations, labels: labels))
@@ -124,8 +126,10 @@ struct Elicit: ParsableCommand {
             let activations = try source.activations(
                 of: pairs, model: model, dataName: dataset.name, templateName: prompt.name)
             sets.append((prompt.name, activations, noZeroShot ? nil : try source.zeroShot(of: pairs, model: model)))
+            description.append(("template \(prompt.name)", "\(prompt.text)\n(answers: \(prompt.answers.joined(separator: " / ")))"))
             description.append(("template \(prompt.name), example x⁺", pairs[0].positive))
         }
+        if let first = sets.first { description += source.selectionDescription(dataset, layers: first.activations.layers) }
         return (sets, groups, description)
     }
 }

@@ -14,8 +14,9 @@ struct Eval: ParsableCommand {
             --model names another of the same width. On the very activations a probe was fitted on it is scored \
             on its own held-out pairs, reproducing the run's numbers; elsewhere on every pair, after its \
             normalisation is fitted on those pairs (it reads no labels; --saved-statistics applies the run's). \
-            Writes eval.csv (one row per probe and evaluation set) and prints sign-free accuracy, train on the \
-            run's template, test on each set.
+            Probes keep the sign their run decided on its training pairs. Writes eval.csv (one row per probe \
+            and evaluation set, elk's column names plus train_data, train_template, test_data, test_template) and \
+            prints accuracy, trained on the run's data and template, tested on each set.
             """
     )
     @Argument(help: "The folder of an elicit or challenge run.") var runFolder: String
@@ -39,31 +40,33 @@ struct Eval: ParsableCommand {
         let folder = try openOutputFolder(dir, command: "eval")
         defer { withExtendedLifetime(folder) {} }
         let started = Date()
-        var rows: [(set: String, result: ProbeTransfer.Result)] = []
-        for (name, set) in try evaluationSets(saved) {
-            rows += try ProbeTransfer.evaluate(saved, on: set, savedStatistics: savedStatistics).map { (name, $0) }
+        var rows: [EvalTable.Row] = []
+        for set in try evaluationSets(saved) {
+            rows += try ProbeTransfer.evaluate(saved, on: set.activations, savedStatistics: savedStatistics).map {
+                EvalTable.Row(testData: set.data, testTemplate: set.template, result: $0)
+            }
         }
-        let table = EvalTable(rows: rows)
+        let table = EvalTable(rows: rows, trainData: saved.provenance["data"] ?? saved.provenance["activations"] ?? "")
         try AtomicFile.write(table.csv(), to: dir.appendingPathComponent("eval.csv"))
         print(table.text(), terminator: "")
         print("\(formatDuration(Date().timeIntervalSince(started))); results in \(dir.path): eval.csv")
     }
 
-    /// The activations to test on, named "data / template".
-    func evaluationSets(_ saved: SavedProbes) throws -> [(String, ContrastActivations)] {
+    /// The activations to test on, with the data and template they came from.
+    func evaluationSets(_ saved: SavedProbes) throws -> [(data: String, template: String, activations: ContrastActivations)] {
         let p = saved.provenance
         if let file = activations ?? (data == nil && model == nil ? p["activations"] : nil) {
             guard
                 let imported = try importedActivations(
                     file, positive: nil, negative: nil, labels: labels ?? p["labels"])
             else { return [] }
-            return [(file, imported.activations)]
+            return [(file, "", imported.activations)]
         }
         guard let dataList = data ?? p["data"], let modelSpec = model ?? p["model"] else {
             throw SciDLError("the run does not say which data and model it used: give --data and --model")
         }
         let layers = Array(Set(saved.probes.map(\.layer))).sorted().map(String.init).joined(separator: ",")
-        var sets: [(String, ContrastActivations)] = []
+        var sets: [(data: String, template: String, activations: ContrastActivations)] = []
         for dataSpec in dataList.split(separator: ",").map(String.init) {
             var arguments = ["--data", dataSpec, "--model", modelSpec, "--layers", layers]
             if let position = p["position"], !position.isEmpty { arguments += ["--position", position] }
@@ -85,64 +88,9 @@ struct Eval: ParsableCommand {
                 let pairs = try prompt.contrastPairs(for: dataset)
                 let a = try source.activations(
                     of: pairs, model: loaded, dataName: dataset.name, templateName: prompt.name)
-                sets.append(("\(dataset.name) / \(prompt.name)", a))
+                sets.append((dataset.name, prompt.name, a))
             }
         }
         return sets
-    }
-}
-
-/// `scidl eval`'s outputs: a row per probe and evaluation set, and per method a matrix of mean sign-free
-/// accuracy (rows: the run's template and layer; columns: the evaluation sets).
-struct EvalTable {
-    var rows: [(set: String, result: ProbeTransfer.Result)]
-
-    func csv() -> String {
-        var lines = [
-            [
-                "train_template", "layer", "method", "seed", "eval_set", "own_test_pairs", "pairs", "accuracy",
-                "accuracy_sign_free", "auroc", "auroc_low", "auroc_high", "calibrated_accuracy_sign_free", "ece",
-            ].joined(separator: ",")
-        ]
-        for (set, r) in rows {
-            let s = r.score
-            var row = [
-                csvField(r.probe.template), "\(r.probe.layer)", r.probe.probe.method.rawValue, "\(r.probe.seed)",
-                csvField(set), r.sameActivations ? "1" : "0", "\(s.count)",
-            ]
-            row += [s.accuracy, s.disambiguatedAccuracy, s.auroc].map(formatNumber)
-            row += [s.aurocInterval?.lowerBound, s.aurocInterval?.upperBound].map { $0.map(formatNumber) ?? "" }
-            row += [formatNumber(s.disambiguatedCalibratedAccuracy), s.calibrationError.map(formatNumber) ?? ""]
-            lines.append(row.joined(separator: ","))
-        }
-        return lines.joined(separator: "\n") + "\n"
-    }
-
-    func text() -> String {
-        let sets = rows.map(\.set).uniqued()
-        let methods = ProbeMethod.allCases.filter { m in rows.contains { $0.result.probe.probe.method == m } }
-        func trainedOn(_ p: SavedProbes.Probe) -> String {
-            "\(p.template.isEmpty ? "run" : p.template), layer \(p.layer)"
-        }
-        let trained = rows.map { trainedOn($0.result.probe) }.uniqued()
-        var out = "sign-free accuracy (mean over seeds); * = the run's own held-out pairs\n"
-        for m in methods {
-            out += "\(m.displayName)\n" + "trained on".padding(toLength: 28, withPad: " ", startingAt: 0)
-            out += sets.map { $0.padding(toLength: 24, withPad: " ", startingAt: 0) }.joined() + "\n"
-            for t in trained {
-                out += t.padding(toLength: 28, withPad: " ", startingAt: 0)
-                for set in sets {
-                    let cell = rows.filter {
-                        $0.set == set && $0.result.probe.probe.method == m && trainedOn($0.result.probe) == t
-                    }
-                    let mean = cell.map(\.result.score.disambiguatedAccuracy).reduce(0, +) / Double(max(cell.count, 1))
-                    let mark = cell.contains { $0.result.sameActivations } ? "*" : ""
-                    out += (cell.isEmpty ? "-" : String(format: "%.3f", mean) + mark)
-                        .padding(toLength: 24, withPad: " ", startingAt: 0)
-                }
-                out += "\n"
-            }
-        }
-        return out
     }
 }

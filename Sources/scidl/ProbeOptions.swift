@@ -39,6 +39,15 @@ struct SourceOptions: ParsableArguments {
         return try LabelledDataset.named(data, columns: columns).balancedSample(sample, seed: sampleSeed)
     }
 
+    /// Which examples were used and which layers read, for a report's description.
+    func selectionDescription(_ dataset: LabelledDataset, layers read: [Int]) -> [(String, String)] {
+        let examples =
+            if let sample { "\(sample) drawn at random, half of each class (--sample-seed \(sampleSeed))" } else if let limit {
+                "the first \(limit) (--limit)"
+            } else { "all \(dataset.examples.count)" }
+        return [("examples", examples), ("layers", compactRanges(read))]
+    }
+
     func loadModel() throws -> any LanguageModel {
         try ModelCatalog.load(model)
     }
@@ -112,6 +121,8 @@ struct ProbeOptions: ParsableArguments {
     @Option(help: "CCS random restarts; the lowest loss is kept.") var ccsRestarts = defaults.ccs.restarts
     @Option(help: "CCS learning rate (AdamW).") var ccsLr = defaults.ccs.learningRate
     @Flag(help: "CCS confidence term min(p⁺, p⁻, 1−p⁺, 1−p⁻)² instead of min(p⁺, p⁻)².") var symmetricConfidence = false
+    @Option(help: "The layer the report's bar charts and pictures show (default: the supervised probe's best).")
+    var reportLayer: Int?
 
     func settings(defaultSeeds: String = "0") throws -> ElicitSettings {
         var s = ElicitSettings()
@@ -171,6 +182,19 @@ func parseList<T>(_ text: String, _ flag: String, _ convert: (String) -> T?) thr
         guard let v = convert($0) else { throw SciDLError("\(flag): '\($0)' is not a valid value") }
         return v
     }
+}
+
+/// Integers as "0-6,9" (runs of consecutive numbers as ranges).
+func compactRanges(_ values: [Int]) -> String {
+    var parts: [String] = []
+    var i = 0
+    while i < values.count {
+        var j = i
+        while j + 1 < values.count, values[j + 1] == values[j] + 1 { j += 1 }
+        parts.append(j > i + 1 ? "\(values[i])-\(values[j])" : (i...j).map { "\(values[$0])" }.joined(separator: ","))
+        i = j + 1
+    }
+    return parts.joined(separator: ",")
 }
 
 /// "0-6", "2,4,6" or a mix ("0,3-6").

@@ -65,7 +65,7 @@ final class ClusterNormalisationTests: XCTestCase {
         func accuracy(_ normalisation: Normalisation) throws -> Double {
             settings.normalisation = normalisation
             let results = try Elicitation.run(activations, settings: settings)
-            return results.map { $0.scores[.truth]!.disambiguatedAccuracy }.reduce(0, +) / Double(results.count)
+            return results.map { $0.scores[.truth]!.accuracy }.reduce(0, +) / Double(results.count)
         }
         let burns = try accuracy(.burns)
         let cluster = try accuracy(.cluster)

@@ -139,7 +139,8 @@ final class PaperPromptTests: XCTestCase {
 
     func testThePaperSignRuleForTheCategory() throws {
         // The probe finds the planted truth t. Inside the category the feature is 1 − t, outside t (or 1 − t):
-        // sign-free the probe looks right inside; with its sign chosen outside it is wrong (or right) there.
+        // oriented on the training pairs inside, the probe looks right there; with its sign decided on the
+        // training pairs outside it is wrong (or right) inside.
         let (planted, _) = plantedPairs(count: 40)
         var settings = ElicitSettings()
         settings.methods = [.logistic]
@@ -152,7 +153,7 @@ final class PaperPromptTests: XCTestCase {
                     .truthInCategory: zip(t, inside).map { $1 == 1 ? 1 - $0 : -1 },
                     .truthElsewhere: zip(t, inside).map { $1 == 0 ? (outsideFlipped ? 1 - $0 : $0) : -1 },
                 ])[0]
-            XCTAssertGreaterThan(result.scores[.truthInCategory]!.disambiguatedAccuracy, 0.9)
+            XCTAssertGreaterThan(result.scores[.truthInCategory]!.accuracy, 0.9)
             let signed = result.scores[.truthInCategorySignedElsewhere]!.accuracy
             if outsideFlipped { XCTAssertGreaterThan(signed, 0.9) } else { XCTAssertLessThan(signed, 0.1) }
         }

@@ -67,7 +67,7 @@ final class SavedProbeTests: XCTestCase {
                 XCTAssertFalse(t.sameActivations)
                 XCTAssertEqual(t.score.count, 200, "every pair of other activations")
                 XCTAssertGreaterThan(
-                    t.score.disambiguatedAccuracy, 0.95, "\(t.probe.probe.method), saved stats \(reuse)")
+                    t.score.accuracy, 0.95, "\(t.probe.probe.method), saved stats \(reuse)")
             }
         }
         var wide = second

@@ -35,8 +35,8 @@ final class TemplateEnsembleTests: XCTestCase {
         XCTAssertEqual(pooled.count, 2, "one per method (one layer, one seed)")
         for p in pooled {
             XCTAssertEqual(p.template, TemplateEnsemble.templateName)
-            let best = results.filter { $0.method == p.method }.map { $0.scores[.truth]!.disambiguatedAccuracy }.max()!
-            XCTAssertGreaterThan(p.scores[.truth]!.disambiguatedAccuracy, best + 0.03, "\(p.method)")
+            let best = results.filter { $0.method == p.method }.map { $0.scores[.truth]!.accuracy }.max()!
+            XCTAssertGreaterThan(p.scores[.truth]!.accuracy, best + 0.03, "\(p.method)")
         }
         XCTAssertTrue(TemplateEnsemble.pool(results.filter { $0.template == "a" }).isEmpty)
     }

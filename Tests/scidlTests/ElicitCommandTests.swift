@@ -20,7 +20,7 @@ final class ElicitCommandTests: XCTestCase {
         XCTAssertEqual(first.status, 0, first.stderr)
         XCTAssertTrue(first.stdout.contains("LR (supervised)"), first.stdout)
         let csv = try String(contentsOfFile: out + "/results.csv", encoding: .utf8).split(separator: "\n")
-        XCTAssertEqual(csv.count, 1 + 2 * 5 * 2, "header + layers × methods × seeds")
+        XCTAssertEqual(csv.count, 1 + 2 * 5 * 2 + 2, "header + layers × methods × seeds + zero-shot per seed")
         XCTAssertTrue(csv[0].hasPrefix("template,layer,method,supervised,seed"))
         XCTAssertTrue(csv[1].hasPrefix("truth,"), "the arithmetic data's default template")
         let summary =
@@ -31,13 +31,13 @@ final class ElicitCommandTests: XCTestCase {
             Set(try XCTUnwrap(templates["truth"] as? [String: Any]).keys),
             ["ccs", "pca", "kmeans", "random", "logistic"])
         let html = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
-        XCTAssertTrue(html.contains("<svg") && html.contains("Sign-free accuracy by layer"))
+        XCTAssertTrue(html.contains("<svg") && html.contains("Accuracy by layer"))
         let cached = try FileManager.default.contentsOfDirectory(atPath: cache).filter { $0.hasSuffix(".safetensors") }
         XCTAssertEqual(cached.filter { !$0.hasSuffix("-zero-shot.safetensors") }.count, 1, "\(cached)")
         XCTAssertEqual(cached.filter { $0.hasSuffix("-zero-shot.safetensors") }.count, 1, "\(cached)")
         XCTAssertTrue(first.stdout.contains("zero-shot (the model's own answer)"), first.stdout)
         let zero = try XCTUnwrap((summary["zero_shot"] as? [String: Any])?["truth"] as? [String: Any])
-        XCTAssertEqual((zero["accuracy_per_seed"] as? [Double])?.count, 2)
+        XCTAssertEqual((zero["acc_estimate_per_seed"] as? [Double])?.count, 2)
 
         let second = try scidl(args.dropLast(2) + ["--out", scratch()])
         XCTAssertEqual(second.status, 0, second.stderr)
@@ -179,14 +179,17 @@ final class ElicitCommandTests: XCTestCase {
             }
             return lines.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(lines[0], $0)) }
         }
-        let results = try table(out + "/results.csv")
+        let results = try table(out + "/results.csv").filter { $0["method"] != "zero_shot" }
         let evaluated = try table(evalOut + "/eval.csv")
         XCTAssertEqual(evaluated.count, results.count)
         for e in evaluated {
             let r = try XCTUnwrap(
                 results.first { $0["layer"] == e["layer"] && $0["method"] == e["method"] && $0["seed"] == e["seed"] })
             XCTAssertEqual(e["own_test_pairs"], "1")
-            for column in ["accuracy", "accuracy_sign_free", "auroc", "auroc_low", "auroc_high", "ece"] {
+            for column in [
+                "acc_estimate", "acc_lower", "acc_upper", "auroc_estimate", "auroc_lower", "auroc_upper",
+                "cal_acc_estimate", "ece", "reversed", "raw_acc", "raw_auroc", "acc_p95",
+            ] {
                 XCTAssertEqual(e[column], r[column], "\(column) of \(r["method"]!) seed \(r["seed"]!)")
             }
         }
@@ -228,8 +231,8 @@ final class ElicitCommandTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.contains("word"), r.stdout)
         let header = try String(contentsOfFile: out + "/results.csv", encoding: .utf8).split(separator: "\n")[0]
-        XCTAssertTrue(header.contains("word_accuracy"), String(header))
-        XCTAssertTrue(r.stdout.contains("zero-shot (the model's own answer): truth"), r.stdout)
+        XCTAssertTrue(header.contains("word_acc_estimate"), String(header))
+        XCTAssertTrue(r.stdout.contains("zero-shot (the model's own answer): acc"), r.stdout)
         XCTAssertTrue(r.stdout.contains("linear probes on one side alone"), r.stdout)
         let sides = try String(contentsOfFile: out + "/side_probes.csv", encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(sides.count, 1 + 2 * 2 * 3, "header + seeds × sides × targets")
