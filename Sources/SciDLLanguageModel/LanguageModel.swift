@@ -14,10 +14,12 @@ public protocol LanguageModel: Sendable {
     var width: Int { get }
     /// The longest token sequence the model reads; longer texts keep their end, where the answer is.
     var maxTokens: Int { get }
+    /// Token ids with the special tokens the model expects, at most `limit` of them: a longer text loses tokens
+    /// from its start (keeping a leading BOS or [CLS]), because prompts end with the question and the answer
+    /// whose states the probes read. `truncated` says whether any were lost.
+    func tokenize(_ text: String, limit: Int) -> (ids: [Int], truncated: Bool)
     /// The token whose state stands for a text unless told otherwise.
     var defaultPosition: TokenPosition { get }
-    /// Token ids, with the special tokens the model expects, truncated to `maxTokens` from the front.
-    func tokenize(_ text: String) -> [Int]
     /// Runs a packed batch and hands over the states at `sites` as computed: [Σ lengths, width] each, the
     /// sequences' rows one after another, or only `rows` of that layout (in that order) when given — a model
     /// may then skip work that no such row needs.
@@ -40,7 +42,34 @@ public enum TokenPosition: String, CaseIterable, Codable, Sendable {
     case mean
 }
 
+/// What one pass over texts read: the pooled states, the rows asked for besides them, and how many texts
+/// were cut to the token limit.
+public struct StatesPass: Sendable {
+    /// [texts.count, sites.count, width].
+    public var pooled: Tensor
+    /// The `TokenReadout`'s rows, text after text, position after position: [Σ positions, width] (nil without one).
+    public var readout: Tensor?
+    /// Texts longer than the token limit, which lost their start.
+    public var truncatedTexts: Int
+}
+
+/// States to read in the same pass besides the pooled ones: at `site`, for each text, the states at the given
+/// token positions (e.g. a decoder's final norm where it predicts the answer's tokens).
+public struct TokenReadout: Sendable {
+    public var site: ActivationSite
+    /// Per text, positions into its own token ids.
+    public var positions: [[Int]]
+
+    public init(site: ActivationSite, positions: [[Int]]) {
+        self.site = site
+        self.positions = positions
+    }
+}
+
 extension LanguageModel {
+    /// Token ids, at most `maxTokens` (see `tokenize(_:limit:)`).
+    public func tokenize(_ text: String) -> [Int] { tokenize(text, limit: maxTokens).ids }
+
     /// Every row of the packed batch at `sites`.
     public func forward(_ sequences: [[Int]], sites: Set<ActivationSite>, visit: (ActivationSite, Tensor) -> Void) {
         forward(sequences, sites: sites, rows: nil, visit: visit)
@@ -67,21 +96,34 @@ extension LanguageModel {
     }
 
     /// Hidden states of `texts` at each of `sites`, pooled at `position`: [texts.count, sites.count, width].
-    /// Texts are packed into batches of about `tokensPerBatch` real tokens (no padding is ever computed);
-    /// `progress` is told how many texts are done after each batch.
     public func hiddenStates(
         of texts: [String], sites: [ActivationSite], position: TokenPosition, tokensPerBatch: Int = 4096,
         progress: (_ done: Int) -> Void = { _ in }
     ) throws -> Tensor {
+        pass(of: texts, sites: sites, position: position, tokensPerBatch: tokensPerBatch, progress: progress).pooled
+    }
+
+    /// One pass over `texts`: their states at each of `sites` pooled at `position`, and the `readout`'s rows.
+    /// Texts are packed into batches of about `tokensPerBatch` real tokens (no padding is ever computed), each
+    /// at most `tokenLimit` tokens (default and ceiling: `maxTokens`); `progress` is told how many texts are
+    /// done after each batch.
+    public func pass(
+        of texts: [String], sites: [ActivationSite], position: TokenPosition, tokensPerBatch: Int = 4096,
+        tokenLimit: Int? = nil, readout: TokenReadout? = nil, progress: (_ done: Int) -> Void = { _ in }
+    ) -> StatesPass {
         let d = width
+        let limit = min(tokenLimit ?? maxTokens, maxTokens)
         var out = Tensor(zeros: [texts.count, sites.count, d])
+        var readRows: [Float] = []
+        var truncated = 0
         var start = 0
         while start < texts.count {
             var end = start
             var tokens = 0
             var batch: [[Int]] = []
             while end < texts.count, batch.isEmpty || tokens < tokensPerBatch {
-                var ids = tokenize(texts[end])
+                var (ids, cut) = tokenize(texts[end], limit: limit)
+                if cut { truncated += 1 }
                 // An empty text (possible for decoders that add no BOS) reads as one token 0 rather than nothing.
                 if ids.isEmpty { ids = [0] }
                 batch.append(ids)
@@ -90,13 +132,21 @@ extension LanguageModel {
             }
             let rowStarts = segmentStarts(batch.map(\.count))
             // The first or last token's row of each text is all that `first` and `last` read.
-            let rows: [Int]? =
+            let pooledRows: [Int]? =
                 switch position {
                 case .first: Array(rowStarts.dropLast())
                 case .last: rowStarts.dropFirst().map { $0 - 1 }
                 case .mean: nil
                 }
-            forward(batch, sites: Set(sites), rows: rows) { site, states in
+            // The readout's rows, in the batch's layout; positions a cut text no longer has are dropped.
+            let extra = readout.map { r in
+                batch.indices.flatMap { b in
+                    r.positions[start + b].filter { $0 < batch[b].count }.map { rowStarts[b] + $0 }
+                }
+            }
+            let rows = pooledRows.map { $0 + (extra ?? []) }
+            let allSites = Set(sites).union(readout.map { [$0.site] } ?? [])
+            forward(batch, sites: allSites, rows: rows) { site, states in
                 for (j, s) in sites.enumerated() where s == site {
                     for b in 0..<batch.count {
                         let offset = ((start + b) * sites.count + j) * d
@@ -108,11 +158,18 @@ extension LanguageModel {
                         }
                     }
                 }
+                if let extra, site == readout?.site {
+                    // With pooled rows the readout's follow them; without (mean pooling) every row came back.
+                    let picked = rows == nil ? extra : Array(batch.count..<(batch.count + extra.count))
+                    for r in picked { readRows += states.scalars[(r * d)..<((r + 1) * d)] }
+                }
             }
             start = end
             progress(end)
         }
-        return out
+        return StatesPass(
+            pooled: out, readout: readout.map { _ in Tensor(shape: [readRows.count / d, d], scalars: readRows) },
+            truncatedTexts: truncated)
     }
 }
 

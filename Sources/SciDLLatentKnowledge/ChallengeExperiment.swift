@@ -14,6 +14,10 @@ public enum ChallengeExperiment: Sendable {
     case implicitOpinion(category: String?, shots: Int)
     /// The critique's three templates plus `extra` ones.
     case templates(extra: [PromptTemplate])
+    /// The whole critique on one data set and sample: the default prompt, the distractor words, the explicit
+    /// opinion and, where the data has a category (or the DBpedia topics), the implicit opinion.
+    /// `template` replaces the data set's default prompt (and the distractor's).
+    case story(template: PromptTemplate?, words: [String], sentences: Int, shots: Int)
 
     public static let defaultWords = ["Banana", "Shed"]
     public static let defaultSentences = 1
@@ -21,7 +25,19 @@ public enum ChallengeExperiment: Sendable {
 
     /// Probe seeds by default.
     public var defaultSeeds: String {
-        if case .distractor = self { "0-19" } else { "0-9" }
+        switch self {
+        case .distractor: "0-19"
+        case .story: "0-4"
+        default: "0-9"
+        }
+    }
+
+    /// Layers read by default from a model with `blockCount` blocks: the last one, or for the story six
+    /// spread over the depth (its figures show each condition at the supervised probe's best of them).
+    public func defaultLayers(blockCount: Int) -> [Int] {
+        guard case .story = self else { return [blockCount] }
+        let step = max(1, blockCount / 6)
+        return Array(stride(from: blockCount, to: 0, by: -step).reversed())
     }
 
     /// The conditions on `dataset`; `seed` assigns words, views and demonstrations.
@@ -43,6 +59,26 @@ public enum ChallengeExperiment: Sendable {
             ]
         case .templates(let extra):
             try Challenges.templates(dataset, templates: Challenges.critiqueTemplates(for: dataset) + extra)
+        case .story(let template, let words, let sentences, let shots):
+            try Self.story(
+                dataset, template: template ?? dataset.defaultTemplate.template, words: words, sentences: sentences,
+                shots: shots, seed: seed)
         }
+    }
+
+    static func story(
+        _ dataset: LabelledDataset, template: PromptTemplate, words: [String], sentences: Int, shots: Int, seed: UInt64
+    ) throws -> [ChallengeCondition] {
+        var conditions = [
+            ChallengeCondition(name: "prompt \(template.name)", pairs: try template.contrastPairs(for: dataset)),
+            try Challenges.distractor(dataset, template: template, words: words, seed: seed),
+            try Challenges.explicitOpinion(dataset, sentences: min(sentences, 7), seed: seed),
+        ]
+        if dataset.defaultTemplate == .topicAlice {
+            conditions += try Challenges.papersImplicitOpinion(dataset)
+        } else if let category = try? ExampleCategory.defaultCategory(for: dataset) {
+            conditions.append(try Challenges.implicitOpinion(dataset, category: category, shots: shots, seed: seed))
+        }
+        return conditions
     }
 }

@@ -18,12 +18,12 @@ extension ElicitReport {
     /// Per condition and layer: each method's accuracy on the truth and on every competing feature (each
     /// oriented on the training pairs against that target), "mean ± sd [min–max]" over seeds.
     public func comparisonTable() -> String {
-        let targets = [PairFeature.truth] + features
         var out = """
             test accuracy (sign decided on the training pairs, per target), mean ± sd [min-max] over \
             \(seedCount) seed(s)\n
             """
         for t in templates {
+            let targets = [PairFeature.truth] + features(t)
             for l in layers {
                 out += "\(t.isEmpty ? "" : t + ", ")layer \(l)\n"
                 out += "method".padding(toLength: 17, withPad: " ", startingAt: 0)
@@ -67,6 +67,46 @@ extension ElicitReport {
                     .joined()
                 out += String(format: "%.3f\n", zero.max()! - zero.min()!)
             }
+        }
+        return out
+    }
+}
+
+/// The whole critique on one data set (`challenge story`): per condition, what each method finds.
+extension ElicitReport {
+    /// The feature a condition's unsupervised probes may find instead of the truth: the word, Alice's view,
+    /// or the first competing feature scored.
+    func competingFeature(_ template: String) -> PairFeature? {
+        let scored = features(template)
+        return [PairFeature.word, .alice].first { scored.contains($0) } ?? scored.first
+    }
+
+    /// Two charts over the conditions, each at its report layer, every seed a point: truth accuracy per method
+    /// (the supervised probe its ceiling), and the unsupervised methods' accuracy on the competing feature.
+    public func storyFigures() -> [any SVGFigure] {
+        let conditions = templates
+        let layerNote = conditions.map { "\(chosenLayer($0))" }.uniqued().joined(separator: ", ")
+        let truth = GroupedBarChart(
+            title: "Truth, per condition (layer \(layerNote))", yLabel: "test accuracy on the truth",
+            bars: methods.map(\.displayName),
+            groups: conditions.map { t in
+                .init(t, values: methods.map { perSeed(t, $0, chosenLayer(t), Self.accuracy) })
+            })
+        let unsupervised = methods.filter { !$0.isSupervised }
+        let found = conditions.compactMap { t in competingFeature(t).map { (t, $0) } }
+        var out: [any SVGFigure] = [truth]
+        if !found.isEmpty {
+            out.append(
+                GroupedBarChart(
+                    title: "What the unsupervised methods found instead", yLabel: "test accuracy on the feature",
+                    bars: unsupervised.map(\.displayName),
+                    groups: found.map { t, f in
+                        .init(
+                            "\(t): \(f)",
+                            values: unsupervised.map { m in
+                                perSeed(t, m, chosenLayer(t)) { $0.scores[f]?.accuracy ?? .nan }
+                            })
+                    }))
         }
         return out
     }

@@ -37,22 +37,27 @@ extension ElicitReport {
             """
         )
         for note in notes { report.paragraph(note) }
+        if templates.count > 1 && !features.isEmpty {
+            report.heading("The critique on one data set")
+            report.figures(storyFigures())
+        }
         for t in templates {
             if !t.isEmpty { report.heading(templates.count > 1 || !features.isEmpty ? "Condition \(t)" : "Template \(t)") }
             let layer = chosenLayer(t)
-            if !features.isEmpty { report.figures([targetBars(t, layer: layer)]) }
+            let competing = features(t)
+            if !competing.isEmpty { report.figures([targetBars(t, layer: layer)]) }
             if layers.count > 1 {
                 var plots = [
                     byLayer(t, "Accuracy by layer", yLabel: "test accuracy", .truth, \.accuracy, \.accuracyInterval),
                     byLayer(t, "AUROC by layer", yLabel: "test AUROC", .truth, \.auroc, \.aurocInterval),
                 ]
-                for f in features {
+                for f in competing {
                     plots.append(
                         byLayer(t, "Accuracy on \(f) by layer", yLabel: "accuracy on \(f)", f, \.accuracy, \.accuracyInterval))
                 }
                 report.figures(plots)
             }
-            var atLayer: [any SVGFigure] = features.isEmpty ? [targetBars(t, layer: layer)] : []
+            var atLayer: [any SVGFigure] = competing.isEmpty ? [targetBars(t, layer: layer)] : []
             atLayer += differencePictures[t]?.plots(template: t) ?? []
             report.figures(atLayer)
             report.figures(histograms(t, layer: layer))
@@ -111,7 +116,7 @@ extension ElicitReport {
     /// Per method at `layer`: accuracy on the truth and on each competing feature, one bar each, every seed a
     /// point; the zero-shot baseline and chance as lines.
     func targetBars(_ t: String, layer: Int) -> GroupedBarChart {
-        let targets = [PairFeature.truth] + features
+        let targets = [PairFeature.truth] + features(t)
         var chart = GroupedBarChart(
             title: "What each method tracks, layer \(layer)\(t.isEmpty ? "" : " (\(t))")",
             yLabel: "test accuracy", bars: targets.map(\.name),

@@ -32,6 +32,10 @@ public struct ElicitReport: Sendable {
     /// Templates in the order they were run.
     var templates: [String] { results.map(\.template).uniqued() }
     var seedCount: Int { Set(results.map(\.seed)).count }
+    /// The competing features scored under `template` (conditions of one challenge may differ).
+    func features(_ template: String) -> [PairFeature] {
+        features.filter { f in results.contains { $0.template == template && $0.scores[f] != nil } }
+    }
 
     /// `value` of every seed's fit of one method at one layer under one template, in seed order.
     func perSeed(_ template: String, _ method: ProbeMethod, _ layer: Int, _ value: (ProbeResult) -> Double) -> [Double]
@@ -125,7 +129,9 @@ public struct ElicitReport: Sendable {
             row["ccs_pca_agreement"] = r.comparedWithPCA.map { formatNumber($0.agreement) }
             row["clusters"] = r.clusters.map { "\($0.clusters)" }
             row["cluster_noise_share"] = r.clusters.map { formatNumber($0.noiseShare) }
-            for f in features { row.merge(ResultColumn.values(r.scores[f]!, prefix: "\(f)_")) { a, _ in a } }
+            for f in features {
+                if let score = r.scores[f] { row.merge(ResultColumn.values(score, prefix: "\(f)_")) { a, _ in a } }
+            }
             return row
         }
         for t in templates {
@@ -187,7 +193,7 @@ public struct ElicitReport: Sendable {
                         cell["clusters"] = c.clusters
                         cell["cluster_noise_share"] = c.noiseShare
                     }
-                    for f in features {
+                    for f in features(t) {
                         cell["\(f)_acc_estimate"] = mean(t, m, l) { $0.scores[f]!.accuracy }
                     }
                     byLayer["\(l)"] = cell

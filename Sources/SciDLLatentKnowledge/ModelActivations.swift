@@ -13,14 +13,31 @@ public struct ExtractionSettings: Sendable {
     /// Descriptions stored in the cache file's metadata.
     public var dataName: String
     public var templateName: String
+    /// At most this many tokens per prompt (nil: the model's `maxTokens`); longer prompts lose their start.
+    public var maxTokens: Int?
 
-    public init(layers: [Int], position: TokenPosition, cache: URL?, dataName: String, templateName: String) {
+    public init(
+        layers: [Int], position: TokenPosition, cache: URL?, dataName: String, templateName: String,
+        maxTokens: Int? = nil
+    ) {
         self.layers = layers
         self.position = position
         self.cache = cache
         self.dataName = dataName
         self.templateName = templateName
+        self.maxTokens = maxTokens
     }
+}
+
+/// What one pass of a model over contrast pairs gave: their activations and, for a decoder, its own answer.
+public struct ContrastPass: Sendable {
+    public var activations: ContrastActivations
+    /// Whether the activations were read from the cache rather than computed.
+    public var fromCache: Bool
+    /// The zero-shot baseline (asked for, and the model a decoder).
+    public var zeroShot: ZeroShot?
+    /// Prompts (x⁺ and x⁻ counted apart) longer than the token limit, which lost their start.
+    public var truncatedPrompts: Int
 }
 
 extension LanguageModel {
@@ -29,17 +46,51 @@ extension LanguageModel {
     public func contrastActivations(
         of pairs: [ContrastPair], settings: ExtractionSettings, progress: (Int) -> Void = { _ in }
     ) throws -> (activations: ContrastActivations, fromCache: Bool) {
+        let pass = try contrastPass(of: pairs, settings: settings, zeroShot: false, progress: progress)
+        return (pass.activations, pass.fromCache)
+    }
+
+    /// Hidden states of both members of every pair and, with `zeroShot` on a decoder, its own answer
+    /// (log p(x⁺) − log p(x⁻)) read from the same pass: the final norm's states where it predicts the answer's
+    /// tokens are kept and unembedded, so the baseline costs no second pass over the prompts. Both are cached
+    /// when `settings.cache` is set (activations cached by a run without the baseline get it from a pass of
+    /// its own). `progress` counts prompts done out of 2 · pairs.count.
+    public func contrastPass(
+        of pairs: [ContrastPair], settings: ExtractionSettings, zeroShot wanted: Bool,
+        progress: (Int) -> Void = { _ in }
+    ) throws -> ContrastPass {
         guard !pairs.isEmpty else { throw SciDLError("no contrast pairs to encode (the data set is empty)") }
         let key = cacheKey(pairs, settings)
         let url = settings.cache?.appendingPathComponent("\(name)-\(key).safetensors")
-        if let url, let cached = ActivationCache.read(url, key: key, pairs: pairs.count, layers: settings.layers) {
+        let decoder = wanted ? self as? DecoderModel : nil
+        if let url, let cached = ActivationCache.entry(url, key: key, pairs: pairs.count, layers: settings.layers) {
             progress(2 * pairs.count)
-            return (cached, true)
+            let zeroShot = try decoder.map { _ in
+                try ZeroShot.preferences(of: pairs, model: self, settings: settings)
+            }
+            return ContrastPass(
+                activations: cached.activations, fromCache: true, zeroShot: zeroShot ?? nil,
+                truncatedPrompts: cached.metadata["truncated_prompts"].flatMap(Int.init) ?? 0)
         }
+        let texts = pairs.flatMap { [$0.positive, $0.negative] }
+        let limit = min(settings.maxTokens ?? maxTokens, maxTokens)
         // x⁺ and x⁻ side by side, so a decoder computes the prompt they share once (see `SharedPrefixes`).
-        let both = try hiddenStates(
-            of: pairs.flatMap { [$0.positive, $0.negative] }, layers: settings.layers,
-            position: settings.position, progress: progress)
+        var readout: TokenReadout?
+        var targets: [[Int]] = []
+        if decoder != nil {
+            var positions: [[Int]] = []
+            for i in pairs.indices {
+                let (a, b) = (tokenize(texts[2 * i], limit: limit).ids, tokenize(texts[2 * i + 1], limit: limit).ids)
+                let scored = Decoder.answerPositions(a, b)
+                positions += scored.positions
+                targets += scored.targets
+            }
+            readout = TokenReadout(site: .finalNorm, positions: positions)
+        }
+        let pass = self.pass(
+            of: texts, sites: try settings.layers.map { try site(layer: $0) }, position: settings.position,
+            tokenLimit: limit, readout: readout, progress: progress)
+        let both = pass.pooled
         let rowLength = settings.layers.count * width
         func member(_ m: Int) -> Tensor {
             var scalars: [Float] = []
@@ -50,10 +101,8 @@ extension LanguageModel {
             }
             return Tensor(shape: [pairs.count, settings.layers.count, width], scalars: scalars)
         }
-        let positive = member(0)
-        let negative = member(1)
         let activations = try ContrastActivations(
-            positive: positive, negative: negative, labels: pairs.map(\.label),
+            positive: member(0), negative: member(1), labels: pairs.map(\.label),
             layers: settings.layers, source: name)
         if let url {
             try ActivationCache.write(
@@ -62,9 +111,30 @@ extension LanguageModel {
                     "key": key, "model": name, "model_identity": identity, "data": settings.dataName,
                     "template": settings.templateName, "position": settings.position.rawValue,
                     "layers": settings.layers.map(String.init).joined(separator: ","), "pairs": "\(pairs.count)",
+                    "truncated_prompts": "\(pass.truncatedTexts)", "max_tokens": "\(limit)",
                 ])
         }
-        return (activations, false)
+        var zeroShot: ZeroShot?
+        if let decoder, let states = pass.readout {
+            let logP = decoder.decoder.nextTokenLogProbabilities(states, targets: targets.flatMap { $0 })
+            var preferences: [Float] = []
+            var row = 0
+            for i in pairs.indices {
+                var difference = 0.0
+                for (m, sign) in [(2 * i, 1.0), (2 * i + 1, -1.0)] {
+                    for _ in targets[m] {
+                        difference += sign * logP[row]
+                        row += 1
+                    }
+                }
+                preferences.append(Float(difference))
+            }
+            let z = ZeroShot(preferences: preferences)
+            try z.write(for: pairs, model: self, settings: settings)
+            zeroShot = z
+        }
+        return ContrastPass(
+            activations: activations, fromCache: false, zeroShot: zeroShot, truncatedPrompts: pass.truncatedTexts)
     }
 
     /// FNV-1a over everything that determines the activations: the model file's identity (path, size,
@@ -78,6 +148,8 @@ extension LanguageModel {
         mix(identity)
         mix(settings.position.rawValue)
         mix(settings.layers.map(String.init).joined(separator: ","))
+        // Only a limit below the model's own changes the prompts (and keys made before the flag stay valid).
+        if let limit = settings.maxTokens, limit < maxTokens { mix("max_tokens=\(limit)") }
         for p in pairs {
             mix(p.positive)
             mix(p.negative)

@@ -13,30 +13,48 @@ public struct ZeroShot: Sendable {
 
     public init(preferences: [Float]) { self.preferences = preferences }
 
-    /// The preferences of `model` for `pairs`, or nil when it is not a decoder (an encoder has no next-token
-    /// probabilities). Kept in `cache` beside the activations, keyed alike.
+    /// The cache file of the preferences of `model` for `pairs`: beside the activations, keyed alike (layers
+    /// and position aside: the preferences do not depend on them).
+    static func cacheURL(for pairs: [ContrastPair], model: any LanguageModel, settings: ExtractionSettings) -> (URL?, String) {
+        var keyed = settings
+        keyed.layers = []
+        keyed.position = .last
+        let key = model.cacheKey(pairs, keyed)
+        return (settings.cache?.appendingPathComponent("\(model.name)-\(key)-zero-shot.safetensors"), key)
+    }
+
+    /// The preferences of `model` (a decoder) for `pairs`, from the cache or from a pass of their own (when the
+    /// activations came from a cache made without them).
     public static func preferences(
-        of pairs: [ContrastPair], model: any LanguageModel, cache: URL?, progress: (Int) -> Void = { _ in }
+        of pairs: [ContrastPair], model: any LanguageModel, settings: ExtractionSettings,
+        progress: (Int) -> Void = { _ in }
     ) throws -> ZeroShot? {
         guard let decoder = model as? DecoderModel else { return nil }
-        let key = model.cacheKey(
-            pairs, ExtractionSettings(layers: [], position: .last, cache: nil, dataName: "", templateName: ""))
-        let url = cache?.appendingPathComponent("\(model.name)-\(key)-zero-shot.safetensors")
+        let (url, key) = cacheURL(for: pairs, model: model, settings: settings)
         if let url, let file = try? SafetensorsFile(contentsOf: url), file.metadata["key"] == key,
             let cached = file.tensors["preference"]?.scalars, cached.count == pairs.count
         {
             progress(pairs.count)
             return ZeroShot(preferences: cached)
         }
-        let preferences = decoder.logLikelihoodDifferences(pairs.map { ($0.positive, $0.negative) }, progress: progress)
-            .map(Float.init)
-        if let url {
-            try SafetensorsFile(
-                tensors: ["preference": Tensor(shape: [preferences.count], scalars: preferences)],
-                metadata: ["key": key, "model": model.name, "what": "log p(x+) - log p(x-) per contrast pair"]
-            ).write(to: url)
-        }
-        return ZeroShot(preferences: preferences)
+        let limit = min(settings.maxTokens ?? model.maxTokens, model.maxTokens)
+        let preferences = decoder.decoder.logLikelihoodDifferences(
+            pairs.map { (model.tokenize($0.positive, limit: limit).ids, model.tokenize($0.negative, limit: limit).ids) },
+            progress: progress
+        ).map(Float.init)
+        let z = ZeroShot(preferences: preferences)
+        try z.write(for: pairs, model: model, settings: settings)
+        return z
+    }
+
+    /// Keeps the preferences in the cache (nothing without one).
+    func write(for pairs: [ContrastPair], model: any LanguageModel, settings: ExtractionSettings) throws {
+        let (url, key) = Self.cacheURL(for: pairs, model: model, settings: settings)
+        guard let url else { return }
+        try SafetensorsFile(
+            tensors: ["preference": Tensor(shape: [preferences.count], scalars: preferences)],
+            metadata: ["key": key, "model": model.name, "what": "log p(x+) - log p(x-) per contrast pair"]
+        ).write(to: url)
     }
 
     /// The baseline on one seed's held-out pairs.

@@ -35,7 +35,7 @@ public struct GroupedBarChart: SVGFigure {
     public func svg() -> String {
         let legend = 36 + 6.2 * Double((bars + references.map(\.name)).map(\.count).max() ?? 0)
         let (left, top, pw, ph) = SVGCanvas.plotArea(
-            figureWidth: width, figureHeight: height, left: 64, right: 16, top: 34, bottom: 48)
+            figureWidth: width, figureHeight: height, left: 64, right: 16, top: 34, bottom: 52)
         let axis = Axis(low: yRange.lowerBound, high: yRange.upperBound)
         func py(_ y: Double) -> Double { top + (1 - axis.fraction(min(max(y, axis.low), axis.high))) * ph }
         var out = SVGCanvas.opening(width: width + legend, height: height, title: title)
@@ -50,8 +50,11 @@ public struct GroupedBarChart: SVGFigure {
         let barWidth = slot * 0.8 / Double(max(bars.count, 1))
         for (g, group) in groups.enumerated() {
             let start = left + Double(g) * slot + slot * 0.1
-            out += "<text x=\"\(f(start + slot * 0.4))\" y=\"\(f(top + ph + 14))\" text-anchor=\"middle\">"
-            out += "\(escapeXML(group.name))</text>\n"
+            // Long names wrap onto up to three lines under their group.
+            for (k, line) in Self.wrap(group.name, width: max(8, Int(slot / 6.2))).prefix(3).enumerated() {
+                out += "<text x=\"\(f(start + slot * 0.4))\" y=\"\(f(top + ph + 14 + 12 * Double(k)))\" "
+                out += "text-anchor=\"middle\">\(escapeXML(line))</text>\n"
+            }
             for (b, values) in group.values.enumerated() {
                 let finite = values.filter(\.isFinite)
                 guard !finite.isEmpty else { continue }
@@ -88,6 +91,21 @@ public struct GroupedBarChart: SVGFigure {
             out += "<text x=\"\(f(keyLeft + 20))\" y=\"\(f(y))\">\(escapeXML(r.name))</text>\n"
         }
         return out + "</svg>\n"
+    }
+
+    /// `text` in lines of at most `width` characters, broken at spaces (a longer word keeps a line of its own).
+    static func wrap(_ text: String, width: Int) -> [String] {
+        var lines: [String] = []
+        var line = ""
+        for word in text.split(separator: " ") {
+            if !line.isEmpty, line.count + 1 + word.count > width {
+                lines.append(line)
+                line = ""
+            }
+            line += (line.isEmpty ? "" : " ") + word
+        }
+        if !line.isEmpty { lines.append(line) }
+        return lines
     }
 
     private func f(_ v: Double) -> String { SVGCanvas.f(v) }

@@ -17,7 +17,9 @@ struct Challenge: ParsableCommand {
             of a random half), explicit-opinion (an expert character's random view stated before the answer), \
             implicit-opinion (few-shot examples where the character errs on one category), templates (the same \
             data under several prompt templates), theorem (a probe predicting truth XOR any feature has the \
-            same CCS loss). Each prints, for every method, accuracy on the truth and on the competing feature, \
+            same CCS loss), story (the whole critique on one data set and sample: the default prompt, the \
+            distractor, the explicit opinion and, where the data has a category or topics, the implicit one, with \
+            one summary figure). Each prints, for every method, accuracy on the truth and on the competing feature, \
             and writes results.csv, summary.json and report.html into --out. With --activations, a distractor, \
             opinion or theorem run uses activations from elsewhere and --feature names the competing feature.
             """
@@ -26,10 +28,11 @@ struct Challenge: ParsableCommand {
         case distractor
         case explicitOpinion = "explicit-opinion"
         case implicitOpinion = "implicit-opinion"
-        case templates, theorem
+        case templates, theorem, story
     }
 
-    @Argument(help: "distractor, explicit-opinion, implicit-opinion, templates or theorem.") var experiment: String
+    @Argument(help: "distractor, explicit-opinion, implicit-opinion, templates, theorem or story.")
+    var experiment: String
     @OptionGroup var source: SourceOptions
     @OptionGroup var probes: ProbeOptions
     @Option(help: "distractor: the two words, comma-separated.")
@@ -41,7 +44,11 @@ struct Challenge: ParsableCommand {
     var category: String?
     @Option(help: "implicit-opinion: solved examples shown before each question.")
     var shots = ChallengeExperiment.defaultShots
-    @Option(help: "templates: extra templates, comma-separated, beside the critique's plain, literal and professor.")
+    @Option(
+        help: """
+            templates: extra templates, comma-separated, beside the critique's plain, literal and professor; story: \
+            the prompt (default: the data set's).
+            """)
     var template: String?
     @Option(help: "theorem: the feature h: random (a seeded random half) or a file with one 0/1 per pair.")
     var feature = "random"
@@ -115,6 +122,11 @@ struct Challenge: ParsableCommand {
         case .templates:
             .templates(extra: try (template ?? "").split(separator: ",").map { try PromptTemplate.named(String($0)) })
         case .theorem: nil
+        case .story:
+            .story(
+                template: try template.map { try PromptTemplate.named($0) },
+                words: words.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
+                sentences: sentences, shots: shots)
         }
     }
 
@@ -148,7 +160,7 @@ struct Challenge: ParsableCommand {
         let conditions = try challenge.conditions(for: dataset, seed: assignmentSeed)
         // Only now, with the prompts known to be good, is the model worth loading.
         let model = try source.loadModel()
-        let defaultLayers = [model.blockCount]
+        let defaultLayers = challenge.defaultLayers(blockCount: model.blockCount)
         var description = [
             ("data", dataset.name), ("pairs", "\(dataset.examples.count)"), ("model", model.name),
             ("position", source.position(for: model).rawValue),
@@ -157,13 +169,12 @@ struct Challenge: ParsableCommand {
         let sets = try conditions.map {
             c -> (name: String, activations: ContrastActivations, features: [PairFeature: [Int]]) in
             description.append(("\(c.name), example x⁺", c.pairs[0].positive))
-            if !noZeroShot { zeroShot[c.name] = try source.zeroShot(of: c.pairs, model: model) }
-            return (
-                c.name,
-                try source.activations(
-                    of: c.pairs, model: model, dataName: dataset.name, templateName: c.name,
-                    defaultLayers: defaultLayers), c.features
-            )
+            let pass = try source.contrastPass(
+                of: c.pairs, model: model, dataName: dataset.name, templateName: c.name,
+                defaultLayers: defaultLayers, zeroShot: !noZeroShot)
+            if let z = pass.zeroShot { zeroShot[c.name] = z }
+            description.append(source.truncationEntry(pass, model: model, templateName: c.name))
+            return (c.name, pass.activations, c.features)
         }
         description.append(("labels", ClassBalance(dataset.examples.map(\.label)).description))
         if let first = sets.first { description += source.selectionDescription(dataset, layers: first.activations.layers) }
@@ -190,9 +201,10 @@ struct Challenge: ParsableCommand {
             let dataset = try source.dataset()
             let prompt = dataset.defaultTemplate.template
             let model = try source.loadModel()
-            activationSet = try source.activations(
+            activationSet = try source.contrastPass(
                 of: try prompt.contrastPairs(for: dataset), model: model, dataName: dataset.name,
-                templateName: prompt.name, defaultLayers: [model.blockCount])
+                templateName: prompt.name, defaultLayers: [model.blockCount], zeroShot: false
+            ).activations
             description = [
                 ("data", dataset.name), ("pairs", "\(dataset.examples.count)"), ("model", model.name),
                 ("template", prompt.name),

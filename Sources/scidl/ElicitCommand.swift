@@ -123,9 +123,10 @@ struct Elicit: ParsableCommand {
         }
         var sets: [(template: String, activations: ContrastActivations, zeroShot: ZeroShot?)] = []
         for (prompt, pairs) in zip(prompts, pairsPerTemplate) {
-            let activations = try source.activations(
-                of: pairs, model: model, dataName: dataset.name, templateName: prompt.name)
-            sets.append((prompt.name, activations, noZeroShot ? nil : try source.zeroShot(of: pairs, model: model)))
+            let pass = try source.contrastPass(
+                of: pairs, model: model, dataName: dataset.name, templateName: prompt.name, zeroShot: !noZeroShot)
+            sets.append((prompt.name, pass.activations, pass.zeroShot))
+            description.append(source.truncationEntry(pass, model: model, templateName: prompt.name))
             description.append(("template \(prompt.name)", "\(prompt.text)\n(answers: \(prompt.answers.joined(separator: " / ")))"))
             description.append(("template \(prompt.name), example x⁺", pairs[0].positive))
         }

@@ -86,8 +86,9 @@ struct Eval: ParsableCommand {
             for name in templates.split(separator: ",").map(String.init) {
                 let prompt = try PromptTemplate.named(name)
                 let pairs = try prompt.contrastPairs(for: dataset)
-                let a = try source.activations(
-                    of: pairs, model: loaded, dataName: dataset.name, templateName: prompt.name)
+                let a = try source.contrastPass(
+                    of: pairs, model: loaded, dataName: dataset.name, templateName: prompt.name, zeroShot: false
+                ).activations
                 sets.append((dataset.name, prompt.name, a))
             }
         }

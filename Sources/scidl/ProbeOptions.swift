@@ -29,6 +29,12 @@ struct SourceOptions: ParsableArguments {
     @Option(help: "Activation cache folder (default: $SCIDL_HOME/activations, i.e. ~/.cache/scidl/activations).")
     var cache: String?
     @Flag(help: "Neither read nor write the activation cache.") var noCache = false
+    @Option(
+        help: """
+            Tokens per prompt at most (default: the model's context, up to 8192); longer prompts lose their start, \
+            keeping the question and answer at their end.
+            """)
+    var maxTokens: Int?
 
     func dataset() throws -> LabelledDataset {
         guard limit == nil || sample == nil else {
@@ -64,15 +70,6 @@ struct SourceOptions: ParsableArguments {
         return p
     }
 
-    /// A decoder's preferences between the members of `pairs` (cached like the activations), with a progress
-    /// bar; nil for an encoder.
-    func zeroShot(of pairs: [ContrastPair], model: any LanguageModel) throws -> ZeroShot? {
-        guard model is DecoderModel else { return nil }
-        let bar = ProgressBar(total: pairs.count, label: "zero-shot")
-        defer { bar.finish() }
-        return try ZeroShot.preferences(of: pairs, model: model, cache: cacheFolder) { bar.update(step: $0) }
-    }
-
     /// Where activations (and zero-shot preferences) are cached; nil with --no-cache.
     var cacheFolder: URL? {
         noCache ? nil : URL(fileURLWithPath: cache ?? ModelCatalog.home.appendingPathComponent("activations").path)
@@ -81,22 +78,47 @@ struct SourceOptions: ParsableArguments {
     /// The position asked for, or the model's own default.
     func position(for model: any LanguageModel) -> TokenPosition { position ?? model.defaultPosition }
 
-    /// Hidden states of `pairs` (from the cache when possible), with a progress bar.
-    func activations(
+    /// Hidden states of `pairs` (from the cache when possible) and, with `zeroShot` on a decoder, its own
+    /// answer from the same pass, with a progress bar and a line on prompts cut to the token limit.
+    func contrastPass(
         of pairs: [ContrastPair], model: any LanguageModel, dataName: String, templateName: String,
-        defaultLayers: [Int]? = nil
-    ) throws -> ContrastActivations {
+        defaultLayers: [Int]? = nil, zeroShot: Bool
+    ) throws -> ContrastPass {
         let layerList =
             try layers.map { try parseIntegers($0, "--layers") }
             ?? defaultLayers ?? Array(0...model.blockCount)
         let settings = ExtractionSettings(
             layers: layerList, position: position(for: model), cache: cacheFolder,
-            dataName: dataName, templateName: templateName)
+            dataName: dataName, templateName: templateName, maxTokens: maxTokens)
         let bar = ProgressBar(total: 2 * pairs.count, label: "prompts (\(templateName))")
-        let (a, cached) = try model.contrastActivations(of: pairs, settings: settings) { bar.update(step: $0) }
+        let pass = try model.contrastPass(of: pairs, settings: settings, zeroShot: zeroShot) { bar.update(step: $0) }
         bar.finish()
-        if cached { FileHandle.standardError.write(Data("activations for \(templateName) read from the cache\n".utf8)) }
-        return a
+        if pass.fromCache {
+            FileHandle.standardError.write(Data("activations for \(templateName) read from the cache\n".utf8))
+        }
+        if let note = truncationNote(pass, model: model, templateName: templateName) {
+            FileHandle.standardError.write(Data((note + "\n").utf8))
+        }
+        return pass
+    }
+
+    /// The summary's count of prompts cut to the token limit.
+    func truncationEntry(_ pass: ContrastPass, model: any LanguageModel, templateName: String) -> (String, String) {
+        let limit = min(maxTokens ?? model.maxTokens, model.maxTokens)
+        return (
+            "template \(templateName), prompts over \(limit) tokens",
+            "\(pass.truncatedPrompts) of \(2 * pass.activations.count) (cut from the start)"
+        )
+    }
+
+    /// One line when prompts were longer than the token limit, or nil.
+    func truncationNote(_ pass: ContrastPass, model: any LanguageModel, templateName: String) -> String? {
+        guard pass.truncatedPrompts > 0 else { return nil }
+        let limit = min(maxTokens ?? model.maxTokens, model.maxTokens)
+        return """
+            \(templateName): \(pass.truncatedPrompts) of \(2 * pass.activations.count) prompts were longer than \
+            \(limit) tokens and lost their start (the question and answer at their end are kept; --max-tokens N)
+            """
     }
 }
 

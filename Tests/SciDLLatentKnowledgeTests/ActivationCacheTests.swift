@@ -88,4 +88,63 @@ final class ActivationCacheTests: XCTestCase {
             bytes = try Data(contentsOf: file)
         }
     }
+
+    /// Issue 24: the zero-shot baseline comes from the pass that yields the activations (the final norm's
+    /// states where the model predicts each answer token are kept and unembedded), and equals the baseline of a
+    /// pass of its own; the activations are those of a pass without it. Cached, both read back.
+    func testZeroShotFromTheSamePassEqualsASeparatePass() throws {
+        let url = try TinyGGUF.model(architecture: "llama", tokenizer: TinyGGUF.gpt2Tokenizer, seed: 13)
+        let model = try DecoderModel(gguf: url)
+        let pairs = (0..<9).map {
+            ContrastPair(
+                positive: "the hello \($0) is hello True", negative: "the hello \($0) is hello False hello",
+                label: $0 % 2)
+        }
+        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("scidl-zs-\(UUID().uuidString)")
+        let settings = ExtractionSettings(layers: [0, 2], position: .last, cache: cache, dataName: "d", templateName: "t")
+        let together = try model.contrastPass(of: pairs, settings: settings, zeroShot: true)
+        XCTAssertFalse(together.fromCache)
+        let alone = model.logLikelihoodDifferences(pairs.map { ($0.positive, $0.negative) })
+        let preferences = try XCTUnwrap(together.zeroShot).preferences
+        XCTAssertEqual(preferences.count, pairs.count)
+        for (a, b) in zip(preferences, alone) { XCTAssertEqual(Double(a), b, accuracy: 1e-4 * max(1, abs(b))) }
+        XCTAssertTrue(alone.contains { abs($0) > 1e-3 }, "the preferences are not all zero")
+        var plain = settings
+        plain.cache = nil
+        let withoutZeroShot = try model.contrastActivations(of: pairs, settings: plain).activations
+        XCTAssertLessThan(relativeError(together.activations.positive, withoutZeroShot.positive), 1e-6)
+        XCTAssertLessThan(relativeError(together.activations.negative, withoutZeroShot.negative), 1e-6)
+        let again = try model.contrastPass(of: pairs, settings: settings, zeroShot: true)
+        XCTAssertTrue(again.fromCache)
+        XCTAssertEqual(again.zeroShot?.preferences, preferences, "read back from the cache")
+    }
+
+    /// A prompt over the token limit loses its start, keeping BOS (when the model adds one) and its end; the
+    /// pass counts the prompts it cut, and the limit is part of the cache key.
+    func testPromptsOverTheTokenLimitKeepTheirEndAndAreCounted() throws {
+        let url = try TinyGGUF.model(architecture: "llama", tokenizer: TinyGGUF.gpt2Tokenizer, seed: 14)
+        let model = try DecoderModel(gguf: url)
+        let long = Array(repeating: "hello", count: 40).joined(separator: " ") + " the"
+        let full = model.tokenize(long, limit: 1000).ids
+        let (cut, truncated) = model.tokenize(long, limit: 10)
+        XCTAssertTrue(truncated)
+        XCTAssertEqual(cut.count, 10)
+        XCTAssertEqual(Array(cut.suffix(9)), Array(full.suffix(9)), "the end is kept")
+        if let bos = model.tokenizer.bosID, full.first == bos { XCTAssertEqual(cut.first, bos, "BOS stays first") }
+        XCTAssertFalse(model.tokenize("the hello", limit: 10).truncated)
+        let pairs = [
+            ContrastPair(positive: long + " True", negative: long + " False", label: 1),
+            ContrastPair(positive: "the True", negative: "the False", label: 0),
+        ]
+        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("scidl-cut-\(UUID().uuidString)")
+        var settings = ExtractionSettings(layers: [1], position: .last, cache: cache, dataName: "d", templateName: "t")
+        settings.maxTokens = 10
+        let pass = try model.contrastPass(of: pairs, settings: settings, zeroShot: true)
+        XCTAssertEqual(pass.truncatedPrompts, 2, "both members of the long pair")
+        XCTAssertEqual(try model.contrastPass(of: pairs, settings: settings, zeroShot: false).truncatedPrompts, 2, "cached")
+        settings.maxTokens = nil
+        let whole = try model.contrastPass(of: pairs, settings: settings, zeroShot: false)
+        XCTAssertFalse(whole.fromCache, "another limit, another cache entry")
+        XCTAssertEqual(whole.truncatedPrompts, 0)
+    }
 }

@@ -21,15 +21,11 @@ extension Decoder {
             var owner: [(pair: Int, sign: Double)] = []
             var offset = 0
             for (k, pair) in batch.enumerated() {
-                let shared = zip(pair.a, pair.b).prefix { $0 == $1 }.count
-                // Token i is predicted at row i − 1; the first token (nothing before it) has no prediction.
-                let first = max(shared, 1)
-                for (sequence, sign) in [(pair.a, 1.0), (pair.b, -1.0)] {
-                    for i in first..<max(first, sequence.count) {
-                        rows.append(offset + i - 1)
-                        targets.append(sequence[i])
-                        owner.append((k, sign))
-                    }
+                let scored = Self.answerPositions(pair.a, pair.b)
+                for (m, (sequence, sign)) in [(pair.a, 1.0), (pair.b, -1.0)].enumerated() {
+                    rows += scored.positions[m].map { offset + $0 }
+                    targets += scored.targets[m]
+                    owner += scored.targets[m].map { _ in (k, sign) }
                     sequences.append(sequence)
                     offset += sequence.count
                 }
@@ -38,21 +34,53 @@ extension Decoder {
             if !rows.isEmpty {
                 var states = Tensor(zeros: [0, configuration.width])
                 forward(sequences, sites: [.finalNorm], rows: rows) { _, s in states = s }
-                let logits = unembedding.product(states)
-                let v = logits.shape[1]
-                logits.scalars.withUnsafeBufferPointer { l in
-                    for (r, target) in targets.enumerated() {
-                        let row = UnsafeBufferPointer(rebasing: l[(r * v)..<((r + 1) * v)])
-                        let top = Double(row.max() ?? 0)
-                        let logSum = top + log(row.reduce(0.0) { $0 + exp(Double($1) - top) })
-                        totals[owner[r].pair] += owner[r].sign * (Double(row[min(target, v - 1)]) - logSum)
-                    }
+                for (r, logP) in nextTokenLogProbabilities(states, targets: targets).enumerated() {
+                    totals[owner[r].pair] += owner[r].sign * logP
                 }
             }
             out += totals
             progress(out.count)
         }
         return out
+    }
+
+    /// log p(target) for each row of final-norm `states` [rows, width]: the log-softmax of its logits at
+    /// `targets[row]`. The logits are made `rowsPerProduct` rows at a time, since a row of them is the
+    /// vocabulary's size.
+    public func nextTokenLogProbabilities(_ states: Tensor, targets: [Int], rowsPerProduct: Int = 256) -> [Double] {
+        let d = configuration.width
+        var out: [Double] = []
+        out.reserveCapacity(targets.count)
+        for start in stride(from: 0, to: targets.count, by: rowsPerProduct) {
+            let end = min(start + rowsPerProduct, targets.count)
+            let logits = unembedding.product(
+                Tensor(shape: [end - start, d], scalars: Array(states.scalars[(start * d)..<(end * d)])))
+            let v = logits.shape[1]
+            logits.scalars.withUnsafeBufferPointer { l in
+                for r in 0..<(end - start) {
+                    let row = UnsafeBufferPointer(rebasing: l[(r * v)..<((r + 1) * v)])
+                    let top = Double(row.max() ?? 0)
+                    let logSum = top + log(row.reduce(0.0) { $0 + exp(Double($1) - top) })
+                    out.append(Double(row[min(targets[start + r], v - 1)]) - logSum)
+                }
+            }
+        }
+        return out
+    }
+
+    /// Where a pair of token sequences' log-likelihood difference is read: for each member, the positions
+    /// whose next-token prediction scores one of its own tokens (from the first token the two do not share;
+    /// token i is predicted at position i − 1), and those tokens.
+    public static func answerPositions(_ a: [Int], _ b: [Int]) -> (positions: [[Int]], targets: [[Int]]) {
+        let shared = zip(a, b).prefix { $0 == $1 }.count
+        let first = max(shared, 1)
+        func member(_ s: [Int]) -> ([Int], [Int]) {
+            let scored = Array(first..<max(first, s.count))
+            return (scored.map { $0 - 1 }, scored.map { s[$0] })
+        }
+        let (pa, ta) = member(a)
+        let (pb, tb) = member(b)
+        return ([pa, pb], [ta, tb])
     }
 
     /// log p(a) − log p(b) for one pair of token sequences (see `logLikelihoodDifferences`).

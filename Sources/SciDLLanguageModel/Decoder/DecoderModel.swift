@@ -61,9 +61,13 @@ public struct DecoderModel: LanguageModel {
     /// The last token: the only one that has attended to the whole prompt.
     public var defaultPosition: TokenPosition { .last }
 
-    public func tokenize(_ text: String) -> [Int] {
+    public func tokenize(_ text: String, limit: Int) -> (ids: [Int], truncated: Bool) {
         let ids = tokenizer.encode(text)
-        return ids.count <= maxTokens ? ids : Array(ids.suffix(maxTokens))
+        let limit = max(1, min(limit, maxTokens))
+        guard ids.count > limit else { return (ids, false) }
+        // The BOS the model was trained to see first stays first.
+        if let bos = tokenizer.bosID, ids.first == bos, limit > 1 { return ([bos] + ids.suffix(limit - 1), true) }
+        return (Array(ids.suffix(limit)), true)
     }
 
     public func piece(_ id: Int) -> String { tokenizer.tokens.indices.contains(id) ? tokenizer.tokens[id] : "?" }
