@@ -33,12 +33,14 @@ public struct GroupedBarChart: SVGFigure {
     }
 
     public func svg() -> String {
-        let legend = 36 + 6.2 * Double((bars + references.map(\.name)).map(\.count).max() ?? 0)
+        let legend = SVGLegend(
+            entries: bars.indices.map { (.box(colour: LinePlot.palette[$0 % LinePlot.palette.count]), bars[$0]) }
+                + references.indices.map { (SVGLegend.reference($0), references[$0].name) })
         let (left, top, pw, ph) = SVGCanvas.plotArea(
             figureWidth: width, figureHeight: height, left: 64, right: 16, top: 34, bottom: 52)
         let axis = Axis(low: yRange.lowerBound, high: yRange.upperBound)
         func py(_ y: Double) -> Double { top + (1 - axis.fraction(min(max(y, axis.low), axis.high))) * ph }
-        var out = SVGCanvas.opening(width: width + legend, height: height, title: title)
+        var out = SVGCanvas.opening(width: width + legend.width, height: height, title: title)
         for t in axis.ticks() {
             out += "<line x1=\"\(f(left))\" y1=\"\(f(py(t)))\" x2=\"\(f(left + pw))\" y2=\"\(f(py(t)))\" stroke=\"#e5e5e5\"/>"
             out += "<text x=\"\(f(left - 5))\" y=\"\(f(py(t) + 3.5))\" text-anchor=\"end\">\(Axis.label(t))</text>\n"
@@ -72,24 +74,9 @@ public struct GroupedBarChart: SVGFigure {
             }
         }
         for (k, r) in references.enumerated() where r.y.isFinite {
-            let colour = LinePlot.referenceColours[k % LinePlot.referenceColours.count]
-            out += "<line x1=\"\(f(left))\" y1=\"\(f(py(r.y)))\" x2=\"\(f(left + pw))\" y2=\"\(f(py(r.y)))\" "
-            out += "stroke=\"\(colour)\" stroke-width=\"1.4\" stroke-dasharray=\"2,3\"/>\n"
+            out += SVGLegend.referenceLine(k, y: py(r.y), left: left, width: pw)
         }
-        let keyLeft = left + pw + 12
-        for (b, name) in bars.enumerated() {
-            let y = top + 10 + Double(b) * 15
-            out += "<rect x=\"\(f(keyLeft))\" y=\"\(f(y - 9))\" width=\"14\" height=\"10\" "
-            out += "fill=\"\(LinePlot.palette[b % LinePlot.palette.count])\" fill-opacity=\"0.55\"/>"
-            out += "<text x=\"\(f(keyLeft + 20))\" y=\"\(f(y))\">\(escapeXML(name))</text>\n"
-        }
-        for (k, r) in references.enumerated() {
-            let y = top + 10 + Double(bars.count + k) * 15
-            out += "<line x1=\"\(f(keyLeft))\" y1=\"\(f(y - 4))\" x2=\"\(f(keyLeft + 14))\" y2=\"\(f(y - 4))\" "
-            out += "stroke=\"\(LinePlot.referenceColours[k % LinePlot.referenceColours.count])\" "
-            out += "stroke-width=\"1.4\" stroke-dasharray=\"2,3\"/>"
-            out += "<text x=\"\(f(keyLeft + 20))\" y=\"\(f(y))\">\(escapeXML(r.name))</text>\n"
-        }
+        out += legend.svg(left: left + pw + 12, top: top)
         return out + "</svg>\n"
     }
 

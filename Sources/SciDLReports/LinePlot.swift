@@ -71,16 +71,23 @@ public struct LinePlot: SVGFigure {
     /// Colour-blind-safe palette (Okabe–Ito).
     static let palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
 
-    /// The legend's width: the longest name at ~6.2 px a character, plus the key.
-    var legendWidth: Double {
-        let names = series.map(\.name) + references.map(\.name)
-        guard !names.isEmpty else { return 0 }
-        return 36 + 6.2 * Double(names.map(\.count).max() ?? 0)
+    /// The key: each series as drawn, then the reference lines.
+    var legend: SVGLegend {
+        SVGLegend(
+            entries: series.indices.map { i in
+                let s = series[i]
+                let colour = s.colour ?? Self.palette[i % Self.palette.count]
+                let key: SVGLegend.Key =
+                    s.style == .points
+                    ? .dot(colour: colour) : .line(colour: colour, dash: dashPattern(i), width: 2, band: !s.band.isEmpty)
+                return (key, s.name)
+            } + references.indices.map { (SVGLegend.reference($0), references[$0].name) })
     }
 
     /// The SVG document: the plot area `width` wide, the legend beside it.
     public func svg() -> String {
-        let figureWidth = width + legendWidth
+        let legend = self.legend
+        let figureWidth = width + legend.width
         let (left, top, pw, ph) = SVGCanvas.plotArea(
             figureWidth: width, figureHeight: height, left: 64, right: 16, top: 34, bottom: 48)
         // Points that cannot be drawn on a log axis (≤ 0) or at all (non-finite) are dropped.
@@ -128,12 +135,7 @@ public struct LinePlot: SVGFigure {
                 """
         }
         for (k, r) in references.enumerated() where usable(r.y, yScale) {
-            out +=
-                """
-                <line x1=\"\(f(left))\" y1=\"\(f(py(r.y)))\" x2=\"\(f(left + pw))\" y2=\"\(f(py(r.y)))\" \
-                stroke=\"\(Self.referenceColours[k % Self.referenceColours.count])\" stroke-width=\"1.4\" \
-                stroke-dasharray=\"2,3\"/>\n
-                """
+            out += SVGLegend.referenceLine(k, y: py(r.y), left: left, width: pw)
         }
         for (i, pts) in drawn.enumerated() where !pts.isEmpty {
             if series[i].style == .points {
@@ -155,52 +157,19 @@ public struct LinePlot: SVGFigure {
                 out += "<circle cx=\"\(f(px(pts[0].x)))\" cy=\"\(f(py(pts[0].y)))\" r=\"3\" fill=\"\(colour(i))\"/>\n"
             }
         }
-        // The legend, right of the plot area.
-        let keyLeft = left + pw + 12
-        for (i, s) in series.enumerated() {
-            let y = top + 10 + Double(i) * 15
-            if s.style == .points {
-                out += "<circle cx=\"\(f(keyLeft + 10))\" cy=\"\(f(y - 4))\" r=\"2.5\" fill=\"\(colour(i))\"/>"
-            } else {
-                if !s.band.isEmpty {
-                    out +=
-                        """
-                        <rect x=\"\(f(keyLeft))\" y=\"\(f(y - 9))\" width=\"20\" height=\"10\" \
-                        fill=\"\(colour(i))\" fill-opacity=\"0.15\"/>
-                        """
-                }
-                out +=
-                    """
-                    <line x1=\"\(f(keyLeft))\" y1=\"\(f(y - 4))\" x2=\"\(f(keyLeft + 20))\" \
-                    y2=\"\(f(y - 4))\" stroke=\"\(colour(i))\" stroke-width=\"2\"\(dash(i))/>
-                    """
-            }
-            out += "<text x=\"\(f(keyLeft + 25))\" y=\"\(f(y))\">\(escapeXML(s.name))</text>\n"
-        }
-        for (k, r) in references.enumerated() {
-            let y = top + 10 + Double(series.count + k) * 15
-            out +=
-                """
-                <line x1=\"\(f(keyLeft))\" y1=\"\(f(y - 4))\" x2=\"\(f(keyLeft + 20))\" y2=\"\(f(y - 4))\" \
-                stroke=\"\(Self.referenceColours[k % Self.referenceColours.count])\" stroke-width=\"1.4\" \
-                stroke-dasharray=\"2,3\"/>
-                """
-            out += "<text x=\"\(f(keyLeft + 25))\" y=\"\(f(y))\">\(escapeXML(r.name))</text>\n"
-        }
+        out += legend.svg(left: left + pw + 12, top: top)
         return out + "</svg>\n"
     }
-
-    /// Reference lines are greys and black, apart from the data's colours.
-    static let referenceColours = ["#000000", "#777777", "#BBBBBB"]
 
     private func f(_ v: Double) -> String { String(format: "%.1f", v) }
 
     /// Series past the palette's length repeat its colours, dashed, so no two look alike; a dashed series is
     /// dashed whatever its place.
-    private func dash(_ i: Int) -> String {
-        if series[i].style == .dashed { return " stroke-dasharray=\"6,3\"" }
-        return i < Self.palette.count
-            ? "" : " stroke-dasharray=\"\(["5,3", "2,2", "8,3,2,3"][(i / Self.palette.count - 1) % 3])\""
+    private func dash(_ i: Int) -> String { dashPattern(i).map { " stroke-dasharray=\"\($0)\"" } ?? "" }
+
+    private func dashPattern(_ i: Int) -> String? {
+        if series[i].style == .dashed { return "6,3" }
+        return i < Self.palette.count ? nil : ["5,3", "2,2", "8,3,2,3"][(i / Self.palette.count - 1) % 3]
     }
 }
 

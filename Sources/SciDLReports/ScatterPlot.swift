@@ -27,7 +27,10 @@ public struct ScatterPlot: SVGFigure {
     }
 
     public func svg() -> String {
-        let legend = 36 + 6.2 * Double(categories.map(\.name.count).max() ?? 0)
+        let legend = SVGLegend(
+            entries: categories.indices.map {
+                (.dot(colour: LinePlot.palette[$0 % LinePlot.palette.count]), categories[$0].name)
+            })
         let (left, top, pw, ph) = SVGCanvas.plotArea(
             figureWidth: width, figureHeight: height, left: 56, right: 16, top: 34, bottom: 48)
         let points = categories.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite }
@@ -35,7 +38,7 @@ public struct ScatterPlot: SVGFigure {
         let yAxis = Axis(values: points.map(\.y), scale: .linear)
         func px(_ x: Double) -> Double { left + xAxis.fraction(x) * pw }
         func py(_ y: Double) -> Double { top + (1 - yAxis.fraction(y)) * ph }
-        var out = SVGCanvas.opening(width: width + legend, height: height, title: title)
+        var out = SVGCanvas.opening(width: width + legend.width, height: height, title: title)
         for t in xAxis.ticks() {
             out += "<line x1=\"\(f(px(t)))\" y1=\"\(f(top))\" x2=\"\(f(px(t)))\" y2=\"\(f(top + ph))\" stroke=\"#eee\"/>"
             out += "<text x=\"\(f(px(t)))\" y=\"\(f(top + ph + 14))\" text-anchor=\"middle\">\(Axis.label(t))</text>\n"
@@ -55,13 +58,7 @@ public struct ScatterPlot: SVGFigure {
                 out += "fill-opacity=\"0.55\"/>\n"
             }
         }
-        let keyLeft = left + pw + 12
-        for (c, category) in categories.enumerated() {
-            let y = top + 10 + Double(c) * 15
-            out += "<circle cx=\"\(f(keyLeft + 5))\" cy=\"\(f(y - 4))\" r=\"3\" "
-            out += "fill=\"\(LinePlot.palette[c % LinePlot.palette.count])\"/>"
-            out += "<text x=\"\(f(keyLeft + 14))\" y=\"\(f(y))\">\(escapeXML(category.name))</text>\n"
-        }
+        out += legend.svg(left: left + pw + 12, top: top)
         return out + "</svg>\n"
     }
 

@@ -83,3 +83,29 @@ final class SavedProbeTests: XCTestCase {
         XCTAssertThrowsMessage(try SavedProbes(contentsOf: dir), containing: "not a SciDL probe file")
     }
 }
+
+/// Issue 24: `scidl eval` names what its probes were trained on and what they are tested on apart (before, a
+/// probe trained on larger_than and tested on cities was printed as "trained on cities / truth").
+final class EvalTableTests: XCTestCase {
+    func testEvalTableNamesTrainingAndTestSetsApart() throws {
+        let (planted, _) = plantedPairs(count: 60)
+        var settings = ElicitSettings()
+        settings.methods = [.pca]
+        let results = try Elicitation.run(planted, settings: settings, template: "truth")
+        let saved = SavedProbes(results: results, settings: settings, provenance: [:], activations: [:])
+        let rows = try ProbeTransfer.evaluate(saved, on: planted).map {
+            EvalTable.Row(testData: "cities", testTemplate: "truth", result: $0)
+        }
+        let table = EvalTable(rows: rows, trainData: "larger_than")
+        XCTAssertTrue(table.text().contains("larger_than / truth, layer 0"), table.text())
+        XCTAssertFalse(table.text().contains("cities / truth, layer"), table.text())
+        let lines = table.csv().split(separator: "\n")
+        let header = lines[0].split(separator: ",").map(String.init)
+        let row = Dictionary(uniqueKeysWithValues: zip(header, lines[1].split(separator: ",", omittingEmptySubsequences: false).map(String.init)))
+        XCTAssertEqual(row["train_data"], "larger_than")
+        XCTAssertEqual(row["train_template"], "truth")
+        XCTAssertEqual(row["test_data"], "cities")
+        XCTAssertEqual(row["test_template"], "truth")
+        XCTAssertNotNil(row["acc_estimate"].flatMap(Double.init))
+    }
+}

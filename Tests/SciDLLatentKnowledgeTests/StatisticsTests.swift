@@ -85,6 +85,16 @@ final class StatisticsTests: XCTestCase {
         XCTAssertEqual(Set(columns.keys), Set(ResultColumn.allCases.map(\.name)), "every column documented")
     }
 
+    /// Every column results.csv can hold is documented where users read about them.
+    func testEveryColumnIsDocumented() throws {
+        let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/probing-statistics.md")
+        let text = try String(contentsOf: docs, encoding: .utf8)
+        for column in ResultColumn.allCases.map(\.name) + ResultColumn.featureColumns.map({ "f_" + $0 }) {
+            XCTAssertTrue(text.contains("`\(column)`"), "\(column) is not in docs/probing-statistics.md")
+        }
+    }
+
     /// Issue 24: one sign decision per probe. PCA's sign is arbitrary, so under one of the two labellings of
     /// the same pairs its component points against the truth. The probe is then reversed — decided on the
     /// training pairs — and its accuracy, AUROC, both intervals and every row of results.csv describe that one

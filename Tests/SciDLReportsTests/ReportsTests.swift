@@ -1,5 +1,5 @@
 import Foundation
-import SciDLReports
+@testable import SciDLReports
 import XCTest
 
 final class ReportsTests: XCTestCase {
@@ -73,5 +73,52 @@ final class ReportsTests: XCTestCase {
         XCTAssertTrue(html.contains("&lt;v&gt;"))
         XCTAssertTrue(html.contains("<svg"))
         XCTAssertFalse(html.contains("<script"))
+    }
+
+    /// Issue 24: legends sit outside the plot area (right of it), so they never cover a peak; bands and
+    /// reference lines are drawn; layer axes tick on whole numbers.
+    func testLegendsSitOutsideThePlotAndBandsAndReferencesAreDrawn() throws {
+        var plot = LinePlot(
+            title: "t", xLabel: "layer", yLabel: "acc",
+            series: [
+                .init("a method", [(0, 0.5), (5, 0.9), (7, 0.6)], band: [(0, 0.4, 0.6), (5, 0.8, 1.0), (7, 0.5, 0.7)]),
+                .init("LR", [(0, 0.7), (7, 0.8)], style: .dashed),
+            ])
+        plot.references = [.init("zero-shot", y: 0.65)]
+        plot.integerXTicks = true
+        let svg = plot.svg()
+        // The plot area is `width` wide from x = 64; every legend text starts beyond its right edge.
+        let right = 64 + (plot.width - 64 - 16)
+        let texts = svg.components(separatedBy: "<text x=\"").dropFirst().compactMap { part -> (Double, String)? in
+            guard let x = Double(part.prefix { $0 != "\"" }) else { return nil }
+            let label = part.split(separator: ">", maxSplits: 1).last.map { String($0.prefix { $0 != "<" }) } ?? ""
+            return (x, label)
+        }
+        for name in ["a method", "LR", "zero-shot"] {
+            let entry = try XCTUnwrap(texts.first { $0.1 == name }, name)
+            XCTAssertGreaterThan(entry.0, right, "\(name)'s legend entry lies right of the plot area")
+        }
+        XCTAssertTrue(svg.contains("<polygon"), "the band")
+        XCTAssertTrue(svg.contains("stroke-dasharray=\"6,3\""), "the dashed ceiling")
+        XCTAssertTrue(svg.contains("stroke-dasharray=\"2,3\""), "the reference line")
+        XCTAssertEqual(Axis(values: [0, 12], scale: .linear).ticks(integers: true).filter { $0 != $0.rounded() }, [])
+        XCTAssertFalse(Axis(values: [0, 12], scale: .linear).ticks().allSatisfy { $0 == $0.rounded() }, "2.5 steps")
+    }
+
+    func testGroupedBarsScattersAndCollapsedTables() {
+        var bars = GroupedBarChart(
+            title: "what each method tracks", yLabel: "accuracy", bars: ["truth", "word"],
+            groups: [.init("CCS", values: [[0.5, 0.52], [1, 0.99]]), .init("a long method name that wraps", values: [[0.8], [0.5]])])
+        bars.references = [.init("chance", y: 0.5)]
+        let svg = bars.svg()
+        XCTAssertEqual(svg.components(separatedBy: "<circle").count - 1, 6, "every seed a point")
+        XCTAssertEqual(GroupedBarChart.wrap("a long method name that wraps", width: 10), ["a long", "method", "name that", "wraps"])
+        let scatter = ScatterPlot(
+            title: "x⁺ − x⁻", xLabel: "PC1", yLabel: "PC2",
+            categories: [.init("x⁺ true", [(x: 1, y: 2), (x: .nan, y: 0)]), .init("x⁺ false", [(x: -1, y: 0)])])
+        XCTAssertEqual(scatter.svg().components(separatedBy: "<circle").count - 1, 2 + 2, "finite points and two keys")
+        var report = HTMLReport(title: "t")
+        report.collapsed("Tables", preformatted: "a <b>")
+        XCTAssertTrue(report.html().contains("<details><summary>Tables</summary><pre>a &lt;b&gt;</pre></details>"))
     }
 }

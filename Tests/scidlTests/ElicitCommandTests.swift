@@ -222,6 +222,24 @@ final class ElicitCommandTests: XCTestCase {
         }
     }
 
+    /// Issue 24: the whole critique on one sample, with its summary figure and the zero-shot rows.
+    func testChallengeStoryRunsEveryCondition() throws {
+        let out = scratch()
+        let r = try scidl([
+            "challenge", "story", "--limit", "40", "--seeds", "0-1", "--methods", "pca,logistic", "--layers", "15,30",
+            "--no-cache", "--out", out,
+        ])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let rows = try String(contentsOfFile: out + "/results.csv", encoding: .utf8).split(separator: "\n").dropFirst()
+        let conditions = Set(rows.map { String($0.split(separator: ",")[0]) })
+        XCTAssertEqual(conditions.count, 4, "default prompt, distractor, explicit and implicit opinion: \(conditions)")
+        XCTAssertEqual(rows.filter { $0.contains(",zero_shot,") }.count, 4 * 2, "a zero-shot row per condition and seed")
+        let html = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
+        XCTAssertTrue(html.contains("The critique on one data set"))
+        XCTAssertTrue(html.contains("What the unsupervised methods found instead"))
+        XCTAssertTrue(html.contains("x⁺ − x⁻, layer"), "the principal-component picture")
+    }
+
     func testChallengeRunsAndRefusesBadInput() throws {
         let out = scratch()
         let r = try scidl([
