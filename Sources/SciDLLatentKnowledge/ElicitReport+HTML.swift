@@ -61,6 +61,15 @@ extension ElicitReport {
             atLayer += differencePictures[t]?.plots(template: t) ?? []
             report.figures(atLayer)
             report.figures(histograms(t, layer: layer))
+            let clusters = layers.compactMap { l in
+                results.first { $0.template == t && $0.layer == l }?.clusters.map { (l, $0) }
+            }
+            if !clusters.isEmpty {
+                report.table(
+                    header: ["layer", "clusters", "noise share"],
+                    rows: clusters.map { ["\($0.0)", "\($0.1.clusters)", String(format: "%.2f", $0.1.noiseShare)] },
+                    caption: "Cluster-Norm: HDBSCAN's clusters of the pair means (noise: normalised with all pairs)")
+            }
         }
         if templates.count > 1 && features.isEmpty {
             report.heading("Templates compared")

@@ -51,7 +51,7 @@ public struct HTMLReport: Sendable {
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8"><title>\(escapeXML(title))</title>
         <style>
-        body { font-family: Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 1200px; color: #222; }
+        body { font-family: Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 1320px; padding: 0 1em; color: #222; }
         table { border-collapse: collapse; margin: 1em 0; } caption { text-align: left; font-weight: bold; }
         th, td { border: 1px solid #ddd; padding: 3px 10px; text-align: left; white-space: pre-wrap; }
         th { background: #f6f6f6; } details { margin: 1em 0; } summary { cursor: pointer; font-weight: bold; }

@@ -106,7 +106,7 @@ struct SourceOptions: ParsableArguments {
     func truncationEntry(_ pass: ContrastPass, model: any LanguageModel, templateName: String) -> (String, String) {
         let limit = min(maxTokens ?? model.maxTokens, model.maxTokens)
         return (
-            "template \(templateName), prompts over \(limit) tokens",
+            "prompts over \(limit) tokens (\(templateName))",
             "\(pass.truncatedPrompts) of \(2 * pass.activations.count) (cut from the start)"
         )
     }
