@@ -75,6 +75,12 @@ public struct Checkpoint {
         guard let config = try? GrokConfig(json: Data(configText.utf8), source: source) else {
             throw corrupt("its config cannot be read or is invalid")
         }
+        guard (0...config.steps).contains(step) else {
+            throw corrupt("its step \(step) lies outside 0...\(config.steps)")
+        }
+        guard (0...max(step, 0)).contains(adamStep), elapsed.isFinite, elapsed >= 0 else {
+            throw corrupt("its optimizer step or timing is impossible")
+        }
         let rngWords = (m["minibatch_rng"] ?? "").split(separator: ",").compactMap { UInt64($0) }
         guard rngWords.count == 4 else { throw corrupt("its random-generator state is damaged") }
         var optimizer = AdamW(

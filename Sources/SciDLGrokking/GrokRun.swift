@@ -71,6 +71,22 @@ public final class GrokRun {
     /// - Parameter steps: a new total step count (to train longer than first planned).
     public convenience init(resuming directory: URL, steps: Int? = nil) throws {
         let checkpoint = try Checkpoint(readingFrom: directory)
+        // The checkpoint must belong to this folder's run: the same settings as its config.json (a resume may
+        // only have extended the steps).
+        let record = directory.appendingPathComponent("config.json")
+        if let data = try? Data(contentsOf: record) {
+            guard var recorded = try? GrokConfig(json: data, source: record.path) else {
+                throw SciDLError("\(record.path) is damaged: restore it, or start a new run in another folder")
+            }
+            recorded.steps = checkpoint.config.steps
+            guard recorded == checkpoint.config else {
+                throw SciDLError(
+                    """
+                    \(directory.path)/\(Checkpoint.fileName) was written by a run with other settings than \
+                    config.json records: restore the folder's own checkpoint, or start a new run
+                    """)
+            }
+        }
         var config = checkpoint.config
         if let steps {
             guard steps >= checkpoint.step else {

@@ -11,6 +11,13 @@ extension ElicitReport {
     public mutating func describe(
         _ sets: [(name: String, activations: ContrastActivations, features: [PairFeature: [Int]])]
     ) {
+        if let reportLayer, !layers.contains(reportLayer) {
+            notes.append(
+                """
+                --report-layer \(reportLayer) is not among the layers probed (\(layers.map(String.init).joined(separator: ","))): \
+                the report shows the supervised probe's best layer instead
+                """)
+        }
         for set in sets {
             for note in LayerDiagnosis.diagnose(set.activations).compactMap(\.note) {
                 let line = sets.count > 1 ? "\(set.name): \(note)" : note

@@ -50,11 +50,13 @@ public struct Histogram: SVGFigure {
         func px(_ x: Double) -> Double { left + xAxis.fraction(x) * pw }
         func py(_ y: Double) -> Double { top + (1 - yAxis.fraction(y)) * ph }
         func f(_ v: Double) -> String { String(format: "%.1f", v) }
-        var out = SVGCanvas.opening(width: width, height: height, title: title)
+        let legend = SVGLegend(
+            entries: groups.indices.map { (.box(colour: LinePlot.palette[$0 % LinePlot.palette.count]), groups[$0].name) })
+        var out = SVGCanvas.opening(width: width + legend.width, height: height, title: title)
         for t in xAxis.ticks() {
             out += "<text x=\"\(f(px(t)))\" y=\"\(f(top + ph + 14))\" text-anchor=\"middle\">\(Axis.label(t))</text>\n"
         }
-        for t in yAxis.ticks() where t >= 0 {
+        for t in yAxis.ticks(integers: true) where t >= 0 {
             out +=
                 """
                     <line x1=\"\(f(left))\" y1=\"\(f(py(t)))\" x2=\"\(f(left + pw))\" y2=\"\(f(py(t)))\" \
@@ -79,16 +81,7 @@ public struct Histogram: SVGFigure {
         out += SVGCanvas.frame(
             left: left, top: top, width: pw, height: ph, figureHeight: height, labelDrop: 8, xLabel: xLabel)
         out += "<text transform=\"translate(14,\(f(top + ph / 2))) rotate(-90)\" text-anchor=\"middle\">count</text>\n"
-        for (g, group) in groups.enumerated() {
-            let colour = LinePlot.palette[g % LinePlot.palette.count]
-            let y = top + 14 + Double(g) * 15
-            out +=
-                """
-                    <rect x=\"\(f(left + 8))\" y=\"\(f(y - 9))\" width=\"10\" height=\"10\" fill=\"\(colour)\" \
-                    fill-opacity=\"0.6\"/>
-                    """
-            out += "<text x=\"\(f(left + 22))\" y=\"\(f(y))\">\(escapeXML(group.name))</text>\n"
-        }
+        out += legend.svg(left: left + pw + 12, top: top)
         return out + "</svg>\n"
     }
 }

@@ -28,10 +28,16 @@ public struct SafetensorsFile: Sendable {
     public init(data: Data, source: String = "safetensors data") throws {
         let (tensors, metadata) = try data.withUnsafeBytes { raw in
             let header = try SafetensorsHeader(raw, source: source)
-            // Files SciDL wrote carry a checksum of their data; others (from elsewhere) are taken as they are.
+            // Files SciDL wrote carry a checksum of their metadata and data (earlier ones: of their data only);
+            // others (from elsewhere) are taken as they are.
+            let data = UnsafeRawBufferPointer(rebasing: raw[header.dataStart...])
             if let expected = header.metadata[Self.checksumKey] {
-                let found = ContentHash.hex(UnsafeRawBufferPointer(rebasing: raw[header.dataStart...]))
-                guard found == expected else {
+                guard Self.checksum(metadata: header.metadata, data: data) == expected else {
+                    throw SciDLError(
+                        "\(source) is damaged: its data do not match the checksum SciDL wrote (re-create the file)")
+                }
+            } else if let expected = header.metadata[Self.dataChecksumKey] {
+                guard ContentHash.hex(data) == expected else {
                     throw SciDLError(
                         "\(source) is damaged: its data do not match the checksum SciDL wrote (re-create the file)")
                 }
@@ -43,7 +49,7 @@ public struct SafetensorsFile: Sendable {
                         UnsafeRawBufferPointer(rebasing: raw[e.range]), dtype: e.dtype,
                         count: Tensor.elementCount(e.shape)))
             }
-            return (tensors, header.metadata.filter { $0.key != Self.checksumKey })
+            return (tensors, header.metadata.filter { $0.key != Self.checksumKey && $0.key != Self.dataChecksumKey })
         }
         self.tensors = tensors
         self.metadata = metadata
@@ -62,9 +68,21 @@ public struct SafetensorsFile: Sendable {
         return t
     }
 
-    /// The metadata key of the data's checksum (XXH64, hexadecimal), written with every file and checked
-    /// on reading, so a flipped bit in a checkpoint or a cached activation is noticed, not used.
-    public static let checksumKey = "scidl_checksum"
+    /// The metadata key of the checksum of the file's metadata and data (XXH64, hexadecimal), written with
+    /// every file and checked on reading, so a flipped bit in a checkpoint's step or a cached activation is
+    /// noticed, not used.
+    public static let checksumKey = "scidl_checksum_v2"
+    /// Files written before 2026-12-04 carry a checksum of their data alone, under this key.
+    static let dataChecksumKey = "scidl_checksum"
+
+    /// XXH64 of the metadata (sorted, checksums left out) followed by the data.
+    static func checksum(metadata: [String: String], data: UnsafeRawBufferPointer) -> String {
+        var bytes = Array(
+            metadata.filter { $0.key != checksumKey && $0.key != dataChecksumKey }.sorted { $0.key < $1.key }
+                .map { "\($0.key)\u{0}\($0.value)\u{0}" }.joined().utf8)
+        bytes.append(contentsOf: data)
+        return bytes.withUnsafeBytes { ContentHash.hex($0) }
+    }
 
     /// The file's bytes, tensors in sorted name order, all as F32, with the data's checksum in the metadata.
     public func serialized() -> Data {
@@ -73,8 +91,8 @@ public struct SafetensorsFile: Sendable {
         for name in names {
             tensors[name]!.scalars.withUnsafeBytes { body.append(contentsOf: $0) }  // little-endian hosts
         }
-        var metadata = self.metadata
-        metadata[Self.checksumKey] = body.withUnsafeBytes { ContentHash.hex($0) }
+        var metadata = self.metadata.filter { $0.key != Self.dataChecksumKey }
+        metadata[Self.checksumKey] = body.withUnsafeBytes { Self.checksum(metadata: metadata, data: $0) }
         let m = metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0]!))" }
         var entries = ["\"__metadata__\":{\(m.joined(separator: ","))}"]
         var offset = 0
