@@ -94,7 +94,7 @@ public struct GrokConfig: Codable, Sendable, Equatable {
     /// Checks every setting, explaining what to change.
     public func validate() throws {
         try model.validate()
-        guard steps > 0 else { throw SciDLError("--steps must be positive (got \(steps))") }
+        guard steps > 0 else { throw SciDLError("--steps must be a positive integer (got \(steps))") }
         guard evalEvery > 0 else { throw SciDLError("--eval-every must be positive (got \(evalEvery))") }
         guard checkpointEvery > 0 else {
             throw SciDLError("--checkpoint-every must be positive (got \(checkpointEvery))")
@@ -104,6 +104,15 @@ public struct GrokConfig: Codable, Sendable, Equatable {
         }
         guard weightDecay >= 0, weightDecay.isFinite else {
             throw SciDLError("--weight-decay must be ≥ 0 (got \(weightDecay))")
+        }
+        // AdamW's decoupled decay multiplies every weight by 1 − lr·wd per step: at 1 or more it zeroes or
+        // flips them, which no training survives.
+        guard learningRate * weightDecay < 1 else {
+            throw SciDLError(
+                """
+                --weight-decay \(weightDecay) with --lr \(learningRate) shrinks every weight by lr·wd = \
+                \(learningRate * weightDecay) per step (must be below 1): lower one of them
+                """)
         }
         guard (0..<1).contains(beta1), (0..<1).contains(beta2) else {
             throw SciDLError("AdamW betas must lie in [0, 1) (got \(beta1), \(beta2))")

@@ -56,6 +56,15 @@ public struct ElicitSettings: Codable, Sendable {
         guard ccs.epochs > 0, ccs.restarts > 0 else {
             throw SciDLError("--ccs-epochs and --ccs-restarts must be positive")
         }
+        guard ccs.epochs <= 1_000_000, ccs.restarts <= 1000 else {
+            throw SciDLError("--ccs-epochs (at most 1,000,000) or --ccs-restarts (at most 1,000) is out of range")
+        }
+        guard ccs.learningRate.isFinite, ccs.learningRate > 0, ccs.learningRate <= 10 else {
+            throw SciDLError("--ccs-lr must be a number in (0, 10] (got \(ccs.learningRate)); Burns et al. use 1e-3")
+        }
+        guard ccs.weightDecay.isFinite, ccs.weightDecay >= 0, ccs.learningRate * ccs.weightDecay < 1 else {
+            throw SciDLError("the CCS weight decay must be ≥ 0 with lr·wd below 1 (got \(ccs.weightDecay))")
+        }
     }
 }
 
@@ -127,6 +136,14 @@ public enum Elicitation {
         try forEachCell(activations, settings: settings, groups: groups) { cell in
             for method in settings.methods {
                 let probe = try method.fit(cell.train, seed: cell.probeSeed, ccs: settings.ccs)
+                guard probe.direction.allSatisfy(\.isFinite), probe.bias.isFinite else {
+                    throw SciDLError(
+                        """
+                        the \(method.displayName) fit diverged at layer \(cell.layer), seed \(cell.seed) (its \
+                        direction is not finite)\(method == .ccs ? ": lower --ccs-lr (\(settings.ccs.learningRate))" : ""); \
+                        nothing was written
+                        """)
+                }
                 let cellScores = CellScores(probe, train: cell.train, test: cell.test, probeSeed: cell.probeSeed)
                 let truthReversals = cellScores.reversals(cell.train.labels)
                 var scores: [PairFeature: ProbeScore] = [

@@ -39,7 +39,7 @@ public enum NumPyFile {
             "f4": "F32", "f8": "F64", "f2": "F16", "i1": "I8", "i2": "I16", "i4": "I32", "i8": "I64",
             "u1": "U8", "u2": "U16", "u4": "U32", "u8": "U64", "b1": "BOOL",
         ]
-        guard let dtype = names[kind] else { throw bad("its dtype \(descr) is not a number type SciDL reads") }
+        guard let dtype = names[kind] else { throw bad("its dtype \(printable(descr)) is not a number type SciDL reads") }
         let width = SafetensorsFile.byteWidth[dtype]!
         let body = start + headerLength
         guard let count = FileArithmetic.elementCount(of: shape, elementSize: width, byteLimit: data.count - body)
@@ -71,7 +71,7 @@ public enum NumPyFile {
         var arrays: [String: Tensor] = [:]
         for member in try ZipArchive(data, source: source, kind: "a .npz archive").members {
             let key = member.name.hasSuffix(".npy") ? String(member.name.dropLast(4)) : member.name
-            arrays[key] = try array(from: member.data, source: "\(source):\(member.name)")
+            arrays[key] = try array(from: member.data, source: "\(source):\(printable(member.name))")
         }
         return arrays
     }

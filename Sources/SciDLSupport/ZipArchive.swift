@@ -74,27 +74,27 @@ public struct ZipArchive: Sendable {
                     e += 4 + length
                 }
             }
-            guard local <= b.count - 30, try u32(local) == 0x0403_4b50 else { throw bad("member \(name) is damaged") }
+            guard local <= b.count - 30, try u32(local) == 0x0403_4b50 else { throw bad("member \(printable(name)) is damaged") }
             let start = local + 30 + (try u16(local + 26)) + (try u16(local + 28))
             guard let stored = FileArithmetic.range(start: start, length: compressedSize, within: b.count) else {
-                throw bad("member \(name) is truncated")
+                throw bad("member \(printable(name)) is truncated")
             }
             let contents: Data
             switch method {
             case 0:
-                guard size == compressedSize else { throw bad("member \(name) is stored but its two sizes differ") }
+                guard size == compressedSize else { throw bad("member \(printable(name)) is stored but its two sizes differ") }
                 contents = Data(b[stored])
             case 8:
                 contents = try b.withUnsafeBytes { all in
                     try Self.inflate(UnsafeRawBufferPointer(rebasing: all[stored]), size: size) {
-                        bad("member \(name) \($0)")
+                        bad("member \(printable(name)) \($0)")
                     }
                 }
             default:
-                throw bad("member \(name) uses compression method \(method); SciDL reads stored and deflated members")
+                throw bad("member \(printable(name)) uses compression method \(method); SciDL reads stored and deflated members")
             }
             guard Self.crc32(of: contents) == crc else {
-                throw bad("member \(name) fails its CRC-32 check (a damaged file)")
+                throw bad("member \(printable(name)) fails its CRC-32 check (a damaged file)")
             }
             members.append(Member(name: name, data: contents))
             offset += 46 + nameLength + extraLength + commentLength

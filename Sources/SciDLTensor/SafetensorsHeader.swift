@@ -49,7 +49,7 @@ public struct SafetensorsHeader: Sendable {
                 let shape = e["shape"] as? [Int], let offsets = e["data_offsets"] as? [Int], offsets.count == 2
             else { throw bad("entry '\(name)' lacks dtype, shape or data_offsets") }
             guard let width = SafetensorsFile.byteWidth[dtype] else {
-                throw bad("tensor '\(name)' has unsupported dtype \(dtype)")
+                throw bad("tensor '\(printable(name))' has unsupported dtype \(printable(dtype))")
             }
             guard let count = FileArithmetic.elementCount(of: shape, elementSize: width) else {
                 throw bad("tensor '\(name)' has an impossible shape \(shape)")
@@ -62,7 +62,8 @@ public struct SafetensorsHeader: Sendable {
                         """)
             }
             guard range.count == count * width else {
-                throw bad("tensor '\(name)' of shape \(shape) and dtype \(dtype) has data_offsets \(offsets)")
+                throw bad(
+                    "tensor '\(printable(name))' of shape \(printable("\(shape)")) and dtype \(printable(dtype)) has data_offsets \(printable("\(offsets)"))")
             }
             entries[name] = Entry(
                 dtype: dtype, shape: shape, range: (base + range.lowerBound)..<(base + range.upperBound))

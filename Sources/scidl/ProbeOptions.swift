@@ -219,17 +219,23 @@ func compactRanges(_ values: [Int]) -> String {
     return parts.joined(separator: ",")
 }
 
-/// "0-6", "2,4,6" or a mix ("0,3-6").
+/// "0-6", "2,4,6" or a mix ("0,3-6"): non-negative numbers and ascending ranges, each value once.
 func parseIntegers(_ text: String, _ flag: String) throws -> [Int] {
-    try text.split(separator: ",").flatMap { part -> [Int] in
-        let bounds = part.split(separator: "-").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+    let values = try text.split(separator: ",", omittingEmptySubsequences: false).flatMap { part -> [Int] in
+        let bounds = part.split(separator: "-", omittingEmptySubsequences: false).map {
+            Int($0.trimmingCharacters(in: .whitespaces))
+        }
         switch bounds.count {
         case 1 where bounds[0] != nil: return [bounds[0]!]
         case 2 where bounds[0] != nil && bounds[1] != nil && bounds[0]! <= bounds[1]!:
             return Array(bounds[0]!...bounds[1]!)
-        default: throw SciDLError("\(flag): '\(part)' is not a number or range such as 0-6")
+        default:
+            throw SciDLError("\(flag): '\(printable(part))' is not a number ≥ 0 or a range such as 0-6")
         }
     }
+    guard !values.isEmpty else { throw SciDLError("\(flag) is empty: give e.g. 0,1,2 or 0-4") }
+    try requireDistinct(values, flag)
+    return values
 }
 
 extension TokenPosition: ExpressibleByArgument {}

@@ -27,6 +27,29 @@ struct SweepOptions: ParsableArguments {
     }
     var workerCount: Int { workers ?? Parallelism.threadCount }
 
+    /// Every flag checked as parsed, before any training (pre-training included) starts.
+    func validate() throws {
+        if let sizes {
+            guard !sizes.isEmpty else { throw SciDLError("--sizes is empty: give training-set sizes, e.g. --sizes 500,1000") }
+            if let bad = sizes.first(where: { $0 <= 0 }) {
+                throw SciDLError("--sizes must be positive training-set sizes (got \(bad))")
+            }
+            try requireDistinct(sizes, "--sizes")
+        }
+        if let seeds {
+            guard !seeds.isEmpty else { throw SciDLError("--seeds is empty: give e.g. --seeds 0,1,2") }
+            try requireDistinct(seeds, "--seeds")
+        }
+        if let weightDecays {
+            guard !weightDecays.isEmpty else { throw SciDLError("--weight-decays is empty: give e.g. --weight-decays 1,0.3") }
+            if let bad = weightDecays.first(where: { !($0 >= 0 && $0.isFinite) }) {
+                throw SciDLError("--weight-decays must be finite and ≥ 0 (got \(bad))")
+            }
+            try requireDistinct(weightDecays, "--weight-decays")
+        }
+        if let workers, workers < 1 { throw SciDLError("--workers must be at least 1 (got \(workers))") }
+    }
+
     func weightDecays(_ base: GrokConfig, given: Bool) throws -> [Double] {
         if given && weightDecays != nil {
             throw SciDLError("--weight-decay and --weight-decays contradict each other: give one")
@@ -86,6 +109,14 @@ struct SweepOptions: ParsableArguments {
 }
 
 /// Parses "a,b,c" with `parse`, or explains which item is wrong.
+/// Refuses a list that names a value twice: the grid would run (and report) it twice.
+func requireDistinct<T: Hashable & CustomStringConvertible>(_ values: [T], _ flag: String) throws {
+    var seen = Set<T>()
+    for v in values where !seen.insert(v).inserted {
+        throw SciDLError("\(flag) lists \(v) twice: give each value once")
+    }
+}
+
 func commaList<T>(_ parse: @escaping @Sendable (String) -> T?) -> @Sendable (String) throws -> [T] {
     { text in
         try text.split(separator: ",").map { item in

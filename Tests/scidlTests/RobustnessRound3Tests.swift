@@ -51,4 +51,60 @@ final class RobustnessRound3Tests: XCTestCase {
             at: URL(fileURLWithPath: other).appendingPathComponent("checkpoint.safetensors"), to: checkpoint)
         try assertOneLineError(["grok", "--resume", out], mentions: "other settings than config.json")
     }
+
+    var activations: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("SciDLLatentKnowledgeTests/Fixtures/pairs.npz").path
+    }
+
+    /// 2. A numeric setting that cannot work is refused before any work, and nothing is written.
+    func testImpossibleNumericSettingsAreRefusedBeforeAnyWork() throws {
+        for lr in ["nan", "1e308", "-1", "inf"] {
+            let out = scratch()
+            try assertOneLineError(
+                ["elicit", "--activations", activations, "--methods", "ccs", "--ccs-lr", lr, "--out", out],
+                mentions: "--ccs-lr")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/results.csv"), "no half-written results (\(lr))")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/probes.safetensors"))
+        }
+        try assertOneLineError(["grok", "--weight-decay", "1e308"], mentions: "lr·wd")
+    }
+
+    /// 5 and 6. Sweep grids and seed lists are checked as parsed, before pre-training starts; a negative
+    /// number is read as the value it is and refused with what is wrong.
+    func testGridsAndNegativeNumbersAreCheckedFirst() throws {
+        let started = Date()
+        try assertOneLineError(["ungrok", "--sizes", "", "--out", scratch()], mentions: "--sizes is empty")
+        try assertOneLineError(["ungrok", "--sizes", "0,-1", "--out", scratch()], mentions: "--sizes must be positive")
+        try assertOneLineError(["ungrok", "--sizes", "100", "--workers", "0", "--out", scratch()], mentions: "--workers")
+        try assertOneLineError(["ungrok", "--sizes", "100,100", "--out", scratch()], mentions: "lists 100 twice")
+        try assertOneLineError(["dcrit", "--seeds", "0,0,0", "--out", scratch()], mentions: "lists 0 twice")
+        XCTAssertLessThan(Date().timeIntervalSince(started), 30, "refused before any training")
+        try assertOneLineError(
+            ["elicit", "--activations", activations, "--seeds", "0--1", "--out", scratch()], mentions: "--seeds")
+        try assertOneLineError(
+            ["elicit", "--activations", activations, "--seeds", "1,1", "--out", scratch()], mentions: "twice")
+        try assertOneLineError(["grok", "--steps", "-1"], mentions: "--steps must be a positive integer (got -1)")
+        try assertOneLineError(["grok", "--lr", "-0.5"], mentions: "--lr must be positive")
+    }
+
+    /// 4. Whatever a file quotes back, the message stays one line of at most 300 characters.
+    func testMessagesQuotingHostileInputStayShort() throws {
+        let folder = URL(fileURLWithPath: scratch())
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let nines = String(repeating: "9", count: 400)
+        let header = "{\"activations\":{\"dtype\":\"\(nines)\",\"shape\":[1],\"data_offsets\":[0,4]}}"
+        var bytes = Data()
+        withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian) { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: Array(header.utf8))
+        bytes.append(contentsOf: [0, 0, 0, 0])
+        let file = folder.appendingPathComponent("hostile.safetensors")
+        try bytes.write(to: file)
+        let r = try scidl(["elicit", "--activations", file.path, "--out", scratch()])
+        XCTAssertEqual(r.status, 2)
+        let line = try XCTUnwrap(r.stderr.split(separator: "\n").first { $0.hasPrefix("error:") })
+        XCTAssertTrue(line.contains("unsupported dtype"), String(line))
+        XCTAssertLessThanOrEqual(line.count, 300 + "error: ".count + " (see scidl --help)".count, String(line))
+        XCTAssertFalse(line.contains(String(repeating: "9", count: 100)), "the quoted dtype is cut")
+    }
 }

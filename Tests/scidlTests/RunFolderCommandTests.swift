@@ -76,7 +76,7 @@ final class RunFolderCommandTests: XCTestCase {
         // Stopped before its first checkpoint (diverged here): the message says so, and the folder simply
         // takes a new run.
         let diverged = scratch()
-        let r = try scidl(["grok"] + tiny + ["--steps", "50", "--lr", "1e30", "--out", diverged])
+        let r = try scidl(["grok"] + tiny + ["--steps", "50", "--lr", "1e30", "--weight-decay", "0", "--out", diverged])
         XCTAssertEqual(r.status, 2)
         XCTAssertTrue(r.stderr.contains("no checkpoint had been written yet"), r.stderr)
         XCTAssertEqual(try scidl(["grok"] + tiny + ["--steps", "20", "--out", diverged]).status, 0)
