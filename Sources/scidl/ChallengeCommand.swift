@@ -166,6 +166,7 @@ struct Challenge: ParsableCommand {
             ("position", source.position(for: model).rawValue),
         ]
         var zeroShot: [String: ZeroShot] = [:]
+        var passes: [ContrastPass] = []
         let sets = try conditions.map {
             c -> (name: String, activations: ContrastActivations, features: [PairFeature: [Int]]) in
             description.append(("\(c.name), example x⁺", c.pairs[0].positive))
@@ -173,9 +174,10 @@ struct Challenge: ParsableCommand {
                 of: c.pairs, model: model, dataName: dataset.name, templateName: c.name,
                 defaultLayers: defaultLayers, zeroShot: !noZeroShot)
             if let z = pass.zeroShot { zeroShot[c.name] = z }
-            description.append(source.truncationEntry(pass, model: model, templateName: c.name))
+            passes.append(pass)
             return (c.name, pass.activations, c.features)
         }
+        description.append(source.truncationEntry(passes, model: model))
         description.append(("labels", ClassBalance(dataset.examples.map(\.label)).description))
         if let first = sets.first { description += source.selectionDescription(dataset, layers: first.activations.layers) }
         return (sets, description, zeroShot)

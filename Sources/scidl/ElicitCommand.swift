@@ -122,14 +122,16 @@ struct Elicit: ParsableCommand {
             description.append(("split", "grouped by \(groupColumn) (\(Set(groups).count) groups)"))
         }
         var sets: [(template: String, activations: ContrastActivations, zeroShot: ZeroShot?)] = []
+        var passes: [ContrastPass] = []
         for (prompt, pairs) in zip(prompts, pairsPerTemplate) {
             let pass = try source.contrastPass(
                 of: pairs, model: model, dataName: dataset.name, templateName: prompt.name, zeroShot: !noZeroShot)
             sets.append((prompt.name, pass.activations, pass.zeroShot))
-            description.append(source.truncationEntry(pass, model: model, templateName: prompt.name))
+            passes.append(pass)
             description.append(("template \(prompt.name)", "\(prompt.text)\n(answers: \(prompt.answers.joined(separator: " / ")))"))
             description.append(("template \(prompt.name), example x⁺", pairs[0].positive))
         }
+        description.append(source.truncationEntry(passes, model: model))
         if let first = sets.first { description += source.selectionDescription(dataset, layers: first.activations.layers) }
         return (sets, groups, description)
     }

@@ -103,12 +103,11 @@ struct SourceOptions: ParsableArguments {
     }
 
     /// The summary's count of prompts cut to the token limit.
-    func truncationEntry(_ pass: ContrastPass, model: any LanguageModel, templateName: String) -> (String, String) {
+    func truncationEntry(_ passes: [ContrastPass], model: any LanguageModel) -> (String, String) {
         let limit = min(maxTokens ?? model.maxTokens, model.maxTokens)
-        return (
-            "prompts over \(limit) tokens (\(templateName))",
-            "\(pass.truncatedPrompts) of \(2 * pass.activations.count) (cut from the start)"
-        )
+        let cut = passes.reduce(0) { $0 + $1.truncatedPrompts }
+        let all = passes.reduce(0) { $0 + 2 * $1.activations.count }
+        return ("prompts over \(limit) tokens", "\(cut) of \(all) (cut from the start, keeping the answer)")
     }
 
     /// One line when prompts were longer than the token limit, or nil.
