@@ -28,6 +28,39 @@ public struct LabelledDataset: Sendable {
     }
 }
 
+extension LabelledDataset {
+    /// Texts this long take a while to tokenize and lose their start to the model's context.
+    public static let longTextCharacters = 100_000
+
+    /// One line each for what a careful user would want to know before the model runs: examples with no text
+    /// at all (their prompts are the template alone), and very long texts.
+    public var inputWarnings: [String] {
+        var out: [String] = []
+        // The label's own column (a value that reads as the example's label) is not text.
+        let lengths = examples.map { e in
+            e.fields.values.filter { Self.parseLabel($0) != e.label }
+                .reduce(0) { $0 + $1.trimmingCharacters(in: .whitespaces).count }
+        }
+        let empty = lengths.filter { $0 == 0 }.count
+        if empty > 0 {
+            out.append(
+                """
+                \(name): \(empty) of \(examples.count) examples have no text (their prompts are the template alone); \
+                drop them from the file if that is not meant
+                """)
+        }
+        let long = lengths.filter { $0 > Self.longTextCharacters }
+        if let longest = long.max() {
+            out.append(
+                """
+                \(name): \(long.count) examples are over \(Self.longTextCharacters) characters (the longest \(longest)): \
+                tokenizing them takes time, and prompts over the model's context lose their start (--max-tokens)
+                """)
+        }
+        return out
+    }
+}
+
 /// How to read a file's columns: which holds the label, and which (if any) should also be readable as
 /// `{statement}` so that the built-in templates apply to files with other column names.
 public struct ColumnMapping: Sendable {

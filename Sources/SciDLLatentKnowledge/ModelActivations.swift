@@ -38,6 +38,8 @@ public struct ContrastPass: Sendable {
     public var zeroShot: ZeroShot?
     /// Prompts (x⁺ and x⁻ counted apart) longer than the token limit, which lost their start.
     public var truncatedPrompts: Int
+    /// A cache file that was there but could not be used (damaged), and was recomputed and replaced.
+    public var recomputedCacheEntry: URL?
 }
 
 extension LanguageModel {
@@ -70,8 +72,11 @@ extension LanguageModel {
             }
             return ContrastPass(
                 activations: cached.activations, fromCache: true, zeroShot: zeroShot ?? nil,
-                truncatedPrompts: cached.metadata["truncated_prompts"].flatMap(Int.init) ?? 0)
+                truncatedPrompts: cached.metadata["truncated_prompts"].flatMap(Int.init) ?? 0,
+                recomputedCacheEntry: nil)
         }
+        // A file under this key that could not be used is damaged (its name is its key): say so, then replace it.
+        let damaged = url.flatMap { FileManager.default.fileExists(atPath: $0.path) ? $0 : nil }
         let texts = pairs.flatMap { [$0.positive, $0.negative] }
         let limit = min(settings.maxTokens ?? maxTokens, maxTokens)
         // x⁺ and x⁻ side by side, so a decoder computes the prompt they share once (see `SharedPrefixes`).
@@ -134,7 +139,8 @@ extension LanguageModel {
             zeroShot = z
         }
         return ContrastPass(
-            activations: activations, fromCache: false, zeroShot: zeroShot, truncatedPrompts: pass.truncatedTexts)
+            activations: activations, fromCache: false, zeroShot: zeroShot, truncatedPrompts: pass.truncatedTexts,
+            recomputedCacheEntry: damaged)
     }
 
     /// FNV-1a over everything that determines the activations: the model file's identity (path, size,

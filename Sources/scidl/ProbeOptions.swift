@@ -41,8 +41,11 @@ struct SourceOptions: ParsableArguments {
             throw SciDLError("give --limit N (the first N examples) or --sample N (N at random, balanced), not both")
         }
         let columns = ColumnMapping(label: labelColumn, text: textColumn)
-        guard let sample else { return try LabelledDataset.named(data, columns: columns, limit: limit) }
-        return try LabelledDataset.named(data, columns: columns).balancedSample(sample, seed: sampleSeed)
+        let dataset =
+            try sample.map { try LabelledDataset.named(data, columns: columns).balancedSample($0, seed: sampleSeed) }
+            ?? LabelledDataset.named(data, columns: columns, limit: limit)
+        for warning in dataset.inputWarnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+        return dataset
     }
 
     /// Which examples were used and which layers read, for a report's description.
@@ -95,6 +98,10 @@ struct SourceOptions: ParsableArguments {
         bar.finish()
         if pass.fromCache {
             FileHandle.standardError.write(Data("activations for \(templateName) read from the cache\n".utf8))
+        }
+        if let damaged = pass.recomputedCacheEntry {
+            FileHandle.standardError.write(
+                Data("cache entry \(damaged.lastPathComponent) was damaged; recomputed and replaced\n".utf8))
         }
         if let note = truncationNote(pass, model: model, templateName: templateName) {
             FileHandle.standardError.write(Data((note + "\n").utf8))

@@ -107,4 +107,38 @@ final class RobustnessRound3Tests: XCTestCase {
         XCTAssertLessThanOrEqual(line.count, 300 + "error: ".count + " (see scidl --help)".count, String(line))
         XCTAssertFalse(line.contains(String(repeating: "9", count: 100)), "the quoted dtype is cut")
     }
+
+    /// 7 and 8. Empty and very long texts are announced before the model runs and what happens to them is
+    /// said; a damaged cache entry is recomputed with a word.
+    func testLongAndEmptyTextsAndADamagedCacheAreAnnounced() throws {
+        let folder = URL(fileURLWithPath: scratch())
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let long = Array(repeating: "a long statement", count: 7_000).joined(separator: " ")
+        var rows = ["statement,label", "\"\(long)\",1", ",0", ",1"]
+        for i in 0..<17 { rows.append("\(20 + i) is larger than \(i).,\(i % 2)") }
+        let csv = folder.appendingPathComponent("odd.csv")
+        try rows.joined(separator: "\n").write(to: csv, atomically: true, encoding: .utf8)
+        let cache = folder.appendingPathComponent("cache").path
+        let args = [
+            "elicit", "--data", csv.path, "--layers", "3", "--methods", "pca,logistic", "--max-tokens", "48",
+            "--no-zero-shot", "--cache", cache,
+        ]
+        let first = try scidl(args + ["--out", scratch()])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertTrue(first.stderr.contains("2 of 20 examples have no text"), first.stderr)
+        XCTAssertTrue(first.stderr.contains("1 examples are over 100000 characters"), first.stderr)
+        XCTAssertTrue(first.stderr.contains("2 of 40 prompts were longer than 48 tokens and lost their start"), first.stderr)
+        // Damage the cached activations: the next run says so, recomputes, and gets the same table.
+        let entry = try XCTUnwrap(
+            try FileManager.default.contentsOfDirectory(atPath: cache).first { $0.hasSuffix(".safetensors") })
+        let url = URL(fileURLWithPath: cache).appendingPathComponent(entry)
+        var bytes = try Data(contentsOf: url)
+        bytes[bytes.count - 3] ^= 0xFF
+        try bytes.write(to: url)
+        let second = try scidl(args + ["--out", scratch()])
+        XCTAssertEqual(second.status, 0, second.stderr)
+        XCTAssertTrue(second.stderr.contains("cache entry \(entry) was damaged; recomputed"), second.stderr)
+        XCTAssertEqual(
+            second.stdout.split(separator: "\n").dropLast(), first.stdout.split(separator: "\n").dropLast())
+    }
 }
