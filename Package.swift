@@ -106,7 +106,7 @@ let package = Package(
             name: "SciDLLatentKnowledgeTests",
             dependencies: ["SciDLLatentKnowledge", "SciDLLanguageModel", "SciDLTensor", "SciDLTestSupport"],
             exclude: ["Fixtures"]),
-        .testTarget(name: "scidlTests", dependencies: ["scidl"]),
+        .testTarget(name: "scidlTests", dependencies: ["scidl", "SciDLTestSupport", "SciDLLanguageModel"]),
         .testTarget(name: "SciDLFuzzingTests", dependencies: ["SciDLFuzzing", "SciDLSupport"]),
     ]
 )

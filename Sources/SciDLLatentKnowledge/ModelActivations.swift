@@ -96,6 +96,13 @@ extension LanguageModel {
             of: texts, sites: try settings.layers.map { try site(layer: $0) }, position: settings.position,
             tokenLimit: limit, readout: readout, progress: progress)
         let both = pass.pooled
+        guard both.scalars.allSatisfy(\.isFinite) else {
+            throw SciDLError(
+                """
+                \(name): hidden states are not finite (NaN or infinity) for some prompts: the model file's weights \
+                are damaged, or stored in a type SciDL misreads
+                """)
+        }
         let rowLength = settings.layers.count * width
         func member(_ m: Int) -> Tensor {
             var scalars: [Float] = []

@@ -30,7 +30,7 @@ struct Model: ParsableCommand {
         if let decoder = loaded as? DecoderModel {
             print(
                 "next: "
-                    + decoder.nextTokens(after: text, count: next)
+                    + (try decoder.nextTokens(after: text, count: next))
                     .map { "\(decoder.piece($0.id).debugDescription) \(String(format: "%.3f", $0.probability))" }
                     .joined(separator: ", "))
         }

@@ -1,5 +1,7 @@
 import Foundation
+import SciDLLanguageModel
 import SciDLTensor
+import SciDLTestSupport
 import XCTest
 
 /// Issue 25: the cases an outside fuzzer and a careless user still found, each through the real binary: one
@@ -140,5 +142,51 @@ final class RobustnessRound3Tests: XCTestCase {
         XCTAssertTrue(second.stderr.contains("cache entry \(entry) was damaged; recomputed"), second.stderr)
         XCTAssertEqual(
             second.stdout.split(separator: "\n").dropLast(), first.stdout.split(separator: "\n").dropLast())
+    }
+
+    /// 3. Model files that would load wrong: tensors that overlap (a changed type), a block count below the
+    /// blocks the file holds, weights that make the outputs NaN — each refused with one line.
+    func testSilentlyWrongModelFilesAreRefused() throws {
+        let url = try TinyGGUF.model(architecture: "llama", tokenizer: TinyGGUF.gpt2Tokenizer, seed: 21)
+        XCTAssertEqual(try scidl(["model", "--model", url.path, "--text", "the hello"]).status, 0)
+        let original = try Data(contentsOf: url)
+        func variant(_ change: (inout Data) throws -> Void) throws -> String {
+            var bytes = original
+            try change(&bytes)
+            let out = FileManager.default.temporaryDirectory.appendingPathComponent("scidl-r3-\(UUID()).gguf")
+            try bytes.write(to: out)
+            return out.path
+        }
+        /// The tensor-info type field of `name` (a u32 after its name and dimensions).
+        func typeField(_ bytes: Data, _ name: String, dimensions: Int) throws -> Int {
+            let range = try XCTUnwrap(bytes.range(of: Data(name.utf8)))
+            return range.upperBound + 4 + 8 * dimensions
+        }
+        // The q8_0 embedding declared F32: four times the bytes, running into the next tensor.
+        let retyped = try variant { bytes in
+            let at = try typeField(bytes, "token_embd.weight", dimensions: 2)
+            XCTAssertEqual(bytes[at], UInt8(GGMLType.q8_0.rawValue))
+            bytes[at] = UInt8(GGMLType.f32.rawValue)
+        }
+        try assertOneLineError(["model", "--model", retyped, "--text", "the"], mentions: "overlap")
+        // llama.block_count 1 while the file holds two blocks.
+        let fewer = try variant { bytes in
+            let key = try XCTUnwrap(bytes.range(of: Data("llama.block_count".utf8)))
+            // After the key: the value type (u32) and the value (u32).
+            XCTAssertEqual(bytes[key.upperBound + 4], UInt8(TinyGGUF.blocks))
+            bytes[key.upperBound + 4] = 1
+        }
+        try assertOneLineError(["model", "--model", fewer, "--text", "the"], mentions: "holds tensors of block 1")
+        // The final norm's weights NaN: the outputs would be NaN.
+        let gguf = try GGUFFile(contentsOf: url)
+        let norm = try XCTUnwrap(gguf.tensors["output_norm.weight"])
+        let poisoned = try variant { bytes in
+            withUnsafeBytes(of: Float.nan.bitPattern.littleEndian) { nan in
+                for i in stride(from: norm.offset, to: norm.offset + norm.byteCount, by: 4) {
+                    bytes.replaceSubrange(i..<(i + 4), with: nan)
+                }
+            }
+        }
+        try assertOneLineError(["model", "--model", poisoned, "--text", "the hello"], mentions: "not finite")
     }
 }

@@ -48,6 +48,19 @@ extension Decoder {
             contextLength: gguf.metadata[key("context_length")]?.integer ?? 4096,
             vocabularySize: embedding.rows)
         try configuration.validate(source)
+        // Every block the file holds must be one the metadata counts: a smaller count would silently drop
+        // layers.
+        let held = Set(gguf.tensors.keys.compactMap { name -> Int? in
+            guard name.hasPrefix("blk.") else { return nil }
+            return Int(name.dropFirst(4).prefix { $0.isNumber })
+        })
+        if let beyond = held.filter({ $0 >= configuration.blockCount }).max() {
+            throw SciDLError(
+                """
+                \(source): \(key("block_count")) is \(configuration.blockCount) but the file holds tensors of \
+                block \(beyond) (\(held.count) blocks in all): corrupt metadata
+                """)
+        }
         let blocks = try (0..<configuration.blockCount).map { i -> Block in
             let p = "blk.\(i)."
             func bias(_ name: String) throws -> [Float]? {

@@ -109,11 +109,19 @@ public struct DecoderModel: LanguageModel {
         ]
     }
 
-    /// The `count` likeliest next tokens after `text`, with their probabilities.
-    public func nextTokens(after text: String, count: Int) -> [(id: Int, probability: Float)] {
+    /// The `count` likeliest next tokens after `text`, with their probabilities; a model whose logits are not
+    /// finite (damaged weights) is refused rather than printed as NaN.
+    public func nextTokens(after text: String, count: Int) throws -> [(id: Int, probability: Float)] {
         var ids = tokenize(text)
         if ids.isEmpty { ids = [tokenizer.bosID ?? 0] }
         var logits = decoder.lastTokenLogits([ids]).scalars
+        guard logits.allSatisfy(\.isFinite) else {
+            throw SciDLError(
+                """
+                \(name): the next-token logits are not finite (NaN or infinity): the model file's weights are \
+                damaged, or stored in a type SciDL misreads
+                """)
+        }
         _ = logits.withUnsafeMutableBufferPointer { softmaxInPlace($0.baseAddress!, count: $0.count) }
         return logits.indices.sorted { logits[$0] > logits[$1] }.prefix(count).map { ($0, logits[$0]) }
     }

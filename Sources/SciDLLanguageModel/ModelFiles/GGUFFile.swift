@@ -158,6 +158,16 @@ public struct GGUFFile: Sendable {
             }
             tensors[info.name] = t
         }
+        // Each tensor's bytes are its own: one that runs into the next (an overlap, or a type whose blocks are
+        // larger than the ones written) would read another tensor's data as weights.
+        let ordered = tensors.values.sorted { ($0.offset, $0.name) < ($1.offset, $1.name) }
+        for (a, b) in zip(ordered, ordered.dropFirst()) where a.offset + a.byteCount > b.offset {
+            throw SciDLError(
+                """
+                \(source): tensors \(printable(a.name)) (\(a.type.name), \(a.byteCount) bytes) and \
+                \(printable(b.name)) overlap (corrupt file, or a changed tensor type)
+                """)
+        }
         self.tensors = tensors
     }
 
