@@ -107,6 +107,6 @@ let package = Package(
             dependencies: ["SciDLLatentKnowledge", "SciDLLanguageModel", "SciDLTensor", "SciDLTestSupport"],
             exclude: ["Fixtures"]),
         .testTarget(name: "scidlTests", dependencies: ["scidl", "SciDLTestSupport", "SciDLLanguageModel"]),
-        .testTarget(name: "SciDLFuzzingTests", dependencies: ["SciDLFuzzing", "SciDLSupport"]),
+        .testTarget(name: "SciDLFuzzingTests", dependencies: ["SciDLFuzzing", "SciDLSupport", "SciDLTensor"]),
     ]
 )

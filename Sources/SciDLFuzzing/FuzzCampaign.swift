@@ -52,6 +52,16 @@ public struct FuzzCampaign {
         reader = try target.reader(in: scratch)
     }
 
+    /// The reader's message for `bytes`, or nil when it accepts them.
+    public func message(for bytes: [UInt8]) -> String? {
+        do {
+            try reader(Data(bytes))
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
     /// Feeds one input to the reader.
     public func execute(_ bytes: [UInt8], into report: inout Report) {
         report.executions += 1
@@ -79,7 +89,11 @@ public struct FuzzCampaign {
         let pool = inputs.map(\.bytes)
         for i in 0..<iterations {
             if let deadline, i % 64 == 0, Date() >= deadline { break }
-            let mutant = mutator.mutate(pool[i % pool.count], others: pool)
+            // Every third mutant, where the format allows, changes one structural field of a corpus input.
+            let input = pool[i % pool.count]
+            let mutant =
+                (i % 3 == 2 ? StructuredMutation.mutant(of: input, target: target, random: &mutator.random) : nil)
+                ?? mutator.mutate(input, others: pool)
             recorder?.record(mutant)
             execute(mutant, into: &report)
         }
