@@ -161,9 +161,12 @@ struct Challenge: ParsableCommand {
         // Only now, with the prompts known to be good, is the model worth loading.
         let model = try source.loadModel()
         let defaultLayers = challenge.defaultLayers(blockCount: model.blockCount)
+        var base = dataset.defaultTemplate.template
+        if case .story(let chosen?, _, _, _) = challenge { base = chosen }
         var description = [
             ("data", dataset.name), ("pairs", "\(dataset.examples.count)"), ("model", model.name),
             ("position", source.position(for: model).rawValue),
+            ("template", "\(base.text)\n(answers: \(base.answers.joined(separator: " / ")); the conditions build on it)"),
         ]
         var zeroShot: [String: ZeroShot] = [:]
         var passes: [ContrastPass] = []
