@@ -67,13 +67,14 @@ extension LanguageModel {
         let decoder = wanted ? self as? DecoderModel : nil
         if let url, let cached = ActivationCache.entry(url, key: key, pairs: pairs.count, layers: settings.layers) {
             progress(2 * pairs.count)
+            var damaged: URL?
             let zeroShot = try decoder.map { _ in
-                try ZeroShot.preferences(of: pairs, model: self, settings: settings)
+                try ZeroShot.preferences(of: pairs, model: self, settings: settings, damaged: &damaged)
             }
             return ContrastPass(
                 activations: cached.activations, fromCache: true, zeroShot: zeroShot ?? nil,
                 truncatedPrompts: cached.metadata["truncated_prompts"].flatMap(Int.init) ?? 0,
-                recomputedCacheEntry: nil)
+                recomputedCacheEntry: damaged)
         }
         // A file under this key that could not be used is damaged (its name is its key): say so, then replace it.
         let damaged = url.flatMap { FileManager.default.fileExists(atPath: $0.path) ? $0 : nil }

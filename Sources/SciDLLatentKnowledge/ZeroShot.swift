@@ -25,9 +25,10 @@ public struct ZeroShot: Sendable {
 
     /// The preferences of `model` (a decoder) for `pairs`, from the cache or from a pass of their own (when the
     /// activations came from a cache made without them).
+    /// A cache file that was there but unusable is named in `damaged`.
     public static func preferences(
         of pairs: [ContrastPair], model: any LanguageModel, settings: ExtractionSettings,
-        progress: (Int) -> Void = { _ in }
+        damaged: inout URL?, progress: (Int) -> Void = { _ in }
     ) throws -> ZeroShot? {
         guard let decoder = model as? DecoderModel else { return nil }
         let (url, key) = cacheURL(for: pairs, model: model, settings: settings)
@@ -37,6 +38,7 @@ public struct ZeroShot: Sendable {
             progress(pairs.count)
             return ZeroShot(preferences: cached)
         }
+        if let url, FileManager.default.fileExists(atPath: url.path) { damaged = url }
         let limit = min(settings.maxTokens ?? model.maxTokens, model.maxTokens)
         let preferences = decoder.decoder.logLikelihoodDifferences(
             pairs.map { (model.tokenize($0.positive, limit: limit).ids, model.tokenize($0.negative, limit: limit).ids) },

@@ -117,6 +117,19 @@ final class ActivationCacheTests: XCTestCase {
         let again = try model.contrastPass(of: pairs, settings: settings, zeroShot: true)
         XCTAssertTrue(again.fromCache)
         XCTAssertEqual(again.zeroShot?.preferences, preferences, "read back from the cache")
+        XCTAssertNil(again.recomputedCacheEntry)
+        // A damaged zero-shot entry is recomputed, and named.
+        let entry = try XCTUnwrap(
+            try FileManager.default.contentsOfDirectory(at: cache, includingPropertiesForKeys: nil)
+                .first { $0.lastPathComponent.hasSuffix("-zero-shot.safetensors") })
+        var bytes = try Data(contentsOf: entry)
+        bytes[bytes.count - 2] ^= 0x40
+        try bytes.write(to: entry)
+        let repaired = try model.contrastPass(of: pairs, settings: settings, zeroShot: true)
+        XCTAssertEqual(repaired.recomputedCacheEntry?.lastPathComponent, entry.lastPathComponent)
+        for (a, b) in zip(try XCTUnwrap(repaired.zeroShot).preferences, preferences) {
+            XCTAssertEqual(a, b, accuracy: 1e-4 * max(1, abs(b)))
+        }
     }
 
     /// A prompt over the token limit loses its start, keeping BOS (when the model adds one) and its end; the
