@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SciDLLanguageModel
+import SciDLSupport
 
 struct Model: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,6 +22,12 @@ struct Model: ParsableCommand {
         let width = loaded.summary.map(\.0.count).max() ?? 0
         for (name, value) in loaded.summary {
             print(name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value)
+        }
+        if let decoder = loaded as? DecoderModel, !decoder.unusedTensors.isEmpty {
+            let shown = decoder.unusedTensors.prefix(5).map { printable($0) }.joined(separator: ", ")
+            print(
+                "note: \(decoder.unusedTensors.count) tensors of the file are not used: \(shown)"
+                    + (decoder.unusedTensors.count > 5 ? ", …" : ""))
         }
         guard let text else { return }
         let ids = loaded.tokenize(text)

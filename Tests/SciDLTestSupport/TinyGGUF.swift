@@ -8,7 +8,10 @@ public enum TinyGGUF {
     public static let width = 256, mlp = 512, heads = 4, kvHeads = 2, blocks = 2
 
     /// Matrices take every type in turn, so one model covers them all.
-    public static func model(architecture: String, tokenizer: (inout GGUFWriter) -> Int, seed: UInt64) throws -> URL {
+    /// `extraTensors` adds small tensors no decoder reads (to test that they are named).
+    public static func model(
+        architecture: String, tokenizer: (inout GGUFWriter) -> Int, seed: UInt64, extraTensors: [String] = []
+    ) throws -> URL {
         var w = GGUFWriter()
         var rng = SeededGenerator(seed: seed)
         let vocabulary = tokenizer(&w)
@@ -52,6 +55,7 @@ public enum TinyGGUF {
         }
         w.add("output_norm.weight", (0..<width).map { _ in 1 + Float(rng.nextNormal()) * 0.1 })
         if a == "qwen2" { w.addRandom("output.weight", [vocabulary, width], .q6_K, &rng) }
+        for name in extraTensors { w.add(name, (0..<width).map { _ in Float(rng.nextNormal()) }) }
         return try w.write()
     }
 

@@ -188,5 +188,12 @@ final class RobustnessRound3Tests: XCTestCase {
             }
         }
         try assertOneLineError(["model", "--model", poisoned, "--text", "the hello"], mentions: "not finite")
+        // A tensor no decoder reads is named, not silently dropped.
+        let extra = try TinyGGUF.model(
+            architecture: "llama", tokenizer: TinyGGUF.gpt2Tokenizer, seed: 22, extraTensors: ["cls.head.weight"])
+        let described = try scidl(["model", "--model", extra.path])
+        XCTAssertEqual(described.status, 0, described.stderr)
+        XCTAssertTrue(described.stdout.contains("note: 1 tensors of the file are not used: cls.head.weight"), described.stdout)
+        XCTAssertFalse(try scidl(["model", "--model", url.path]).stdout.contains("not used"))
     }
 }

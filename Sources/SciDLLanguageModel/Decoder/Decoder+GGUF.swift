@@ -82,4 +82,19 @@ extension Decoder {
             unembedding: gguf.tensors["output.weight"] == nil ? nil : try gguf.matrix("output.weight"),
             source: source)
     }
+
+    /// The names of every tensor a GGUF decoder of `blockCount` blocks may read (optional ones included).
+    public static func ggufTensorNames(blockCount: Int) -> Set<String> {
+        var names: Set<String> = ["token_embd.weight", "output_norm.weight", "output.weight", "rope_freqs.weight"]
+        for i in 0..<blockCount {
+            for part in [
+                "attn_norm.weight", "attn_q.weight", "attn_k.weight", "attn_v.weight", "attn_output.weight",
+                "attn_q.bias", "attn_k.bias", "attn_v.bias", "ffn_norm.weight", "ffn_gate.weight", "ffn_up.weight",
+                "ffn_down.weight",
+            ] {
+                names.insert("blk.\(i).\(part)")
+            }
+        }
+        return names
+    }
 }

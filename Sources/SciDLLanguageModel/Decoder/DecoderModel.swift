@@ -13,6 +13,9 @@ public struct DecoderModel: LanguageModel {
     /// Whether consecutive prompts that start alike compute their common prefix once (the states are the
     /// same either way; off only to measure what sharing saves).
     public var sharesPrefixes = true
+    /// Tensors of the model file the decoder does not read (an extra head, a format SciDL does not know): they
+    /// are named, not silently dropped.
+    public private(set) var unusedTensors: [String] = []
 
     /// Pairs a tokenizer with a decoder, refusing a tokenizer with ids the embedding lacks.
     public init(tokenizer: BPETokenizer, decoder: Decoder, name: String, identity: String, location: URL) throws {
@@ -40,9 +43,13 @@ public struct DecoderModel: LanguageModel {
     /// `general.name` often says neither).
     public init(gguf file: GGUFFile) throws {
         let url = file.file.url
+        let decoder = try Decoder(gguf: file)
         try self.init(
-            tokenizer: BPETokenizer(gguf: file), decoder: Decoder(gguf: file),
+            tokenizer: BPETokenizer(gguf: file), decoder: decoder,
             name: url.deletingPathExtension().lastPathComponent, identity: file.file.identity, location: url)
+        unusedTensors = Set(file.tensors.keys).subtracting(
+            Decoder.ggufTensorNames(blockCount: decoder.configuration.blockCount)
+        ).sorted()
     }
 
     /// Reads a Hugging Face decoder folder (config.json, safetensors weights, tokenizer.json).
