@@ -181,6 +181,31 @@ public enum Elicitation {
         return results
     }
 
+    /// Every set (a template or challenge condition: its name, activations and competing features) through
+    /// `run`, one after another; `progress` counts (layer, seed) cells done over all of them.
+    public static func run(
+        sets: [(name: String, activations: ContrastActivations, features: [PairFeature: [Int]])],
+        settings: ElicitSettings, groups: [Int]? = nil, progress: (Int) -> Void = { _ in }
+    ) throws -> [ProbeResult] {
+        var results: [ProbeResult] = []
+        var done = 0
+        for set in sets {
+            let before = done
+            results += try run(
+                set.activations, settings: settings, features: set.features, groups: groups, template: set.name
+            ) {
+                done = before + $0
+                progress(done)
+            }
+        }
+        return results
+    }
+
+    /// How many (layer, seed) cells `run(sets:)` fits for these activations.
+    public static func cellCount(_ activations: [ContrastActivations], settings: ElicitSettings) -> Int {
+        activations.reduce(0) { $0 + settings.seeds.count * $1.layers.count }
+    }
+
     /// One seed's split at one layer: normalised training and held-out pairs.
     public struct Cell {
         public var seed: UInt64

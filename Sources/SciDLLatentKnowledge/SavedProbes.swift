@@ -45,6 +45,18 @@ public struct SavedProbes: Sendable {
         self.activations = activations
     }
 
+    /// The probes of `results`, fitted on `sets` (each template's or condition's activations, hashed so that
+    /// `scidl eval` knows them again), written into `directory`.
+    public static func save(
+        _ results: [ProbeResult], settings: ElicitSettings, sets: [(name: String, activations: ContrastActivations)],
+        to directory: URL, provenance: [String: String]
+    ) throws {
+        let hashes = Dictionary(
+            sets.map { ($0.name, activationsHash($0.activations)) }, uniquingKeysWith: { a, _ in a })
+        try SavedProbes(results: results, settings: settings, provenance: provenance, activations: hashes)
+            .write(to: directory)
+    }
+
     /// A hash of activations' contents (both sides, labels and layer names).
     public static func activationsHash(_ a: ContrastActivations) -> String {
         var parts: [UInt8] = []

@@ -139,3 +139,16 @@ public final class RunFolder: @unchecked Sendable {
         }
     }
 }
+
+extension RunFolder {
+    /// `<command>-<date>-<time>`: the folder name a run gets when no `--out` is given.
+    public static func defaultName(_ command: String, at date: Date = Date()) -> String {
+        let f = DateFormatter()
+        f.dateFormat = "yyyyMMdd-HHmmss"
+        f.locale = Locale(identifier: "en_US_POSIX")
+        return "\(command)-\(f.string(from: date))"
+    }
+
+    /// `runs/<command>-<date>-<time>`, relative to the working directory.
+    public static func defaultPath(_ command: String) -> String { "runs/" + defaultName(command) }
+}

@@ -103,18 +103,6 @@ extension Tensor {
         return Tensor(shape: [n], scalars: out)
     }
 
-    /// Softmax along the last axis, stabilised by subtracting each row's maximum.
-    public func softmaxRows() -> Tensor {
-        var out = self
-        let n = rowLength
-        out.scalars.withUnsafeMutableBufferPointer { o in
-            parallelChunks(rowCount, minimumPerThread: max(1, 4096 / max(n, 1))) { rows in
-                for i in rows { softmaxInPlace(o.baseAddress! + i * n, count: n) }
-            }
-        }
-        return out
-    }
-
     /// Gathers rows of a rank-2 table: `result[i] = self[indices[i]]`, shape `[indices.count, rowLength]`.
     public func gatherRows(_ indices: [Int]) -> Tensor {
         precondition(rank == 2, "gatherRows needs a table of rank 2, got \(shape)")

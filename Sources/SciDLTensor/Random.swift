@@ -116,15 +116,4 @@ extension Tensor {
         for i in 0..<n { s[i] = Float(rng.nextNormal()) * standardDeviation }
         return Tensor(shape: shape, scalars: s)
     }
-
-    /// A tensor of independent uniform samples in `[low, high)`.
-    public static func randomUniform(
-        _ shape: [Int], low: Float = 0, high: Float = 1,
-        using rng: inout SeededGenerator
-    ) -> Tensor {
-        let n = Tensor.elementCount(shape)
-        var s = [Float](repeating: 0, count: n)
-        for i in 0..<n { s[i] = low + (high - low) * Float(rng.nextUniform()) }
-        return Tensor(shape: shape, scalars: s)
-    }
 }

@@ -77,7 +77,7 @@ struct Challenge: ParsableCommand {
             )
         }
         let started = Date()
-        let dir = URL(fileURLWithPath: out ?? "runs/challenge-\(kind.rawValue)-\(Grok.timestamp())")
+        let dir = URL(fileURLWithPath: out ?? RunFolder.defaultPath("challenge-\(kind.rawValue)"))
         let folder = try openOutputFolder(dir, command: "challenge \(kind.rawValue)")
         defer { withExtendedLifetime(folder) {} }
         guard let challenge = try experiment(kind) else {
@@ -100,7 +100,7 @@ struct Challenge: ParsableCommand {
         report.describe(sets)
         try report.write(to: dir, title: "Challenge: \(kind.rawValue)")
         // The conditions' prompts are the challenge's own: eval takes their probes to other data by template.
-        try saveProbes(
+        try SavedProbes.save(
             results, settings: settings, sets: sets.map { ($0.name, $0.activations) }, to: dir,
             provenance: source.provenance(templates: nil, activations: activations, labels: labels))
         print(kind == .templates ? report.templateTable() : report.comparisonTable(), terminator: "")

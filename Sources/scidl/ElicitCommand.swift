@@ -58,7 +58,7 @@ struct Elicit: ParsableCommand {
         if ensemble && (activations != nil || (template ?? "").split(separator: ",").count < 2) {
             throw SciDLError("--ensemble pools several templates: give two or more, e.g. --template truth,yes-no")
         }
-        let dir = URL(fileURLWithPath: out ?? "runs/elicit-\(Grok.timestamp())")
+        let dir = URL(fileURLWithPath: out ?? RunFolder.defaultPath("elicit"))
         let folder = try openOutputFolder(dir, command: "elicit")
         defer { withExtendedLifetime(folder) {} }
         let started = Date()
@@ -77,7 +77,7 @@ struct Elicit: ParsableCommand {
         }
         report.reportLayer = probes.reportLayer
         report.describe(sets.map { ($0.template, $0.activations, [:]) })
-        try saveProbes(
+        try SavedProbes.save(
             results, settings: settings, sets: sets.map { ($0.template, $0.activations) }, to: dir,
             provenance: source.provenance(templates: template, activations: activations, labels: labels))
         try report.write(

@@ -36,7 +36,7 @@ struct Eval: ParsableCommand {
     func run() throws {
         let runURL = URL(fileURLWithPath: runFolder)
         let saved = try SavedProbes(contentsOf: runURL)
-        let dir = URL(fileURLWithPath: out ?? runURL.appendingPathComponent("eval-\(Grok.timestamp())").path)
+        let dir = URL(fileURLWithPath: out ?? runURL.appendingPathComponent(RunFolder.defaultName("eval")).path)
         let folder = try openOutputFolder(dir, command: "eval")
         defer { withExtendedLifetime(folder) {} }
         let started = Date()

@@ -41,7 +41,7 @@ struct Grok: ParsableCommand {
             print("resuming \(resume) at step \(run.step) of \(run.config.steps)")
         } else {
             let config = try settings.config()
-            let dir = out ?? "runs/grok-\(Self.timestamp())"
+            let dir = out ?? RunFolder.defaultPath("grok")
             run = try GrokRun(config: config, directory: URL(fileURLWithPath: dir))
             print(
                 """
@@ -55,12 +55,6 @@ struct Grok: ParsableCommand {
         print("results in \(run.directory.path): summary.json, metrics.csv, report.html")
     }
 
-    static func timestamp() -> String {
-        let f = DateFormatter()
-        f.dateFormat = "yyyyMMdd-HHmmss"
-        f.locale = Locale(identifier: "en_US_POSIX")
-        return f.string(from: Date())
-    }
 }
 
 /// The settings of a grokking run as flags. All optional, so that `--resume` can tell which were given.

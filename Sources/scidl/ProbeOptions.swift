@@ -170,38 +170,14 @@ struct ProbeOptions: ParsableArguments {
     }
 }
 
-/// Runs `sets` (template or condition name, activations, competing features) through every probe
-/// with one progress bar.
+/// Runs `sets` through every probe (`Elicitation.run(sets:)`) with one progress bar.
 func runProbes(
     _ sets: [(name: String, activations: ContrastActivations, features: [PairFeature: [Int]])],
     settings: ElicitSettings, groups: [Int]? = nil
 ) throws -> [ProbeResult] {
-    let bar = ProgressBar(
-        total: sets.reduce(0) { $0 + settings.seeds.count * $1.activations.layers.count }, label: "probes")
-    var results: [ProbeResult] = []
-    var done = 0
-    for set in sets {
-        let before = done
-        results += try Elicitation.run(
-            set.activations, settings: settings, features: set.features, groups: groups, template: set.name
-        ) {
-            done = before + $0
-            bar.update(step: done)
-        }
-    }
-    bar.finish()
-    return results
-}
-
-/// Writes the fitted probes into the run folder (`SavedProbes`).
-func saveProbes(
-    _ results: [ProbeResult], settings: ElicitSettings, sets: [(name: String, activations: ContrastActivations)],
-    to directory: URL, provenance: [String: String]
-) throws {
-    let hashes = Dictionary(
-        sets.map { ($0.name, SavedProbes.activationsHash($0.activations)) }, uniquingKeysWith: { a, _ in a })
-    try SavedProbes(results: results, settings: settings, provenance: provenance, activations: hashes)
-        .write(to: directory)
+    let bar = ProgressBar(total: Elicitation.cellCount(sets.map(\.activations), settings: settings), label: "probes")
+    defer { bar.finish() }
+    return try Elicitation.run(sets: sets, settings: settings, groups: groups) { bar.update(step: $0) }
 }
 
 /// Splits "a,b,c" and converts each item, naming the flag in the error.

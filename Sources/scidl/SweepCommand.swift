@@ -24,7 +24,7 @@ struct SweepCommand: ParsableCommand {
 
     func run() throws {
         try slurm.validate(hasOut: out != nil)
-        let dir = URL(fileURLWithPath: out ?? "runs/sweep-\(Grok.timestamp())").absoluteURL.standardizedFileURL
+        let dir = URL(fileURLWithPath: out ?? RunFolder.defaultPath("sweep")).absoluteURL.standardizedFileURL
         if case .run(let index) = slurm.runIndex {
             let grid = try Self.grid(in: dir)
             guard grid.points.indices.contains(index) else {

@@ -23,7 +23,7 @@ struct SweepOptions: ParsableArguments {
     @OptionGroup var slurm: SlurmOptions
 
     func directory(_ command: String) -> URL {
-        URL(fileURLWithPath: out ?? "runs/\(command)-\(Grok.timestamp())").absoluteURL.standardizedFileURL
+        URL(fileURLWithPath: out ?? RunFolder.defaultPath(command)).absoluteURL.standardizedFileURL
     }
     var workerCount: Int { workers ?? Parallelism.threadCount }
 

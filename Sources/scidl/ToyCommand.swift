@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SciDLSupport
 import SciDLGrokking
 import SciDLReports
 import SciDLTensor
@@ -34,7 +35,7 @@ struct Toy: ParsableCommand {
         s.noiseFloor = noiseFloor
         s.seed = seed
         let experiments = try ToyExperiments(settings: s, steps: steps)
-        let dir = URL(fileURLWithPath: out ?? "runs/toy-\(Grok.timestamp())")
+        let dir = URL(fileURLWithPath: out ?? RunFolder.defaultPath("toy"))
         let folder = try openOutputFolder(dir, command: "toy")
         defer { withExtendedLifetime(folder) {} }
         let started = Date()

@@ -97,7 +97,7 @@ final class SmolLM2ReferenceTests: XCTestCase {
         for c in try reference().cases {
             let top = c.logits_top10
             for k in [1, top.ids.count - 1] {
-                let difference = model.decoder.logLikelihoodDifference(c.ids + [top.ids[0]], c.ids + [top.ids[k]])
+                let difference = model.decoder.logLikelihoodDifferences([(c.ids + [top.ids[0]], c.ids + [top.ids[k]])])[0]
                 let expected = Double(top.values[0] - top.values[k])
                 XCTAssertEqual(difference, expected, accuracy: 1e-4, "\(c.text.prefix(30).debugDescription), k \(k)")
             }

@@ -82,11 +82,6 @@ extension Decoder {
         let (pb, tb) = member(b)
         return ([pa, pb], [ta, tb])
     }
-
-    /// log p(a) − log p(b) for one pair of token sequences (see `logLikelihoodDifferences`).
-    public func logLikelihoodDifference(_ a: [Int], _ b: [Int]) -> Double {
-        logLikelihoodDifferences([(a, b)])[0]
-    }
 }
 
 extension DecoderModel {
