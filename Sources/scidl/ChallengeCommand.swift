@@ -24,7 +24,7 @@ struct Challenge: ParsableCommand {
             opinion or theorem run uses activations from elsewhere and --feature names the competing feature.
             """
     )
-    enum Experiment: String, CaseIterable {
+    enum Experiment: String, CaseIterable, ExpressibleByArgument {
         case distractor
         case explicitOpinion = "explicit-opinion"
         case implicitOpinion = "implicit-opinion"
@@ -32,7 +32,7 @@ struct Challenge: ParsableCommand {
     }
 
     @Argument(help: "distractor, explicit-opinion, implicit-opinion, templates, theorem or story.")
-    var experiment: String
+    var experiment: Experiment
     @OptionGroup var source: SourceOptions
     @OptionGroup var probes: ProbeOptions
     @Option(help: "distractor: the two words, comma-separated.")
@@ -68,19 +68,12 @@ struct Challenge: ParsableCommand {
             return try SweepCommand.submitOverLayers(layers: source.layers, out: out, slurm: slurm)
         }
         try slurm.validate(hasOut: out != nil)
-        guard let kind = Experiment(rawValue: experiment) else {
-            throw SciDLError(
-                """
-                unknown experiment '\(experiment)': use one of \
-                \(Experiment.allCases.map(\.rawValue).joined(separator: ", "))
-                """
-            )
-        }
+        let kind = experiment
         let started = Date()
         let dir = URL(fileURLWithPath: out ?? RunFolder.defaultPath("challenge-\(kind.rawValue)"))
         let folder = try openOutputFolder(dir, command: "challenge \(kind.rawValue)")
         defer { withExtendedLifetime(folder) {} }
-        guard let challenge = try experiment(kind) else {
+        guard let challenge = try challengeExperiment(kind) else {
             try theorem(settings: try probes.settings(defaultSeeds: "0-9"), directory: dir)
             return finished(started, dir)
         }
@@ -113,7 +106,7 @@ struct Challenge: ParsableCommand {
     }
 
     /// The library's experiment with this command's flags; nil for the theorem.
-    func experiment(_ kind: Experiment) throws -> ChallengeExperiment? {
+    func challengeExperiment(_ kind: Experiment) throws -> ChallengeExperiment? {
         switch kind {
         case .distractor:
             .distractor(words: words.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })

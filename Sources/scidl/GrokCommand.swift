@@ -60,12 +60,12 @@ struct Grok: ParsableCommand {
 /// The settings of a grokking run as flags. All optional, so that `--resume` can tell which were given.
 struct GrokSettings: ParsableArguments {
     @Option(help: "Operation: add, subtract, multiply, divide, quadratic, s5 (or a+b, a-b, a*b, a/b, a^2+ab+b^2).")
-    var operation: String?
+    var operation: BinaryOperation?
     @Option(help: "Modulus p (default 113).") var p: Int?
     @Option(help: "Fraction of all pairs used for training (default 0.3).") var trainFraction: Double?
     @Option(help: "Number of training pairs (instead of --train-fraction).") var trainCount: Int?
     @Option(help: "Random seed for the split, initialisation and minibatches (default 0).") var seed: UInt64?
-    @Option(help: "Model: transformer or mlp (default transformer).") var model: String?
+    @Option(help: "Model: transformer or mlp (default transformer).") var model: ModelKind?
     @Option(help: "Residual width (default 128).") var dModel: Int?
     @Option(help: "Attention heads (default 4).") var heads: Int?
     @Option(help: "MLP hidden width (default 512).") var dMlp: Int?
@@ -98,23 +98,8 @@ struct GrokSettings: ParsableArguments {
 
     func config() throws -> GrokConfig {
         var c = GrokConfig()
-        if let operation {
-            guard let op = BinaryOperation(name: operation) else {
-                throw SciDLError(
-                    """
-                    unknown --operation '\(operation)': use one of \
-                    \(BinaryOperation.allCases.map(\.rawValue).joined(separator: ", "))
-                    """
-                )
-            }
-            c.operation = op
-        }
-        if let model {
-            guard let kind = ModelKind(rawValue: model) else {
-                throw SciDLError("unknown --model '\(model)': use transformer or mlp")
-            }
-            c.model.kind = kind
-        }
+        c.operation = operation ?? c.operation
+        c.model.kind = model ?? c.model.kind
         if trainFraction != nil && trainCount != nil {
             throw SciDLError("--train-fraction and --train-count contradict each other: give one")
         }
@@ -144,3 +129,10 @@ struct GrokSettings: ParsableArguments {
         return c
     }
 }
+
+extension BinaryOperation: ExpressibleByArgument {
+    /// A name (`add`) or the operation as written (`a+b`).
+    public init?(argument: String) { self.init(name: argument) }
+}
+
+extension ModelKind: ExpressibleByArgument {}

@@ -47,7 +47,15 @@ do {
 } catch {
     if SciDL.exitCode(for: error) == .success { SciDL.exit(withError: error) }
     // ArgumentParser's usage text would make this several lines: keep the error, point at --help.
-    let message = SciDL.message(for: error).split(separator: "\n").joined(separator: " ")
+    // A list of choices ("- add", "- subtract", …) becomes "add, subtract, …".
+    var message = ""
+    for line in SciDL.message(for: error).split(separator: "\n").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+        if line.hasPrefix("- ") {
+            message += (message.hasSuffix(":") ? " " : ", ") + line.dropFirst(2)
+        } else if !line.isEmpty {
+            message += (message.isEmpty ? "" : " ") + line
+        }
+    }
     FileHandle.standardError.write(Data("error: \(message) (see scidl --help)\n".utf8))
     exit(2)
 }

@@ -16,7 +16,7 @@ final class CommandLineTests: XCTestCase {
         try assertOneLineError(["grok", "--operation", "divide", "--p", "100"], mentions: "prime")
         try assertOneLineError(["grok", "--steps", "0"], mentions: "--steps")
         try assertOneLineError(["grok", "--train-fraction", "0.3", "--train-count", "10"], mentions: "contradict")
-        try assertOneLineError(["grok", "--operation", "power"], mentions: "unknown --operation")
+        try assertOneLineError(["grok", "--operation", "power"], mentions: "'power' is invalid for '--operation")
         try assertOneLineError(["grok", "--heads", "3"], mentions: "divisible")
         try assertOneLineError(["grok", "--resume", scratch()], mentions: "no checkpoint")
         try assertOneLineError(["grok", "--bogus"], mentions: "--bogus")

@@ -262,7 +262,7 @@ final class ElicitCommandTests: XCTestCase {
         XCTAssertTrue(theorem.stdout.contains("loss(c')"), theorem.stdout)
         let template = FileManager.default.temporaryDirectory.appendingPathComponent("t-\(UUID().uuidString).txt")
         try "Just {answer}".write(to: template, atomically: true, encoding: .utf8)
-        try assertOneLineError(["challenge", "magic"], mentions: "unknown experiment 'magic'")
+        try assertOneLineError(["challenge", "magic"], mentions: "'magic' is invalid for '<experiment>'")
         try assertOneLineError(["challenge", "distractor", "--words", ""], mentions: "two different")
         try assertOneLineError(["challenge", "distractor", "--words", "Banana"], mentions: "two different")
         try assertOneLineError(["challenge", "templates", "--template", template.path], mentions: "only {answer}")
