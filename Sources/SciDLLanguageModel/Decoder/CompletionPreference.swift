@@ -58,10 +58,9 @@ extension Decoder {
             let v = logits.shape[1]
             logits.scalars.withUnsafeBufferPointer { l in
                 for r in 0..<(end - start) {
-                    let row = UnsafeBufferPointer(rebasing: l[(r * v)..<((r + 1) * v)])
-                    let top = Double(row.max() ?? 0)
-                    let logSum = top + log(row.reduce(0.0) { $0 + exp(Double($1) - top) })
-                    out.append(Double(row[min(targets[start + r], v - 1)]) - logSum)
+                    // log p(target) is minus the cross-entropy (the tensor module's one log-sum-exp).
+                    let row = UnsafeBufferPointer(rebasing: l[(r * v)..<((r + 1) * v)]).lazy.map { Double($0) }
+                    out.append(-crossEntropy(logits: row, target: min(targets[start + r], v - 1)))
                 }
             }
         }
