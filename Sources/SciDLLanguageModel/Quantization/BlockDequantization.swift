@@ -9,18 +9,20 @@ public enum BlockDequantization {
         into out: UnsafeMutablePointer<Float>
     ) {
         let n = count / type.blockLength
+        // Block sizes and lengths come from the type (one table, `GGMLType`).
+        let (bytes, length) = (type.blockBytes, type.blockLength)
         switch type {
         case .f32: out.update(from: blocks.assumingMemoryBound(to: Float.self), count: count)
         case .f16: for i in 0..<count { out[i] = half(blocks, 2 * i) }
         case .bf16: for i in 0..<count { out[i] = Float(bitPattern: UInt32(u16(blocks, 2 * i)) << 16) }
-        case .q4_0: for b in 0..<n { q4_0(blocks + b * 18, out + b * 32) }
-        case .q4_1: for b in 0..<n { q4_1(blocks + b * 20, out + b * 32) }
-        case .q5_0: for b in 0..<n { q5_0(blocks + b * 22, out + b * 32) }
-        case .q5_1: for b in 0..<n { q5_1(blocks + b * 24, out + b * 32) }
-        case .q8_0: for b in 0..<n { q8_0(blocks + b * 34, out + b * 32) }
-        case .q4_K: for b in 0..<n { kQuant(blocks + b * 144, out + b * 256, fifthBits: false) }
-        case .q5_K: for b in 0..<n { kQuant(blocks + b * 176, out + b * 256, fifthBits: true) }
-        case .q6_K: for b in 0..<n { q6_K(blocks + b * 210, out + b * 256) }
+        case .q4_0: for b in 0..<n { q4_0(blocks + b * bytes, out + b * length) }
+        case .q4_1: for b in 0..<n { q4_1(blocks + b * bytes, out + b * length) }
+        case .q5_0: for b in 0..<n { q5_0(blocks + b * bytes, out + b * length) }
+        case .q5_1: for b in 0..<n { q5_1(blocks + b * bytes, out + b * length) }
+        case .q8_0: for b in 0..<n { q8_0(blocks + b * bytes, out + b * length) }
+        case .q4_K: for b in 0..<n { kQuant(blocks + b * bytes, out + b * length, fifthBits: false) }
+        case .q5_K: for b in 0..<n { kQuant(blocks + b * bytes, out + b * length, fifthBits: true) }
+        case .q6_K: for b in 0..<n { q6_K(blocks + b * bytes, out + b * length) }
         }
     }
 
