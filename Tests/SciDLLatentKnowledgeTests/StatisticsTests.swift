@@ -202,6 +202,11 @@ final class StatisticsTests: XCTestCase {
         var settings = ElicitSettings()
         settings.methods = [.random]
         settings.seeds = [0, 1, 2, 3]
+        var one = settings
+        one.seeds = [0]
+        let table = ElicitReport(results: try Elicitation.run(a, settings: one), description: []).table()
+        XCTAssertNotNil(
+            table.range(of: #"0\.\d{3} / 0\.\d{3}"#, options: .regularExpression), "mean / 95th percentile, whole: \(table)")
         for r in try Elicitation.run(a, settings: settings) {
             let truth = r.scores[.truth]!
             let chance = try XCTUnwrap(truth.chance)

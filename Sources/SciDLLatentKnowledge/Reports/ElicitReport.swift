@@ -231,7 +231,7 @@ public struct ElicitReport: Sendable {
     /// with several; random: mean / 95th percentile over random directions).
     public func table() -> String {
         let spread = seedCount > 1
-        let width = spread ? 17 : 11
+        let width = spread ? 17 : 15  // "0.502 / 0.536" (random: mean / 95th percentile) and a gap
         var out =
             """
             test accuracy, sign decided on the training pairs; means over \(seedCount) seed(s)\
