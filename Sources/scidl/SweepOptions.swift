@@ -108,7 +108,6 @@ struct SweepOptions: ParsableArguments {
     }
 }
 
-/// Parses "a,b,c" with `parse`, or explains which item is wrong.
 /// Refuses a list that names a value twice: the grid would run (and report) it twice.
 func requireDistinct<T: Hashable & CustomStringConvertible>(_ values: [T], _ flag: String) throws {
     var seen = Set<T>()
@@ -117,6 +116,7 @@ func requireDistinct<T: Hashable & CustomStringConvertible>(_ values: [T], _ fla
     }
 }
 
+/// Parses "a,b,c" with `parse`, or explains which item is wrong.
 func commaList<T>(_ parse: @escaping @Sendable (String) -> T?) -> @Sendable (String) throws -> [T] {
     { text in
         try text.split(separator: ",").map { item in
@@ -167,111 +167,5 @@ final class LockedProgressBar: @unchecked Sendable {
     func update(step: Int, total: Int) {
         bar?.update(step: step, force: true)
         if step == total { bar?.finish() }
-    }
-}
-
-struct Dcrit: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Estimate the critical dataset size D_crit from memorising and generalising runs.",
-        discussion: """
-            For each size D: a run on random labels (only memorisation fits them) and one on the true labels. \
-            Default: p = 113 transformer, \(CriticalSizeExperiment.defaultSteps.grouped) steps per run.
-            """)
-    @OptionGroup var settings: GrokSettings
-    @OptionGroup var sweep: SweepOptions
-
-    func run() throws {
-        try sweep.slurm.validate(hasOut: sweep.out != nil)
-        let base = try settings.config().sweepRun(steps: settings.steps ?? CriticalSizeExperiment.defaultSteps)
-        let experiment = try CriticalSizeExperiment(
-            base: base, sizes: sweep.sizes ?? CriticalSizeExperiment.defaultSizes,
-            weightDecays: try sweep.weightDecays(base, given: settings.weightDecay != nil), seeds: sweep.seeds)
-        try sweep.execute(experiment, in: sweep.directory("dcrit")) {
-            CriticalSizeExperiment.table(experiment.analyse($0))
-        }
-    }
-}
-
-struct Ungrok: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Retrain a grokked network on smaller subsets of its training set and watch it ungrok.",
-        discussion: """
-            Pre-trains with the grok flags until test accuracy reaches 99 % (or takes --from DIR), then trains a \
-            copy on random subsets of each size (one subset per seed). Default: p = 113 transformer, 30 % of \
-            pairs, \(UngrokkingExperiment.defaultSteps.grouped) steps per subset.
-            """)
-    @OptionGroup var settings: GrokSettings
-    @OptionGroup var sweep: SweepOptions
-    @Option(help: "A finished grok run directory to start from (instead of pre-training).") var from: String?
-    @Option(help: "A paper's grid: \(SweepPreset.varma2023Fig7.rawValue) (Varma et al. 2023, Fig. 7).")
-    var preset: SweepPreset?
-
-    func run() throws {
-        try sweep.slurm.validate(hasOut: sweep.out != nil)
-        let dir = sweep.directory("ungrok")
-        if case .prerequisite(let name) = sweep.slurm.runIndex {
-            // The Slurm job the array waits for: the pre-training, as the run list holds it.
-            let plan = try Sweep.plannedRun(.prerequisite(name), in: dir, command: UngrokkingExperiment.command)
-            let start = try UngrokkingExperiment.Start(pretraining: plan.config, in: dir.appendingPathComponent(name))
-            print("pre-training finished: test accuracy \(formatNumber(start.testAccuracy))")
-            return
-        }
-        try preset?.require(UngrokkingExperiment.command)
-        let grid = try sweep.grid(preset, defaultSizes: UngrokkingExperiment.defaultSizes, defaultSeeds: nil)
-        var base: GrokConfig
-        let pretrained: URL
-        if let from {
-            pretrained = URL(fileURLWithPath: from).absoluteURL.standardizedFileURL
-            base = try UngrokkingExperiment.Start(grokRun: pretrained).config
-        } else {
-            pretrained = dir.appendingPathComponent(UngrokkingExperiment.pretrainingName)
-            base = UngrokkingExperiment.Start.pretrainingConfig(try settings.config())
-            // Here (not on Slurm, where it is the array's first job) the network is grokked before the sweep.
-            if !sweep.slurm.slurm && sweep.slurm.runIndex == nil {
-                print("pre-training in \(pretrained.path)")
-                base = try UngrokkingExperiment.Start(
-                    pretraining: base, in: pretrained, progress: GrokRun.progressBar(label: "grok ")
-                ).config
-            }
-        }
-        base.evalEvery = settings.evalEvery ?? base.evalEvery
-        let experiment = try UngrokkingExperiment(
-            base: base, sizes: grid.sizes,
-            weightDecays: try sweep.weightDecays(base, given: settings.weightDecay != nil),
-            steps: settings.steps ?? UngrokkingExperiment.defaultSteps, seeds: grid.seeds, pretrained: pretrained,
-            pretrains: from == nil)
-        try sweep.execute(experiment, in: dir) { experiment.table($0) }
-    }
-}
-
-struct Semigrok: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Train from scratch near D_crit with several seeds and look for partial generalisation.",
-        discussion: "Default: p = 113 transformer, \(SemiGrokkingExperiment.defaultSteps.grouped) steps per run.")
-    @OptionGroup var settings: GrokSettings
-    @OptionGroup var sweep: SweepOptions
-    @Option(help: "A paper's grid: \(SweepPreset.varma2023Fig5.rawValue) (Varma et al. 2023, Fig. 5).")
-    var preset: SweepPreset?
-
-    func run() throws {
-        try sweep.slurm.validate(hasOut: sweep.out != nil)
-        try preset?.require(SemiGrokkingExperiment.command)
-        let grid = try sweep.grid(
-            preset, defaultSizes: SemiGrokkingExperiment.defaultSizes, defaultSeeds: SemiGrokkingExperiment.defaultSeeds
-        )
-        let base = try settings.config().sweepRun(steps: settings.steps ?? SemiGrokkingExperiment.defaultSteps)
-        let experiment = try SemiGrokkingExperiment(
-            base: base, sizes: grid.sizes,
-            weightDecays: try sweep.weightDecays(base, given: settings.weightDecay != nil), seeds: grid.seeds ?? [])
-        try sweep.execute(experiment, in: sweep.directory("semigrok")) { experiment.table($0) }
-    }
-}
-
-extension SweepPreset: ExpressibleByArgument {
-    /// A preset given to another command than its own is refused.
-    func require(_ command: String) throws {
-        guard self.command == command else {
-            throw SciDLError("--preset \(rawValue) belongs to `scidl \(self.command)`, not `scidl \(command)`")
-        }
     }
 }
