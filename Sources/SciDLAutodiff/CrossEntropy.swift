@@ -25,8 +25,8 @@ extension Variable {
                             let p = P.baseAddress! + i * c
                             p.update(from: x, count: c)
                             let (m, z) = exponentiateShifted(p, count: c)
-                            // Normalised by one multiplication rather than c divisions, as since the first
-                            // release: saved runs' trajectories depend on these last bits.
+                            // One multiplication rather than c divisions: saved runs' trajectories depend on
+                            // these last bits, so the rule must not change.
                             let inverse = 1 / z
                             for j in 0..<c { p[j] *= inverse }
                             L[i] = -Double(x[targets[i]] - m - logf(z))
