@@ -42,15 +42,12 @@ public enum TokenPosition: String, CaseIterable, Codable, Sendable {
     case mean
 }
 
-/// What one pass over texts read: the pooled states, the rows asked for besides them, and how many texts
-/// were cut to the token limit.
+/// What one pass over texts read: the pooled states and the rows asked for besides them.
 public struct StatesPass: Sendable {
     /// [texts.count, sites.count, width].
     public var pooled: Tensor
     /// The `TokenReadout`'s rows, text after text, position after position: [Σ positions, width] (nil without one).
     public var readout: Tensor?
-    /// Texts longer than the token limit, which lost their start.
-    public var truncatedTexts: Int
 }
 
 /// States to read in the same pass besides the pooled ones: at `site`, for each text, the states at the given
@@ -100,32 +97,43 @@ extension LanguageModel {
         of texts: [String], sites: [ActivationSite], position: TokenPosition, tokensPerBatch: Int = 4096,
         progress: (_ done: Int) -> Void = { _ in }
     ) throws -> Tensor {
-        pass(of: texts, sites: sites, position: position, tokensPerBatch: tokensPerBatch, progress: progress).pooled
+        pass(
+            of: tokenized(texts).ids, sites: sites, position: position, tokensPerBatch: tokensPerBatch,
+            progress: progress
+        ).pooled
     }
 
-    /// One pass over `texts`: their states at each of `sites` pooled at `position`, and the `readout`'s rows.
-    /// Texts are packed into batches of about `tokensPerBatch` real tokens (no padding is ever computed), each
-    /// at most `tokenLimit` tokens (default and ceiling: `maxTokens`); `progress` is told how many texts are
-    /// done after each batch.
+    /// `texts` as token ids, each at most `tokenLimit` tokens (default and ceiling: `maxTokens`; see
+    /// `tokenize(_:limit:)`), and how many were cut to it.
+    public func tokenized(_ texts: [String], tokenLimit: Int? = nil) -> (ids: [[Int]], truncated: Int) {
+        let limit = min(tokenLimit ?? maxTokens, maxTokens)
+        var truncated = 0
+        let ids = texts.map { text -> [Int] in
+            let (ids, cut) = tokenize(text, limit: limit)
+            if cut { truncated += 1 }
+            return ids
+        }
+        return (ids, truncated)
+    }
+
+    /// One pass over texts given as token ids (`tokenized`): their states at each of `sites` pooled at
+    /// `position`, and the `readout`'s rows. Texts are packed into batches of about `tokensPerBatch` real tokens
+    /// (no padding is ever computed); `progress` is told how many texts are done after each batch.
     public func pass(
-        of texts: [String], sites: [ActivationSite], position: TokenPosition, tokensPerBatch: Int = 4096,
-        tokenLimit: Int? = nil, readout: TokenReadout? = nil, progress: (_ done: Int) -> Void = { _ in }
+        of texts: [[Int]], sites: [ActivationSite], position: TokenPosition, tokensPerBatch: Int = 4096,
+        readout: TokenReadout? = nil, progress: (_ done: Int) -> Void = { _ in }
     ) -> StatesPass {
         let d = width
-        let limit = min(tokenLimit ?? maxTokens, maxTokens)
         var out = Tensor(zeros: [texts.count, sites.count, d])
         var readRows: [Float] = []
-        var truncated = 0
         var start = 0
         while start < texts.count {
             var end = start
             var tokens = 0
             var batch: [[Int]] = []
             while end < texts.count, batch.isEmpty || tokens < tokensPerBatch {
-                var (ids, cut) = tokenize(texts[end], limit: limit)
-                if cut { truncated += 1 }
                 // An empty text (possible for decoders that add no BOS) reads as one token 0 rather than nothing.
-                if ids.isEmpty { ids = [0] }
+                let ids = texts[end].isEmpty ? [0] : texts[end]
                 batch.append(ids)
                 tokens += ids.count
                 end += 1
@@ -138,7 +146,8 @@ extension LanguageModel {
                 case .last: rowStarts.dropFirst().map { $0 - 1 }
                 case .mean: nil
                 }
-            // The readout's rows, in the batch's layout; positions a cut text no longer has are dropped.
+            // The readout's rows, in the batch's layout (positions past a text's end, which it does not have, are
+            // dropped).
             let extra = readout.map { r in
                 batch.indices.flatMap { b in
                     r.positions[start + b].filter { $0 < batch[b].count }.map { rowStarts[b] + $0 }
@@ -168,8 +177,7 @@ extension LanguageModel {
             progress(end)
         }
         return StatesPass(
-            pooled: out, readout: readout.map { _ in Tensor(shape: [readRows.count / d, d], scalars: readRows) },
-            truncatedTexts: truncated)
+            pooled: out, readout: readout.map { _ in Tensor(shape: [readRows.count / d, d], scalars: readRows) })
     }
 }
 

@@ -74,9 +74,7 @@ public struct BertModel: LanguageModel {
 
 extension BertModel {
     public func tokenize(_ text: String, limit: Int) -> (ids: [Int], truncated: Bool) {
-        let length = min(limit, maxTokens)
-        let ids = tokenizer.encode(text, maxLength: length)
-        return (ids, ids.count == length && tokenizer.wordPieces(of: text).count + 2 > length)
+        tokenizer.encodeCounting(text, maxLength: min(limit, maxTokens))
     }
 
     public func piece(_ id: Int) -> String { tokenizer.tokens.indices.contains(id) ? tokenizer.tokens[id] : "?" }

@@ -54,10 +54,16 @@ public struct WordPieceTokenizer: Sendable {
     /// Token ids of `text` with `[CLS]` in front and `[SEP]` at the end. A text longer than `maxLength`
     /// tokens keeps its *end*: prompts put the candidate answer last, and that is what probes read.
     public func encode(_ text: String, maxLength: Int = 512) -> [Int] {
+        encodeCounting(text, maxLength: maxLength).ids
+    }
+
+    /// `encode`, and whether the text lost pieces to `maxLength`.
+    public func encodeCounting(_ text: String, maxLength: Int = 512) -> (ids: [Int], truncated: Bool) {
         var body = wordPieces(of: text)
         let room = max(0, maxLength - 2)
-        if body.count > room { body.removeFirst(body.count - room) }
-        return [classifierID] + body + [separatorID]
+        let truncated = body.count > room
+        if truncated { body.removeFirst(body.count - room) }
+        return ([classifierID] + body + [separatorID], truncated)
     }
 
     /// The WordPiece ids of `text`, without special tokens.

@@ -5,13 +5,9 @@ import SciDLTensor
 /// Hidden states of contrast pairs kept on disk (`$SCIDL_HOME/activations`), one safetensors file per model,
 /// prompts, layers and position: the file's name and its `key` metadata are a hash of all of them.
 public enum ActivationCache {
-    /// The cached activations in `url`, or nil when there are none to trust: no file, an unreadable or
-    /// damaged one, or one made for other prompts or layers. The caller recomputes and replaces it.
-    public static func read(_ url: URL, key: String, pairs: Int, layers: [Int]) -> ContrastActivations? {
-        entry(url, key: key, pairs: pairs, layers: layers)?.activations
-    }
-
-    /// The cached activations in `url` with the file's metadata, or nil (see `read`).
+    /// The cached activations in `url` with the file's metadata, or nil when there are none to trust: no file,
+    /// an unreadable or damaged one, or one made for other prompts or layers. The caller recomputes and
+    /// replaces it.
     public static func entry(
         _ url: URL, key: String, pairs: Int, layers: [Int]
     ) -> (activations: ContrastActivations, metadata: [String: String])? {

@@ -78,24 +78,23 @@ extension LanguageModel {
         }
         // A file under this key that could not be used is damaged (its name is its key): say so, then replace it.
         let damaged = url.flatMap { FileManager.default.fileExists(atPath: $0.path) ? $0 : nil }
-        let texts = pairs.flatMap { [$0.positive, $0.negative] }
-        let limit = min(settings.maxTokens ?? maxTokens, maxTokens)
-        // x⁺ and x⁻ side by side, so a decoder computes the prompt they share once (see `SharedPrefixes`).
+        // x⁺ and x⁻ side by side, so a decoder computes the prompt they share once (see `SharedPrefixes`); the
+        // answer positions are read off the same token ids the pass runs on.
+        let (ids, truncated) = tokenized(pairs.flatMap { [$0.positive, $0.negative] }, tokenLimit: settings.maxTokens)
         var readout: TokenReadout?
         var targets: [[Int]] = []
         if decoder != nil {
             var positions: [[Int]] = []
             for i in pairs.indices {
-                let (a, b) = (tokenize(texts[2 * i], limit: limit).ids, tokenize(texts[2 * i + 1], limit: limit).ids)
-                let scored = Decoder.answerPositions(a, b)
+                let scored = Decoder.answerPositions(ids[2 * i], ids[2 * i + 1])
                 positions += scored.positions
                 targets += scored.targets
             }
             readout = TokenReadout(site: .finalNorm, positions: positions)
         }
         let pass = self.pass(
-            of: texts, sites: try settings.layers.map { try site(layer: $0) }, position: settings.position,
-            tokenLimit: limit, readout: readout, progress: progress)
+            of: ids, sites: try settings.layers.map { try site(layer: $0) }, position: settings.position,
+            readout: readout, progress: progress)
         let both = pass.pooled
         guard both.scalars.allSatisfy(\.isFinite) else {
             throw SciDLError(
@@ -124,7 +123,7 @@ extension LanguageModel {
                     "key": key, "model": name, "model_identity": identity, "data": settings.dataName,
                     "template": settings.templateName, "position": settings.position.rawValue,
                     "layers": settings.layers.map(String.init).joined(separator: ","), "pairs": "\(pairs.count)",
-                    "truncated_prompts": "\(pass.truncatedTexts)", "max_tokens": "\(limit)",
+                    "truncated_prompts": "\(truncated)", "max_tokens": "\(min(settings.maxTokens ?? maxTokens, maxTokens))",
                 ])
         }
         var zeroShot: ZeroShot?
@@ -147,7 +146,7 @@ extension LanguageModel {
             zeroShot = z
         }
         return ContrastPass(
-            activations: activations, fromCache: false, zeroShot: zeroShot, truncatedPrompts: pass.truncatedTexts,
+            activations: activations, fromCache: false, zeroShot: zeroShot, truncatedPrompts: truncated,
             recomputedCacheEntry: damaged)
     }
 

@@ -95,7 +95,7 @@ public enum ProbeStatistics {
         bootstrap(scores, labels, threshold: 0, resamples: resamples, seed: seed).auroc
     }
 
-    /// The `q`-quantile (0…1) of `values` by the nearest rank at or below it.
+    /// The `q`-quantile (0…1) of `values`: the value at the nearest rank to q·(count − 1).
     public static func quantile(_ values: [Double], _ q: Double) -> Double {
         guard !values.isEmpty else { return .nan }
         let sorted = values.sorted()
