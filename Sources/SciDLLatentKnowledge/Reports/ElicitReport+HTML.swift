@@ -55,12 +55,12 @@ extension ElicitReport {
             if !competing.isEmpty { report.figures([targetBars(t, layer: layer)]) }
             if layers.count > 1 {
                 var plots = [
-                    byLayer(t, "Accuracy by layer", yLabel: "test accuracy", .truth, \.accuracy, \.accuracyInterval),
-                    byLayer(t, "AUROC by layer", yLabel: "test AUROC", .truth, \.auroc, \.aurocInterval),
+                    byLayer(t, "Accuracy by layer", yLabel: "test accuracy", .truth, .accuracy),
+                    byLayer(t, "AUROC by layer", yLabel: "test AUROC", .truth, .auroc),
                 ]
                 for f in competing {
                     plots.append(
-                        byLayer(t, "Accuracy on \(f) by layer", yLabel: "accuracy on \(f)", f, \.accuracy, \.accuracyInterval))
+                        byLayer(t, "Accuracy on \(f) by layer", yLabel: "accuracy on \(f)", f, .accuracy))
                 }
                 report.figures(plots)
             }
@@ -90,27 +90,41 @@ extension ElicitReport {
         return report
     }
 
-    /// One line per method of `value` against `target` by layer (means over seeds) with the mean interval as a
-    /// band; random's band reaches its 95th percentile; logistic regression dashed, as the ceiling; the
-    /// zero-shot baseline (truth only) as reference lines.
+    /// What a per-layer plot shows: a statistic, its interval, its 95th percentile over random directions and
+    /// the zero-shot baseline's lines.
+    enum PlottedStatistic {
+        case accuracy, auroc
+
+        func value(_ s: ProbeScore) -> Double { self == .accuracy ? s.accuracy : s.auroc }
+        func interval(_ s: ProbeScore) -> ClosedRange<Double>? {
+            self == .accuracy ? s.accuracyInterval : s.aurocInterval
+        }
+        func p95(_ c: ProbeScore.Chance) -> Double { self == .accuracy ? c.accuracyP95 : c.aurocP95 }
+        func zeroShotLines(
+            _ z: (accuracy: Double, calibrated: Double, auroc: Double, prefersPositive: Double)
+        ) -> [LinePlot.Reference] {
+            self == .accuracy
+                ? [.init("zero-shot (raw)", y: z.accuracy), .init("zero-shot (calibrated)", y: z.calibrated)]
+                : [.init("zero-shot", y: z.auroc)]
+        }
+    }
+
+    /// One line per method of `statistic` against `target` by layer (means over seeds) with the mean interval as
+    /// a band; random's band reaches its 95th percentile; logistic regression dashed, as the ceiling; the
+    /// zero-shot baseline (truth only) and chance as reference lines.
     func byLayer(
-        _ t: String, _ title: String, yLabel: String, _ target: PairFeature, _ value: KeyPath<ProbeScore, Double>,
-        _ interval: KeyPath<ProbeScore, ClosedRange<Double>?>
+        _ t: String, _ title: String, yLabel: String, _ target: PairFeature, _ statistic: PlottedStatistic
     ) -> LinePlot {
         let series = methods.map { m -> LinePlot.Series in
-            let points = layers.map { l in (Double(l), mean(t, m, l) { $0.scores[target]![keyPath: value] }) }
-            var band: [(x: Double, low: Double, high: Double)] = []
-            if m == .random {
-                let p95: KeyPath<ProbeScore.Chance, Double> = value == \ProbeScore.auroc ? \.aurocP95 : \.accuracyP95
-                band = layers.map { l in
-                    (Double(l), mean(t, m, l) { $0.scores[target]![keyPath: value] },
-                        mean(t, m, l) { $0.scores[target]!.chance?[keyPath: p95] ?? .nan })
-                }
-            } else {
-                band = layers.map { l in
-                    (Double(l), mean(t, m, l) { $0.scores[target]![keyPath: interval]?.lowerBound ?? .nan },
-                        mean(t, m, l) { $0.scores[target]![keyPath: interval]?.upperBound ?? .nan })
-                }
+            func meanOver(_ l: Int, _ value: @escaping (ProbeScore) -> Double?) -> Double {
+                mean(t, m, l) { value($0.scores[target]!) ?? .nan }
+            }
+            let points = layers.map { l in (Double(l), meanOver(l, statistic.value)) }
+            let band = layers.map { l -> (x: Double, low: Double, high: Double) in
+                m == .random
+                    ? (Double(l), meanOver(l, statistic.value), meanOver(l) { $0.chance.map(statistic.p95) })
+                    : (Double(l), meanOver(l) { statistic.interval($0)?.lowerBound },
+                        meanOver(l) { statistic.interval($0)?.upperBound })
             }
             return LinePlot.Series(
                 m == .random ? "random (band: to 95th pct.)" : m.displayName, points,
@@ -120,11 +134,7 @@ extension ElicitReport {
         var plot = LinePlot(title: title, xLabel: "layer", yLabel: yLabel, series: series)
         plot.integerXTicks = true
         plot.width = 420  // two side by side, legends included, on a 1400-pixel screen
-        if target == .truth, let z = zeroShotMeans(t) {
-            let raw = value == \ProbeScore.auroc ? z.auroc : z.accuracy
-            plot.references.append(.init(value == \ProbeScore.auroc ? "zero-shot" : "zero-shot (raw)", y: raw))
-            if value == \ProbeScore.accuracy { plot.references.append(.init("zero-shot (calibrated)", y: z.calibrated)) }
-        }
+        if target == .truth, let z = zeroShotMeans(t) { plot.references += statistic.zeroShotLines(z) }
         plot.references.append(.init("chance", y: 0.5))
         return plot
     }
