@@ -14,7 +14,7 @@ extension Variable {
         precondition(targets.count == n, "\(targets.count) targets for \(n) rows of logits")
         precondition(targets.allSatisfy { $0 >= 0 && $0 < c }, "a target is out of range 0..<\(c)")
         // One pass per row: softmax probabilities, and −log p[target] computed from the logits
-        // (x_t − max − log Σ exp), which stays accurate when p[target] underflows.
+        // (x_t − max − log Σ exp), which stays accurate when p[target] underflows: the tensor module's row.
         var rowLoss = [Double](repeating: 0, count: n)
         let probs = [Float](unsafeUninitializedCapacity: n * c) { P, initialized in
             value.scalars.withUnsafeBufferPointer { X in
@@ -24,12 +24,7 @@ extension Variable {
                             let x = X.baseAddress! + i * c
                             let p = P.baseAddress! + i * c
                             p.update(from: x, count: c)
-                            let (m, z) = exponentiateShifted(p, count: c)
-                            // One multiplication rather than c divisions: saved runs' trajectories depend on
-                            // these last bits, so the rule must not change.
-                            let inverse = 1 / z
-                            for j in 0..<c { p[j] *= inverse }
-                            L[i] = -Double(x[targets[i]] - m - logf(z))
+                            L[i] = softmaxCrossEntropy(p, count: c, target: targets[i])
                         }
                     }
                 }
@@ -53,9 +48,3 @@ extension Variable {
         }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

@@ -30,6 +30,15 @@ public func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count n: I
     return s
 }
 
+/// The dot product of two arrays of equal length (the kernel above).
+@inlinable
+public func dot(_ a: [Float], _ b: [Float]) -> Float {
+    precondition(a.count == b.count, "dot of \(a.count) and \(b.count) values")
+    return a.withUnsafeBufferPointer { pa in
+        b.withUnsafeBufferPointer { pb in dot(pa.baseAddress!, pb.baseAddress!, count: a.count) }
+    }
+}
+
 /// The largest of `count` (≥ 1) floats, eight lanes at a time. A NaN never wins a comparison, as with `>`, so
 /// NaNs are passed over — unless the first element is one, which is then the result.
 @inlinable

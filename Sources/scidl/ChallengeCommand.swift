@@ -3,7 +3,6 @@ import Foundation
 import SciDLLatentKnowledge
 import SciDLReports
 import SciDLSupport
-import SciDLTensor
 
 struct Challenge: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -63,156 +62,33 @@ struct Challenge: ParsableCommand {
     @Option(help: "Output directory (default: runs/challenge-<experiment>-<date>-<time>).") var out: String?
 
     func run() throws {
-        if slurm.slurm || slurm.runIndex != nil {
-            guard slurm.runIndex == nil else { throw SciDLError("--run-index belongs to scidl sweep") }
-            return try SweepCommand.submitOverLayers(layers: source.layers, out: out, slurm: slurm)
-        }
-        try slurm.validate(hasOut: out != nil)
-        let kind = experiment
+        if try slurm.submitsOverLayers(source.layers, out: out) { return }
+        var run = ChallengeRun(try kind())
+        (run.source, run.reportLayer, run.assignmentSeed) = (try source.contrastSource, probes.reportLayer, assignmentSeed)
+        run.probes = try probes.settings(defaultSeeds: run.defaultSeeds)
+        (run.imported, run.feature, run.zeroShot) = (ActivationFiles(file: activations, labels: labels), feature, !noZeroShot)
         let started = Date()
-        let dir = URL(fileURLWithPath: out ?? RunFolder.defaultPath("challenge-\(kind.rawValue)"))
-        let folder = try openOutputFolder(dir, command: "challenge \(kind.rawValue)")
-        defer { withExtendedLifetime(folder) {} }
-        guard let challenge = try challengeExperiment(kind) else {
-            try theorem(settings: try probes.settings(defaultSeeds: "0-9"), directory: dir)
-            return finished(started, dir)
-        }
-        let settings = try probes.settings(defaultSeeds: challenge.defaultSeeds)
-        let (sets, description, zeroShot) = try conditions(challenge)
-        let results = try runProbes(sets, settings: settings)
-        let features = Array(Set(results.flatMap { $0.scores.keys }).subtracting([.truth])).sorted()
-        var report = ElicitReport(
-            results: results, description: description + settings.description,
-            features: features)
-        for set in sets {
-            if let z = zeroShot[set.name] {
-                report.zeroShot[set.name] = try z.scores(labels: set.activations.labels, settings: settings)
-            }
-        }
-        report.reportLayer = probes.reportLayer
-        report.describe(sets)
-        try report.write(to: dir, title: "Challenge: \(kind.rawValue)")
-        // The conditions' prompts are the challenge's own: eval takes their probes to other data by template.
-        try SavedProbes.save(
-            results, settings: settings, sets: sets.map { ($0.name, $0.activations) }, to: dir,
-            provenance: source.provenance(templates: nil, activations: activations, labels: labels))
-        print(kind == .templates ? report.templateTable() : report.comparisonTable(), terminator: "")
-        if case .distractor = challenge, let word = sets.first?.features[.word] {
-            let sides = try SideProbes.run(sets[0].activations, word: word, settings: settings)
-            try AtomicFile.write(SideProbes.csv(sides), to: dir.appendingPathComponent("side_probes.csv"))
-            print(SideProbes.table(sides), terminator: "")
-        }
-        finished(started, dir)
+        let name = "challenge-\(experiment.rawValue)"
+        let dir = try openOutputFolder(out, default: name, command: "challenge \(experiment.rawValue)")
+        print(try run.run(in: dir.url, console: .terminal).table, terminator: "")
+        print(finishedLine(started, dir.url, files: "results.csv, summary.json, report.html"))
     }
 
-    /// The library's experiment with this command's flags; nil for the theorem.
-    func challengeExperiment(_ kind: Experiment) throws -> ChallengeExperiment? {
-        switch kind {
-        case .distractor:
-            .distractor(words: words.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
-        case .explicitOpinion: .explicitOpinion(sentences: sentences)
-        case .implicitOpinion: .implicitOpinion(category: category, shots: shots)
+    /// The library's experiment with this command's flags.
+    func kind() throws -> ChallengeRun.Kind {
+        let wordList = words.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        return switch experiment {
+        case .distractor: .experiment(.distractor(words: wordList))
+        case .explicitOpinion: .experiment(.explicitOpinion(sentences: sentences))
+        case .implicitOpinion: .experiment(.implicitOpinion(category: category, shots: shots))
         case .templates:
-            .templates(extra: try (template ?? "").split(separator: ",").map { try PromptTemplate.named(String($0)) })
-        case .theorem: nil
+            .experiment(.templates(extra: try (template ?? "").split(separator: ",").map { try PromptTemplate.named(String($0)) }))
+        case .theorem: .theorem
         case .story:
-            .story(
-                template: try template.map { try PromptTemplate.named($0) },
-                words: words.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
-                sentences: sentences, shots: shots)
+            .experiment(
+                .story(
+                    template: try template.map { try PromptTemplate.named($0) }, words: wordList,
+                    sentences: sentences, shots: shots))
         }
-    }
-
-    func finished(_ started: Date, _ dir: URL) {
-        print(
-            """
-            \(formatDuration(Date().timeIntervalSince(started))); results in \(dir.path): results.csv, \
-            summary.json, report.html
-            """
-        )
-    }
-
-    /// The experiment's conditions with their activations and competing features.
-    func conditions(
-        _ challenge: ChallengeExperiment
-    ) throws -> (
-        [(name: String, activations: ContrastActivations, features: [PairFeature: [Int]])], [(String, String)],
-        zeroShot: [String: ZeroShot]
-    ) {
-        if let imported = try importedActivations(activations, positive: nil, negative: nil, labels: labels) {
-            if case .templates = challenge {
-                throw SciDLError("the templates experiment builds its own prompts: it cannot use --activations")
-            }
-            let values = try featureValues(count: imported.activations.count)
-            return (
-                [("imported", imported.activations, [PairFeature("feature"): values])],
-                imported.description + [("feature", feature)], [:]
-            )
-        }
-        let dataset = try source.dataset()
-        let conditions = try challenge.conditions(for: dataset, seed: assignmentSeed)
-        // Only now, with the prompts known to be good, is the model worth loading.
-        let model = try source.loadModel()
-        let defaultLayers = challenge.defaultLayers(blockCount: model.blockCount)
-        var base = dataset.defaultTemplate.template
-        if case .story(let chosen?, _, _, _) = challenge { base = chosen }
-        var description = [
-            ("data", dataset.name), ("pairs", "\(dataset.examples.count)"), ("model", model.name),
-            ("position", source.position(for: model).rawValue),
-            ("template", "\(base.text)\n(answers: \(base.answers.joined(separator: " / ")); the conditions build on it)"),
-        ]
-        var zeroShot: [String: ZeroShot] = [:]
-        var passes: [ContrastPass] = []
-        let sets = try conditions.map {
-            c -> (name: String, activations: ContrastActivations, features: [PairFeature: [Int]]) in
-            description.append(("\(c.name), example x⁺", c.pairs[0].positive))
-            let pass = try source.contrastPass(
-                of: c.pairs, model: model, dataName: dataset.name, templateName: c.name,
-                defaultLayers: defaultLayers, zeroShot: !noZeroShot)
-            if let z = pass.zeroShot { zeroShot[c.name] = z }
-            passes.append(pass)
-            return (c.name, pass.activations, c.features)
-        }
-        description.append(source.truncationEntry(passes, model: model))
-        description.append(("labels", ClassBalance(dataset.examples.map(\.label)).description))
-        if let first = sets.first { description += source.selectionDescription(dataset, layers: first.activations.layers) }
-        return (sets, description, zeroShot)
-    }
-
-    /// The theorem's feature h, one 0/1 per pair.
-    func featureValues(count: Int) throws -> [Int] {
-        if feature == "random" { return Challenges.halves(count, seed: assignmentSeed, stream: .randomFeature) }
-        let values = try ActivationImport.readLabels(URL(fileURLWithPath: feature))
-        guard values.count == count else {
-            throw SciDLError("--feature \(feature) has \(values.count) values for \(count) pairs")
-        }
-        return values
-    }
-
-    /// Fits CCS per seed and compares it with its h-swapped twin on the held-out pairs.
-    func theorem(settings: ElicitSettings, directory: URL) throws {
-        let activationSet: ContrastActivations
-        var description: [(String, String)]
-        if let imported = try importedActivations(activations, positive: nil, negative: nil, labels: labels) {
-            (activationSet, description) = imported
-        } else {
-            let dataset = try source.dataset()
-            let prompt = dataset.defaultTemplate.template
-            let model = try source.loadModel()
-            activationSet = try source.contrastPass(
-                of: try prompt.contrastPairs(for: dataset), model: model, dataName: dataset.name,
-                templateName: prompt.name, defaultLayers: [model.blockCount], zeroShot: false
-            ).activations
-            description = [
-                ("data", dataset.name), ("pairs", "\(dataset.examples.count)"), ("model", model.name),
-                ("template", prompt.name),
-            ]
-        }
-        let h = try featureValues(count: activationSet.count)
-        description.append(("feature h", feature))
-        let checks = try TheoremExperiment.run(activationSet, feature: h, settings: settings)
-        let report = TheoremReport(checks: checks, description: description)
-        try report.write(to: directory)
-        print(report.table(), terminator: "")
     }
 }

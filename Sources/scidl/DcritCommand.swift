@@ -5,7 +5,6 @@ import SciDLReports
 import SciDLSupport
 import SciDLTensor
 
-
 struct Dcrit: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Estimate the critical dataset size D_crit from memorising and generalising runs.",
@@ -21,9 +20,7 @@ struct Dcrit: ParsableCommand {
         let base = try settings.config().sweepRun(steps: settings.steps ?? CriticalSizeExperiment.defaultSteps)
         let experiment = try CriticalSizeExperiment(
             base: base, sizes: sweep.sizes ?? CriticalSizeExperiment.defaultSizes,
-            weightDecays: try sweep.weightDecays(base, given: settings.weightDecay != nil), seeds: sweep.seeds)
-        try sweep.execute(experiment, in: sweep.directory("dcrit")) {
-            CriticalSizeExperiment.table(experiment.analyse($0))
-        }
+            weightDecays: try sweep.grid.weightDecays(base, given: settings.weightDecay != nil), seeds: sweep.seeds)
+        try sweep.launch(experiment, in: sweep.directory("dcrit"))
     }
 }

@@ -35,63 +35,15 @@ struct Eval: ParsableCommand {
 
     func run() throws {
         let runURL = URL(fileURLWithPath: runFolder)
-        let saved = try SavedProbes(contentsOf: runURL)
-        let dir = URL(fileURLWithPath: out ?? runURL.appendingPathComponent(RunFolder.defaultName("eval")).path)
-        let folder = try openOutputFolder(dir, command: "eval")
-        defer { withExtendedLifetime(folder) {} }
+        var run = try ProbeEvaluationRun(runFolder: runURL)
+        let list = { (text: String?) in text.map { $0.split(separator: ",").map(String.init) } }
+        (run.data, run.templates, run.model, run.limit, run.sample) = (list(data), list(template), model, limit, sample)
+        (run.imported, run.savedStatistics) = (ActivationFiles(file: activations, labels: labels), savedStatistics)
+        run.cache = noCache ? nil : cache.map { URL(fileURLWithPath: $0) } ?? run.cache
         let started = Date()
-        var rows: [EvalTable.Row] = []
-        for set in try evaluationSets(saved) {
-            rows += try ProbeTransfer.evaluate(saved, on: set.activations, savedStatistics: savedStatistics).map {
-                EvalTable.Row(testData: set.data, testTemplate: set.template, result: $0)
-            }
-        }
-        let table = EvalTable(rows: rows, trainData: saved.provenance["data"] ?? saved.provenance["activations"] ?? "")
-        try AtomicFile.write(table.csv(), to: dir.appendingPathComponent("eval.csv"))
-        print(table.text(), terminator: "")
-        print("\(formatDuration(Date().timeIntervalSince(started))); results in \(dir.path): eval.csv")
-    }
-
-    /// The activations to test on, with the data and template they came from.
-    func evaluationSets(_ saved: SavedProbes) throws -> [(data: String, template: String, activations: ContrastActivations)] {
-        let p = saved.provenance
-        if let file = activations ?? (data == nil && model == nil ? p["activations"] : nil) {
-            guard
-                let imported = try importedActivations(
-                    file, positive: nil, negative: nil, labels: labels ?? p["labels"])
-            else { return [] }
-            return [(file, "", imported.activations)]
-        }
-        guard let dataList = data ?? p["data"], let modelSpec = model ?? p["model"] else {
-            throw SciDLError("the run does not say which data and model it used: give --data and --model")
-        }
-        let layers = Array(Set(saved.probes.map(\.layer))).sorted().map(String.init).joined(separator: ",")
-        var sets: [(data: String, template: String, activations: ContrastActivations)] = []
-        for dataSpec in dataList.split(separator: ",").map(String.init) {
-            var arguments = ["--data", dataSpec, "--model", modelSpec, "--layers", layers]
-            if let position = p["position"], !position.isEmpty { arguments += ["--position", position] }
-            if let limit { arguments += ["--limit", "\(limit)"] }
-            if let sample { arguments += ["--sample", "\(sample)"] }
-            if let cache { arguments += ["--cache", cache] }
-            if noCache { arguments.append("--no-cache") }
-            for key in ["label_column", "text_column"] {
-                if data == nil, let v = p[key], !v.isEmpty {
-                    arguments += ["--" + key.replacingOccurrences(of: "_", with: "-"), v]
-                }
-            }
-            let source = try SourceOptions.parse(arguments)
-            let dataset = try source.dataset()
-            let templates = template ?? p["templates"] ?? dataset.defaultTemplate.rawValue
-            let loaded = try source.loadModel()
-            for name in templates.split(separator: ",").map(String.init) {
-                let prompt = try PromptTemplate.named(name)
-                let pairs = try prompt.contrastPairs(for: dataset)
-                let a = try source.contrastPass(
-                    of: pairs, model: loaded, dataName: dataset.name, templateName: prompt.name, zeroShot: false
-                ).activations
-                sets.append((dataset.name, prompt.name, a))
-            }
-        }
-        return sets
+        let out = out ?? runURL.appendingPathComponent(RunFolder.defaultName("eval")).path
+        let dir = try openOutputFolder(out, default: "eval")
+        print(try run.run(in: dir.url, console: .terminal).text(), terminator: "")
+        print(finishedLine(started, dir.url, files: "eval.csv"))
     }
 }

@@ -1,27 +1,18 @@
 import Foundation
+import SciDLReports
 import SciDLSupport
 
-/// Opens a command's `--out` folder as a `RunFolder` whose settings are the command line as given, less the
-/// flags that do not change results (`--out` itself, `--workers`, `--quiet`, the cache flags): a re-run with
-/// the same flags may replace its own results; anything else is refused.
-func openOutputFolder(_ directory: URL, command: String) throws -> RunFolder {
+/// Opens a command's `--out` folder (default `runs/NAME-<date>-<time>`) as a `RunFolder` whose settings are the
+/// command line as given, less the flags that do not change results (`--out` itself, `--workers`, `--quiet`,
+/// the cache flags): a re-run with the same flags may replace its own results; anything else is refused.
+func openOutputFolder(_ out: String?, default name: String, command: String? = nil) throws -> RunFolder {
     let kept = commandLine(without: ["--out", "--workers", "--cache"], flags: ["--quiet", "--no-cache"])
-    return try RunFolder(directory, command: command, settings: kept.joined(separator: " "))
+    return try RunFolder(
+        URL(fileURLWithPath: out ?? RunFolder.defaultPath(name)), command: command ?? name,
+        settings: kept.joined(separator: " "))
 }
 
-/// This process's arguments (from the command's name on) without the flags named: `valued` ones with their
-/// value (`--out DIR` or `--out=DIR`), the others alone.
-func commandLine(without valued: [String], flags: [String]) -> [String] {
-    var arguments = Array(CommandLine.arguments.dropFirst())
-    var kept: [String] = []
-    while !arguments.isEmpty {
-        let argument = arguments.removeFirst()
-        let name = String(argument.split(separator: "=", maxSplits: 1).first ?? "")
-        if valued.contains(name) {
-            if !argument.contains("=") && !arguments.isEmpty { arguments.removeFirst() }
-        } else if !flags.contains(argument) {
-            kept.append(argument)
-        }
-    }
-    return kept
+/// A command's last line: how long it took and what it wrote where.
+func finishedLine(_ started: Date, _ directory: URL, files: String) -> String {
+    "\(formatDuration(Date().timeIntervalSince(started))); results in \(directory.path): \(files)"
 }

@@ -36,95 +36,17 @@ struct SourceOptions: ParsableArguments {
             """)
     var maxTokens: Int?
 
-    func dataset() throws -> LabelledDataset {
-        guard limit == nil || sample == nil else {
-            throw SciDLError("give --limit N (the first N examples) or --sample N (N at random, balanced), not both")
+    /// The flags as the library's settings.
+    var contrastSource: ContrastSource {
+        get throws {
+            var s = ContrastSource()
+            (s.data, s.model, s.position, s.maxTokens) = (data, model, position, maxTokens)
+            s.columns = ColumnMapping(label: labelColumn, text: textColumn)
+            (s.limit, s.sample, s.sampleSeed) = (limit, sample, sampleSeed)
+            s.layers = try layers.map { try parseIntegers($0, "--layers") }
+            s.cache = noCache ? nil : cache.map { URL(fileURLWithPath: $0) } ?? s.cache
+            return s
         }
-        let columns = ColumnMapping(label: labelColumn, text: textColumn)
-        let dataset =
-            try sample.map { try LabelledDataset.named(data, columns: columns).balancedSample($0, seed: sampleSeed) }
-            ?? LabelledDataset.named(data, columns: columns, limit: limit)
-        for warning in dataset.inputWarnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
-        return dataset
-    }
-
-    /// Which examples were used and which layers read, for a report's description.
-    func selectionDescription(_ dataset: LabelledDataset, layers read: [Int]) -> [(String, String)] {
-        let examples =
-            if let sample { "\(sample) drawn at random, half of each class (--sample-seed \(sampleSeed))" } else if let limit {
-                "the first \(limit) (--limit)"
-            } else { "all \(dataset.examples.count)" }
-        return [("examples", examples), ("layers", compactRanges(read))]
-    }
-
-    func loadModel() throws -> any LanguageModel {
-        try ModelCatalog.load(model)
-    }
-
-    /// What `scidl eval` needs to build the same pairs again: the flags as given.
-    func provenance(templates: String?, activations: String?, labels: String?) -> [String: String] {
-        var p = [
-            "data": data, "model": model, "position": position?.rawValue ?? "", "label_column": labelColumn ?? "",
-            "text_column": textColumn ?? "",
-        ]
-        if let templates { p["templates"] = templates }
-        if let activations { p["activations"] = activations }
-        if let labels { p["labels"] = labels }
-        return p
-    }
-
-    /// Where activations (and zero-shot preferences) are cached; nil with --no-cache.
-    var cacheFolder: URL? {
-        noCache ? nil : URL(fileURLWithPath: cache ?? ModelCatalog.home.appendingPathComponent("activations").path)
-    }
-
-    /// The position asked for, or the model's own default.
-    func position(for model: any LanguageModel) -> TokenPosition { position ?? model.defaultPosition }
-
-    /// Hidden states of `pairs` (from the cache when possible) and, with `zeroShot` on a decoder, its own
-    /// answer from the same pass, with a progress bar and a line on prompts cut to the token limit.
-    func contrastPass(
-        of pairs: [ContrastPair], model: any LanguageModel, dataName: String, templateName: String,
-        defaultLayers: [Int]? = nil, zeroShot: Bool
-    ) throws -> ContrastPass {
-        let layerList =
-            try layers.map { try parseIntegers($0, "--layers") }
-            ?? defaultLayers ?? Array(0...model.blockCount)
-        let settings = ExtractionSettings(
-            layers: layerList, position: position(for: model), cache: cacheFolder,
-            dataName: dataName, templateName: templateName, maxTokens: maxTokens)
-        let bar = ProgressBar(total: 2 * pairs.count, label: "prompts (\(templateName))")
-        let pass = try model.contrastPass(of: pairs, settings: settings, zeroShot: zeroShot) { bar.update(step: $0) }
-        bar.finish()
-        if pass.fromCache {
-            FileHandle.standardError.write(Data("activations for \(templateName) read from the cache\n".utf8))
-        }
-        if let damaged = pass.recomputedCacheEntry {
-            FileHandle.standardError.write(
-                Data("cache entry \(damaged.lastPathComponent) was damaged; recomputed and replaced\n".utf8))
-        }
-        if let note = truncationNote(pass, model: model, templateName: templateName) {
-            FileHandle.standardError.write(Data((note + "\n").utf8))
-        }
-        return pass
-    }
-
-    /// The summary's count of prompts cut to the token limit.
-    func truncationEntry(_ passes: [ContrastPass], model: any LanguageModel) -> (String, String) {
-        let limit = min(maxTokens ?? model.maxTokens, model.maxTokens)
-        let cut = passes.reduce(0) { $0 + $1.truncatedPrompts }
-        let all = passes.reduce(0) { $0 + 2 * $1.activations.count }
-        return ("prompts over \(limit) tokens", "\(cut) of \(all) (cut from the start, keeping the answer)")
-    }
-
-    /// One line when prompts were longer than the token limit, or nil.
-    func truncationNote(_ pass: ContrastPass, model: any LanguageModel, templateName: String) -> String? {
-        guard pass.truncatedPrompts > 0 else { return nil }
-        let limit = min(maxTokens ?? model.maxTokens, model.maxTokens)
-        return """
-            \(templateName): \(pass.truncatedPrompts) of \(2 * pass.activations.count) prompts were longer than \
-            \(limit) tokens and lost their start (the question and answer at their end are kept; --max-tokens N)
-            """
     }
 }
 
@@ -168,56 +90,6 @@ struct ProbeOptions: ParsableArguments {
         try s.validate()
         return s
     }
-}
-
-/// Runs `sets` through every probe (`Elicitation.run(sets:)`) with one progress bar.
-func runProbes(
-    _ sets: [(name: String, activations: ContrastActivations, features: [PairFeature: [Int]])],
-    settings: ElicitSettings, groups: [Int]? = nil
-) throws -> [ProbeResult] {
-    let bar = ProgressBar(total: Elicitation.cellCount(sets.map(\.activations), settings: settings), label: "probes")
-    defer { bar.finish() }
-    return try Elicitation.run(sets: sets, settings: settings, groups: groups) { bar.update(step: $0) }
-}
-
-/// Splits "a,b,c" and converts each item, naming the flag in the error.
-func parseList<T>(_ text: String, _ flag: String, _ convert: (String) -> T?) throws -> [T] {
-    try text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.map {
-        guard let v = convert($0) else { throw SciDLError("\(flag): '\($0)' is not a valid value") }
-        return v
-    }
-}
-
-/// Integers as "0-6,9" (runs of consecutive numbers as ranges).
-func compactRanges(_ values: [Int]) -> String {
-    var parts: [String] = []
-    var i = 0
-    while i < values.count {
-        var j = i
-        while j + 1 < values.count, values[j + 1] == values[j] + 1 { j += 1 }
-        parts.append(j > i + 1 ? "\(values[i])-\(values[j])" : (i...j).map { "\(values[$0])" }.joined(separator: ","))
-        i = j + 1
-    }
-    return parts.joined(separator: ",")
-}
-
-/// "0-6", "2,4,6" or a mix ("0,3-6"): non-negative numbers and ascending ranges, each value once.
-func parseIntegers(_ text: String, _ flag: String) throws -> [Int] {
-    let values = try text.split(separator: ",", omittingEmptySubsequences: false).flatMap { part -> [Int] in
-        let bounds = part.split(separator: "-", omittingEmptySubsequences: false).map {
-            Int($0.trimmingCharacters(in: .whitespaces))
-        }
-        switch bounds.count {
-        case 1 where bounds[0] != nil: return [bounds[0]!]
-        case 2 where bounds[0] != nil && bounds[1] != nil && bounds[0]! <= bounds[1]!:
-            return Array(bounds[0]!...bounds[1]!)
-        default:
-            throw SciDLError("\(flag): '\(printable(part))' is not a number ≥ 0 or a range such as 0-6")
-        }
-    }
-    guard !values.isEmpty else { throw SciDLError("\(flag) is empty: give e.g. 0,1,2 or 0-4") }
-    try requireDistinct(values, flag)
-    return values
 }
 
 extension TokenPosition: ExpressibleByArgument {}

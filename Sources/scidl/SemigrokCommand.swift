@@ -5,7 +5,6 @@ import SciDLReports
 import SciDLSupport
 import SciDLTensor
 
-
 struct Semigrok: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train from scratch near D_crit with several seeds and look for partial generalisation.",
@@ -18,14 +17,14 @@ struct Semigrok: ParsableCommand {
     func run() throws {
         try sweep.slurm.validate(hasOut: sweep.out != nil)
         try preset?.require(SemiGrokkingExperiment.command)
-        let grid = try sweep.grid(
+        let grid = try sweep.sizesAndSeeds(
             preset, defaultSizes: SemiGrokkingExperiment.defaultSizes, defaultSeeds: SemiGrokkingExperiment.defaultSeeds
         )
         let base = try settings.config().sweepRun(steps: settings.steps ?? SemiGrokkingExperiment.defaultSteps)
         let experiment = try SemiGrokkingExperiment(
             base: base, sizes: grid.sizes,
-            weightDecays: try sweep.weightDecays(base, given: settings.weightDecay != nil), seeds: grid.seeds ?? [])
-        try sweep.execute(experiment, in: sweep.directory("semigrok")) { experiment.table($0) }
+            weightDecays: try sweep.grid.weightDecays(base, given: settings.weightDecay != nil), seeds: grid.seeds ?? [])
+        try sweep.launch(experiment, in: sweep.directory("semigrok"))
     }
 }
 

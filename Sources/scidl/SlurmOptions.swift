@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SciDLGrokking
+import SciDLReports
 import SciDLSupport
 
 /// The flags that send a sweep to Slurm instead of running it here, and the one an array task runs with.
@@ -56,6 +57,31 @@ struct SlurmOptions: ParsableArguments {
         }
     }
 
+    /// Here, or Slurm with these resources.
+    var placement: CommandGrid.Placement {
+        get throws { slurm ? .slurm(try resources, dryRun: dryRun) : .here }
+    }
+
+    /// `elicit --slurm` and `challenge --slurm`: the command as given, one Slurm task per layer of `--layers`,
+    /// as the sweep `scidl sweep --vary layers=… -- COMMAND …` into `--out` (a layer's probes and seeds do not
+    /// depend on the other layers, so its rows are those of the run over all layers). False, after checking
+    /// the Slurm flags, when the command runs here.
+    func submitsOverLayers(_ layers: String?, out: String?) throws -> Bool {
+        guard runIndex == nil else { throw SciDLError("--run-index belongs to scidl sweep") }
+        try validate(hasOut: out != nil)
+        guard slurm else { return false }
+        guard let layers else {
+            throw SciDLError("--slurm runs one task per layer: give --layers, e.g. --layers 10,20,30")
+        }
+        let grid = try CommandGrid(
+            command: commandLine(without: ["--out", "--layers"] + Self.valuedFlags, flags: Self.flags),
+            axes: [CommandGrid.Axis(flag: "layers", values: try parseIntegers(layers, "--layers").map(String.init))])
+        try grid.run(
+            in: URL(fileURLWithPath: out!).absoluteURL.standardizedFileURL, placement: try placement,
+            executable: Self.executable) { print($0) }
+        return true
+    }
+
     /// The binary the tasks run: this one.
     static var executable: URL {
         Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
@@ -73,27 +99,5 @@ extension Sweep.SlurmTask: ExpressibleByArgument {
         } else {
             return nil
         }
-    }
-}
-
-/// What a Slurm submission did, in a few lines.
-func printSlurmStatus(_ status: SlurmSubmission.Status, dryRun: Bool) {
-    print("\(status.finished) of \(status.total) runs finished")
-    if !status.queued.isEmpty { print("\(status.queued.count) still queued or running on Slurm") }
-    if !status.failed.isEmpty {
-        print(
-            "\(status.failed.count) failed or were cancelled (logs in \(status.logFolder.path)): "
-                + status.failed.prefix(5).joined(separator: ", ") + (status.failed.count > 5 ? ", …" : ""))
-    }
-    if dryRun, let script = status.script {
-        print("would submit \(status.submitted.count) runs with \(status.scriptFile?.path ?? "this script"):")
-        print(script, terminator: "")
-        return
-    }
-    if let id = status.prerequisiteJobID { print("submitted job \(id): the pre-training the array waits for") }
-    if let id = status.jobID {
-        print("submitted job \(id): \(status.submitted.count) runs; run this command again to merge them")
-    } else if status.queued.isEmpty && status.finished < status.total {
-        print("nothing submitted: the unfinished runs are being trained by another process")
     }
 }

@@ -35,18 +35,11 @@ struct Toy: ParsableCommand {
         s.noiseFloor = noiseFloor
         s.seed = seed
         let experiments = try ToyExperiments(settings: s, steps: steps)
-        let dir = URL(fileURLWithPath: out ?? RunFolder.defaultPath("toy"))
-        let folder = try openOutputFolder(dir, command: "toy")
-        defer { withExtendedLifetime(folder) {} }
+        let folder = try openOutputFolder(out, default: "toy")
         let started = Date()
         let report = ToyReport(experiments)
-        try report.write(to: dir)
+        try report.write(to: folder.url)
         print(report.table())
-        print(
-            """
-            \(formatDuration(Date().timeIntervalSince(started))); results in \(dir.path): results.csv, \
-            summary.json, report.html
-            """
-        )
+        print(finishedLine(started, folder.url, files: "results.csv, summary.json, report.html"))
     }
 }

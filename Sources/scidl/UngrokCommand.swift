@@ -5,7 +5,6 @@ import SciDLReports
 import SciDLSupport
 import SciDLTensor
 
-
 struct Ungrok: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Retrain a grokked network on smaller subsets of its training set and watch it ungrok.",
@@ -31,7 +30,7 @@ struct Ungrok: ParsableCommand {
             return
         }
         try preset?.require(UngrokkingExperiment.command)
-        let grid = try sweep.grid(preset, defaultSizes: UngrokkingExperiment.defaultSizes, defaultSeeds: nil)
+        let grid = try sweep.sizesAndSeeds(preset, defaultSizes: UngrokkingExperiment.defaultSizes, defaultSeeds: nil)
         var base: GrokConfig
         let pretrained: URL
         if let from {
@@ -51,9 +50,9 @@ struct Ungrok: ParsableCommand {
         base.evalEvery = settings.evalEvery ?? base.evalEvery
         let experiment = try UngrokkingExperiment(
             base: base, sizes: grid.sizes,
-            weightDecays: try sweep.weightDecays(base, given: settings.weightDecay != nil),
+            weightDecays: try sweep.grid.weightDecays(base, given: settings.weightDecay != nil),
             steps: settings.steps ?? UngrokkingExperiment.defaultSteps, seeds: grid.seeds, pretrained: pretrained,
             pretrains: from == nil)
-        try sweep.execute(experiment, in: dir) { experiment.table($0) }
+        try sweep.launch(experiment, in: dir)
     }
 }

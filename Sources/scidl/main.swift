@@ -16,27 +16,6 @@ struct SciDL: ParsableCommand {
     )
 }
 
-/// The arguments with a negative number joined to the option before it ("--steps", "-1" → "--steps=-1"):
-/// the parser would otherwise take "-1" for a flag and say the value is missing, where the command's own
-/// check says what is wrong with it.
-func joiningNegativeNumbers(_ arguments: [String]) -> [String] {
-    var out: [String] = []
-    var i = 0
-    while i < arguments.count {
-        let a = arguments[i]
-        if a.hasPrefix("--"), !a.contains("="), i + 1 < arguments.count, arguments[i + 1].count > 1,
-            arguments[i + 1].hasPrefix("-"), Double(arguments[i + 1]) != nil || arguments[i + 1].dropFirst().first?.isNumber == true
-        {
-            out.append("\(a)=\(arguments[i + 1])")
-            i += 2
-        } else {
-            out.append(a)
-            i += 1
-        }
-    }
-    return out
-}
-
 do {
     var command = try SciDL.parseAsRoot(joiningNegativeNumbers(Array(CommandLine.arguments.dropFirst())))
     try command.run()

@@ -24,12 +24,12 @@ final class SavedProbeTests: XCTestCase {
             let results = try Elicitation.run(planted, settings: settings, template: "t")
             let dir = try folder()
             try SavedProbes(
-                results: results, settings: settings, provenance: ["data": "planted"],
+                results: results, settings: settings, provenance: ProbeProvenance(source: { var s = ContrastSource(); s.data = "planted"; return s }()),
                 activations: ["t": SavedProbes.activationsHash(planted)]
             ).write(to: dir)
             let saved = try SavedProbes(contentsOf: dir)
             XCTAssertEqual(saved.settings.normalisation, normalisation)
-            XCTAssertEqual(saved.provenance["data"], "planted")
+            XCTAssertEqual(saved.provenance.data, "planted")
             let evaluated = try ProbeTransfer.evaluate(saved, on: planted)
             XCTAssertEqual(evaluated.count, results.count)
             for (r, e) in zip(results, evaluated) {
@@ -59,7 +59,7 @@ final class SavedProbeTests: XCTestCase {
         let (first, second) = (try part(0..<200), try part(200..<400))
         let results = try Elicitation.run(first, settings: settings, template: "t")
         let saved = SavedProbes(
-            results: results, settings: settings, provenance: [:],
+            results: results, settings: settings, provenance: ProbeProvenance(),
             activations: ["t": SavedProbes.activationsHash(first)])
         for reuse in [false, true] {
             let transferred = try ProbeTransfer.evaluate(saved, on: second, savedStatistics: reuse)
@@ -92,7 +92,7 @@ final class EvalTableTests: XCTestCase {
         var settings = ElicitSettings()
         settings.methods = [.pca]
         let results = try Elicitation.run(planted, settings: settings, template: "truth")
-        let saved = SavedProbes(results: results, settings: settings, provenance: [:], activations: [:])
+        let saved = SavedProbes(results: results, settings: settings, provenance: ProbeProvenance(), activations: [:])
         let rows = try ProbeTransfer.evaluate(saved, on: planted).map {
             EvalTable.Row(testData: "cities", testTemplate: "truth", result: $0)
         }

@@ -114,7 +114,7 @@ final class SlurmSweepTests: XCTestCase {
             ["sweep", "--vary", "heads=2,3", "--out", failing, "--"] + tinyGrok.filter { $0 != "2" && $0 != "--heads" })
         XCTAssertEqual(bad.status, 2)
         XCTAssertTrue(bad.stdout.contains("1 of 2 runs finished"), bad.stdout)
-        XCTAssertTrue(bad.stderr.contains("1 runs failed (heads-3)"), bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("1 run failed (heads-3)"), bad.stderr)
     }
 
     func testElicitOnSlurmIsOneTaskPerLayer() throws {

@@ -153,6 +153,9 @@ public struct CriticalSizeExperiment: SweepExperiment {
     }
 
     /// The analyses as a plain-text table, one block per weight decay.
+    /// The terminal's table of a finished sweep: D_crit per weight decay.
+    public func table(_ results: [Sweep.Result]) -> String { Self.table(analyse(results)) }
+
     public static func table(_ analyses: [Analysis]) -> String {
         func size(_ d: Double?) -> String { d.map { String(format: "%.0f", $0) } ?? "not bracketed" }
         return analyses.map { a in

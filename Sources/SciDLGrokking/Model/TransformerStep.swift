@@ -301,21 +301,16 @@ public final class TransformerStep {
         return loss
     }
 
-    /// The mean cross-entropy; leaves its gradient (softmax − onehot)/B in `logits`. The arithmetic of
-    /// `Variable.crossEntropy`.
+    /// The mean cross-entropy; leaves its gradient (softmax − onehot)/B in `logits`. Fused into the step (no
+    /// copy of the logits), but each row is the tensor module's `softmaxCrossEntropy`, as `Variable.crossEntropy`.
     private func crossEntropyGradient() -> Float {
         let (n, c) = (batch, outputs)
         let weight = 1 / Float(n)
         parallelChunks(n, minimumPerThread: max(1, 4096 / max(c, 1))) { examples in
             for i in examples {
                 let x = logits + i * c
-                let target = targets[i]
-                let xt = x[target]
-                let (mx, z) = exponentiateShifted(x, count: c)
-                rowLoss[i] = -Double(xt - mx - logf(z))
-                let inverse = 1 / z
-                for j in 0..<c { x[j] *= inverse }
-                x[target] -= 1
+                rowLoss[i] = softmaxCrossEntropy(x, count: c, target: targets[i])
+                x[targets[i]] -= 1
                 for j in 0..<c { x[j] *= weight }
             }
         }

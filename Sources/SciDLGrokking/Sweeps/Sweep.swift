@@ -36,12 +36,8 @@ public final class Sweep: @unchecked Sendable {
     public let workers: Int
     /// The sweep's folder, locked while the sweep lives: one process at a time writes the sweep's own files.
     let folder: RunFolder
-    // Shared between workers, guarded by `lock`.
-    private let lock = NSLock()
+    /// The finished runs' results by name (changed only under the engine's lock while the sweep runs).
     private var results: [String: Result] = [:]
-    private var pending: [Plan] = []
-    private var cursor = 0
-    private var failure: Error?
 
     /// The file each finished run leaves in its folder: its row of the sweep's `results.csv`.
     static let resultName = "result.csv"
@@ -116,46 +112,28 @@ public final class Sweep: @unchecked Sendable {
         case finished(done: Int, total: Int)
     }
 
-    /// Runs every plan without a result yet and returns all results in plan order.
+    /// Runs every plan without a result yet (through `SweepEngine`) and returns all results in plan order.
     /// - Parameter progress: told when the sweep starts and (under a lock) after each finished run.
     public func run(progress: (@Sendable (Progress) -> Void)? = nil) throws -> [Result] {
         progress?(.started(runs: plans.count, workers: workers, directory: directory))
-        // A run whose folder another process holds (a Slurm task) is left to it.
-        pending = unfinished.filter { !RunFolder.isBusy(runDirectory($0.name)) }
-        cursor = 0
-        failure = nil
+        let plansByName = Dictionary(uniqueKeysWithValues: plans.map { ($0.name, $0) })
         let threadsPerRun = max(1, Parallelism.threadCount / workers)
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            Parallelism.withThreadBudget(threadsPerRun) {
-                while let plan = takeNext() {
-                    do {
-                        let result = try Self.execute(plan, in: runDirectory(plan.name))
-                        lock.withLock {
-                            results[plan.name] = result
-                            do {
-                                let done = try merge().count
-                                progress?(.finished(done: done, total: plans.count))
-                            } catch {
-                                failure = failure ?? error
-                            }
-                        }
-                    } catch {
-                        lock.withLock { failure = failure ?? error }
-                    }
+        // Results are recorded and merged under the engine's lock, as each run finishes.
+        let finished = LockedResults()
+        try SweepEngine.runHere(
+            plans.map(\.name), workers: workers, isFinished: { results[$0] != nil }, isBusy: { RunFolder.isBusy(runDirectory($0)) },
+            execute: { name in
+                let result = try Parallelism.withThreadBudget(threadsPerRun) {
+                    try Self.execute(plansByName[name]!, in: self.runDirectory(name))
                 }
-            }
-        }
-        if let failure { throw failure }
+                finished.add(result)
+            },
+            event: { event in
+                guard case .finished = event else { return }
+                for result in finished.take() { self.results[result.name] = result }
+                if let done = try? self.merge().count { progress?(.finished(done: done, total: self.plans.count)) }
+            })
         return plans.compactMap { results[$0.name] }
-    }
-
-    /// The next plan to run, or nil when all are taken or a run failed.
-    private func takeNext() -> Plan? {
-        lock.withLock {
-            guard failure == nil, cursor < pending.count else { return nil }
-            cursor += 1
-            return pending[cursor - 1]
-        }
     }
 
     /// Trains `plan` in `dir` (continuing from its checkpoint if it has one) and leaves its row there.
@@ -216,5 +194,40 @@ public final class Sweep: @unchecked Sendable {
                 })
         }
         return out
+    }
+}
+
+/// Results handed from a worker to the engine's event, under the engine's lock.
+private final class LockedResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var waiting: [Sweep.Result] = []
+    func add(_ result: Sweep.Result) { lock.withLock { waiting.append(result) } }
+    func take() -> [Sweep.Result] {
+        lock.withLock {
+            defer { waiting = [] }
+            return waiting
+        }
+    }
+}
+
+extension Sweep {
+    /// A start line (through `say`) and a progress bar that moves as the runs finish.
+    public static func progressBar(say: @escaping @Sendable (String) -> Void) -> @Sendable (Progress) -> Void {
+        let bar = SharedBar()
+        return { event in
+            switch event {
+            case .started(let runs, let workers, let directory):
+                say("\(runs) runs, \(workers) at a time, in \(directory.path)")
+                bar.bar = ProgressBar(total: runs, label: "runs ")
+            case .finished(let done, let total):
+                bar.bar?.update(step: done, force: true)
+                if done == total { bar.bar?.finish() }
+            }
+        }
+    }
+
+    /// The bar, drawn from whichever worker finishes a run (the sweep calls under its lock).
+    private final class SharedBar: @unchecked Sendable {
+        var bar: ProgressBar?
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SciDLReports
 import SciDLSupport
 import SciDLTensor
 
@@ -14,6 +15,8 @@ public protocol SweepExperiment: Sendable {
     var prerequisite: Sweep.Prerequisite? { get }
     /// Writes `summary.json` and `report.html` beside `results.csv` from the finished runs.
     func writeSummaryAndReport(_ results: [Sweep.Result], sweep: Sweep) throws
+    /// The terminal's table of the finished runs.
+    func table(_ results: [Sweep.Result]) -> String
 }
 
 extension SweepExperiment {
@@ -51,5 +54,57 @@ extension SweepExperiment {
     /// Runs one task of the experiment's Slurm array in `directory`: the task's run only.
     public static func runTask(_ index: Int, in directory: URL) throws -> Sweep.Result {
         try Sweep.runTask(index, in: directory, command: command)
+    }
+}
+
+/// Where a sweep experiment's runs go: trained here, sent to Slurm, or (in a Slurm array task) one of them.
+public enum SweepPlacement: Sendable {
+    case here(workers: Int)
+    /// `executable`: the `scidl` binary the tasks run (on a cluster: a path every node sees).
+    case slurm(SlurmResources, executable: URL, dryRun: Bool)
+    case task(Sweep.SlurmTask)
+}
+
+extension SweepExperiment {
+    /// Runs the experiment where `placement` says, telling `say` what happened (a cost estimate first) and,
+    /// once every run has finished, the table of the results.
+    public func launch(
+        in directory: URL, placement: SweepPlacement, progress: (@Sendable (Sweep.Progress) -> Void)? = nil,
+        say: (String) -> Void
+    ) throws {
+        let whereResultsAre = "results in \(directory.path): results.csv, summary.json, report.html"
+        switch placement {
+        case .task(.run(let index)):
+            let result = try Self.runTask(index, in: directory)
+            say("run \(result.name) finished: test accuracy \(formatNumber(result[.testAccuracy] ?? .nan))")
+        case .task(.prerequisite(let name)):
+            throw SciDLError("`scidl \(Self.command)` has no run '\(name)' to wait for: --run-index takes a number here")
+        case .here(let workers):
+            let plans = try plans()
+            say("cost estimate: \(try SweepCost(plans: plans).describe(workers: workers))\(prerequisiteNote)")
+            let results = try run(in: directory, workers: workers, progress: progress)
+            if plans.count > results.count {
+                say(
+                    """
+                    \(plans.count - results.count) runs are being trained by another process (a Slurm task?): run \
+                    again later to merge them
+                    """)
+            }
+            say(table(results))
+            say(whereResultsAre)
+        case .slurm(let resources, let executable, let dryRun):
+            say("cost estimate: \(try SweepCost(plans: try plans()).describe(workers: nil))\(prerequisiteNote)")
+            let (results, status) = try submitToSlurm(
+                in: directory, resources: resources, executable: executable, dryRun: dryRun)
+            status.lines(dryRun: dryRun).forEach(say)
+            if status.finished == status.total {
+                say(table(results))
+                say(whereResultsAre)
+            }
+        }
+    }
+
+    private var prerequisiteNote: String {
+        prerequisite.map { $0.isFinished ? "" : ", after the \($0.name)" } ?? ""
     }
 }

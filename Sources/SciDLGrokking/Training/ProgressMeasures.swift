@@ -169,26 +169,14 @@ func meanCrossEntropy(_ logits: Tensor, rows: [Int], termTargets: [Int]) -> Doub
     guard !rows.isEmpty else { return .nan }
     let c = logits.rowLength
     // Each row's loss on all cores, then summed in row order: the same sum on any number of cores.
-    // The exponentials in float, eight at a time, summed in Double: after grokking the loss is log(1 + ε)
-    // with ε far below float's resolution at 1, and the sum must keep it.
     var losses = [Double](repeating: 0, count: rows.count)
     logits.scalars.withUnsafeBufferPointer { x in
         losses.withUnsafeMutableBufferPointer { l in
             parallelChunks(rows.count, minimumPerThread: 512) { range in
                 withUnsafeTemporaryAllocation(of: Float.self, capacity: c) { e in
                     for i in range {
-                        let r = rows[i]
-                        e.baseAddress!.update(from: x.baseAddress! + r * c, count: c)
-                        let (m, _) = exponentiateShifted(e.baseAddress!, count: c)
-                        var sums = SIMD4<Double>()
-                        var j = 0
-                        while j + 4 <= c {
-                            sums += SIMD4(Double(e[j]), Double(e[j + 1]), Double(e[j + 2]), Double(e[j + 3]))
-                            j += 4
-                        }
-                        var z = (sums[0] + sums[2]) + (sums[1] + sums[3])
-                        for j in j..<c { z += Double(e[j]) }
-                        l[i] = -(Double(x[r * c + termTargets[i]]) - Double(m) - log(z))
+                        l[i] = crossEntropySummedInDouble(
+                            x.baseAddress! + rows[i] * c, count: c, target: termTargets[i], scratch: e.baseAddress!)
                     }
                 }
             }

@@ -23,6 +23,19 @@ public enum ChallengeExperiment: Sendable {
     public static let defaultSentences = 1
     public static let defaultShots = 4
 
+    /// Its name on the command line and in report titles.
+    public var name: String {
+        switch self {
+        case .distractor: "distractor"
+        case .explicitOpinion: "explicit-opinion"
+        case .implicitOpinion: "implicit-opinion"
+        case .templates: "templates"
+        case .story: "story"
+        }
+    }
+
+    var isTemplates: Bool { if case .templates = self { true } else { false } }
+
     /// Probe seeds by default.
     public var defaultSeeds: String {
         switch self {

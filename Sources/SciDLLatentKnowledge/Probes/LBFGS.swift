@@ -1,3 +1,5 @@
+import SciDLTensor
+
 /// Limited-memory BFGS with a backtracking (Armijo) line search, for the small smooth problems of
 /// probe fitting: minimises `objective`, which returns the loss and its gradient at a point.
 public struct LBFGS: Sendable {
@@ -19,7 +21,6 @@ public struct LBFGS: Sendable {
         var steps: [[Float]] = []
         var changes: [[Float]] = []
         var rhos: [Float] = []
-        func dot(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
         for _ in 0..<maxIterations {
             if g.map(abs).max() ?? 0 < gradientTolerance { break }
             // Two-loop recursion: d = −H·g.

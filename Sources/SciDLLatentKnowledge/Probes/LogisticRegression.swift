@@ -38,7 +38,7 @@ extension ProbeMethod {
             }
             for i in 0..<n {
                 let zi = z[i]
-                loss += (zi > 0 ? zi + log1pf(expf(-zi)) : log1pf(expf(zi))) - labels[i] * zi
+                loss += logisticLoss(logit: zi, label: labels[i])
                 z[i] = (sigmoid(zi) - labels[i]) / Float(n)
                 gradient[d] += z[i]
             }

@@ -90,8 +90,6 @@ public struct FittedProbe: Sendable {
     public var threshold: Float { method == .pca || method == .kmeans ? 0 : 0.5 }
 }
 
-@inline(__always) func sigmoid(_ z: Float) -> Float { 1 / (1 + expf(-z)) }
-
 extension ProbeMethod {
     /// Fits this method on (normalised) training pairs; `seed` drives initialisations.
     public func fit(_ data: ProbeData, seed: UInt64, ccs: CCSSettings = CCSSettings()) throws -> FittedProbe {

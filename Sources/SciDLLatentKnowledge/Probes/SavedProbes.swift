@@ -22,7 +22,7 @@ public struct SavedProbes: Sendable {
     /// The normalisation (and test fraction) they were fitted under.
     public var settings: ElicitSettings
     /// Where the activations came from: data, model, position…
-    public var provenance: [String: String]
+    public var provenance: ProbeProvenance
     /// Per template, a hash of the activations the probes were fitted on (`activationsHash`): the same
     /// activations again are scored on each probe's own held-out pairs.
     public var activations: [String: String]
@@ -33,7 +33,7 @@ public struct SavedProbes: Sendable {
     static let unorientedFormat = "scidl-probes-1"
 
     public init(
-        results: [ProbeResult], settings: ElicitSettings, provenance: [String: String], activations: [String: String]
+        results: [ProbeResult], settings: ElicitSettings, provenance: ProbeProvenance, activations: [String: String]
     ) {
         probes = results.map {
             Probe(
@@ -49,7 +49,7 @@ public struct SavedProbes: Sendable {
     /// `scidl eval` knows them again), written into `directory`.
     public static func save(
         _ results: [ProbeResult], settings: ElicitSettings, sets: [(name: String, activations: ContrastActivations)],
-        to directory: URL, provenance: [String: String]
+        to directory: URL, provenance: ProbeProvenance
     ) throws {
         let hashes = Dictionary(
             sets.map { ($0.name, activationsHash($0.activations)) }, uniquingKeysWith: { a, _ in a })
@@ -66,6 +66,12 @@ public struct SavedProbes: Sendable {
         parts += Array("\(a.labels)\(a.layers)".utf8)
         return parts.withUnsafeBytes { ContentHash.hex($0) }
     }
+
+    private static let encoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = .sortedKeys
+        return e
+    }()
 
     public func write(to directory: URL) throws {
         var tensors: [String: Tensor] = [:]
@@ -98,7 +104,7 @@ public struct SavedProbes: Sendable {
             "format": Self.format, "probes": try json(index),
             "normalisation": settings.normalisation.rawValue, "variance_scaling": "\(settings.scalingVariance)",
             "min_cluster_size": "\(settings.minClusterSize)", "test_fraction": "\(settings.testFraction)",
-            "activations": try json(activations), "provenance": try json(provenance),
+            "activations": try json(activations), "provenance": String(decoding: try Self.encoder.encode(provenance), as: UTF8.self),
         ]
         metadata["ccs_symmetric_confidence"] = "\(settings.ccs.symmetricConfidence)"
         try SafetensorsFile(tensors: tensors, metadata: metadata)
@@ -140,7 +146,14 @@ public struct SavedProbes: Sendable {
         func dictionary(_ key: String) -> [String: String] {
             m[key].flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String] } ?? [:]
         }
-        provenance = dictionary("provenance")
+        if let text = m["provenance"] {
+            guard let read = try? JSONDecoder().decode(ProbeProvenance.self, from: Data(text.utf8)) else {
+                throw bad("where its activations came from is not readable")
+            }
+            provenance = read
+        } else {
+            provenance = ProbeProvenance()
+        }
         activations = dictionary("activations")
         probes = try index.enumerated().map { i, entry in
             let key = "probe.\(i)."

@@ -95,7 +95,7 @@ public struct CommandGrid: Codable, Equatable, Sendable {
 
     /// The folder of the run named `name` in the sweep in `directory`.
     public static func folder(named name: String, in directory: URL) -> URL {
-        directory.appendingPathComponent("runs").appendingPathComponent(name)
+        SweepEngine.folder(of: name, in: directory)
     }
 
     static let markerName = "sweep-point.json"
