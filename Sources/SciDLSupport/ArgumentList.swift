@@ -39,3 +39,33 @@ public func commandLine(without valued: [String], flags: [String]) -> [String] {
     }
     return kept
 }
+
+/// The flags (`--name`) this process was given, less those named (as for `commandLine(without:flags:)`).
+public func flagsGiven(except valued: [String], flags: [String]) -> [String] {
+    commandLine(without: valued, flags: flags).dropFirst().filter { $0.hasPrefix("--") }
+        .map { String($0.split(separator: "=")[0]) }
+}
+
+/// A message of several lines as one: a list of choices ("- add", "- subtract", …) becomes "add, subtract, …".
+public func joiningLines(_ text: String) -> String {
+    var message = ""
+    for line in text.split(separator: "\n").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+        if line.hasPrefix("- ") {
+            message += (message.hasSuffix(":") ? " " : ", ") + line.dropFirst(2)
+        } else if !line.isEmpty {
+            message += (message.isEmpty ? "" : " ") + line
+        }
+    }
+    return message
+}
+
+extension RunFolder {
+    /// A command's `--out` folder (default `runs/NAME-<date>-<time>`), whose settings are this process's command
+    /// line less the flags that do not change results (`--out` itself, `--workers`, `--quiet`, the cache flags):
+    /// a re-run with the same flags may replace its own results; anything else is refused.
+    public static func forThisCommand(out: String?, defaultName name: String, command: String? = nil) throws -> RunFolder {
+        let kept = commandLine(without: ["--out", "--workers", "--cache"], flags: ["--quiet", "--no-cache"])
+        return try RunFolder(
+            URL(fileURLWithPath: out ?? defaultPath(name)), command: command ?? name, settings: kept.joined(separator: " "))
+    }
+}

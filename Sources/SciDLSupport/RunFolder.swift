@@ -8,6 +8,8 @@ import Foundation
 /// (`.NAME.tmp-PID`, see `AtomicFile`); (4) records the command and settings in `scidl-run.json`.
 public final class RunFolder: @unchecked Sendable {
     public let url: URL
+    /// When this process opened it: a command's results are timed from here.
+    public let opened = Date()
     public let command: String
     private let lockDescriptor: Int32
 

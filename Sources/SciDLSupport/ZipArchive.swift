@@ -1,5 +1,5 @@
-import CZlib
 import Foundation
+import CZlib
 
 /// The members of a zip archive, as NumPy's `.npz` files are: stored (`np.savez`) or deflated
 /// (`np.savez_compressed`), ZIP64 included. Every offset and size read from the file is checked before

@@ -1,5 +1,5 @@
-import Dispatch
 import Foundation
+import Dispatch
 
 /// Splits `0..<count` into contiguous chunks and runs `body` on each, on all cores when the work is large.
 ///

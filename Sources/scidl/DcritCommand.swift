@@ -1,9 +1,5 @@
 import ArgumentParser
-import Foundation
 import SciDLGrokking
-import SciDLReports
-import SciDLSupport
-import SciDLTensor
 
 struct Dcrit: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,11 +12,10 @@ struct Dcrit: ParsableCommand {
     @OptionGroup var sweep: SweepOptions
 
     func run() throws {
-        try sweep.slurm.validate(hasOut: sweep.out != nil)
         let base = try settings.config().sweepRun(steps: settings.steps ?? CriticalSizeExperiment.defaultSteps)
         let experiment = try CriticalSizeExperiment(
             base: base, sizes: sweep.sizes ?? CriticalSizeExperiment.defaultSizes,
-            weightDecays: try sweep.grid.weightDecays(base, given: settings.weightDecay != nil), seeds: sweep.seeds)
+            weightDecays: try sweep.weightDecays(base, settings), seeds: sweep.seeds)
         try sweep.launch(experiment, in: sweep.directory("dcrit"))
     }
 }

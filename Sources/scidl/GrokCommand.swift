@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import SciDLGrokking
 import SciDLSupport
-import SciDLTensor
 
 struct Grok: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,55 +10,31 @@ struct Grok: ParsableCommand {
             With no flags: modular addition at p = 113, 30 % of pairs for training, the 1-layer transformer, \
             full-batch AdamW (lr 1e-3, betas 0.9/0.98, weight decay 1.0), until test accuracy reaches 99 %. \
             Writes metrics.jsonl/.csv, checkpoint.safetensors, summary.json and report.html into --out.
-            """
-    )
-
+            """)
     @OptionGroup var settings: GrokSettings
-
-    @Option(help: "Run directory (default: runs/grok-<date>-<time>).")
-    var out: String?
-
-    @Option(help: "Continue the run in this directory from its last checkpoint.")
-    var resume: String?
-
-    @Flag(help: "No progress bar.")
-    var quiet = false
+    @Option(help: "Run directory (default: runs/grok-<date>-<time>).") var out: String?
+    @Option(help: "Continue the run in this directory from its last checkpoint.") var resume: String?
+    @Flag(help: "No progress bar.") var quiet = false
 
     func run() throws {
-        let run: GrokRun
-        if let resume {
-            let given = settings.explicitlyGiven.filter { $0 != "--steps" }
-            if !given.isEmpty || out != nil {
-                throw SciDLError(
-                    """
-                    --resume continues a run with its saved settings; drop \
-                    \((given + (out != nil ? ["--out"] : [])).joined(separator: ", ")) (only --steps may change)
-                    """
-                )
-            }
-            run = try GrokRun(resuming: URL(fileURLWithPath: resume), steps: settings.steps)
-            print("resuming \(resume) at step \(run.step) of \(run.config.steps)")
-        } else {
-            let config = try settings.config()
-            let dir = out ?? RunFolder.defaultPath("grok")
-            run = try GrokRun(config: config, directory: URL(fileURLWithPath: dir))
-            print(
-                """
-                grok: \(config.operation.symbol) mod \(config.modulus), \(config.model.kind.rawValue), \
-                \(run.task.count) pairs, out \(dir)
-                """
-            )
+        // Every flag but --steps (and --quiet) would be ignored: the run's saved settings hold.
+        let ignored = flagsGiven(except: ["--resume", "--steps"], flags: ["--quiet"]).joined(separator: ", ")
+        if resume != nil, !ignored.isEmpty {
+            throw SciDLError("--resume continues a run as saved: drop \(ignored) (only --steps may change)")
         }
-        let summary = try run.run(progress: quiet ? nil : GrokRun.progressBar(label: "grok "))
-        print(summary.headline)
+        let dir = URL(fileURLWithPath: out ?? RunFolder.defaultPath("grok"))
+        let run =
+            try resume.map { try GrokRun(resuming: URL(fileURLWithPath: $0), steps: settings.steps) }
+            ?? GrokRun(config: try settings.config(), directory: dir)
+        print(run.startLine(resumed: resume != nil))
+        print(try run.run(progress: quiet ? nil : GrokRun.progressBar(label: "grok ")).headline)
         print("results in \(run.directory.path): summary.json, metrics.csv, report.html")
     }
-
 }
 
-/// The settings of a grokking run as flags. All optional, so that `--resume` can tell which were given.
+/// The settings of a grokking run as flags, all optional: a sweep has its own defaults for some.
 struct GrokSettings: ParsableArguments {
-    @Option(help: "Operation: add, subtract, multiply, divide, quadratic, s5 (or a+b, a-b, a*b, a/b, a^2+ab+b^2).")
+    @Option(help: "add, subtract, multiply, divide, quadratic, s5 (or a+b, a-b, a*b, a/b, a^2+ab+b^2).")
     var operation: BinaryOperation?
     @Option(help: "Modulus p (default 113).") var p: Int?
     @Option(help: "Fraction of all pairs used for training (default 0.3).") var trainFraction: Double?
@@ -83,48 +58,24 @@ struct GrokSettings: ParsableArguments {
     @Option(help: "Train on a random subset of this many of the training examples.") var trainSubset: Int?
     @Option(help: "Start from the weights of the run in this directory.") var initFrom: String?
 
-    /// The flags that were set, by name.
-    var explicitlyGiven: [String] {
-        let all: [(String, Any?)] = [
-            ("--operation", operation), ("--p", p), ("--train-fraction", trainFraction), ("--train-count", trainCount),
-            ("--seed", seed), ("--model", model), ("--d-model", dModel), ("--heads", heads), ("--d-mlp", dMlp),
-            ("--lr", lr), ("--beta1", beta1), ("--beta2", beta2), ("--weight-decay", weightDecay), ("--steps", steps),
-            ("--batch-size", batchSize), ("--eval-every", evalEvery), ("--checkpoint-every", checkpointEvery),
-            ("--stop-at-test-accuracy", stopAtTestAccuracy), ("--no-early-stop", noEarlyStop ? true : nil),
-            ("--random-labels", randomLabels ? true : nil), ("--train-subset", trainSubset), ("--init-from", initFrom),
-        ]
-        return all.filter { $0.1 != nil }.map(\.0)
-    }
-
     func config() throws -> GrokConfig {
-        var c = GrokConfig()
-        c.operation = operation ?? c.operation
-        c.model.kind = model ?? c.model.kind
         if trainFraction != nil && trainCount != nil {
             throw SciDLError("--train-fraction and --train-count contradict each other: give one")
         }
         if noEarlyStop && stopAtTestAccuracy != nil {
             throw SciDLError("--no-early-stop and --stop-at-test-accuracy contradict each other: give one")
         }
-        c.modulus = p ?? c.modulus
-        c.trainFraction = trainFraction ?? c.trainFraction
-        c.trainCount = trainCount
-        c.seed = seed ?? c.seed
+        var c = GrokConfig()
+        (c.operation, c.modulus, c.seed) = (operation ?? c.operation, p ?? c.modulus, seed ?? c.seed)
+        (c.trainFraction, c.trainCount, c.trainSubset) = (trainFraction ?? c.trainFraction, trainCount, trainSubset)
+        (c.randomLabels, c.initialCheckpoint) = (randomLabels, initFrom)
+        c.model.kind = model ?? c.model.kind
         c.model.modelWidth = dModel ?? c.model.modelWidth
-        c.model.heads = heads ?? c.model.heads
-        c.model.mlpWidth = dMlp ?? c.model.mlpWidth
-        c.learningRate = lr ?? c.learningRate
-        c.beta1 = beta1 ?? c.beta1
-        c.beta2 = beta2 ?? c.beta2
-        c.weightDecay = weightDecay ?? c.weightDecay
-        c.steps = steps ?? c.steps
-        c.batchSize = batchSize
-        c.evalEvery = evalEvery ?? c.evalEvery
-        c.checkpointEvery = checkpointEvery ?? c.checkpointEvery
+        (c.model.heads, c.model.mlpWidth) = (heads ?? c.model.heads, dMlp ?? c.model.mlpWidth)
+        (c.learningRate, c.beta1, c.beta2) = (lr ?? c.learningRate, beta1 ?? c.beta1, beta2 ?? c.beta2)
+        (c.weightDecay, c.steps, c.batchSize) = (weightDecay ?? c.weightDecay, steps ?? c.steps, batchSize)
+        (c.evalEvery, c.checkpointEvery) = (evalEvery ?? c.evalEvery, checkpointEvery ?? c.checkpointEvery)
         c.stopAtTestAccuracy = noEarlyStop ? nil : (stopAtTestAccuracy ?? c.stopAtTestAccuracy)
-        c.randomLabels = randomLabels
-        c.trainSubset = trainSubset
-        c.initialCheckpoint = initFrom
         try c.validate()
         return c
     }

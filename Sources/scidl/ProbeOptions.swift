@@ -2,26 +2,17 @@ import ArgumentParser
 import Foundation
 import SciDLLanguageModel
 import SciDLLatentKnowledge
-import SciDLReports
 import SciDLSupport
-import SciDLTensor
 
-/// Where contrast pairs come from and how the model reads them (shared by `elicit` and `challenge`).
+/// Where contrast pairs come from and how the model reads them (`elicit`, `challenge`).
 struct SourceOptions: ParsableArguments {
-    @Option(help: "Data: a .csv (statement,label) or .jsonl (BoolQ) file, or a built-in set: comparisons, arithmetic.")
-    var data = "comparisons"
+    @Option(help: "A .csv (statement,label) or .jsonl file, or comparisons or arithmetic.") var data = "comparisons"
     @Option(help: "Column holding the 0/1 label (default: label, or answer in JSONL).") var labelColumn: String?
     @Option(help: "Column to use as {statement}.") var textColumn: String?
     @Option(help: "Use only the first N examples.") var limit: Int?
     @Option(help: "Use N examples drawn at random, half of each class (seeded by --sample-seed).") var sample: Int?
     @Option(help: "Seed of the --sample draw.") var sampleSeed: UInt64 = 0
-    @Option(
-        help:
-            """
-            Model: smollm2 (SmolLM2-135M-Instruct, default), minilm (all-MiniLM-L6-v2), a .gguf file or a Hugging \
-            Face model folder.
-            """
-    )
+    @Option(help: "smollm2 (SmolLM2-135M-Instruct), minilm, a .gguf file or a Hugging Face model folder.")
     var model = ModelCatalog.defaultModel
     @Option(help: "Layers, e.g. 0-30 or 10,20,30 (0 = embeddings, i = block i's output).") var layers: String?
     @Option(help: "Token whose state is read: first, last or mean (default: last for decoders, mean for BERT).")
@@ -29,20 +20,15 @@ struct SourceOptions: ParsableArguments {
     @Option(help: "Activation cache folder (default: $SCIDL_HOME/activations, i.e. ~/.cache/scidl/activations).")
     var cache: String?
     @Flag(help: "Neither read nor write the activation cache.") var noCache = false
-    @Option(
-        help: """
-            Tokens per prompt at most (default: the model's context, up to 8192); longer prompts lose their start, \
-            keeping the question and answer at their end.
-            """)
+    @Option(help: "Tokens per prompt at most (default: the model's context); longer prompts lose their start.")
     var maxTokens: Int?
 
-    /// The flags as the library's settings.
     var contrastSource: ContrastSource {
         get throws {
             var s = ContrastSource()
             (s.data, s.model, s.position, s.maxTokens) = (data, model, position, maxTokens)
-            s.columns = ColumnMapping(label: labelColumn, text: textColumn)
             (s.limit, s.sample, s.sampleSeed) = (limit, sample, sampleSeed)
+            s.columns = ColumnMapping(label: labelColumn, text: textColumn)
             s.layers = try layers.map { try parseIntegers($0, "--layers") }
             s.cache = noCache ? nil : cache.map { URL(fileURLWithPath: $0) } ?? s.cache
             return s
@@ -50,48 +36,50 @@ struct SourceOptions: ParsableArguments {
     }
 }
 
-/// Which probes, which seeds, how to fit them (shared by `elicit` and `challenge`).
+/// Which probes, which seeds, how to fit them (`elicit`, `challenge`).
 struct ProbeOptions: ParsableArguments {
     private static let defaults = ElicitSettings()
-    @Option(help: "Probe methods, comma-separated: ccs, pca, kmeans, random, logistic.") var methods =
-        defaults.methods.map(\.rawValue).joined(separator: ",")
+    @Option(help: "Probe methods, comma-separated: ccs, pca, kmeans, random, logistic.")
+    var methods = defaults.methods.map(\.rawValue).joined(separator: ",")
     @Option(help: "Seeds (each: a train/test split and probe initialisations), e.g. 0,1,2 or 0-19.") var seeds: String?
     @Option(help: "Share of pairs held out for testing.") var testFraction = defaults.testFraction
-    @Option(
-        help: """
-            Normalisation of each side: burns (centred on the training pairs), cluster (Cluster-Norm: centred within \
-            HDBSCAN clusters of the pair means) or none.
-            """)
+    @Option(help: "Centring of each side: burns (on the training pairs), cluster (within HDBSCAN clusters) or none.")
     var normalize = defaults.normalisation
     @Option(help: "Cluster-Norm: HDBSCAN's smallest cluster.") var minClusterSize = defaults.minClusterSize
-    @Flag(help: "Scale each side to unit variance per dimension after centring.") var varianceScaling = defaults
-        .scalingVariance
+    @Flag(help: "Scale each side to unit variance per dimension after centring.") var varianceScaling = false
     @Option(help: "CCS optimizer: adamw (Burns et al.) or lbfgs.") var ccsOptimizer = defaults.ccs.optimizer
     @Option(help: "CCS epochs (AdamW) or iterations (L-BFGS).") var ccsEpochs = defaults.ccs.epochs
     @Option(help: "CCS random restarts; the lowest loss is kept.") var ccsRestarts = defaults.ccs.restarts
     @Option(help: "CCS learning rate (AdamW).") var ccsLr = defaults.ccs.learningRate
     @Flag(help: "CCS confidence term min(p⁺, p⁻, 1−p⁺, 1−p⁻)² instead of min(p⁺, p⁻)².") var symmetricConfidence = false
-    @Option(help: "The layer the report's bar charts and pictures show (default: the supervised probe's best).")
-    var reportLayer: Int?
+    @Option(help: "The layer the report's figures show (default: the supervised probe's best).") var reportLayer: Int?
 
     func settings(defaultSeeds: String = "0") throws -> ElicitSettings {
         var s = ElicitSettings()
         s.methods = try parseList(methods, "--methods") { ProbeMethod(rawValue: $0) }
         s.seeds = try parseIntegers(seeds ?? defaultSeeds, "--seeds").map { UInt64(max($0, 0)) }
-        s.testFraction = testFraction
-        s.scalingVariance = varianceScaling
-        s.normalisation = normalize
-        s.minClusterSize = minClusterSize
-        s.ccs.optimizer = ccsOptimizer
-        s.ccs.epochs = ccsEpochs
-        s.ccs.restarts = ccsRestarts
-        s.ccs.learningRate = ccsLr
-        s.ccs.symmetricConfidence = symmetricConfidence
+        (s.testFraction, s.scalingVariance) = (testFraction, varianceScaling)
+        (s.normalisation, s.minClusterSize) = (normalize, minClusterSize)
+        (s.ccs.optimizer, s.ccs.epochs, s.ccs.restarts) = (ccsOptimizer, ccsEpochs, ccsRestarts)
+        (s.ccs.learningRate, s.ccs.symmetricConfidence) = (ccsLr, symmetricConfidence)
         try s.validate()
         return s
     }
 }
 
+/// Activations from elsewhere, by file (`elicit`, `challenge`, `eval`).
+struct ActivationOptions: ParsableArguments {
+    @Option(help: ".npy [n,2,d] or [layers,n,2,d], or .npz/.safetensors with activations or positive/negative.")
+    var activations: String?
+    @Option(help: "x⁺ activations file ([n,d] or [layers,n,d]), with --negative.") var positive: String?
+    @Option(help: "x⁻ activations file, with --positive.") var negative: String?
+    @Option(help: "Labels of imported activations: .npy, .csv/.jsonl (label column) or one 0/1 per line.")
+    var labels: String?
+
+    var files: ActivationFiles { .init(file: activations, positive: positive, negative: negative, labels: labels) }
+}
+
 extension TokenPosition: ExpressibleByArgument {}
 extension CCSSettings.Optimizer: ExpressibleByArgument {}
 extension Normalisation: ExpressibleByArgument {}
+extension ChallengeRun.Name: ExpressibleByArgument {}

@@ -1,9 +1,5 @@
 import ArgumentParser
-import Foundation
 import SciDLGrokking
-import SciDLReports
-import SciDLSupport
-import SciDLTensor
 
 struct Semigrok: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,24 +11,15 @@ struct Semigrok: ParsableCommand {
     var preset: SweepPreset?
 
     func run() throws {
-        try sweep.slurm.validate(hasOut: sweep.out != nil)
-        try preset?.require(SemiGrokkingExperiment.command)
+        typealias Experiment = SemiGrokkingExperiment
         let grid = try sweep.sizesAndSeeds(
-            preset, defaultSizes: SemiGrokkingExperiment.defaultSizes, defaultSeeds: SemiGrokkingExperiment.defaultSeeds
-        )
-        let base = try settings.config().sweepRun(steps: settings.steps ?? SemiGrokkingExperiment.defaultSteps)
-        let experiment = try SemiGrokkingExperiment(
-            base: base, sizes: grid.sizes,
-            weightDecays: try sweep.grid.weightDecays(base, given: settings.weightDecay != nil), seeds: grid.seeds ?? [])
+            preset, Experiment.self, defaultSizes: Experiment.defaultSizes, defaultSeeds: Experiment.defaultSeeds)
+        let base = try settings.config().sweepRun(steps: settings.steps ?? Experiment.defaultSteps)
+        let experiment = try Experiment(
+            base: base, sizes: grid.sizes, weightDecays: try sweep.weightDecays(base, settings),
+            seeds: grid.seeds ?? [])
         try sweep.launch(experiment, in: sweep.directory("semigrok"))
     }
 }
 
-extension SweepPreset: ExpressibleByArgument {
-    /// A preset given to another command than its own is refused.
-    func require(_ command: String) throws {
-        guard self.command == command else {
-            throw SciDLError("--preset \(rawValue) belongs to `scidl \(self.command)`, not `scidl \(command)`")
-        }
-    }
-}
+extension SweepPreset: ExpressibleByArgument {}

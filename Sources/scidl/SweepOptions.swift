@@ -6,38 +6,40 @@ import SciDLTensor
 
 /// Flags shared by the circuit-efficiency sweeps.
 struct SweepOptions: ParsableArguments {
-    @Option(help: "Training-set sizes D, comma-separated.", transform: commaList(Int.init))
-    var sizes: [Int]?
-    @Option(
-        help: "Weight decays, comma-separated (default: --weight-decay's value, 1.0).",
-        transform: commaList(Double.init))
+    @Option(help: "Training-set sizes D, comma-separated.", transform: commaList(Int.init)) var sizes: [Int]?
+    @Option(help: "Weight decays, comma-separated (default: --weight-decay's).", transform: commaList(Double.init))
     var weightDecays: [Double]?
-    @Option(
-        help: "Seeds, comma-separated: every run is repeated per seed (default: --seed's value).",
-        transform: commaList(UInt64.init))
+    @Option(help: "Seeds, comma-separated: every run once each (default: --seed's).", transform: commaList(UInt64.init))
     var seeds: [UInt64]?
     @Option(help: "Output directory (default: runs/<command>-<date>-<time>). Re-running with the same one resumes.")
     var out: String?
     @Option(help: "Runs at once (default: one per core).") var workers: Int?
     @OptionGroup var slurm: SlurmOptions
 
-    func directory(_ command: String) -> URL {
-        URL(fileURLWithPath: out ?? RunFolder.defaultPath(command)).absoluteURL.standardizedFileURL
+    func directory(_ name: String) -> URL {
+        URL(fileURLWithPath: out ?? RunFolder.defaultPath(name)).absoluteURL.standardizedFileURL
     }
 
     var grid: SweepGrid { SweepGrid(sizes: sizes, weightDecays: weightDecays, seeds: seeds) }
 
+    /// --weight-decays, or the run's --weight-decay.
+    func weightDecays(_ base: GrokConfig, _ settings: GrokSettings) throws -> [Double] {
+        try grid.weightDecays(base, given: settings.weightDecay != nil)
+    }
+
     /// Every flag checked as parsed, before any training (pre-training included) starts.
     func validate() throws {
         try grid.validate()
+        try slurm.validate(hasOut: out != nil)
         if let workers, workers < 1 { throw SciDLError("--workers must be at least 1 (got \(workers))") }
     }
 
     /// The sizes and seeds of `preset` (announced) or of the flags.
-    func sizesAndSeeds(_ preset: SweepPreset?, defaultSizes: [Int], defaultSeeds: [UInt64]?) throws -> (
-        sizes: [Int], seeds: [UInt64]?
-    ) {
-        let chosen = try grid.sizesAndSeeds(preset, defaultSizes: defaultSizes, defaultSeeds: defaultSeeds)
+    func sizesAndSeeds<E: SweepExperiment>(
+        _ preset: SweepPreset?, _: E.Type, defaultSizes: [Int], defaultSeeds: [UInt64]? = nil
+    ) throws -> (sizes: [Int], seeds: [UInt64]?) {
+        let chosen = try grid.sizesAndSeeds(
+            preset, command: E.command, defaultSizes: defaultSizes, defaultSeeds: defaultSeeds)
         if let preset { print("preset: \(preset.citation)") }
         return chosen
     }

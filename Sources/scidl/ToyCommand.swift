@@ -1,9 +1,7 @@
 import ArgumentParser
 import Foundation
-import SciDLSupport
 import SciDLGrokking
-import SciDLReports
-import SciDLTensor
+import SciDLSupport
 
 struct Toy: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,8 +10,7 @@ struct Toy: ParsableCommand {
             A slow but efficient generalising circuit competes with a fast memorising one whose cost grows with \
             the training-set size, under gradient descent with weight decay (Varma et al. 2023). Prints a table \
             and writes results.csv, summary.json and report.html into --out.
-            """
-    )
+            """)
     @Option(help: "Output directory (default: runs/toy-<date>-<time>).") var out: String?
     private static let defaults = ToyModel.Settings()
     @Option(help: "Gradient steps per run.") var steps = ToyExperiments.defaultSteps
@@ -27,19 +24,10 @@ struct Toy: ParsableCommand {
 
     func run() throws {
         var s = Self.defaults
-        s.classes = classes
-        s.weightDecay = weightDecay
-        s.learningRate = lr
-        s.memorisationScale = memorisationScale
-        s.interference = interference
-        s.noiseFloor = noiseFloor
-        s.seed = seed
-        let experiments = try ToyExperiments(settings: s, steps: steps)
-        let folder = try openOutputFolder(out, default: "toy")
-        let started = Date()
-        let report = ToyReport(experiments)
-        try report.write(to: folder.url)
-        print(report.table())
-        print(finishedLine(started, folder.url, files: "results.csv, summary.json, report.html"))
+        (s.classes, s.weightDecay, s.learningRate, s.seed) = (classes, weightDecay, lr, seed)
+        (s.memorisationScale, s.interference, s.noiseFloor) = (memorisationScale, interference, noiseFloor)
+        let folder = try RunFolder.forThisCommand(out: out, defaultName: "toy")
+        print(try ToyReport.run(settings: s, steps: steps, in: folder.url).table())
+        print(finishedLine(folder, files: "results.csv, summary.json, report.html"))
     }
 }

@@ -2,8 +2,6 @@ import ArgumentParser
 import Foundation
 import SciDLGrokking
 import SciDLReports
-import SciDLSupport
-import SciDLTensor
 
 struct Ungrok: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,38 +18,21 @@ struct Ungrok: ParsableCommand {
     var preset: SweepPreset?
 
     func run() throws {
-        try sweep.slurm.validate(hasOut: sweep.out != nil)
+        typealias Experiment = UngrokkingExperiment
         let dir = sweep.directory("ungrok")
         if case .prerequisite(let name) = sweep.slurm.runIndex {
-            // The Slurm job the array waits for: the pre-training, as the run list holds it.
-            let plan = try Sweep.plannedRun(.prerequisite(name), in: dir, command: UngrokkingExperiment.command)
-            let start = try UngrokkingExperiment.Start(pretraining: plan.config, in: dir.appendingPathComponent(name))
-            print("pre-training finished: test accuracy \(formatNumber(start.testAccuracy))")
-            return
+            let start = try Experiment.Start.pretrainForSlurm(name, in: dir)
+            return print("pre-training finished: test accuracy \(formatNumber(start.testAccuracy))")
         }
-        try preset?.require(UngrokkingExperiment.command)
-        let grid = try sweep.sizesAndSeeds(preset, defaultSizes: UngrokkingExperiment.defaultSizes, defaultSeeds: nil)
-        var base: GrokConfig
-        let pretrained: URL
-        if let from {
-            pretrained = URL(fileURLWithPath: from).absoluteURL.standardizedFileURL
-            base = try UngrokkingExperiment.Start(grokRun: pretrained).config
-        } else {
-            pretrained = dir.appendingPathComponent(UngrokkingExperiment.pretrainingName)
-            base = UngrokkingExperiment.Start.pretrainingConfig(try settings.config())
-            // Here (not on Slurm, where it is the array's first job) the network is grokked before the sweep.
-            if !sweep.slurm.slurm && sweep.slurm.runIndex == nil {
-                print("pre-training in \(pretrained.path)")
-                base = try UngrokkingExperiment.Start(
-                    pretraining: base, in: pretrained, progress: GrokRun.progressBar(label: "grok ")
-                ).config
-            }
-        }
+        let grid = try sweep.sizesAndSeeds(preset, Experiment.self, defaultSizes: Experiment.defaultSizes)
+        var (base, start) = try Experiment.Start.resolve(
+            grokRun: from.map { URL(fileURLWithPath: $0) }, pretraining: try settings.config(), in: dir,
+            trainNow: !sweep.slurm.slurm && sweep.slurm.runIndex == nil,
+            progress: GrokRun.progressBar(label: "grok "), say: { print($0) })
         base.evalEvery = settings.evalEvery ?? base.evalEvery
-        let experiment = try UngrokkingExperiment(
-            base: base, sizes: grid.sizes,
-            weightDecays: try sweep.grid.weightDecays(base, given: settings.weightDecay != nil),
-            steps: settings.steps ?? UngrokkingExperiment.defaultSteps, seeds: grid.seeds, pretrained: pretrained,
+        let experiment = try Experiment(
+            base: base, sizes: grid.sizes, weightDecays: try sweep.weightDecays(base, settings),
+            steps: settings.steps ?? Experiment.defaultSteps, seeds: grid.seeds, pretrained: start,
             pretrains: from == nil)
         try sweep.launch(experiment, in: dir)
     }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
+import SciDLReports
 import SciDLSupport
-import SciDLTensor
 
 /// The `scidl` command line: parses arguments and calls the libraries. Any failure prints one line and
 /// exits with status 2.
@@ -12,8 +12,12 @@ struct SciDL: ParsableCommand {
         subcommands: [
             Grok.self, Dcrit.self, Ungrok.self, Semigrok.self, Toy.self, Elicit.self, Challenge.self, Model.self,
             Eval.self, SweepCommand.self, Bench.self,
-        ]
-    )
+        ])
+}
+
+/// A command's last line: how long it took since it opened `folder`, and what it wrote there.
+func finishedLine(_ folder: RunFolder, files: String) -> String {
+    "\(formatDuration(Date().timeIntervalSince(folder.opened))); results in \(folder.url.path): \(files)"
 }
 
 do {
@@ -26,15 +30,7 @@ do {
 } catch {
     if SciDL.exitCode(for: error) == .success { SciDL.exit(withError: error) }
     // ArgumentParser's usage text would make this several lines: keep the error, point at --help.
-    // A list of choices ("- add", "- subtract", …) becomes "add, subtract, …".
-    var message = ""
-    for line in SciDL.message(for: error).split(separator: "\n").map({ $0.trimmingCharacters(in: .whitespaces) }) {
-        if line.hasPrefix("- ") {
-            message += (message.hasSuffix(":") ? " " : ", ") + line.dropFirst(2)
-        } else if !line.isEmpty {
-            message += (message.isEmpty ? "" : " ") + line
-        }
-    }
+    let message = joiningLines(SciDL.message(for: error))
     FileHandle.standardError.write(Data("error: \(message) (see scidl --help)\n".utf8))
     exit(2)
 }

@@ -13,6 +13,30 @@ final class SavedProbeTests: XCTestCase {
         return url
     }
 
+    /// Where a run's activations came from travels as a typed value, and files written before it was one (every
+    /// value a string, "" for none, templates comma-joined) still read.
+    func testProvenanceRoundTripsAndReadsTheEarlierStringForm() throws {
+        var source = ContrastSource()
+        (source.data, source.model, source.position) = ("cities.csv", "model.gguf", .mean)
+        source.columns = ColumnMapping(label: "is_true", text: nil)
+        let provenance = ProbeProvenance(source: source, templates: ["truth", "yes-no"])
+        let decoded = try JSONDecoder().decode(ProbeProvenance.self, from: try JSONEncoder().encode(provenance))
+        XCTAssertEqual(decoded, provenance)
+        XCTAssertEqual(decoded.position, .mean)
+        XCTAssertEqual(decoded.templates, ["truth", "yes-no"])
+        XCTAssertNil(decoded.textColumn)
+        let earlier = #"{"data":"cities.csv","label_column":"","model":"smollm2","position":"","templates":"truth,yes-no","text_column":""}"#
+        let read = try JSONDecoder().decode(ProbeProvenance.self, from: Data(earlier.utf8))
+        XCTAssertEqual(read.data, "cities.csv")
+        XCTAssertEqual(read.templates, ["truth", "yes-no"])
+        XCTAssertNil(read.position)
+        XCTAssertNil(read.labelColumn)
+        // Imported activations name their files, not a data set and model.
+        let imported = ProbeProvenance(source: source, imported: ActivationFiles(file: "a.npy", labels: "l.npy"))
+        XCTAssertEqual(imported.trainingData, "a.npy")
+        XCTAssertNil(imported.model)
+    }
+
     func testReloadedProbesReproduceTheRunExactly() throws {
         let (planted, _) = plantedPairs(count: 120)
         for normalisation in Normalisation.allCases {
@@ -23,8 +47,10 @@ final class SavedProbeTests: XCTestCase {
             settings.ccs.restarts = 2
             let results = try Elicitation.run(planted, settings: settings, template: "t")
             let dir = try folder()
+            var source = ContrastSource()
+            source.data = "planted"
             try SavedProbes(
-                results: results, settings: settings, provenance: ProbeProvenance(source: { var s = ContrastSource(); s.data = "planted"; return s }()),
+                results: results, settings: settings, provenance: ProbeProvenance(source: source),
                 activations: ["t": SavedProbes.activationsHash(planted)]
             ).write(to: dir)
             let saved = try SavedProbes(contentsOf: dir)

@@ -123,6 +123,13 @@ public struct ToyReport: Sendable {
     public var sweep: [ToyExperiments.Run]
 
     /// Runs all experiments.
+    /// Runs the toy experiments and writes their report into `directory`.
+    public static func run(settings: ToyModel.Settings, steps: Int, in directory: URL) throws -> ToyReport {
+        let report = ToyReport(try ToyExperiments(settings: settings, steps: steps))
+        try report.write(to: directory)
+        return report
+    }
+
     public init(_ experiments: ToyExperiments) {
         self.experiments = experiments
         grokking = experiments.grokking()

@@ -45,6 +45,31 @@ public struct UngrokkingExperiment: SweepExperiment {
             try self.init(run)
         }
 
+        /// Where the sweep starts: a finished grok run (`grokRun`), or the pre-training of `config` in the
+        /// sweep's `directory` — trained now when `trainNow` (on Slurm it is the array's first job instead).
+        /// Returns the base settings of the subset runs and the start's folder; `say` hears where it trains.
+        public static func resolve(
+            grokRun: URL?, pretraining config: GrokConfig, in directory: URL, trainNow: Bool,
+            progress: GrokRun.Progress? = nil, say: (String) -> Void = { _ in }
+        ) throws -> (base: GrokConfig, directory: URL) {
+            if let grokRun {
+                let url = grokRun.absoluteURL.standardizedFileURL
+                return (try Start(grokRun: url).config, url)
+            }
+            let url = directory.appendingPathComponent(UngrokkingExperiment.pretrainingName)
+            let c = pretrainingConfig(config)
+            guard trainNow else { return (c, url) }
+            say("pre-training in \(url.path)")
+            return (try Start(pretraining: c, in: url, progress: progress).config, url)
+        }
+
+        /// The Slurm job the array waits for: the pre-training of the sweep in `directory`, as its run list
+        /// holds it.
+        public static func pretrainForSlurm(_ name: String, in directory: URL) throws -> Start {
+            let plan = try Sweep.plannedRun(.prerequisite(name), in: directory, command: UngrokkingExperiment.command)
+            return try Start(pretraining: plan.config, in: directory.appendingPathComponent(name))
+        }
+
         /// `config` as a pre-training: at least `minimumSteps` long, stopping at `grokked`.
         public static func pretrainingConfig(_ config: GrokConfig) -> GrokConfig {
             var c = config

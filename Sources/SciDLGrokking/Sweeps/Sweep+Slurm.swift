@@ -63,6 +63,17 @@ extension Sweep {
     public enum SlurmTask: Sendable, Equatable {
         case run(Int)
         case prerequisite(String)
+
+        /// `--run-index`: a run of the array by its index, or the named run it waits for (`pretrain`).
+        public init?(parsing text: String) {
+            if let i = Int(text), i >= 0 {
+                self = .run(i)
+            } else if text == UngrokkingExperiment.pretrainingName {
+                self = .prerequisite(text)
+            } else {
+                return nil
+            }
+        }
     }
 
     /// Runs array task `index` of the sweep in `directory` into its run folder, holding only that run's lock;

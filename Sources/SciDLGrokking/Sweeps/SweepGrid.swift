@@ -44,11 +44,15 @@ public struct SweepGrid: Sendable {
         return weightDecays ?? [base.weightDecay]
     }
 
-    /// The sizes and seeds: a preset's (which then refuses others), or these, or the defaults.
+    /// The sizes and seeds: a preset's (which must belong to `command` and then refuses others), or these, or
+    /// the defaults.
     public func sizesAndSeeds(
-        _ preset: SweepPreset?, defaultSizes: [Int], defaultSeeds: [UInt64]?
+        _ preset: SweepPreset?, command: String, defaultSizes: [Int], defaultSeeds: [UInt64]?
     ) throws -> (sizes: [Int], seeds: [UInt64]?) {
         guard let preset else { return (sizes ?? defaultSizes, seeds ?? defaultSeeds) }
+        guard preset.command == command else {
+            throw SciDLError("--preset \(preset.rawValue) belongs to `scidl \(preset.command)`, not `scidl \(command)`")
+        }
         if sizes != nil || seeds != nil {
             throw SciDLError("--preset \(preset.rawValue) sets the sizes and seeds: drop --sizes and --seeds")
         }

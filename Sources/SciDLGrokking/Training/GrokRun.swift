@@ -66,6 +66,14 @@ public final class GrokRun {
             })
     }
 
+    /// The line `scidl grok` prints as the run starts, or as it continues (`resumed`).
+    public func startLine(resumed: Bool) -> String {
+        let folder = directory.relativePath
+        if resumed { return "resuming \(folder) at step \(step) of \(config.steps)" }
+        let task = "\(config.operation.symbol) mod \(config.modulus), \(config.model.kind.rawValue)"
+        return "grok: \(task), \(self.task.count) pairs, out \(folder)"
+    }
+
     /// Continues the run in `directory` from its checkpoint; metrics past the checkpoint are dropped and
     /// recomputed, so the files end up identical to an uninterrupted run's.
     /// - Parameter steps: a new total step count (to train longer than first planned).

@@ -19,10 +19,8 @@ extension Decoder {
 
     /// The decoder a `config.json` (its bytes, read from `source`) describes, with its weights from `weights`.
     public init(huggingFaceConfig data: Data, source: String, weights: SafetensorsShards) throws {
-        guard let config = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw SciDLError("\(source) is not a JSON object (a Hugging Face model's config.json is one)")
-        }
-        let architecture = config["model_type"] as? String ?? "?"
+        let config = try HuggingFaceDecoderConfig(json: data, source: source)
+        let architecture = config.modelType ?? "?"
         guard DecoderConfiguration.architectures.contains(architecture) else {
             throw SciDLError(
                 """
@@ -31,24 +29,19 @@ extension Decoder {
                 """
             )
         }
-        func integer(_ key: String) throws -> Int {
-            guard let v = config[key] as? Int else { throw SciDLError("\(source) lacks the integer \(key)") }
-            return v
-        }
-        let width = try integer("hidden_size")
-        let heads = try integer("num_attention_heads")
-        let headSize = config["head_dim"] as? Int ?? width / max(heads, 1)
-        let rope = (config["rope_parameters"] as? [String: Any]) ?? (config["rope_scaling"] as? [String: Any]) ?? [:]
-        let base = (rope["rope_theta"] as? Double) ?? (config["rope_theta"] as? Double) ?? 10_000
+        let width = try config.required(config.hiddenSize, .hiddenSize, source: source)
+        let heads = try config.required(config.attentionHeads, .attentionHeads, source: source)
+        let headSize = config.headSize ?? width / max(heads, 1)
+        let base = config.rope?.theta ?? config.ropeTheta ?? 10_000
         let embedding = try weights.matrix("model.embed_tokens.weight")
         var rotary = RotaryEmbedding(base: Float(base), dimensions: headSize, pairing: .halves)
-        rotary.frequencyFactors = try Self.ropeScaling(rope, rotary: rotary, source: source)
+        rotary.frequencyFactors = try config.rope.flatMap { try Self.ropeScaling($0, rotary: rotary, source: source) }
         let configuration = DecoderConfiguration(
-            architecture: architecture, blockCount: try integer("num_hidden_layers"), width: width,
-            mlpWidth: try integer("intermediate_size"), headCount: heads,
-            keyValueHeadCount: config["num_key_value_heads"] as? Int ?? heads, headSize: headSize,
-            normEpsilon: Float(config["rms_norm_eps"] as? Double ?? 1e-6), rotary: rotary,
-            contextLength: config["max_position_embeddings"] as? Int ?? 4096, vocabularySize: embedding.rows)
+            architecture: architecture, blockCount: try config.required(config.layers, .layers, source: source),
+            width: width, mlpWidth: try config.required(config.intermediateSize, .intermediateSize, source: source),
+            headCount: heads, keyValueHeadCount: config.keyValueHeads ?? heads, headSize: headSize,
+            normEpsilon: Float(config.rmsNormEpsilon ?? 1e-6), rotary: rotary,
+            contextLength: config.maxPositions ?? 4096, vocabularySize: embedding.rows)
         try configuration.validate(source)
         let blocks = try (0..<configuration.blockCount).map { i -> Block in
             let p = "model.layers.\(i)."
@@ -67,7 +60,7 @@ extension Decoder {
                 gate: try weights.matrix(p + "mlp.gate_proj.weight"), up: try weights.matrix(p + "mlp.up_proj.weight"),
                 down: try weights.matrix(p + "mlp.down_proj.weight"))
         }
-        let tied = config["tie_word_embeddings"] as? Bool ?? false
+        let tied = config.tiedEmbeddings ?? false
         try self.init(
             configuration: configuration, embedding: embedding, blocks: blocks,
             finalNorm: try weights.matrix("model.norm.weight").dequantized(),
@@ -76,14 +69,15 @@ extension Decoder {
     }
 
     /// Llama 3.1's frequency scaling (`rope_type: llama3`) as per-frequency divisors; nil for none.
-    static func ropeScaling(_ rope: [String: Any], rotary: RotaryEmbedding, source: String) throws -> [Float]? {
-        let type = rope["rope_type"] as? String ?? rope["type"] as? String ?? "default"
+    static func ropeScaling(
+        _ rope: HuggingFaceDecoderConfig.RopeParameters, rotary: RotaryEmbedding, source: String
+    ) throws -> [Float]? {
+        let type = rope.type ?? "default"
         switch type {
         case "default": return nil
         case "llama3":
-            guard let factor = rope["factor"] as? Double, let low = rope["low_freq_factor"] as? Double,
-                let high = rope["high_freq_factor"] as? Double,
-                let original = rope["original_max_position_embeddings"] as? Int
+            guard let factor = rope.factor, let low = rope.lowFrequencyFactor, let high = rope.highFrequencyFactor,
+                let original = rope.originalMaxPositions
             else {
                 throw SciDLError(
                     """

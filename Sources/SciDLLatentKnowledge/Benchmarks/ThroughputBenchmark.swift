@@ -43,6 +43,21 @@ public struct ThroughputBenchmark: BenchmarkResult {
     /// Encodes `texts` once untimed (warm-up on the first 32), then timed, all layers,
     /// at the model's default position (tokenisation included in the time).
     /// `tokensPerBatch` real tokens are packed into each forward pass.
+    /// `bench lm`: the model named `model` (`ModelCatalog`) on `count` texts of `data` (nil: synthetic
+    /// sentences); `sharingPrefixes` false makes a decoder compute every prompt's tokens.
+    public static func run(
+        model: String, data: URL?, count: Int, sharingPrefixes: Bool = true, tokensPerBatch: Int = 4096
+    ) throws -> ThroughputBenchmark {
+        guard tokensPerBatch > 0 else { throw SciDLError("--tokens-per-batch must be positive") }
+        var loaded = try ModelCatalog.load(model)
+        if !sharingPrefixes, var decoder = loaded as? DecoderModel {
+            decoder.sharesPrefixes = false
+            loaded = decoder
+        }
+        let texts = try texts(data: data, count: count)
+        return run(model: loaded, texts: texts, dataName: data?.relativePath ?? "synthetic", tokensPerBatch: tokensPerBatch)
+    }
+
     public static func run(
         model: any LanguageModel, texts: [String], dataName: String,
         tokensPerBatch: Int = 4096

@@ -29,6 +29,38 @@ public struct ChallengeRun: Sendable {
 
     public init(_ kind: Kind) { self.kind = kind }
 
+    /// The experiments by the names the command line gives them.
+    public enum Name: String, CaseIterable, Sendable {
+        case distractor
+        case explicitOpinion = "explicit-opinion"
+        case implicitOpinion = "implicit-opinion"
+        case templates, theorem, story
+    }
+
+    /// Experiment `name` with its parameters; each uses its own (`template`: the templates experiment's extra
+    /// templates, comma-separated, or the story's prompt).
+    public init(
+        _ name: Name, words: [String] = ChallengeExperiment.defaultWords,
+        sentences: Int = ChallengeExperiment.defaultSentences, category: String? = nil,
+        shots: Int = ChallengeExperiment.defaultShots, template: String? = nil
+    ) throws {
+        kind =
+            switch name {
+            case .distractor: .experiment(.distractor(words: words))
+            case .explicitOpinion: .experiment(.explicitOpinion(sentences: sentences))
+            case .implicitOpinion: .experiment(.implicitOpinion(category: category, shots: shots))
+            case .templates:
+                .experiment(
+                    .templates(extra: try (template ?? "").split(separator: ",").map { try PromptTemplate.named(String($0)) }))
+            case .theorem: .theorem
+            case .story:
+                .experiment(
+                    .story(
+                        template: try template.map { try PromptTemplate.named($0) }, words: words, sentences: sentences,
+                        shots: shots))
+            }
+    }
+
     /// The probe seeds an experiment uses unless told otherwise.
     public var defaultSeeds: String {
         if case .experiment(let e) = kind { e.defaultSeeds } else { "0-9" }

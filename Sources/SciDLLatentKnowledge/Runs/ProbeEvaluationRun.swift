@@ -45,7 +45,7 @@ public struct ProbeEvaluationRun: Sendable {
         var files = imported
         if !files.isGiven, data == nil, model == nil { files.file = p.activations }
         if files.file != nil { files.labels = files.labels ?? p.labels }
-        if let loaded = try files.load() { return [(files.file ?? "", "", loaded.activations)] }
+        if let loaded = try files.load() { return [(loaded.description[0].1, "", loaded.activations)] }
         guard let dataList = data ?? p.data.map({ [$0] }), let modelSpec = model ?? p.model else {
             throw SciDLError("the run does not say which data and model it used: give --data and --model")
         }

@@ -86,6 +86,16 @@ public struct CommandGrid: Codable, Equatable, Sendable {
         }
     }
 
+    /// `command` once per layer of `layers` (`elicit --slurm`, `challenge --slurm`): a layer's probes and seeds
+    /// do not depend on the other layers, so its rows are those of the run over all layers.
+    public static func overLayers(_ command: [String], layers: String?) throws -> CommandGrid {
+        guard let layers else {
+            throw SciDLError("--slurm runs one task per layer: give --layers, e.g. --layers 10,20,30")
+        }
+        let values = try parseIntegers(layers, "--layers").map(String.init)
+        return try CommandGrid(command: command, axes: [Axis(flag: "layers", values: values)])
+    }
+
     /// `text` with anything but letters, digits, `.` and `-` replaced, for a folder name.
     static func safe(_ text: String) -> String {
         String(text.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") ? $0 : "_" })

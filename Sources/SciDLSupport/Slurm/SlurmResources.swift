@@ -43,6 +43,16 @@ public struct SlurmResources: Sendable, Equatable {
         self.extraArguments = extraArguments
     }
 
+    /// The options set to other than the cluster's defaults, by flag (`--partition`, …): given without
+    /// `--slurm`, they would do nothing.
+    public var flagsGiven: [String] {
+        [
+            ("--partition", partition != nil), ("--time", time != nil), ("--mem", memory != nil),
+            ("--account", account != nil), ("--array-parallelism", arrayParallelism != nil),
+            ("--sbatch-arg", !extraArguments.isEmpty), ("--cpus-per-task", cpusPerTask != 1),
+        ].filter(\.1).map(\.0)
+    }
+
     /// The `#SBATCH` lines these resources make, in a fixed order.
     var directives: [String] {
         var lines: [String] = []

@@ -1,0 +1,94 @@
+import Foundation
+import SciDLSupport
+
+/// The fields of a Hugging Face decoder's `config.json` (Llama, Mistral, Qwen2) that SciDL reads. Read leniently,
+/// as transformers does: a field that is absent, null or of another type counts as absent, and the decoder's
+/// own checks say which required one is missing.
+struct HuggingFaceDecoderConfig: Decodable {
+    var modelType: String?
+    var hiddenSize: Int?
+    var attentionHeads: Int?
+    var headSize: Int?
+    var layers: Int?
+    var intermediateSize: Int?
+    var keyValueHeads: Int?
+    var rmsNormEpsilon: Double?
+    var maxPositions: Int?
+    var tiedEmbeddings: Bool?
+    var ropeTheta: Double?
+    /// `rope_parameters` (newer transformers) or `rope_scaling`.
+    var rope: RopeParameters?
+
+    /// RoPE's base and its frequency scaling.
+    struct RopeParameters: Decodable {
+        var type: String?
+        var theta: Double?
+        var factor: Double?
+        var lowFrequencyFactor: Double?
+        var highFrequencyFactor: Double?
+        var originalMaxPositions: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case ropeType = "rope_type", type, theta = "rope_theta", factor
+            case lowFrequencyFactor = "low_freq_factor", highFrequencyFactor = "high_freq_factor"
+            case originalMaxPositions = "original_max_position_embeddings"
+        }
+
+        init(from decoder: any Swift.Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            type = c.lenient(String.self, .ropeType) ?? c.lenient(String.self, .type)
+            theta = c.lenient(Double.self, .theta)
+            factor = c.lenient(Double.self, .factor)
+            lowFrequencyFactor = c.lenient(Double.self, .lowFrequencyFactor)
+            highFrequencyFactor = c.lenient(Double.self, .highFrequencyFactor)
+            originalMaxPositions = c.lenient(Int.self, .originalMaxPositions)
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case modelType = "model_type", hiddenSize = "hidden_size", attentionHeads = "num_attention_heads"
+        case headSize = "head_dim", layers = "num_hidden_layers", intermediateSize = "intermediate_size"
+        case keyValueHeads = "num_key_value_heads", rmsNormEpsilon = "rms_norm_eps"
+        case maxPositions = "max_position_embeddings", tiedEmbeddings = "tie_word_embeddings"
+        case ropeTheta = "rope_theta", ropeParameters = "rope_parameters", ropeScaling = "rope_scaling"
+    }
+
+    init(from decoder: any Swift.Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        modelType = c.lenient(String.self, .modelType)
+        hiddenSize = c.lenient(Int.self, .hiddenSize)
+        attentionHeads = c.lenient(Int.self, .attentionHeads)
+        headSize = c.lenient(Int.self, .headSize)
+        layers = c.lenient(Int.self, .layers)
+        intermediateSize = c.lenient(Int.self, .intermediateSize)
+        keyValueHeads = c.lenient(Int.self, .keyValueHeads)
+        rmsNormEpsilon = c.lenient(Double.self, .rmsNormEpsilon)
+        maxPositions = c.lenient(Int.self, .maxPositions)
+        tiedEmbeddings = c.lenient(Bool.self, .tiedEmbeddings)
+        ropeTheta = c.lenient(Double.self, .ropeTheta)
+        rope = c.lenient(RopeParameters.self, .ropeParameters) ?? c.lenient(RopeParameters.self, .ropeScaling)
+    }
+
+    /// `config.json`'s bytes, read from `source`.
+    init(json data: Data, source: String) throws {
+        guard (try? JSONSerialization.jsonObject(with: data)) is [String: Any],
+            let config = try? JSONDecoder().decode(Self.self, from: data)
+        else {
+            throw SciDLError("\(source) is not a JSON object (a Hugging Face model's config.json is one)")
+        }
+        self = config
+    }
+
+    /// A required integer, or a line naming it.
+    func required(_ value: Int?, _ key: CodingKeys, source: String) throws -> Int {
+        guard let value else { throw SciDLError("\(source) lacks the integer \(key.rawValue)") }
+        return value
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// The value at `key`, or nil when it is absent, null or not a `T`.
+    func lenient<T: Decodable>(_ type: T.Type, _ key: Key) -> T? {
+        (try? decodeIfPresent(type, forKey: key)) ?? nil
+    }
+}
