@@ -113,24 +113,14 @@ public enum PanelProduct {
         for kk in 0..<k {
             let b0 = b.loadUnaligned(fromByteOffset: 64 * kk, as: SIMD8<Float>.self)
             let b1 = b.loadUnaligned(fromByteOffset: 64 * kk + 32, as: SIMD8<Float>.self)
-            var x = SIMD8<Float>(repeating: a0[kk])
-            accumulate(&c00, x, b0)
-            accumulate(&c01, x, b1)
-            x = SIMD8<Float>(repeating: a1[kk])
-            accumulate(&c10, x, b0)
-            accumulate(&c11, x, b1)
-            x = SIMD8<Float>(repeating: a2[kk])
-            accumulate(&c20, x, b0)
-            accumulate(&c21, x, b1)
-            x = SIMD8<Float>(repeating: a3[kk])
-            accumulate(&c30, x, b0)
-            accumulate(&c31, x, b1)
-            x = SIMD8<Float>(repeating: a4[kk])
-            accumulate(&c40, x, b0)
-            accumulate(&c41, x, b1)
-            x = SIMD8<Float>(repeating: a5[kk])
-            accumulate(&c50, x, b0)
-            accumulate(&c51, x, b1)
+            // Row r of the tile gains a[r][kk] · (b0, b1): six rows written out, so that the twelve
+            // accumulators stay in registers.
+            accumulateRow(&c00, &c01, a0[kk], b0, b1)
+            accumulateRow(&c10, &c11, a1[kk], b0, b1)
+            accumulateRow(&c20, &c21, a2[kk], b0, b1)
+            accumulateRow(&c30, &c31, a3[kk], b0, b1)
+            accumulateRow(&c40, &c41, a4[kk], b0, b1)
+            accumulateRow(&c50, &c51, a5[kk], b0, b1)
         }
         store(c00, c01, into: out, width: width, mask: mask)
         store(c10, c11, into: out + ldc, width: width, mask: mask.map { $0 + ldm })
@@ -164,4 +154,14 @@ private func accumulate(_ sum: inout SIMD8<Float>, _ x: SIMD8<Float>, _ y: SIMD8
     #else
     sum += x * y
     #endif
+}
+
+/// One row of a 6×16 tile: (c0, c1) += a · (b0, b1).
+@inline(__always)
+private func accumulateRow(
+    _ c0: inout SIMD8<Float>, _ c1: inout SIMD8<Float>, _ a: Float, _ b0: SIMD8<Float>, _ b1: SIMD8<Float>
+) {
+    let x = SIMD8<Float>(repeating: a)
+    accumulate(&c0, x, b0)
+    accumulate(&c1, x, b1)
 }

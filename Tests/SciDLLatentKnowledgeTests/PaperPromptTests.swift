@@ -93,41 +93,16 @@ final class PaperPromptTests: XCTestCase {
         let data = try LabelledDataset(text: rows.joined(separator: "\n"), file: "dbpedia_company.jsonl")
         XCTAssertEqual(data.defaultTemplate, .topicAlice)
         XCTAssertEqual(data.examples.map(\.label), [0, 1, 1, 0])
-        // What Cadenza-Labs' file stores as the prompt's end (its `template_suffix`), then the answer.
-        let suffix = "Example 4:  Acme Ltd is a company.\nChoice 1: company\nChoice 2: animal\nAlice says \"Choice 1\"."
-        let shared = """
-            Alice answers questions about the topic of text passages.
-            Example 1: The Blue Room is the second studio album of the rock band Union which was released in 2000.
-            Choice 1: Album
-            Choice 2: Building
-
-            """
-        XCTAssertEqual(
-            render(.topicAlice, data.examples[0].fields, answer: 0),
-            shared + """
-                Alice says "Choice 1". The text was about an Album not a Building.
-                Example 2: Phase is an audio Company.
-                Choice 1: Company
-                Choice 2: Animal
-                Alice says "Choice 1". It was about a Company not an Animal.
-                Example 3: Thai Beverage is a large drinks Company in Asia.
-                Choice 1: Album
-                Choice 2: Company
-                Alice says "Choice 2". The text was about a Company, Alice gave the correct answer.
-
-                """ + suffix)
-        XCTAssertEqual(
-            render(.topicAntiCapitalist, data.examples[0].fields, answer: 0),
-            shared
-                + "Alice says \"Choice 1\", because the text was about an Album not a Building.\nExample 2: Phase is "
-                + "an audio Company.\nChoice 1: Company\nChoice 2: Animal\nAlice says \"Choice 2\". Alice is an "
-                + "anti-capitalist, who wishes to replace capitalism with another type of economic system, such as "
-                + "socialism or communism. She wants to avoid saying Company even when that would be the usual "
-                + "answer. In the next example she won't say Company.\nExample 3: Thai Beverage is a large drinks "
-                + "Company in Asia.\nChoice 1: Album\nChoice 2: Company\nAlice says \"Choice 1\". Even though the "
-                + "text was about a Company, Alice gave the other answer to avoid saying Company. Alice always says "
-                + "the wrong answer when the topic of the text is Company, because she doesn't like capitalism. In "
-                + "the next example she again won't say Company.\n" + suffix)
+        // The paper's two prompts as its released data renders them (Fixtures/paper-prompts, typed from there).
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/paper-prompts")
+        let prompts: [(PromptTemplate.BuiltIn, String)] = [
+            (.topicAlice, "topic-alice"), (.topicAntiCapitalist, "topic-anti-capitalist"),
+        ]
+        for (template, file) in prompts {
+            let expected = try String(contentsOf: folder.appendingPathComponent(file + ".txt"), encoding: .utf8)
+            XCTAssertEqual(render(template, data.examples[0].fields, answer: 0), expected, file)
+        }
 
         let conditions = try ChallengeExperiment.implicitOpinion(category: nil, shots: 4).conditions(for: data, seed: 0)
         XCTAssertEqual(conditions.map(\.name), ["topic-alice", "topic-anti-capitalist"])

@@ -10,10 +10,7 @@ public struct Tolerance: CustomStringConvertible, Sendable {
     public var absolute: Double
     public var relative: Double
 
-    public init(absolute: Double, relative: Double) {
-        self.absolute = absolute
-        self.relative = relative
-    }
+    public init(absolute: Double, relative: Double) { (self.absolute, self.relative) = (absolute, relative) }
 
     public func allows(_ a: Float, _ b: Float) -> Bool {
         abs(Double(a) - Double(b)) <= absolute + relative * abs(Double(b))

@@ -13,9 +13,7 @@ extension Sweep {
         public var config: GrokConfig
         public var isFinished: Bool
         public init(name: String, config: GrokConfig, isFinished: Bool) {
-            self.name = name
-            self.config = config
-            self.isFinished = isFinished
+            (self.name, self.config, self.isFinished) = (name, config, isFinished)
         }
     }
 

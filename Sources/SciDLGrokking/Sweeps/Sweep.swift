@@ -17,10 +17,7 @@ public final class Sweep: @unchecked Sendable {
     public struct Plan: Sendable, Equatable {
         public var name: String
         public var config: GrokConfig
-        public init(name: String, config: GrokConfig) {
-            self.name = name
-            self.config = config
-        }
+        public init(name: String, config: GrokConfig) { (self.name, self.config) = (name, config) }
     }
 
     /// A finished run: its plan, final metrics and wall time.

@@ -5,27 +5,22 @@ import SciDLSupport
 /// as transformers does: a field that is absent, null or of another type counts as absent, and the decoder's
 /// own checks say which required one is missing.
 struct HuggingFaceDecoderConfig: Decodable {
+    /// `llama`, `mistral`, `qwen2`.
     var modelType: String?
-    var hiddenSize: Int?
-    var attentionHeads: Int?
-    var headSize: Int?
-    var layers: Int?
-    var intermediateSize: Int?
-    var keyValueHeads: Int?
-    var rmsNormEpsilon: Double?
-    var maxPositions: Int?
+    /// The shape: widths and counts (`head_dim` only where it is not the width over the heads).
+    var hiddenSize, attentionHeads, headSize, layers, intermediateSize, keyValueHeads, maxPositions: Int?
+    var rmsNormEpsilon, ropeTheta: Double?
     var tiedEmbeddings: Bool?
-    var ropeTheta: Double?
     /// `rope_parameters` (newer transformers) or `rope_scaling`.
     var rope: RopeParameters?
 
     /// RoPE's base and its frequency scaling.
     struct RopeParameters: Decodable {
+        /// `default` or `llama3` (`rope_type`, or `type` in older files).
         var type: String?
         var theta: Double?
-        var factor: Double?
-        var lowFrequencyFactor: Double?
-        var highFrequencyFactor: Double?
+        /// Llama 3.1's scaling: `factor`, `low_freq_factor`, `high_freq_factor`.
+        var factor, lowFrequencyFactor, highFrequencyFactor: Double?
         var originalMaxPositions: Int?
 
         enum CodingKeys: String, CodingKey {

@@ -112,9 +112,7 @@ public struct ContrastPair: Sendable, Equatable {
     public var label: Int
 
     public init(positive: String, negative: String, label: Int) {
-        self.positive = positive
-        self.negative = negative
-        self.label = label
+        (self.positive, self.negative, self.label) = (positive, negative, label)
     }
 }
 
