@@ -15,74 +15,30 @@ public func attentionPattern(
     queries q: Variable, keys k: Variable, heads h: Int,
     queryIndex: [Int], keyIndex: [Int], length t: Int
 ) -> Variable {
-    let hd = q.shape[1]
-    let dh = hd / h
-    let b = keyIndex.count / t
-    let tq = queryIndex.count / max(b, 1)
+    let layout = AttentionLayout(
+        heads: h, width: q.shape[1], length: t, queryIndex: queryIndex, keyIndex: keyIndex)
     precondition(
-        hd % h == 0 && k.shape[1] == hd && b * t == keyIndex.count && b * tq == queryIndex.count && tq <= t,
+        layout.width % h == 0 && k.shape[1] == layout.width && layout.batch * t == keyIndex.count
+            && layout.batch * layout.queries == queryIndex.count && layout.queries <= t,
         "attention shapes q \(q.shape) k \(k.shape), \(queryIndex.count) queries, \(keyIndex.count) keys")
-    let scale = 1 / Float(dh).squareRoot()
-    var pattern = Tensor(zeros: [b * tq, h * t])
-    // Example bi's query i in head hi: the last key it sees and the offsets of its pattern row segment and
-    // of its query; and the offset of key j.
-    func queryRow(_ bi: Int, _ i: Int, _ hi: Int) -> (last: Int, pattern: Int, query: Int) {
-        (t - tq + i, (bi * tq + i) * h * t + hi * t, queryIndex[bi * tq + i] * hd + hi * dh)
-    }
-    func ko(_ bi: Int, _ j: Int, _ hi: Int) -> Int { keyIndex[bi * t + j] * hd + hi * dh }
-
+    var pattern = Tensor(zeros: [layout.batch * layout.queries, h * t])
     q.value.scalars.withUnsafeBufferPointer { Q in
         k.value.scalars.withUnsafeBufferPointer { K in
-            pattern.scalars.withUnsafeMutableBufferPointer { P in
-                parallelChunks(b, minimumPerThread: 256) { batch in
-                    for bi in batch {
-                        for i in 0..<tq {
-                            for hi in 0..<h {
-                                let (last, p, qi) = queryRow(bi, i, hi)
-                                for j in 0...last {
-                                    P[p + j] =
-                                        dot(Q.baseAddress! + qi, K.baseAddress! + ko(bi, j, hi), count: dh) * scale
-                                }
-                                softmaxInPlace(P.baseAddress! + p, count: last + 1)
-                            }
-                        }
-                    }
-                }
-            }
+            pattern.scalars.withUnsafeMutableBufferPointer { layout.forward(queries: Q, keys: K, pattern: $0) }
         }
     }
-
-    let qv = q.value
-    let kv = k.value
-    let a = pattern
+    let (qv, kv, a) = (q.value, k.value, pattern)
     return Variable(pattern, parents: [q, k]) { g in
-        // a = softmax(s): ds_j = a_j (da_j − Σ_l a_l da_l);  dq = scale Σ_j ds_j k_j;  dk_j += scale ds_j q.
-        // Examples share table rows, so cores split the heads (disjoint columns), not the examples.
-        var dq = Tensor(zeros: qv.shape)
-        var dk = Tensor(zeros: kv.shape)
+        var (dq, dk) = (Tensor(zeros: qv.shape), Tensor(zeros: kv.shape))
         g.scalars.withUnsafeBufferPointer { G in
-            qv.scalars.withUnsafeBufferPointer { Q in
-                kv.scalars.withUnsafeBufferPointer { K in
-                    a.scalars.withUnsafeBufferPointer { A in
+            a.scalars.withUnsafeBufferPointer { A in
+                qv.scalars.withUnsafeBufferPointer { Q in
+                    kv.scalars.withUnsafeBufferPointer { K in
                         dq.scalars.withUnsafeMutableBufferPointer { DQ in
                             dk.scalars.withUnsafeMutableBufferPointer { DK in
-                                parallelChunks(h, minimumPerThread: b * t >= 4096 ? 1 : h + 1) { heads in
-                                    for hi in heads {
-                                        for bi in 0..<b {
-                                            for i in 0..<tq {
-                                                let (last, p, qi) = queryRow(bi, i, hi)
-                                                var dot: Float = 0
-                                                for j in 0...last { dot += A[p + j] * G[p + j] }
-                                                for j in 0...last {
-                                                    let ds = A[p + j] * (G[p + j] - dot) * scale
-                                                    let kj = ko(bi, j, hi)
-                                                    axpy(ds, K.baseAddress! + kj, DQ.baseAddress! + qi, count: dh)
-                                                    axpy(ds, Q.baseAddress! + qi, DK.baseAddress! + kj, count: dh)
-                                                }
-                                            }
-                                        }
-                                    }
-                                }
+                                layout.backward(
+                                    patternGradient: G, pattern: A, queries: Q, keys: K, queryGradient: DQ,
+                                    keyGradient: DK)
                             }
                         }
                     }
@@ -90,6 +46,78 @@ public func attentionPattern(
             }
         }
         return [dq, dk]
+    }
+}
+
+/// Where `attentionPattern` reads and writes: B examples of T keys, Tq queries each, H heads of width dh
+/// side by side in rows of width H·dh.
+private struct AttentionLayout {
+    let heads, width, headWidth, length, batch, queries: Int
+    let queryIndex, keyIndex: [Int]
+    let scale: Float
+
+    init(heads h: Int, width: Int, length t: Int, queryIndex: [Int], keyIndex: [Int]) {
+        (heads, self.width, headWidth, length) = (h, width, width / h, t)
+        batch = keyIndex.count / t
+        queries = queryIndex.count / max(batch, 1)
+        (self.queryIndex, self.keyIndex) = (queryIndex, keyIndex)
+        scale = 1 / Float(width / h).squareRoot()
+    }
+
+    /// Example b's query i in head hi: the last key it sees, and the offsets of its pattern row segment and of
+    /// its query row.
+    func query(_ b: Int, _ i: Int, _ hi: Int) -> (last: Int, pattern: Int, query: Int) {
+        let row = b * queries + i
+        return (length - queries + i, row * heads * length + hi * length, queryIndex[row] * width + hi * headWidth)
+    }
+
+    /// The offset of example b's key j in head hi.
+    func key(_ b: Int, _ j: Int, _ hi: Int) -> Int { keyIndex[b * length + j] * width + hi * headWidth }
+
+    /// pattern = softmax(q·kᵀ/√dh) over the keys each query sees.
+    func forward(
+        queries Q: UnsafeBufferPointer<Float>, keys K: UnsafeBufferPointer<Float>,
+        pattern P: UnsafeMutableBufferPointer<Float>
+    ) {
+        parallelChunks(batch, minimumPerThread: 256) { examples in
+            for b in examples {
+                for i in 0..<queries {
+                    for hi in 0..<heads {
+                        let (last, p, q) = query(b, i, hi)
+                        for j in 0...last {
+                            P[p + j] = dot(Q.baseAddress! + q, K.baseAddress! + key(b, j, hi), count: headWidth) * scale
+                        }
+                        softmaxInPlace(P.baseAddress! + p, count: last + 1)
+                    }
+                }
+            }
+        }
+    }
+
+    /// a = softmax(s): ds_j = a_j (da_j − Σ_l a_l da_l);  dq = scale Σ_j ds_j k_j;  dk_j += scale ds_j q.
+    /// Examples share table rows, so cores split the heads (disjoint columns), not the examples.
+    func backward(
+        patternGradient G: UnsafeBufferPointer<Float>, pattern A: UnsafeBufferPointer<Float>,
+        queries Q: UnsafeBufferPointer<Float>, keys K: UnsafeBufferPointer<Float>,
+        queryGradient DQ: UnsafeMutableBufferPointer<Float>, keyGradient DK: UnsafeMutableBufferPointer<Float>
+    ) {
+        parallelChunks(heads, minimumPerThread: batch * length >= 4096 ? 1 : heads + 1) { headRange in
+            for hi in headRange {
+                for b in 0..<batch {
+                    for i in 0..<queries {
+                        let (last, p, q) = query(b, i, hi)
+                        var dot: Float = 0
+                        for j in 0...last { dot += A[p + j] * G[p + j] }
+                        for j in 0...last {
+                            let ds = A[p + j] * (G[p + j] - dot) * scale
+                            let kj = key(b, j, hi)
+                            axpy(ds, K.baseAddress! + kj, DQ.baseAddress! + q, count: headWidth)
+                            axpy(ds, Q.baseAddress! + q, DK.baseAddress! + kj, count: headWidth)
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 

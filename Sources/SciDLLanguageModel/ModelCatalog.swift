@@ -53,8 +53,7 @@ public enum ModelCatalog {
     static func loadFolder(_ url: URL) throws -> any LanguageModel {
         let config = url.appendingPathComponent("config.json")
         if let data = try? Data(contentsOf: config),
-            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let type = object["model_type"] as? String, type != "bert"
+            let type = (try? JSONDecoder().decode(HuggingFaceDecoderConfig.self, from: data))?.modelType, type != "bert"
         {
             return try DecoderModel(folder: url)
         }

@@ -15,11 +15,33 @@ public struct ZipArchive: Sendable {
 
     /// Reads the archive in `data`; `source` and `kind` ("a .npz archive") name it in errors.
     public init(_ data: Data, source: String, kind: String = "a zip archive") throws {
+        let b = Bytes([UInt8](data), source: source, kind: kind)
+        guard b.count >= 22 else { throw b.bad("it is too short to be a zip file") }
+        // The end-of-central-directory record sits in the last 64 KiB + 22 bytes.
+        var eocd = b.count - 22
+        while eocd >= max(0, b.count - 22 - 65_535), try b.u32(eocd) != 0x0605_4b50 { eocd -= 1 }
+        guard eocd >= 0, b.bytes[eocd] == 0x50 else { throw b.bad("no zip directory found (truncated?)") }
+        var offset = try b.u32(eocd + 16)
+        members = try (0..<(try b.u16(eocd + 10))).map { _ in
+            let entry = try DirectoryEntry(b, at: offset)
+            offset = entry.next
+            return Member(name: entry.name, data: try entry.contents(of: b))
+        }
+    }
+
+    /// Little-endian fields of the archive's bytes, each checked to lie inside them.
+    private struct Bytes {
+        let bytes: [UInt8]
+        let source, kind: String
+        init(_ bytes: [UInt8], source: String, kind: String) {
+            (self.bytes, self.source, self.kind) = (bytes, source, kind)
+        }
+        var count: Int { bytes.count }
+
         func bad(_ why: String) -> SciDLError { SciDLError("\(source) is not readable as \(kind): \(why)") }
-        let b = [UInt8](data)
         func u16(_ i: Int) throws -> Int {
-            guard i >= 0, i <= b.count - 2 else { throw bad("a zip record runs past the end (truncated?)") }
-            return Int(b[i]) | Int(b[i + 1]) << 8
+            guard i >= 0, i <= bytes.count - 2 else { throw bad("a zip record runs past the end (truncated?)") }
+            return Int(bytes[i]) | Int(bytes[i + 1]) << 8
         }
         func u32(_ i: Int) throws -> Int { try u16(i) | u16(i + 2) << 16 }
         func u64(_ i: Int) throws -> Int {
@@ -27,79 +49,83 @@ public struct ZipArchive: Sendable {
             guard high < 1 << 31 else { throw bad("a ZIP64 size or offset is impossibly large") }
             return try u32(i) | high << 32
         }
-        guard b.count >= 22 else { throw bad("it is too short to be a zip file") }
-        // The end-of-central-directory record sits in the last 64 KiB + 22 bytes.
-        var eocd = b.count - 22
-        while eocd >= max(0, b.count - 22 - 65_535),
-            !(b[eocd] == 0x50 && b[eocd + 1] == 0x4b && b[eocd + 2] == 5 && b[eocd + 3] == 6)
-        { eocd -= 1 }
-        guard eocd >= 0, b[eocd] == 0x50 else { throw bad("no zip directory found (truncated?)") }
-        let entries = try u16(eocd + 10)
-        var offset = try u32(eocd + 16)
-        var members: [Member] = []
-        for _ in 0..<entries {
-            guard offset <= b.count - 46, try u32(offset) == 0x0201_4b50 else {
-                throw bad("its zip directory is damaged")
+    }
+
+    /// One member's record in the central directory.
+    private struct DirectoryEntry {
+        var name: String
+        var method, crc, compressedSize, size, local: Int
+        /// Where the next record starts.
+        var next: Int
+
+        init(_ b: Bytes, at offset: Int) throws {
+            guard offset <= b.count - 46, try b.u32(offset) == 0x0201_4b50 else {
+                throw b.bad("its zip directory is damaged")
             }
-            let method = try u16(offset + 10)
-            let crc = try u32(offset + 16)
-            var compressedSize = try u32(offset + 20)
-            var size = try u32(offset + 24)
-            let nameLength = try u16(offset + 28)
-            let extraLength = try u16(offset + 30)
-            let commentLength = try u16(offset + 32)
-            var local = try u32(offset + 42)
-            let name = printable(
-                String(decoding: b[(offset + 46)..<min(b.count, offset + 46 + nameLength)], as: UTF8.self))
-            // ZIP64 (numpy writes it for big arrays): the sizes and offset that overflowed live, in this order,
-            // in the extra field.
+            (method, crc) = (try b.u16(offset + 10), try b.u32(offset + 16))
+            (compressedSize, size) = (try b.u32(offset + 20), try b.u32(offset + 24))
+            let (nameLength, extraLength) = (try b.u16(offset + 28), try b.u16(offset + 30))
+            local = try b.u32(offset + 42)
+            name = printable(
+                String(decoding: b.bytes[(offset + 46)..<min(b.count, offset + 46 + nameLength)], as: UTF8.self))
+            next = offset + 46 + nameLength + extraLength + (try b.u16(offset + 32))
             if size == 0xFFFF_FFFF || compressedSize == 0xFFFF_FFFF || local == 0xFFFF_FFFF {
-                var e = offset + 46 + nameLength
-                let end = e + extraLength
-                while e + 4 <= end {
-                    let id = try u16(e)
-                    let length = try u16(e + 2)
-                    if id == 1 {
-                        var f = e + 4
-                        if size == 0xFFFF_FFFF {
-                            size = try u64(f)
-                            f += 8
-                        }
-                        if compressedSize == 0xFFFF_FFFF {
-                            compressedSize = try u64(f)
-                            f += 8
-                        }
-                        if local == 0xFFFF_FFFF { local = try u64(f) }
-                    }
-                    e += 4 + length
-                }
+                try readZIP64(b, extra: (offset + 46 + nameLength)..<(offset + 46 + nameLength + extraLength))
             }
-            guard local <= b.count - 30, try u32(local) == 0x0403_4b50 else { throw bad("member \(printable(name)) is damaged") }
-            let start = local + 30 + (try u16(local + 26)) + (try u16(local + 28))
+        }
+
+        /// ZIP64 (numpy writes it for big arrays): the sizes and offset that overflowed live, in this order, in
+        /// the extra field's record 1.
+        private mutating func readZIP64(_ b: Bytes, extra: Range<Int>) throws {
+            var e = extra.lowerBound
+            while e + 4 <= extra.upperBound {
+                let (id, length) = (try b.u16(e), try b.u16(e + 2))
+                if id == 1 {
+                    var f = e + 4
+                    let fields: [WritableKeyPath<DirectoryEntry, Int>] = [\.size, \.compressedSize, \.local]
+                    for field in fields where self[keyPath: field] == 0xFFFF_FFFF {
+                        self[keyPath: field] = try b.u64(f)
+                        f += 8
+                    }
+                }
+                e += 4 + length
+            }
+        }
+
+        /// The member's bytes, inflated if deflated, checked against its CRC-32.
+        func contents(of b: Bytes) throws -> Data {
+            guard local <= b.count - 30, try b.u32(local) == 0x0403_4b50 else {
+                throw b.bad("member \(printable(name)) is damaged")
+            }
+            let start = local + 30 + (try b.u16(local + 26)) + (try b.u16(local + 28))
             guard let stored = FileArithmetic.range(start: start, length: compressedSize, within: b.count) else {
-                throw bad("member \(printable(name)) is truncated")
+                throw b.bad("member \(printable(name)) is truncated")
             }
             let contents: Data
             switch method {
             case 0:
-                guard size == compressedSize else { throw bad("member \(printable(name)) is stored but its two sizes differ") }
-                contents = Data(b[stored])
+                guard size == compressedSize else {
+                    throw b.bad("member \(printable(name)) is stored but its two sizes differ")
+                }
+                contents = Data(b.bytes[stored])
             case 8:
-                contents = try b.withUnsafeBytes { all in
-                    try Self.inflate(UnsafeRawBufferPointer(rebasing: all[stored]), size: size) {
-                        bad("member \(printable(name)) \($0)")
+                contents = try b.bytes.withUnsafeBytes { all in
+                    try ZipArchive.inflate(UnsafeRawBufferPointer(rebasing: all[stored]), size: size) {
+                        b.bad("member \(printable(name)) \($0)")
                     }
                 }
             default:
-                throw bad("member \(printable(name)) uses compression method \(method); SciDL reads stored and deflated members")
+                throw b.bad(
+                    """
+                    member \(printable(name)) uses compression method \(method); SciDL reads stored and deflated \
+                    members
+                    """)
             }
-            guard Self.crc32(of: contents) == crc else {
-                throw bad("member \(printable(name)) fails its CRC-32 check (a damaged file)")
+            guard ZipArchive.crc32(of: contents) == crc else {
+                throw b.bad("member \(printable(name)) fails its CRC-32 check (a damaged file)")
             }
-            members.append(Member(name: name, data: contents))
-            offset += 46 + nameLength + extraLength + commentLength
+            return contents
         }
-        self.members = members
     }
 
     /// Raw deflate (no zlib header, as zip stores it) into exactly `size` bytes.

@@ -66,9 +66,7 @@ struct HuggingFaceDecoderConfig: Decodable {
 
     /// `config.json`'s bytes, read from `source`.
     init(json data: Data, source: String) throws {
-        guard (try? JSONSerialization.jsonObject(with: data)) is [String: Any],
-            let config = try? JSONDecoder().decode(Self.self, from: data)
-        else {
+        guard let config = try? JSONDecoder().decode(Self.self, from: data) else {
             throw SciDLError("\(source) is not a JSON object (a Hugging Face model's config.json is one)")
         }
         self = config

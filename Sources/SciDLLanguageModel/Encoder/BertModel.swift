@@ -64,9 +64,15 @@ public struct BertModel: LanguageModel {
 
     /// Uncased unless `tokenizer_config.json` says `do_lower_case: false`.
     static func lowercases(_ folder: URL) -> Bool {
+        struct TokenizerConfig: Decodable {
+            var lowercases: Bool?
+            enum CodingKeys: String, CodingKey { case lowercases = "do_lower_case" }
+            init(from decoder: any Swift.Decoder) throws {
+                lowercases = try decoder.container(keyedBy: CodingKeys.self).lenient(Bool.self, .lowercases)
+            }
+        }
         guard let data = try? Data(contentsOf: folder.appendingPathComponent("tokenizer_config.json")),
-            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let lower = object["do_lower_case"] as? Bool
+            let lower = (try? JSONDecoder().decode(TokenizerConfig.self, from: data))?.lowercases
         else { return true }
         return lower
     }

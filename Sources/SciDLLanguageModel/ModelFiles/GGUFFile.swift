@@ -35,30 +35,7 @@ public struct GGUFFile: Sendable {
         self.file = file
         let source = file.url.path
         var r = ByteReader(file.bytes, source: source)
-        guard file.bytes.count >= 4 else {
-            throw SciDLError("\(source) is not a GGUF file: it has only \(file.bytes.count) bytes")
-        }
-        let magic = try r.read(UInt32.self, "the magic number")
-        guard magic == 0x4655_4747 else {  // "GGUF"
-            let shown = (0..<4).map { file.bytes[$0] }.map { (32..<127).contains($0) ? String(UnicodeScalar($0)) : "." }
-                .joined()
-            throw SciDLError(
-                """
-                    \(source) is not a GGUF file: it starts with '\(shown)', not 'GGUF' (give a .gguf model from \
-                    llama.cpp, Ollama or LM Studio)
-                    """
-            )
-        }
-        let version = Int(try r.read(UInt32.self, "the version"))
-        guard version == 2 || version == 3 else {
-            throw SciDLError(
-                """
-                    \(source) is GGUF version \(version); SciDL reads versions 2 and 3 (convert it with a current \
-                    llama.cpp)
-                    """
-            )
-        }
-        self.version = version
+        version = try Self.readHeader(&r, file: file)
         let tensorCount = try r.read(UInt64.self, "the tensor count")
         let metadataCount = try r.read(UInt64.self, "the metadata count")
         // Each tensor description and each key–value pair takes well over 8 bytes: counts beyond that are corrupt.
@@ -66,10 +43,9 @@ public struct GGUFFile: Sendable {
         guard tensorCount <= room, metadataCount <= room else {
             throw SciDLError(
                 """
-                    \(source) claims \(tensorCount) tensors and \(metadataCount) metadata entries, more than its \
-                    \(file.bytes.count) bytes can hold (corrupt file)
-                    """
-            )
+                \(source) claims \(tensorCount) tensors and \(metadataCount) metadata entries, more than its \
+                \(file.bytes.count) bytes can hold (corrupt file)
+                """)
         }
         var metadata: [String: GGUFMetadataValue] = [:]
         for i in 0..<Int(metadataCount) {
@@ -82,48 +58,7 @@ public struct GGUFFile: Sendable {
             metadata[key] = try GGUFMetadataValue.read(kind, from: &r, key: key)
         }
         self.metadata = metadata
-
-        var infos: [(name: String, shape: [Int], type: GGMLType, offset: UInt64)] = []
-        for i in 0..<Int(tensorCount) {
-            let name = try r.string("the name of tensor \(i)")
-            let rank = try r.read(UInt32.self, "the rank of \(name)")
-            guard (1...4).contains(rank) else {
-                throw SciDLError("\(source): tensor \(name) has \(rank) dimensions (GGUF allows 1 to 4; corrupt file)")
-            }
-            var ne: [Int] = []
-            var elements = 1
-            for _ in 0..<rank {
-                let extent = try r.read(UInt64.self, "the shape of \(name)")
-                guard extent > 0, extent < 1 << 40,
-                    elements.multipliedReportingOverflow(by: Int(extent)).overflow == false,
-                    elements * Int(extent) < 1 << 40
-                else {
-                    throw SciDLError("\(source): tensor \(name) has an impossible extent \(extent) (corrupt file)")
-                }
-                elements *= Int(extent)
-                ne.append(Int(extent))
-            }
-            let rawType = try r.read(UInt32.self, "the type of \(name)")
-            guard let type = GGMLType(rawValue: rawType) else {
-                throw SciDLError(
-                    """
-                        \(source): tensor \(name) is stored as \
-                        \(GGMLType.names[rawType] ?? "unknown type \(rawType)"), which SciDL does not read \
-                        (supported: \(GGMLType.supportedNames); re-quantise with e.g. Q4_K_M or Q8_0)
-                        """
-                )
-            }
-            guard ne[0] % type.blockLength == 0 else {
-                throw SciDLError(
-                    """
-                        \(source): tensor \(name) has rows of \(ne[0]) elements, not a multiple of \(type.name)'s \
-                        block of \(type.blockLength) (corrupt file)
-                        """
-                )
-            }
-            let offset = try r.read(UInt64.self, "the offset of \(name)")
-            infos.append((name, Array(ne.reversed()), type, offset))
-        }
+        let descriptions = try (0..<Int(tensorCount)).map { try Self.readTensorDescription(&r, index: $0) }
         var alignment = 32
         if let value = metadata["general.alignment"] {
             guard let a = value.integer, a > 0, a & (a - 1) == 0, a <= 1 << 20 else {
@@ -131,27 +66,102 @@ public struct GGUFFile: Sendable {
             }
             alignment = a
         }
-        let dataStart = (r.offset + alignment - 1) / alignment * alignment
+        tensors = try Self.place(
+            descriptions, dataStart: (r.offset + alignment - 1) / alignment * alignment, alignment: alignment,
+            fileSize: file.bytes.count, source: source)
+    }
+
+    /// The magic number and the version (2 or 3).
+    private static func readHeader(_ r: inout ByteReader, file: MappedFile) throws -> Int {
+        let source = file.url.path
+        guard file.bytes.count >= 4 else {
+            throw SciDLError("\(source) is not a GGUF file: it has only \(file.bytes.count) bytes")
+        }
+        let magic = try r.read(UInt32.self, "the magic number")
+        guard magic == 0x4655_4747 else {  // "GGUF"
+            let shown = (0..<4).map { file.bytes[$0] }.map { (32..<127).contains($0) ? String(UnicodeScalar($0)) : "." }
+                .joined()
+            throw SciDLError(
+                """
+                \(source) is not a GGUF file: it starts with '\(shown)', not 'GGUF' (give a .gguf model from \
+                llama.cpp, Ollama or LM Studio)
+                """)
+        }
+        let version = Int(try r.read(UInt32.self, "the version"))
+        guard version == 2 || version == 3 else {
+            throw SciDLError(
+                """
+                \(source) is GGUF version \(version); SciDL reads versions 2 and 3 (convert it with a current \
+                llama.cpp)
+                """)
+        }
+        return version
+    }
+
+    /// One tensor's description: its name, shape (outermost first), type and offset in the data section.
+    private typealias TensorDescription = (name: String, shape: [Int], type: GGMLType, offset: UInt64)
+
+    private static func readTensorDescription(_ r: inout ByteReader, index i: Int) throws -> TensorDescription {
+        let source = r.source
+        let name = try r.string("the name of tensor \(i)")
+        let rank = try r.read(UInt32.self, "the rank of \(name)")
+        guard (1...4).contains(rank) else {
+            throw SciDLError("\(source): tensor \(name) has \(rank) dimensions (GGUF allows 1 to 4; corrupt file)")
+        }
+        var ne: [Int] = []
+        var elements = 1
+        for _ in 0..<rank {
+            let extent = try r.read(UInt64.self, "the shape of \(name)")
+            guard extent > 0, extent < 1 << 40,
+                elements.multipliedReportingOverflow(by: Int(extent)).overflow == false,
+                elements * Int(extent) < 1 << 40
+            else {
+                throw SciDLError("\(source): tensor \(name) has an impossible extent \(extent) (corrupt file)")
+            }
+            elements *= Int(extent)
+            ne.append(Int(extent))
+        }
+        let rawType = try r.read(UInt32.self, "the type of \(name)")
+        guard let type = GGMLType(rawValue: rawType) else {
+            throw SciDLError(
+                """
+                \(source): tensor \(name) is stored as \(GGMLType.names[rawType] ?? "unknown type \(rawType)"), \
+                which SciDL does not read (supported: \(GGMLType.supportedNames); re-quantise with e.g. Q4_K_M or Q8_0)
+                """)
+        }
+        guard ne[0] % type.blockLength == 0 else {
+            throw SciDLError(
+                """
+                \(source): tensor \(name) has rows of \(ne[0]) elements, not a multiple of \(type.name)'s block of \
+                \(type.blockLength) (corrupt file)
+                """)
+        }
+        let offset = try r.read(UInt64.self, "the offset of \(name)")
+        return (name, Array(ne.reversed()), type, offset)
+    }
+
+    /// The tensors at their offsets past `dataStart`, each checked to be aligned, inside the file, named once and
+    /// clear of the others.
+    private static func place(
+        _ descriptions: [TensorDescription], dataStart: Int, alignment: Int, fileSize: Int, source: String
+    ) throws -> [String: TensorInfo] {
         var tensors: [String: TensorInfo] = [:]
-        for info in infos {
+        for info in descriptions {
             guard info.offset % UInt64(alignment) == 0 else {
                 throw SciDLError(
                     """
-                        \(source): tensor \(info.name) starts at offset \(info.offset), not a multiple of the \
-                        alignment \(alignment) (corrupt file)
-                        """
-                )
+                    \(source): tensor \(info.name) starts at offset \(info.offset), not a multiple of the alignment \
+                    \(alignment) (corrupt file)
+                    """)
             }
             let t = TensorInfo(
-                name: info.name, shape: info.shape, type: info.type,
-                offset: dataStart + Int(clamping: info.offset))
-            guard info.offset < UInt64(file.bytes.count), t.offset + t.byteCount <= file.bytes.count else {
+                name: info.name, shape: info.shape, type: info.type, offset: dataStart + Int(clamping: info.offset))
+            guard info.offset < UInt64(fileSize), t.offset + t.byteCount <= fileSize else {
                 throw SciDLError(
                     """
-                        \(source): tensor \(info.name) (\(t.byteCount) bytes at \(info.offset) past the data start) \
-                        ends past the end of the \(file.bytes.count)-byte file (truncated download?)
-                        """
-                )
+                    \(source): tensor \(info.name) (\(t.byteCount) bytes at \(info.offset) past the data start) ends \
+                    past the end of the \(fileSize)-byte file (truncated download?)
+                    """)
             }
             guard tensors[info.name] == nil else {
                 throw SciDLError("\(source): tensor \(info.name) appears twice (corrupt file)")
@@ -168,7 +178,7 @@ public struct GGUFFile: Sendable {
                 \(printable(b.name)) overlap (corrupt file, or a changed tensor type)
                 """)
         }
-        self.tensors = tensors
+        return tensors
     }
 
     /// The matrix (or vector, as one row) called `name`, as a view into the mapped file.

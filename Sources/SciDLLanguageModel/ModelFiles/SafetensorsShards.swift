@@ -11,9 +11,11 @@ public struct SafetensorsShards: Sendable {
     public init(folder: URL) throws {
         let index = folder.appendingPathComponent("model.safetensors.index.json")
         if let data = try? Data(contentsOf: index) {
-            guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-                let map = object["weight_map"] as? [String: String]
-            else {
+            struct Index: Decodable {
+                var weightMap: [String: String]
+                enum CodingKeys: String, CodingKey { case weightMap = "weight_map" }
+            }
+            guard let map = try? JSONDecoder().decode(Index.self, from: data).weightMap else {
                 throw SciDLError("\(index.path) has no weight_map (corrupt index)")
             }
             var files: [String: MappedSafetensors] = [:]

@@ -26,84 +26,73 @@ extension BPETokenizer {
     /// The tokenizer a `tokenizer.json` (its bytes, read from `source`) describes; `tokenizerConfig`, the
     /// folder's `tokenizer_config.json` if it has one, may say to add BOS.
     public init(huggingFaceJSON data: Data, source: String, tokenizerConfig: Data?) throws {
-        guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let model = json["model"] as? [String: Any]
+        guard let file = try? JSONDecoder().decode(HuggingFaceTokenizerFile.self, from: data), let model = file.model
         else {
             throw SciDLError("\(source) is not a tokenizer.json (no \"model\" object)")
         }
-        guard (model["type"] as? String ?? "BPE") == "BPE", let vocabulary = model["vocab"] as? [String: Int] else {
+        guard (model.type ?? "BPE") == "BPE", let vocabulary = model.vocabulary else {
             throw SciDLError(
                 """
-                \(source): model type \(model["type"] ?? "?") is not BPE with a vocab; SciDL reads BPE tokenizers \
+                \(source): model type \(model.type ?? "?") is not BPE with a vocab; SciDL reads BPE tokenizers \
                 (Llama, Qwen2, SmolLM, Mistral)
                 """
             )
         }
-        let added = (json["added_tokens"] as? [[String: Any]] ?? []).compactMap { t -> (String, Int)? in
-            guard let content = t["content"] as? String, let id = t["id"] as? Int else { return nil }
-            return (content, id)
-        }
         var ids = vocabulary
-        for (content, id) in added { ids[content] = id }
+        for token in file.addedTokens { ids[token.content] = token.id }
         guard let largest = ids.values.max(), largest < 10_000_000, ids.values.allSatisfy({ $0 >= 0 }) else {
             throw SciDLError("\(source): token ids out of range (corrupt tokenizer)")
         }
         var tokens = [String](repeating: "", count: largest + 1)
         for (token, id) in ids { tokens[id] = token }
-        let merges: [String] = try (model["merges"] as? [Any] ?? []).map { m in
-            if let line = m as? String { return line }
-            if let pair = m as? [String], pair.count == 2 { return pair[0] + " " + pair[1] }
-            throw SciDLError("\(source): a merge is neither \"a b\" nor [a, b] (corrupt tokenizer)")
-        }
-        let normalizers = Self.flatten(json["normalizer"], key: "normalizers")
-        let preTokenizers = Self.flatten(json["pre_tokenizer"], key: "pretokenizers")
-        for n in normalizers {
-            let type = n["type"] as? String ?? "?"
-            guard ["NFC", "Prepend", "Replace"].contains(type) else {
-                throw SciDLError(
-                    "\(source): the \(type) normalizer is not one SciDL applies (it knows NFC, Prepend and Replace)")
+        let merges: [String] = try model.merges.map {
+            guard let merge = $0 else {
+                throw SciDLError("\(source): a merge is neither \"a b\" nor [a, b] (corrupt tokenizer)")
             }
+            return merge
         }
-        let style: Style
-        if preTokenizers.contains(where: { $0["type"] as? String == "ByteLevel" }) {
-            style = .byteLevel(try Self.byteLevelSplit(preTokenizers, source: source))
-        } else if let meta = preTokenizers.first(where: { $0["type"] as? String == "Metaspace" }) {
-            guard meta["split"] as? Bool != true else {
+        let normalizers = file.normalizer?.flattened ?? []
+        for type in normalizers.map({ $0.type ?? "?" }) where !["NFC", "Prepend", "Replace"].contains(type) {
+            throw SciDLError(
+                "\(source): the \(type) normalizer is not one SciDL applies (it knows NFC, Prepend and Replace)")
+        }
+        let style = try Self.style(
+            preTokenizers: file.preTokenizer?.flattened ?? [], normalizers: normalizers, source: source)
+        let bosID = Self.templateBOS(file.postProcessor) ?? Self.configuredBOS(tokenizerConfig, ids: ids)
+        try self.init(
+            style: style, tokens: tokens, ranking: .merges(merges), specialTokenIDs: file.addedTokens.map(\.id),
+            bosID: bosID, addsBOS: bosID != nil, unknownID: model.unknownToken.flatMap { ids[$0] },
+            normalizesNFC: normalizers.contains { $0.type == "NFC" }, source: source)
+    }
+
+    /// Byte-level (with its word split) or SentencePiece-style (with where a word-start "▁" goes).
+    static func style(
+        preTokenizers: [HuggingFaceTokenizerFile.Component], normalizers: [HuggingFaceTokenizerFile.Component],
+        source: String
+    ) throws -> Style {
+        if preTokenizers.contains(where: { $0.type == "ByteLevel" }) {
+            return .byteLevel(try byteLevelSplit(preTokenizers, source: source))
+        }
+        if let meta = preTokenizers.first(where: { $0.type == "Metaspace" }) {
+            guard meta.split != true else {
                 throw SciDLError("\(source): a Metaspace pre-tokenizer that splits words is not supported yet")
             }
-            let scheme =
-                meta["prepend_scheme"] as? String ?? ((meta["add_prefix_space"] as? Bool ?? true) ? "always" : "never")
-            style = .sentencePiece(
-                spacePrefix: scheme == "never" ? .never : scheme == "first" ? .first : .everyFragment)
-        } else if preTokenizers.isEmpty {
-            let prepends = normalizers.contains {
-                $0["type"] as? String == "Prepend" && $0["prepend"] as? String == "▁"
-            }
-            style = .sentencePiece(spacePrefix: prepends ? .everyFragment : .never)
-        } else {
-            let names = preTokenizers.compactMap { $0["type"] as? String }.joined(separator: ", ")
+            let scheme = meta.prependScheme ?? ((meta.addPrefixSpace ?? true) ? "always" : "never")
+            return .sentencePiece(spacePrefix: scheme == "never" ? .never : scheme == "first" ? .first : .everyFragment)
+        }
+        guard preTokenizers.isEmpty else {
+            let names = preTokenizers.compactMap(\.type).joined(separator: ", ")
             throw SciDLError(
                 "\(source): pre-tokenizer \(names) is not one SciDL knows (ByteLevel, Split + ByteLevel, Metaspace)")
         }
-        let bosID = Self.templateBOS(json["post_processor"]) ?? Self.configuredBOS(tokenizerConfig, ids: ids)
-        try self.init(
-            style: style, tokens: tokens, ranking: .merges(merges), specialTokenIDs: added.map(\.1),
-            bosID: bosID, addsBOS: bosID != nil,
-            unknownID: (model["unk_token"] as? String).flatMap { ids[$0] },
-            normalizesNFC: normalizers.contains { $0["type"] as? String == "NFC" }, source: source)
-    }
-
-    /// A component and, for a `Sequence`, its members, as a flat list.
-    static func flatten(_ object: Any?, key: String) -> [[String: Any]] {
-        guard let o = object as? [String: Any] else { return [] }
-        if o["type"] as? String == "Sequence" { return (o[key] as? [Any] ?? []).flatMap { flatten($0, key: key) } }
-        return [o]
+        let prepends = normalizers.contains { $0.type == "Prepend" && $0.prepend == "▁" }
+        return .sentencePiece(spacePrefix: prepends ? .everyFragment : .never)
     }
 
     /// Which word split a byte-level tokenizer uses.
-    static func byteLevelSplit(_ preTokenizers: [[String: Any]], source: String) throws -> PreTokenizer {
-        if let split = preTokenizers.first(where: { $0["type"] as? String == "Split" }) {
-            let pattern = (split["pattern"] as? [String: Any])?["Regex"] as? String ?? ""
+    static func byteLevelSplit(_ preTokenizers: [HuggingFaceTokenizerFile.Component], source: String) throws -> PreTokenizer {
+        if let split = preTokenizers.first(where: { $0.type == "Split" }) {
+            let pattern = split.pattern ?? ""
             guard let known = PreTokenizer.allCases.first(where: { $0.pattern == pattern }) else {
                 throw SciDLError(
                     """
@@ -114,20 +103,14 @@ extension BPETokenizer {
             }
             return known
         }
-        let digits = preTokenizers.contains {
-            $0["type"] as? String == "Digits" && $0["individual_digits"] as? Bool == true
-        }
+        let digits = preTokenizers.contains { $0.type == "Digits" && $0.individualDigits == true }
         return digits ? .smollm : .gpt2
     }
 
     /// The id of a special token the single-sequence template puts first.
-    static func templateBOS(_ processor: Any?) -> Int? {
-        for p in flatten(processor, key: "processors") where p["type"] as? String == "TemplateProcessing" {
-            guard let single = p["single"] as? [[String: Any]], let first = single.first,
-                let special = first["SpecialToken"] as? [String: Any], let name = special["id"] as? String,
-                let entry = (p["special_tokens"] as? [String: Any])?[name] as? [String: Any],
-                let ids = entry["ids"] as? [Int], ids.count == 1
-            else { continue }
+    static func templateBOS(_ processor: HuggingFaceTokenizerFile.Component?) -> Int? {
+        for p in processor?.flattened ?? [] where p.type == "TemplateProcessing" {
+            guard let name = p.firstSpecialToken, let ids = p.specialTokenIDs[name], ids.count == 1 else { continue }
             return ids[0]
         }
         return nil
@@ -135,10 +118,9 @@ extension BPETokenizer {
 
     /// BOS from `tokenizer_config.json` when it says `add_bos_token: true`.
     static func configuredBOS(_ tokenizerConfig: Data?, ids: [String: Int]) -> Int? {
-        guard let data = tokenizerConfig, let config = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-            config["add_bos_token"] as? Bool == true
+        guard let data = tokenizerConfig,
+            let config = try? JSONDecoder().decode(HuggingFaceTokenizerConfig.self, from: data), config.addsBOS == true
         else { return nil }
-        let bos = config["bos_token"] as? String ?? (config["bos_token"] as? [String: Any])?["content"] as? String
-        return bos.flatMap { ids[$0] }
+        return config.bosToken.flatMap { ids[$0] }
     }
 }

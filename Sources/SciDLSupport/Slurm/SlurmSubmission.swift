@@ -82,28 +82,12 @@ public struct SlurmSubmission: Sendable {
     public func submit(
         finished: Set<String>, busy: (String) -> Bool, prerequisite: Prerequisite? = nil, dryRun: Bool = false
     ) throws -> Status {
-        let logFolder = directory.appendingPathComponent("slurm")
         var status = Status(logFolder: logFolder)
         let unfinished = runs.filter { !finished.contains($0) }
         status.total = runs.count
         status.finished = runs.count - unfinished.count
-        let jobsURL = directory.appendingPathComponent(Self.jobsName)
-        var jobs = SubmittedJobs()
-        if let data = try? Data(contentsOf: jobsURL) {
-            guard let read = try? JSONDecoder().decode(SubmittedJobs.self, from: data) else {
-                throw SciDLError("\(jobsURL.path) is damaged: check squeue for this sweep's jobs, then delete it")
-            }
-            jobs = read
-        }
-        var queued = Set<String>()
-        if !jobs.jobs.isEmpty {
-            let active = try SlurmQueue.activeTasks(of: jobs.jobs.map(\.id))
-            for job in jobs.jobs {
-                for index in active[job.id] ?? [] {
-                    if let name = job.runs[index] ?? (index == -1 ? job.runs.values.first : nil) { queued.insert(name) }
-                }
-            }
-        }
+        var jobs = try submittedJobs()
+        let queued = try queuedRuns(of: jobs)
         let listURL = directory.appendingPathComponent(Self.runListName)
         if let old = try? Data(contentsOf: listURL), old != runList, !queued.isEmpty {
             throw SciDLError(
@@ -120,36 +104,15 @@ public struct SlurmSubmission: Sendable {
         status.failed = waiting.filter { everSubmitted.contains($0) }
         status.submitted = waiting
         guard !waiting.isEmpty else { return status }
-
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        func record(_ id: String, _ runs: [Int: String]) throws {
-            jobs.jobs.append(.init(id: id, runs: runs))
-            try AtomicFile.write(try encoder.encode(jobs), to: jobsURL)
-        }
         // The prerequisite: queued already, to be submitted now, or finished.
         var dependency: String?
         if let prerequisite, !prerequisite.isFinished {
             if queued.contains(prerequisite.name) {
                 dependency = jobs.jobs.last { $0.runs.values.contains(prerequisite.name) }?.id
             } else {
-                var single = resources
-                single.arrayParallelism = nil
-                let script = SbatchScript(
-                    jobName: "\(jobName)-\(prerequisite.name)", resources: single, logFolder: logFolder,
-                    command: command(prerequisite.name))
-                let url = directory.appendingPathComponent("\(prerequisite.name).sbatch")
-                try AtomicFile.write(script.text, to: url)
                 if everSubmitted.contains(prerequisite.name) { status.failed.insert(prerequisite.name, at: 0) }
-                if dryRun {
-                    dependency = "PREREQUISITE_JOB_ID"
-                } else {
-                    try FileManager.default.createDirectory(at: logFolder, withIntermediateDirectories: true)
-                    let id = try SlurmQueue.submit(url)
-                    try record(id, [-1: prerequisite.name])
-                    status.prerequisiteJobID = id
-                    dependency = id
-                }
+                dependency = try submit(prerequisite, jobs: &jobs, dryRun: dryRun)
+                if !dryRun { status.prerequisiteJobID = dependency }
             }
         }
         let indices = waiting.compactMap { runs.firstIndex(of: $0) }
@@ -158,13 +121,60 @@ public struct SlurmSubmission: Sendable {
             logFolder: logFolder, command: command(SbatchScript.arrayTaskIndex))
         let url = directory.appendingPathComponent("sweep.sbatch")
         try AtomicFile.write(script.text, to: url)
-        status.script = script.text
-        status.scriptFile = url
+        (status.script, status.scriptFile) = (script.text, url)
         guard !dryRun else { return status }
+        status.jobID = try submit(url, runs: Dictionary(uniqueKeysWithValues: zip(indices, waiting)), jobs: &jobs)
+        return status
+    }
+
+    /// Where the tasks' output goes.
+    var logFolder: URL { directory.appendingPathComponent("slurm") }
+
+    /// The jobs earlier calls submitted from the folder.
+    private func submittedJobs() throws -> SubmittedJobs {
+        let url = directory.appendingPathComponent(Self.jobsName)
+        guard let data = try? Data(contentsOf: url) else { return SubmittedJobs() }
+        guard let read = try? JSONDecoder().decode(SubmittedJobs.self, from: data) else {
+            throw SciDLError("\(url.path) is damaged: check squeue for this sweep's jobs, then delete it")
+        }
+        return read
+    }
+
+    /// The runs of `jobs` still pending or running on Slurm.
+    private func queuedRuns(of jobs: SubmittedJobs) throws -> Set<String> {
+        guard !jobs.jobs.isEmpty else { return [] }
+        let active = try SlurmQueue.activeTasks(of: jobs.jobs.map(\.id))
+        var queued = Set<String>()
+        for job in jobs.jobs {
+            for index in active[job.id] ?? [] {
+                if let name = job.runs[index] ?? (index == -1 ? job.runs.values.first : nil) { queued.insert(name) }
+            }
+        }
+        return queued
+    }
+
+    /// Submits the prerequisite as a job of its own (its script written either way); its job id, or a
+    /// placeholder for a dry run.
+    private func submit(_ prerequisite: Prerequisite, jobs: inout SubmittedJobs, dryRun: Bool) throws -> String {
+        var single = resources
+        single.arrayParallelism = nil
+        let script = SbatchScript(
+            jobName: "\(jobName)-\(prerequisite.name)", resources: single, logFolder: logFolder,
+            command: command(prerequisite.name))
+        let url = directory.appendingPathComponent("\(prerequisite.name).sbatch")
+        try AtomicFile.write(script.text, to: url)
+        guard !dryRun else { return "PREREQUISITE_JOB_ID" }
+        return try submit(url, runs: [-1: prerequisite.name], jobs: &jobs)
+    }
+
+    /// Submits the script at `url` and records its job (its runs by array task index) in the folder.
+    private func submit(_ url: URL, runs: [Int: String], jobs: inout SubmittedJobs) throws -> String {
         try FileManager.default.createDirectory(at: logFolder, withIntermediateDirectories: true)
         let id = try SlurmQueue.submit(url)
-        try record(id, Dictionary(uniqueKeysWithValues: zip(indices, waiting)))
-        status.jobID = id
-        return status
+        jobs.jobs.append(.init(id: id, runs: runs))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(try encoder.encode(jobs), to: directory.appendingPathComponent(Self.jobsName))
+        return id
     }
 }
