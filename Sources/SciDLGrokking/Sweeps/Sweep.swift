@@ -115,19 +115,18 @@ public final class Sweep: @unchecked Sendable {
         progress?(.started(runs: plans.count, workers: workers, directory: directory))
         let plansByName = Dictionary(uniqueKeysWithValues: plans.map { ($0.name, $0) })
         let threadsPerRun = max(1, Parallelism.threadCount / workers)
-        // Results are recorded and merged under the engine's lock, as each run finishes.
-        let finished = LockedResults()
+        // Each result is recorded and merged as its run finishes, under the engine's lock.
         try SweepEngine.runHere(
-            plans.map(\.name), workers: workers, isFinished: { results[$0] != nil }, isBusy: { RunFolder.isBusy(runDirectory($0)) },
+            plans.map(\.name), workers: workers, isFinished: { results[$0] != nil },
+            isBusy: { RunFolder.isBusy(runDirectory($0)) },
             execute: { name in
-                let result = try Parallelism.withThreadBudget(threadsPerRun) {
+                try Parallelism.withThreadBudget(threadsPerRun) {
                     try Self.execute(plansByName[name]!, in: self.runDirectory(name))
                 }
-                finished.add(result)
             },
             event: { event in
-                guard case .finished = event else { return }
-                for result in finished.take() { self.results[result.name] = result }
+                guard case .finished(let name, let result) = event else { return }
+                self.results[name] = result
                 if let done = try? self.merge().count { progress?(.finished(done: done, total: self.plans.count)) }
             })
         return plans.compactMap { results[$0.name] }
@@ -191,19 +190,6 @@ public final class Sweep: @unchecked Sendable {
                 })
         }
         return out
-    }
-}
-
-/// Results handed from a worker to the engine's event, under the engine's lock.
-private final class LockedResults: @unchecked Sendable {
-    private let lock = NSLock()
-    private var waiting: [Sweep.Result] = []
-    func add(_ result: Sweep.Result) { lock.withLock { waiting.append(result) } }
-    func take() -> [Sweep.Result] {
-        lock.withLock {
-            defer { waiting = [] }
-            return waiting
-        }
     }
 }
 

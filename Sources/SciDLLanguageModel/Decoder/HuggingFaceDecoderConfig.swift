@@ -78,10 +78,3 @@ struct HuggingFaceDecoderConfig: Decodable {
         return value
     }
 }
-
-extension KeyedDecodingContainer {
-    /// The value at `key`, or nil when it is absent, null or not a `T`.
-    func lenient<T: Decodable>(_ type: T.Type, _ key: Key) -> T? {
-        (try? decodeIfPresent(type, forKey: key)) ?? nil
-    }
-}

@@ -23,15 +23,17 @@ public enum ChallengeExperiment: Sendable {
     public static let defaultSentences = 1
     public static let defaultShots = 4
 
-    /// Its name on the command line and in report titles.
+    /// Its name on the command line and in report titles (`ChallengeRun.Name`'s spelling).
     public var name: String {
-        switch self {
-        case .distractor: "distractor"
-        case .explicitOpinion: "explicit-opinion"
-        case .implicitOpinion: "implicit-opinion"
-        case .templates: "templates"
-        case .story: "story"
-        }
+        let name: ChallengeRun.Name =
+            switch self {
+            case .distractor: .distractor
+            case .explicitOpinion: .explicitOpinion
+            case .implicitOpinion: .implicitOpinion
+            case .templates: .templates
+            case .story: .story
+            }
+        return name.rawValue
     }
 
     var isTemplates: Bool { if case .templates = self { true } else { false } }

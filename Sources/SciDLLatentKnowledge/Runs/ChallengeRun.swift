@@ -51,7 +51,8 @@ public struct ChallengeRun: Sendable {
             case .implicitOpinion: .experiment(.implicitOpinion(category: category, shots: shots))
             case .templates:
                 .experiment(
-                    .templates(extra: try (template ?? "").split(separator: ",").map { try PromptTemplate.named(String($0)) }))
+                    .templates(
+                        extra: try (template ?? "").split(separator: ",").map { try PromptTemplate.named(String($0)) }))
             case .theorem: .theorem
             case .story:
                 .experiment(
@@ -77,10 +78,7 @@ public struct ChallengeRun: Sendable {
     public func run(in directory: URL, console: RunConsole = .silent) throws -> Result {
         guard case .experiment(let challenge) = kind else { return try theorem(in: directory, console: console) }
         let (sets, description, zeroShots) = try conditions(challenge, console: console)
-        let bar = console.progressBar(
-            total: Elicitation.cellCount(sets.map(\.activations), settings: probes), label: "probes")
-        let results = try Elicitation.run(sets: sets, settings: probes) { bar?.update(step: $0) }
-        bar?.finish()
+        let results = try Elicitation.run(sets: sets, settings: probes, console: console)
         let features = Array(Set(results.flatMap { $0.scores.keys }).subtracting([.truth])).sorted()
         var report = ElicitReport(results: results, description: description + probes.description, features: features)
         for set in sets {
@@ -133,7 +131,10 @@ public struct ChallengeRun: Sendable {
         var description = [
             ("data", dataset.name), ("pairs", "\(dataset.examples.count)"), ("model", model.name),
             ("position", source.position(for: model).rawValue),
-            ("template", "\(base.text)\n(answers: \(base.answers.joined(separator: " / ")); the conditions build on it)"),
+            (
+                "template",
+                "\(base.text)\n(answers: \(base.answers.joined(separator: " / ")); the conditions build on it)"
+            ),
         ]
         var zeroShots: [String: ZeroShot] = [:]
         var passes: [ContrastPass] = []

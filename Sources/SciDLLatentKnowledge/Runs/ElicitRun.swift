@@ -36,12 +36,8 @@ public struct ElicitRun: Sendable {
             throw SciDLError("--ensemble pools several templates: give two or more, e.g. --template truth,yes-no")
         }
         let (sets, groups, description) = try activationSets(console: console)
-        let bar = console.progressBar(
-            total: Elicitation.cellCount(sets.map(\.activations), settings: probes), label: "probes")
-        let results = try Elicitation.run(
-            sets: sets.map { ($0.template, $0.activations, [:]) }, settings: probes, groups: groups
-        ) { bar?.update(step: $0) }
-        bar?.finish()
+        let probeSets = sets.map { (name: $0.template, activations: $0.activations, features: [PairFeature: [Int]]()) }
+        let results = try Elicitation.run(sets: probeSets, settings: probes, groups: groups, console: console)
         let pooled = ensemble ? TemplateEnsemble.pool(results) : []
         var report = ElicitReport(results: results + pooled, description: description + probes.description)
         for set in sets {
@@ -51,7 +47,7 @@ public struct ElicitRun: Sendable {
             }
         }
         report.reportLayer = reportLayer
-        report.describe(sets.map { ($0.template, $0.activations, [:]) })
+        report.describe(probeSets)
         try SavedProbes.save(
             results, settings: probes, sets: sets.map { ($0.template, $0.activations) }, to: directory,
             provenance: ProbeProvenance(source: source, templates: templates, imported: imported))
@@ -104,5 +100,17 @@ public struct ElicitRun: Sendable {
             description += source.selectionDescription(dataset, layers: first.activations.layers)
         }
         return (sets, groups, description)
+    }
+}
+
+extension Elicitation {
+    /// `run(sets:)` with one progress bar over every (set, layer, seed) cell on `console`.
+    static func run(
+        sets: [(name: String, activations: ContrastActivations, features: [PairFeature: [Int]])],
+        settings: ElicitSettings, groups: [Int]? = nil, console: RunConsole
+    ) throws -> [ProbeResult] {
+        let bar = console.progressBar(total: cellCount(sets.map(\.activations), settings: settings), label: "probes")
+        defer { bar?.finish() }
+        return try run(sets: sets, settings: settings, groups: groups) { bar?.update(step: $0) }
     }
 }

@@ -39,7 +39,11 @@ extension CommandGrid {
         say("\(points.count) runs, \(finishedBefore) finished before, in \(directory.path)")
         defer {
             let done = (try? merge(in: directory)) ?? 0
-            say("\(done) of \(points.count) runs finished; results in \(directory.path): results.csv, summary.json, report.html")
+            say(
+                """
+                \(done) of \(points.count) runs finished; results in \(directory.path): results.csv, summary.json, \
+                report.html
+                """)
         }
         try SweepEngine.runHere(
             points.map(\.name), workers: 1, isFinished: { isFinished(byName[$0]!, in: directory) },
@@ -48,12 +52,14 @@ extension CommandGrid {
             event: { event in
                 switch event {
                 case .starting(let name, let index, let count): say("run \(index) of \(count): \(name)")
-                case .failed(let name, let error): say("run \(name) failed: \(RunFolder.describe(error))")
                 case .busy(let name): say("run \(name) is being run by another process: skipped")
-                case .started, .finished: break
+                case .started: break
+                case .finished:
+                    _ = try? grid.merge(in: directory)
+                case .failed(let name, let error):
+                    say("run \(name) failed: \(RunFolder.describe(error))")
+                    _ = try? grid.merge(in: directory)
                 }
-                if case .starting = event { return }
-                _ = try? grid.merge(in: directory)
             })
     }
 
@@ -73,7 +79,8 @@ extension CommandGrid {
     public static func runTask(_ index: Int, in directory: URL, executable: URL) throws {
         let grid = try submitted(in: directory)
         guard grid.points.indices.contains(index) else {
-            throw SciDLError("--run-index \(index) is outside the sweep's 0…\(grid.points.count - 1) in \(directory.path)")
+            throw SciDLError(
+                "--run-index \(index) is outside the sweep's 0…\(grid.points.count - 1) in \(directory.path)")
         }
         try grid.runPoint(grid.points[index], in: directory, executable: executable)
     }

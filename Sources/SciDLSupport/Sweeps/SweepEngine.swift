@@ -10,14 +10,14 @@ public enum SweepEngine {
         directory.appendingPathComponent("runs").appendingPathComponent(name)
     }
 
-    /// What the engine tells its caller while it runs.
-    public enum Event: Sendable {
+    /// What the engine tells its caller while it runs; a finished run brings what its `execute` returned.
+    public enum Event<Outcome: Sendable>: Sendable {
         /// Before the first run: how many runs in all, how many left to run here, how many at once.
         case started(runs: Int, toRun: Int, workers: Int)
         /// A run is starting (`index` counts from 1 among those left to run).
         case starting(name: String, index: Int, of: Int)
         /// A run finished.
-        case finished(name: String)
+        case finished(name: String, outcome: Outcome)
         /// A run failed; the others go on.
         case failed(name: String, error: any Error)
         /// A run was skipped because another process holds its folder.
@@ -28,9 +28,9 @@ public enum SweepEngine {
     /// this process gives each run its share of the cores inside `execute`); `event` is called under a lock,
     /// so a caller may merge results there. A failed run does not stop the others; afterwards one error names the
     /// failed runs with the first one's message, and running the sweep again retries them.
-    public static func runHere(
+    public static func runHere<Outcome: Sendable>(
         _ names: [String], workers: Int, isFinished: (String) -> Bool, isBusy: (String) -> Bool,
-        execute: @Sendable (String) throws -> Void, event: @Sendable (Event) -> Void
+        execute: @Sendable (String) throws -> Outcome, event: @Sendable (Event<Outcome>) -> Void
     ) throws {
         let unfinished = names.filter { !isFinished($0) }
         let pending = unfinished.filter { name in
@@ -46,8 +46,8 @@ public enum SweepEngine {
             while let (index, name) = state.next() {
                 state.locked { event(.starting(name: name, index: index + 1, of: count)) }
                 do {
-                    try execute(name)
-                    state.locked { event(.finished(name: name)) }
+                    let outcome = try execute(name)
+                    state.locked { event(.finished(name: name, outcome: outcome)) }
                 } catch {
                     state.locked {
                         state.failures.append((name, error))
