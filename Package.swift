@@ -7,7 +7,7 @@ import PackageDescription
 //   scidl-fuzz           → SciDLFuzzing → the readers' modules (Grokking, LatentKnowledge, LanguageModel, …)
 //   SciDLGrokking        → SciDLAutodiff, SciDLReports, SciDLTensor, SciDLSupport
 //   SciDLLatentKnowledge → SciDLLanguageModel, SciDLAutodiff, SciDLReports, SciDLTensor, SciDLSupport
-//   SciDLLanguageModel   → SciDLTensor, SciDLSupport
+//   SciDLLanguageModel   → SciDLInt8KernelsVNNI → SciDLInt8Kernels, SciDLTensor, SciDLSupport
 //   SciDLAutodiff        → SciDLTensor, SciDLSupport
 //   SciDLTensor          → SciDLSupport, (CBLAS | Accelerate)
 //   SciDLReports         → SciDLSupport
@@ -27,6 +27,16 @@ if Context.environment["SCIDL_PORTABLE"] == nil {
 }
 #endif
 let numeric: [SwiftSetting] = [.unsafeFlags(numericFlags)] + (fusedMultiplyAdd ? [.define("SCIDL_FMA")] : [])
+// The integer kernels for quantised weights come in one module per instruction set, each compiled for its
+// own (portable builds too): the language-model module picks one at run time from what the CPU reports.
+var avx2Kernels: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"])]
+var vnniKernels: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"])]
+#if arch(x86_64)
+avx2Kernels = [.unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"])]
+// Zen 4's instruction set (AVX-512 with VNNI and BF16): compiled for a Haswell or Ice Lake CPU, LLVM splits
+// VNNI's fused `vpdpwssd` back into a product and a sum (its tuning for those cores), losing what VNNI gives.
+vnniKernels = [.unsafeFlags(["-Ounchecked", "-target-cpu", "znver4"])]
+#endif
 
 let package = Package(
     name: "SciDL",
@@ -63,7 +73,12 @@ let package = Package(
             name: "SciDLAutodiff", dependencies: ["SciDLTensor", "SciDLSupport"],
             swiftSettings: numeric),
         .target(name: "SciDLReports", dependencies: ["SciDLSupport"]),
-        .target(name: "SciDLLanguageModel", dependencies: ["SciDLTensor", "SciDLSupport"], swiftSettings: numeric),
+        .target(name: "SciDLInt8Kernels", swiftSettings: avx2Kernels),
+        .target(name: "SciDLInt8KernelsVNNI", dependencies: ["SciDLInt8Kernels"], swiftSettings: vnniKernels),
+        .target(
+            name: "SciDLLanguageModel",
+            dependencies: ["SciDLInt8Kernels", "SciDLInt8KernelsVNNI", "SciDLTensor", "SciDLSupport"],
+            swiftSettings: numeric),
         .target(
             name: "SciDLLatentKnowledge",
             dependencies: ["SciDLLanguageModel", "SciDLAutodiff", "SciDLReports", "SciDLTensor", "SciDLSupport"],

@@ -29,8 +29,16 @@ public enum ModelCatalog {
     }
 
     /// Loads `spec`: a built-in name, a `.gguf` file, or a model folder (BERT, or a Llama/Qwen2 decoder
-    /// with `config.json`, safetensors weights and `tokenizer.json`).
-    public static func load(_ spec: String) throws -> any LanguageModel {
+    /// with `config.json`, safetensors weights and `tokenizer.json`); a decoder's products by quantised weights
+    /// run in `compute`'s arithmetic.
+    public static func load(_ spec: String, compute: ComputeMode = .exact) throws -> any LanguageModel {
+        let model = try open(spec)
+        guard var decoder = model as? DecoderModel else { return model }
+        decoder.compute = compute
+        return decoder
+    }
+
+    static func open(_ spec: String) throws -> any LanguageModel {
         if let builtIn = BuiltIn(rawValue: spec.lowercased()) {
             let url = try location(of: builtIn)
             return builtIn == .smollm2 ? try DecoderModel(gguf: url) : try BertModel(folder: url)

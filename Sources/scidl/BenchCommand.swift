@@ -8,7 +8,7 @@ import SciDLSupport
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Speed benchmarks; each prints one JSON line.",
-        subcommands: [BenchGrok.self, BenchSweep.self, BenchLM.self])
+        subcommands: [BenchGrok.self, BenchSweep.self, BenchLM.self, BenchProduct.self])
 }
 
 struct BenchGrok: ParsableCommand {
@@ -47,11 +47,27 @@ struct BenchLM: ParsableCommand {
     @Flag(help: "Decoders: compute every prompt's tokens, even a prefix it shares with the prompt before it.")
     var noSharedPrefixes = false
     @Option(help: "Real tokens packed into one forward pass.") var tokensPerBatch = 4096
+    @Option(help: "Quantised decoders: exact (float32 products) or int8 (llama.cpp's integer arithmetic).")
+    var compute = ComputeMode.exact
 
     func run() throws {
         let result = try ThroughputBenchmark.run(
             model: model, data: data.map { URL(fileURLWithPath: $0) }, count: count,
-            sharingPrefixes: !noSharedPrefixes, tokensPerBatch: tokensPerBatch)
+            sharingPrefixes: !noSharedPrefixes, tokensPerBatch: tokensPerBatch, compute: compute)
         print(result.jsonLine)
+    }
+}
+
+struct BenchProduct: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "product",
+        abstract: "One product by a random quantised matrix, in the exact and the int8 arithmetic.")
+    @Option(help: "Weight type: Q4_K, Q5_K, Q6_K, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, F16, …") var type = "Q4_K"
+    @Option(help: "Weight rows (outputs).") var rows = 4096
+    @Option(help: "Weight columns (inputs).") var columns = 4096
+    @Option(help: "Input rows (tokens).") var tokens = 512
+
+    func run() throws {
+        print(try ProductBenchmark.run(type: type, rows: rows, columns: columns, tokens: tokens).jsonLine)
     }
 }

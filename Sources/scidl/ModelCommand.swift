@@ -13,6 +13,8 @@ struct Model: ParsableCommand {
     @Option(help: "smollm2, minilm, a .gguf file or a Hugging Face model folder.") var model = ModelCatalog.defaultModel
     @Option(help: "A text to tokenize (and, for decoders, continue).") var text: String?
     @Option(help: "How many likeliest next tokens to list.") var next = 5
+    @Option(help: "Quantised decoders: exact (float32 products) or int8 (llama.cpp's integer arithmetic).")
+    var compute = ComputeMode.exact
 
-    func run() throws { print(try ModelCatalog.load(model).inspection(text: text, next: next)) }
+    func run() throws { print(try ModelCatalog.load(model, compute: compute).inspection(text: text, next: next)) }
 }

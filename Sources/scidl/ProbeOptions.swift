@@ -22,11 +22,13 @@ struct SourceOptions: ParsableArguments {
     @Flag(help: "Neither read nor write the activation cache.") var noCache = false
     @Option(help: "Tokens per prompt at most (default: the model's context); longer prompts lose their start.")
     var maxTokens: Int?
+    @Option(help: "Quantised decoders: exact (float32 products) or int8 (llama.cpp's integer arithmetic).")
+    var compute = ContrastSource().compute
 
     var contrastSource: ContrastSource {
         get throws {
             var s = ContrastSource()
-            (s.data, s.model, s.position, s.maxTokens) = (data, model, position, maxTokens)
+            (s.data, s.model, s.position, s.maxTokens, s.compute) = (data, model, position, maxTokens, compute)
             (s.limit, s.sample, s.sampleSeed) = (limit, sample, sampleSeed)
             s.columns = ColumnMapping(label: labelColumn, text: textColumn)
             s.layers = try layers.map { try parseIntegers($0, "--layers") }
@@ -80,6 +82,7 @@ struct ActivationOptions: ParsableArguments {
 }
 
 extension TokenPosition: ExpressibleByArgument {}
+extension ComputeMode: ExpressibleByArgument {}
 extension CCSSettings.Optimizer: ExpressibleByArgument {}
 extension Normalisation: ExpressibleByArgument {}
 extension ChallengeRun.Name: ExpressibleByArgument {}

@@ -22,6 +22,8 @@ public struct Decoder: Sendable {
     public let blocks: [Block]
     public let finalNorm: [Float]
     public let unembedding: WeightMatrix
+    /// How products by quantised weights are computed (`exact` unless set).
+    public var compute: ComputeMode = .exact
     /// Each block's projections stacked for one product each: q‖k‖v (with their biases, if any) and gate‖up.
     let stacks: [(qkv: WeightStack, qkvBias: [Float]?, gateUp: WeightStack)]
 
@@ -131,6 +133,15 @@ public struct Decoder: Sendable {
         if sites.contains(.finalNorm) { visit(.finalNorm, layout.expand(normalised(x))) }
     }
 
+    /// The arithmetic `compute` really gets here: `int8` only when some weight matrix is quantised and the CPU
+    /// has integer kernels (float weights and other CPUs are multiplied exactly either way).
+    public var effectiveCompute: ComputeMode {
+        guard compute == .int8, Int8Kernels.available != nil else { return .exact }
+        let quantised = ([embedding, unembedding] + blocks.flatMap { [$0.query, $0.key, $0.value, $0.output, $0.gate, $0.up, $0.down] })
+            .contains { Int8Weights.Layout($0.type) != nil }
+        return quantised ? .int8 : .exact
+    }
+
     /// The final RMSNorm of residual-stream rows.
     public func normalised(_ x: Tensor) -> Tensor {
         var y = x
@@ -149,7 +160,7 @@ public struct Decoder: Sendable {
         let ends = segmentStarts(sequences.map(\.count)).dropFirst().map { $0 - 1 }
         var last = Tensor(zeros: [0, configuration.width])
         forward(sequences, sites: [.finalNorm], rows: ends) { _, states in last = states }
-        return unembedding.product(last)
+        return unembedding.product(last, compute: compute)
     }
 
     /// Token embeddings, a row per token (ids out of range are clamped; tokenizers never produce them).
@@ -205,7 +216,8 @@ public struct Decoder: Sendable {
                 headSize: c.headSize)
         }
         y.scalars.withUnsafeMutableBufferPointer { residual in
-            blocks[i].output.multiply(context, tokens: kept.count, into: residual.baseAddress!, beta: 1)
+            blocks[i].output.multiply(
+                context, tokens: kept.count, into: residual.baseAddress!, beta: 1, compute: compute)
             mlp(i, residual.baseAddress!, tokens: kept.count, scratch: &s)
         }
         return y
@@ -229,7 +241,7 @@ public struct Decoder: Sendable {
                 rmsNormalise(
                     x, into: n.baseAddress!, rows: t, width: c.width, weight: blocks[i].attentionNorm,
                     epsilon: c.normEpsilon)
-                stack.qkv.multiply(n.baseAddress!, tokens: t, into: q)
+                stack.qkv.multiply(n.baseAddress!, tokens: t, into: q, compute: compute)
                 if let bias = stack.qkvBias {
                     for r in 0..<t { for j in 0..<stride { q[r * stride + j] += bias[j] } }
                 }
@@ -262,7 +274,7 @@ public struct Decoder: Sendable {
                     q: q, k: k, v: v, rowStride: qw + 2 * kvw, into: context.baseAddress!,
                     segments: layout.segments, heads: c.headCount, keyValueHeads: c.keyValueHeadCount,
                     headSize: c.headSize)
-                blocks[i].output.multiply(context.baseAddress!, tokens: t, into: x, beta: 1)
+                blocks[i].output.multiply(context.baseAddress!, tokens: t, into: x, beta: 1, compute: compute)
             }
         }
     }
@@ -278,9 +290,9 @@ public struct Decoder: Sendable {
                 rmsNormalise(
                     x, into: n.baseAddress!, rows: t, width: c.width, weight: blocks[i].mlpNorm,
                     epsilon: c.normEpsilon)
-                stacks[i].gateUp.multiply(n.baseAddress!, tokens: t, into: gate)
+                stacks[i].gateUp.multiply(n.baseAddress!, tokens: t, into: gate, compute: compute)
                 swiGLU(gate: gate, up: gate + f, rowStride: 2 * f, rows: t, width: f)
-                blocks[i].down.multiply(gate, inputStride: 2 * f, tokens: t, into: x, beta: 1)
+                blocks[i].down.multiply(gate, inputStride: 2 * f, tokens: t, into: x, beta: 1, compute: compute)
             }
         }
     }

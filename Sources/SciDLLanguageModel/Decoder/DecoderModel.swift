@@ -5,9 +5,10 @@ import SciDLTensor
 /// A Llama-family decoder with its tokenizer, read from a GGUF file or a Hugging Face folder.
 public struct DecoderModel: LanguageModel {
     public let tokenizer: BPETokenizer
-    public let decoder: Decoder
+    public private(set) var decoder: Decoder
     public let name: String
-    public let identity: String
+    /// What identifies the weights on disk; `identity` adds the arithmetic when it is not the exact one.
+    let weightsIdentity: String
     /// Where the weights came from (the .gguf file, or the folder).
     public let location: URL
     /// Whether consecutive prompts that start alike compute their common prefix once (the states are the
@@ -30,7 +31,7 @@ public struct DecoderModel: LanguageModel {
         self.tokenizer = tokenizer
         self.decoder = decoder
         self.name = name
-        self.identity = identity
+        self.weightsIdentity = identity
         self.location = location
     }
 
@@ -59,6 +60,18 @@ public struct DecoderModel: LanguageModel {
             tokenizer: BPETokenizer(huggingFaceFolder: folder),
             decoder: Decoder(huggingFaceFolder: folder, weights: weights),
             name: folder.standardizedFileURL.lastPathComponent, identity: weights.identity, location: folder)
+    }
+
+    /// How products by quantised weights are computed (see `ComputeMode`).
+    public var compute: ComputeMode {
+        get { decoder.compute }
+        set { decoder.compute = newValue }
+    }
+
+    /// The weights' identity, and `compute=int8` when the integer path really runs: cached activations of the
+    /// two arithmetics are kept apart.
+    public var identity: String {
+        decoder.effectiveCompute == .int8 ? weightsIdentity + " compute=int8" : weightsIdentity
     }
 
     public var blockCount: Int { decoder.configuration.blockCount }
@@ -113,7 +126,19 @@ public struct DecoderModel: LanguageModel {
             ("adds BOS", tokenizer.addsBOS ? "yes (\(tokenizer.bosID!))" : "no"),
             ("output", tied ? "tied to the embedding" : "its own matrix"),
             ("matrices", types.joined(separator: ", ")),
+            ("compute", computeDescription),
         ]
+    }
+
+    /// The arithmetic products run in, for `scidl model` and reports.
+    public var computeDescription: String {
+        switch (decoder.effectiveCompute, compute) {
+        case (.int8, _): "int8 (llama.cpp's integer dot products, \(Int8Kernels.available!.name))"
+        case (.exact, .int8):
+            Int8Kernels.available == nil
+                ? "exact (float32; this CPU has no integer kernels)" : "exact (float32; no quantised weights)"
+        case (.exact, .exact): "exact (float32)"
+        }
     }
 
     /// The `count` likeliest next tokens after `text`, with their probabilities; a model whose logits are not

@@ -40,17 +40,20 @@ public struct WeightMatrix: @unchecked Sendable {
     /// linear layer with PyTorch's [out, in] weight layout (see `WeightStack.multiply`).
     public func multiply(
         _ x: UnsafePointer<Float>, inputStride: Int? = nil, tokens: Int,
-        into y: UnsafeMutablePointer<Float>, beta: Float = 0
+        into y: UnsafeMutablePointer<Float>, beta: Float = 0, compute: ComputeMode = .exact
     ) {
-        WeightStack([self]).multiply(x, inputStride: inputStride, tokens: tokens, into: y, beta: beta)
+        WeightStack([self]).multiply(
+            x, inputStride: inputStride, tokens: tokens, into: y, beta: beta, compute: compute)
     }
 
     /// x · Wᵀ as a new [tokens, rows] tensor.
-    public func product(_ x: Tensor) -> Tensor {
+    public func product(_ x: Tensor, compute: ComputeMode = .exact) -> Tensor {
         precondition(x.rank == 2 && x.shape[1] == columns, "input \(x.shape) for a [\(rows), \(columns)] weight")
         let tokens = x.shape[0]
         let out = [Float](unsafeUninitializedCapacity: tokens * rows) { y, initialized in
-            x.scalars.withUnsafeBufferPointer { multiply($0.baseAddress!, tokens: tokens, into: y.baseAddress!) }
+            x.scalars.withUnsafeBufferPointer {
+                multiply($0.baseAddress!, tokens: tokens, into: y.baseAddress!, compute: compute)
+            }
             initialized = tokens * rows
         }
         return Tensor(shape: [tokens, rows], scalars: out)

@@ -36,13 +36,18 @@ public struct WeightStack: Sendable {
     /// y [tokens, rows], W the stacked [rows, columns] matrix. A lone F32 matrix is multiplied in place;
     /// otherwise rows are dequantised a panel at a time (all cores at once) into a buffer of at most 16 MB,
     /// and each panel is one BLAS product split across the cores: the model is never held in full precision,
-    /// and the BLAS sees products as large as for a float model.
+    /// and the BLAS sees products as large as for a float model. With `compute` `.int8`, quantised weights
+    /// are multiplied in llama.cpp's integer arithmetic instead (`multiplyInInt8`).
     public func multiply(
         _ x: UnsafePointer<Float>, inputStride: Int? = nil, tokens: Int,
-        into y: UnsafeMutablePointer<Float>, beta: Float = 0
+        into y: UnsafeMutablePointer<Float>, beta: Float = 0, compute: ComputeMode = .exact
     ) {
         guard tokens > 0 else { return }
         let lda = inputStride ?? columns
+        if compute == .int8, multipliesInInt8 {
+            multiplyInInt8(x, inputStride: lda, tokens: tokens, into: y, beta: beta)
+            return
+        }
         if parts.count == 1, parts[0].type == .f32 {
             BLAS.gemm(
                 transposeA: false, transposeB: true, m: tokens, n: rows, k: columns, a: x, lda: lda,

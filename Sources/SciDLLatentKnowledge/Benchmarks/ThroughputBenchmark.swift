@@ -16,6 +16,8 @@ public struct ThroughputBenchmark: BenchmarkResult {
     public var sentencesPerSecond: Double
     public var tokensPerSecond: Double
     public var threads: Int
+    /// The arithmetic of the products (`DecoderModel.computeDescription`; "exact" for an encoder).
+    public var compute = "exact"
     /// The process's peak resident memory, in MiB (the model's mapped pages that were touched included).
     public var peakResidentMiB: Double
 
@@ -46,10 +48,11 @@ public struct ThroughputBenchmark: BenchmarkResult {
     /// `bench lm`: the model named `model` (`ModelCatalog`) on `count` texts of `data` (nil: synthetic
     /// sentences); `sharingPrefixes` false makes a decoder compute every prompt's tokens.
     public static func run(
-        model: String, data: URL?, count: Int, sharingPrefixes: Bool = true, tokensPerBatch: Int = 4096
+        model: String, data: URL?, count: Int, sharingPrefixes: Bool = true, tokensPerBatch: Int = 4096,
+        compute: ComputeMode = .exact
     ) throws -> ThroughputBenchmark {
         guard tokensPerBatch > 0 else { throw SciDLError("--tokens-per-batch must be positive") }
-        var loaded = try ModelCatalog.load(model)
+        var loaded = try ModelCatalog.load(model, compute: compute)
         if !sharingPrefixes, var decoder = loaded as? DecoderModel {
             decoder.sharesPrefixes = false
             loaded = decoder
@@ -73,7 +76,8 @@ public struct ThroughputBenchmark: BenchmarkResult {
         return ThroughputBenchmark(
             model: model.name, data: dataName, texts: texts.count, tokens: tokens, seconds: seconds,
             sentencesPerSecond: Double(texts.count) / seconds, tokensPerSecond: Double(tokens) / seconds,
-            threads: Parallelism.threadCount, peakResidentMiB: peakResidentMiB())
+            threads: Parallelism.threadCount, compute: (model as? DecoderModel)?.computeDescription ?? "exact",
+            peakResidentMiB: peakResidentMiB())
     }
 
     /// getrusage's maximum resident set size (kilobytes on Linux, bytes on macOS).

@@ -24,6 +24,8 @@ public struct ContrastSource: Sendable {
     public var cache: URL? = ModelCatalog.home.appendingPathComponent("activations")
     /// Tokens per prompt at most (nil: the model's context).
     public var maxTokens: Int?
+    /// How a quantised decoder multiplies (see `ComputeMode`; cached activations are keyed on it).
+    public var compute = ComputeMode.exact
 
     public init() {}
 
@@ -39,7 +41,7 @@ public struct ContrastSource: Sendable {
         return dataset
     }
 
-    public func loadModel() throws -> any LanguageModel { try ModelCatalog.load(model) }
+    public func loadModel() throws -> any LanguageModel { try ModelCatalog.load(model, compute: compute) }
 
     /// The position asked for, or the model's own default.
     public func position(for model: any LanguageModel) -> TokenPosition { position ?? model.defaultPosition }

@@ -1,0 +1,94 @@
+import SciDLTensor
+#if arch(x86_64)
+import SciDLInt8Kernels
+#endif
+
+extension WeightStack {
+    /// Whether `ComputeMode.int8` multiplies this stack in integers: every part quantised, and integer kernels
+    /// on this CPU.
+    var multipliesInInt8: Bool {
+        Int8Kernels.available != nil && parts.allSatisfy { Int8Weights.Layout($0.type) != nil }
+    }
+
+    /// y ← x · Wᵀ + beta · y as `multiply` does, in llama.cpp's integer arithmetic (`ComputeMode.int8`): x's
+    /// rows rounded to int8 once per layout the parts need, then each core takes a share of the stacked rows,
+    /// unpacks a panel of them at a time (kept in its cache) and runs the tile kernel for every four input
+    /// rows against every eight rows of the panel.
+    func multiplyInInt8(
+        _ x: UnsafePointer<Float>, inputStride: Int, tokens: Int, into y: UnsafeMutablePointer<Float>, beta: Float,
+        kernels: Int8Kernels = Int8Kernels.available!
+    ) {
+        #if arch(x86_64)
+        var inputs: [Int8Weights.Layout: Int8Activations] = [:]
+        for layout in Set(parts.map { Int8Weights.Layout($0.type)! }) {
+            inputs[layout] = Int8Activations(
+                x, stride: inputStride, rows: tokens, columns: columns, blockLength: layout.blockLength,
+                groupLength: layout.groupLength)
+        }
+        let panelRows = max(8, min(256, (1 << 16) / columns / 8 * 8))
+        // Whole octets per core, so no octet is split.
+        parallelChunks(rows, minimumPerThread: max(8, (1 << 18) / max(1, tokens * columns)), granularity: 8) { range in
+            let weights = Int8Weights(capacity: panelRows, columns: columns)
+            var tile = [Float](repeating: 0, count: 32)
+            for first in stride(from: range.lowerBound, to: range.upperBound, by: panelRows) {
+                let panel = first..<min(first + panelRows, range.upperBound)
+                for (part, local) in segments(of: panel) {
+                    weights.unpack(parts[part], rows: local)
+                    let input = inputs[Int8Weights.Layout(parts[part].type)!]!
+                    let column = starts[part] + local.lowerBound
+                    tile.withUnsafeMutableBufferPointer { out in
+                        weights.multiply(rows: local.count, by: input, kernels: kernels, tile: out.baseAddress!) {
+                            token, row, value in
+                            let o = y + token * rows + column + row
+                            o.pointee = beta == 0 ? value : value + beta * o.pointee
+                        }
+                    }
+                }
+            }
+        }
+        #else
+        preconditionFailure("no integer kernels on this architecture")
+        #endif
+    }
+
+    /// The parts a range of stacked rows falls in, each with its rows local to that part.
+    func segments(of range: Range<Int>) -> [(part: Int, rows: Range<Int>)] {
+        parts.indices.compactMap { i in
+            let lower = max(range.lowerBound, starts[i]), upper = min(range.upperBound, starts[i + 1])
+            return lower < upper ? (i, (lower - starts[i])..<(upper - starts[i])) : nil
+        }
+    }
+}
+
+#if arch(x86_64)
+extension Int8Weights {
+    /// Runs the tile kernel for unpacked rows 0..<rows against every four input rows, handing each product
+    /// (input row, weight row, value) to `store` for the rows that exist.
+    func multiply(
+        rows: Int, by input: Int8Activations, kernels: Int8Kernels, tile: UnsafeMutablePointer<Float>,
+        store: (Int, Int, Float) -> Void
+    ) {
+        let k = columns
+        input.values.withUnsafeBufferPointer { q in
+            input.scales.withUnsafeBufferPointer { d in
+                input.groupSums.withUnsafeBufferPointer { sums in
+                    let (blocks, groups) = (k / input.blockLength, k / input.groupLength)
+                    for quartet in 0..<(input.paddedRows / 4) {
+                        let x = TokenQuartet(
+                            values: q.baseAddress! + 4 * quartet * k, scales: d.baseAddress! + 4 * quartet * blocks,
+                            groupSums: sums.baseAddress! + 4 * quartet * groups, columns: k,
+                            blockLength: input.blockLength)
+                        let tokens = min(4, input.rows - 4 * quartet)
+                        for o in 0..<((rows + 7) / 8) {
+                            kernels.octetTimesQuartet(octet(o), x, into: tile)
+                            for t in 0..<tokens {
+                                for r in 0..<min(8, rows - 8 * o) { store(4 * quartet + t, 8 * o + r, tile[8 * t + r]) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+#endif
