@@ -87,6 +87,7 @@ public enum Int8TileKernels {
             for j in 0..<groupsPerBlock {
                 let group = b * groupsPerBlock + j
                 var a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0
+                var b0 = a0, b1 = a0, b2 = a0, b3 = a0
                 let q = x.values + group * groupLength
                 for s in 0..<steps {
                     var v = load(values + 32 * s)
@@ -100,10 +101,23 @@ public enum Int8TileKernels {
                         x3 = _mm256_sign_epi8(x3, v)
                         v = _mm256_abs_epi8(v)
                     }
-                    a0 = I.addDot(a0, v, x0)
-                    a1 = I.addDot(a1, v, x1)
-                    a2 = I.addDot(a2, v, x2)
-                    a3 = I.addDot(a3, v, x3)
+                    if I.splitsSums && s % 2 == 1 {
+                        b0 = I.addDot(b0, v, x0)
+                        b1 = I.addDot(b1, v, x1)
+                        b2 = I.addDot(b2, v, x2)
+                        b3 = I.addDot(b3, v, x3)
+                    } else {
+                        a0 = I.addDot(a0, v, x0)
+                        a1 = I.addDot(a1, v, x1)
+                        a2 = I.addDot(a2, v, x2)
+                        a3 = I.addDot(a3, v, x3)
+                    }
+                }
+                if I.splitsSums {
+                    a0 = _mm256_add_epi32(a0, b0)
+                    a1 = _mm256_add_epi32(a1, b1)
+                    a2 = _mm256_add_epi32(a2, b2)
+                    a3 = _mm256_add_epi32(a3, b3)
                 }
                 values += 32 * steps
                 let scale = _mm256_loadu_ps(w.scales + 8 * group)

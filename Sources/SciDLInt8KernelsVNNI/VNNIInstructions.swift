@@ -5,6 +5,7 @@ import _Builtin_intrinsics.intel
 /// AVX-512 VNNI's fused integer dot products on 256-bit registers (Ice Lake, Zen 4 and later). This module is
 /// compiled for those CPUs; `Int8Kernels` calls it only where the CPU reports the features.
 public enum VNNIInstructions: Int8Instructions {
+    @inlinable public static var splitsSums: Bool { true }
     @inlinable @inline(__always)
     public static func addDot(_ acc: __m256i, _ u: __m256i, _ q: __m256i) -> __m256i {
         _mm256_mask_dpbusd_epi32(acc, 0xFF, u, q)

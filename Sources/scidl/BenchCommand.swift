@@ -8,7 +8,7 @@ import SciDLSupport
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Speed benchmarks; each prints one JSON line.",
-        subcommands: [BenchGrok.self, BenchSweep.self, BenchLM.self, BenchProduct.self])
+        subcommands: [BenchGrok.self, BenchSweep.self, BenchLM.self, BenchProduct.self, BenchFidelity.self])
 }
 
 struct BenchGrok: ParsableCommand {
@@ -69,5 +69,18 @@ struct BenchProduct: ParsableCommand {
 
     func run() throws {
         print(try ProductBenchmark.run(type: type, rows: rows, columns: columns, tokens: tokens).jsonLine)
+    }
+}
+
+struct BenchFidelity: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fidelity",
+        abstract: "How far --compute int8 moves a quantised decoder's hidden states from --compute exact, per layer.")
+    @Option(help: "smollm2, a .gguf file or a Hugging Face model folder.") var model = ModelCatalog.defaultModel
+    @Option(help: "A CSV with a statement column or a BoolQ JSONL (default: synthetic sentences).") var data: String?
+    @Option(help: "Texts to compare.") var count = 256
+
+    func run() throws {
+        print(try ComputeFidelity.run(model: model, data: data.map { URL(fileURLWithPath: $0) }, count: count).jsonLine)
     }
 }

@@ -88,6 +88,17 @@ final class Int8ProductTests: XCTestCase {
         }
     }
 
+    func testFloatWeightsAreMultipliedExactlyEitherWay() throws {
+        var rng = SeededGenerator(seed: 5)
+        let quantised = Self.randomMatrix(.q4_K, rows: 8, columns: 256, &rng)
+        for type in [GGMLType.f32, .f16, .bf16] {
+            let float = Self.randomMatrix(type, rows: 8, columns: 256, &rng)
+            XCTAssertFalse(WeightStack([float]).multipliesInInt8, type.name)
+            XCTAssertFalse(WeightStack([quantised, float]).multipliesInInt8, "a stack with \(type.name) in it")
+        }
+        XCTAssertEqual(WeightStack([quantised]).multipliesInInt8, Int8Kernels.available != nil)
+    }
+
     // MARK: - The plain arithmetic
 
     static func randomMatrix(_ type: GGMLType, rows: Int, columns: Int, _ rng: inout SeededGenerator) -> WeightMatrix {

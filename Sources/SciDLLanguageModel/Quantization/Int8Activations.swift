@@ -1,3 +1,5 @@
+import SciDLTensor
+
 /// The input rows of a product rounded to int8, as llama.cpp rounds them before its integer dot products:
 /// per block, scale = max |x| / 127 and value = x / scale rounded to the nearest integer (halves away from
 /// zero), so x ≈ scale·value with |value| ≤ 127. Blocks of 256 (llama.cpp's Q8_K) for K-quant weights, of
@@ -25,16 +27,23 @@ struct Int8Activations {
         var scales = [Float](repeating: 0, count: paddedRows * blocks)
         var groupSums = [Float](repeating: 0, count: paddedRows * groups)
         values.withUnsafeMutableBufferPointer { q in
-            for r in 0..<rows {
-                for b in 0..<blocks {
-                    let scale = Self.round(
-                        x + r * stride + b * blockLength, count: blockLength,
-                        into: q.baseAddress! + r * columns + b * blockLength)
-                    scales[r * blocks + b] = scale
-                    for g in (b * blockLength / groupLength)..<((b + 1) * blockLength / groupLength) {
-                        var sum = 0
-                        for i in 0..<groupLength { sum += Int(q[r * columns + g * groupLength + i]) }
-                        groupSums[r * groups + g] = scale * Float(sum)
+            scales.withUnsafeMutableBufferPointer { scales in
+                groupSums.withUnsafeMutableBufferPointer { groupSums in
+                    let (q, scales, groupSums) = (q.baseAddress!, scales.baseAddress!, groupSums.baseAddress!)
+                    parallelChunks(rows, minimumPerThread: max(1, (1 << 16) / columns)) { range in
+                        for r in range {
+                            for b in 0..<blocks {
+                                let scale = Self.round(
+                                    x + r * stride + b * blockLength, count: blockLength,
+                                    into: q + r * columns + b * blockLength)
+                                scales[r * blocks + b] = scale
+                                for g in (b * blockLength / groupLength)..<((b + 1) * blockLength / groupLength) {
+                                    var sum = 0
+                                    for i in 0..<groupLength { sum += Int(q[r * columns + g * groupLength + i]) }
+                                    groupSums[r * groups + g] = scale * Float(sum)
+                                }
+                            }
+                        }
                     }
                 }
             }

@@ -26,23 +26,20 @@ extension WeightStack {
                 groupLength: layout.groupLength)
         }
         let panelRows = max(8, min(256, (1 << 16) / columns / 8 * 8))
+        let stackRows = rows
         // Whole octets per core, so no octet is split.
         parallelChunks(rows, minimumPerThread: max(8, (1 << 18) / max(1, tokens * columns)), granularity: 8) { range in
             let weights = Int8Weights(capacity: panelRows, columns: columns)
-            var tile = [Float](repeating: 0, count: 32)
+            let tile = UnsafeMutablePointer<Float>.allocate(capacity: 32)
+            defer { tile.deallocate() }
             for first in stride(from: range.lowerBound, to: range.upperBound, by: panelRows) {
                 let panel = first..<min(first + panelRows, range.upperBound)
                 for (part, local) in segments(of: panel) {
                     weights.unpack(parts[part], rows: local)
                     let input = inputs[Int8Weights.Layout(parts[part].type)!]!
-                    let column = starts[part] + local.lowerBound
-                    tile.withUnsafeMutableBufferPointer { out in
-                        weights.multiply(rows: local.count, by: input, kernels: kernels, tile: out.baseAddress!) {
-                            token, row, value in
-                            let o = y + token * rows + column + row
-                            o.pointee = beta == 0 ? value : value + beta * o.pointee
-                        }
-                    }
+                    weights.multiply(
+                        rows: local.count, by: input, kernels: kernels, tile: tile,
+                        into: y + starts[part] + local.lowerBound, rowStride: stackRows, beta: beta)
                 }
             }
         }
@@ -62,11 +59,11 @@ extension WeightStack {
 
 #if arch(x86_64)
 extension Int8Weights {
-    /// Runs the tile kernel for unpacked rows 0..<rows against every four input rows, handing each product
-    /// (input row, weight row, value) to `store` for the rows that exist.
+    /// Runs the tile kernel for unpacked rows 0..<rows against every four input rows: y[t, r] ← product
+    /// + beta·y[t, r] for the input rows t that exist, y's rows `rowStride` apart.
     func multiply(
         rows: Int, by input: Int8Activations, kernels: Int8Kernels, tile: UnsafeMutablePointer<Float>,
-        store: (Int, Int, Float) -> Void
+        into y: UnsafeMutablePointer<Float>, rowStride: Int, beta: Float
     ) {
         let k = columns
         input.values.withUnsafeBufferPointer { q in
@@ -82,13 +79,28 @@ extension Int8Weights {
                         for o in 0..<((rows + 7) / 8) {
                             kernels.octetTimesQuartet(octet(o), x, into: tile)
                             for t in 0..<tokens {
-                                for r in 0..<min(8, rows - 8 * o) { store(4 * quartet + t, 8 * o + r, tile[8 * t + r]) }
+                                Self.store(
+                                    tile + 8 * t, count: min(8, rows - 8 * o),
+                                    into: y + (4 * quartet + t) * rowStride + 8 * o, beta: beta)
                             }
                         }
                     }
                 }
             }
         }
+    }
+
+    /// out[i] ← p[i] + beta·out[i] for i < count (8 at once when whole).
+    @inline(__always)
+    static func store(_ p: UnsafePointer<Float>, count: Int, into out: UnsafeMutablePointer<Float>, beta: Float) {
+        if count == 8 {
+            let v = UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+            let o = UnsafeMutableRawPointer(out)
+            let sum = beta == 0 ? v : v + beta * o.loadUnaligned(as: SIMD8<Float>.self)
+            o.storeBytes(of: sum, as: SIMD8<Float>.self)
+            return
+        }
+        for i in 0..<count { out[i] = beta == 0 ? p[i] : p[i] + beta * out[i] }
     }
 }
 #endif
