@@ -9,15 +9,10 @@ public protocol Int8Instructions {
     /// (`vpmaddubsw`, which saturates: callers keep |u·q + u'·q'| < 2¹⁵) and sums them (`vpmaddwd`); VNNI does
     /// both in one instruction without the 16-bit step (`vpdpbusd`).
     static func addDot(_ acc: __m256i, _ u: __m256i, _ q: __m256i) -> __m256i
-    /// Whether the kernel keeps two sums per row and token (even and odd steps): `vpdpbusd` waits for its
-    /// accumulator (latency 4 on Zen 4), so four chains leave half its throughput unused; AVX2's sum is one
-    /// cycle at the end of three instructions, and its 16 registers have no room for more.
-    static var splitsSums: Bool { get }
 }
 
 /// Haswell's instructions (every x86-64 CPU since 2013).
 public enum AVX2Instructions: Int8Instructions {
-    @inlinable public static var splitsSums: Bool { false }
     @inlinable @inline(__always)
     public static func addDot(_ acc: __m256i, _ u: __m256i, _ q: __m256i) -> __m256i {
         _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(u, q), _mm256_set1_epi16(1)))

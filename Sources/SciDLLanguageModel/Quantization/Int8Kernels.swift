@@ -60,10 +60,12 @@ public enum Int8Kernels: String, Sendable {
 
     #if arch(x86_64)
     @inline(__always)
-    func octetTimesQuartet(_ w: RowOctet, _ x: TokenQuartet, into out: UnsafeMutablePointer<Float>) {
+    func octetPairTimesQuartet(
+        _ w: RowOctet, _ w2: RowOctet, _ x: TokenQuartet, into out: UnsafeMutablePointer<Float>
+    ) {
         switch self {
-        case .avx2: AVX2TileKernels.octetTimesQuartet(w, x, into: out)
-        case .vnni: VNNITileKernels.octetTimesQuartet(w, x, into: out)
+        case .avx2: AVX2TileKernels.octetPairTimesQuartet(w, w2, x, into: out)
+        case .vnni: VNNITileKernels.octetPairTimesQuartet(w, w2, x, into: out)
         }
     }
     #endif

@@ -13,7 +13,7 @@ extension WeightStack {
     /// y ← x · Wᵀ + beta · y as `multiply` does, in llama.cpp's integer arithmetic (`ComputeMode.int8`): x's
     /// rows rounded to int8 once per layout the parts need, then each core takes a share of the stacked rows,
     /// unpacks a panel of them at a time (kept in its cache) and runs the tile kernel for every four input
-    /// rows against every eight rows of the panel.
+    /// rows against every sixteen rows of the panel.
     func multiplyInInt8(
         _ x: UnsafePointer<Float>, inputStride: Int, tokens: Int, into y: UnsafeMutablePointer<Float>, beta: Float,
         kernels: Int8Kernels = Int8Kernels.available!
@@ -30,7 +30,7 @@ extension WeightStack {
         // Whole octets per core, so no octet is split.
         parallelChunks(rows, minimumPerThread: max(8, (1 << 18) / max(1, tokens * columns)), granularity: 8) { range in
             let weights = Int8Weights(capacity: panelRows, columns: columns)
-            let tile = UnsafeMutablePointer<Float>.allocate(capacity: 32)
+            let tile = UnsafeMutablePointer<Float>.allocate(capacity: 64)
             defer { tile.deallocate() }
             for first in stride(from: range.lowerBound, to: range.upperBound, by: panelRows) {
                 let panel = first..<min(first + panelRows, range.upperBound)
@@ -76,12 +76,16 @@ extension Int8Weights {
                             groupSums: sums.baseAddress! + 4 * quartet * groups, columns: k,
                             blockLength: input.blockLength)
                         let tokens = min(4, input.rows - 4 * quartet)
-                        for o in 0..<((rows + 7) / 8) {
-                            kernels.octetTimesQuartet(octet(o), x, into: tile)
+                        // Octets two at a time (an odd last one twice, its copy's products dropped).
+                        let octets = (rows + 7) / 8
+                        for o in stride(from: 0, to: octets, by: 2) {
+                            kernels.octetPairTimesQuartet(octet(o), octet(min(o + 1, octets - 1)), x, into: tile)
                             for t in 0..<tokens {
-                                Self.store(
-                                    tile + 8 * t, count: min(8, rows - 8 * o),
-                                    into: y + (4 * quartet + t) * rowStride + 8 * o, beta: beta)
+                                for half in 0..<min(2, octets - o) {
+                                    Self.store(
+                                        tile + 16 * t + 8 * half, count: min(8, rows - 8 * (o + half)),
+                                        into: y + (4 * quartet + t) * rowStride + 8 * (o + half), beta: beta)
+                                }
                             }
                         }
                     }
