@@ -63,6 +63,7 @@ extension Int8TileKernels {
     /// quartet's rows t. Two octets share each broadcast activation value: with one, loads (one weight register
     /// and four broadcasts per four `vpdpbusd`) held VNNI to 237 G multiply-adds/s on Q4_K; with two, 285–293.
     /// The 24 sums fit AVX-512's 32 registers; on AVX2's 16 some spill, and it runs as fast as one octet did.
+    @inlinable
     public static func octetPairTimesQuartet<I: Int8Instructions>(
         _ isa: I.Type, _ w: RowOctet, _ w2: RowOctet, _ x: TokenQuartet, into out: UnsafeMutablePointer<Float>
     ) {
