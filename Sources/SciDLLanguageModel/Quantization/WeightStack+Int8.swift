@@ -25,10 +25,11 @@ extension WeightStack {
                 x, stride: inputStride, rows: tokens, columns: columns, blockLength: layout.blockLength,
                 groupLength: layout.groupLength)
         }
-        let panelRows = max(8, min(256, (1 << 16) / columns / 8 * 8))
+        // Whole pairs of octets (the kernel takes two), about 128 KB of unpacked values: in the L2 cache.
+        let panelRows = max(16, min(256, (1 << 17) / columns / 16 * 16))
         let stackRows = rows
-        // Whole octets per core, so no octet is split.
-        parallelChunks(rows, minimumPerThread: max(8, (1 << 18) / max(1, tokens * columns)), granularity: 8) { range in
+        // Whole pairs of octets per core.
+        parallelChunks(rows, minimumPerThread: max(16, (1 << 18) / max(1, tokens * columns)), granularity: 16) { range in
             let weights = Int8Weights(capacity: panelRows, columns: columns)
             let tile = UnsafeMutablePointer<Float>.allocate(capacity: 64)
             defer { tile.deallocate() }
