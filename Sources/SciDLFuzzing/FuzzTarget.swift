@@ -82,7 +82,13 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
                 _ = try GrokRun(restoring: checkpoint, in: scratch)
             }
         case .activationCache:
-            return { _ = ActivationCache.read($0, source: name, key: "fuzz", pairs: 4, layers: [0, 1]) }
+            // Through the cache's own path: the file read a range at a time, then every layer's rows.
+            let url = scratch.appendingPathComponent("activation-cache.safetensors")
+            return {
+                try $0.write(to: url)
+                guard let cached = ActivationCache.entry(url, key: "fuzz", pairs: 4, layers: [0, 1]) else { return }
+                for j in 0..<2 { _ = cached.activations.rows(.negative, slot: j, pairs: [3, 0]) }
+            }
         case .vocabulary:
             return { _ = try WordPieceTokenizer(vocabularyText: String(decoding: $0, as: UTF8.self)).encode(Self.text) }
         case .bertConfig:

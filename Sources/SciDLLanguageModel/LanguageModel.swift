@@ -126,6 +126,25 @@ extension LanguageModel {
         let d = width
         var out = Tensor(zeros: [texts.count, sites.count, d])
         var readRows: [Float] = []
+        forEachBatch(of: texts, sites: sites, position: position, tokensPerBatch: tokensPerBatch, readout: readout) {
+            texts, batch in
+            out.scalars.replaceSubrange(
+                (texts.lowerBound * sites.count * d)..<(texts.upperBound * sites.count * d), with: batch.pooled.scalars)
+            if let rows = batch.readout { readRows += rows.scalars }
+            progress(texts.upperBound)
+        }
+        return StatesPass(
+            pooled: out, readout: readout.map { _ in Tensor(shape: [readRows.count / d, d], scalars: readRows) })
+    }
+
+    /// The pass of `pass(of:)` handed over a batch at a time, for callers that store the states as they come
+    /// (nothing of earlier batches is kept here): `body` gets the batch's texts and their `StatesPass`
+    /// ([texts.count, sites.count, width] and the readout's rows of those texts).
+    public func forEachBatch(
+        of texts: [[Int]], sites: [ActivationSite], position: TokenPosition, tokensPerBatch: Int = 4096,
+        readout: TokenReadout? = nil, _ body: (_ texts: Range<Int>, _ batch: StatesPass) throws -> Void
+    ) rethrows {
+        let d = width
         var start = 0
         while start < texts.count {
             var end = start
@@ -155,10 +174,12 @@ extension LanguageModel {
             }
             let rows = pooledRows.map { $0 + (extra ?? []) }
             let allSites = Set(sites).union(readout.map { [$0.site] } ?? [])
+            var out = Tensor(zeros: [batch.count, sites.count, d])
+            var readRows: [Float] = []
             forward(batch, sites: allSites, rows: rows) { site, states in
                 for (j, s) in sites.enumerated() where s == site {
                     for b in 0..<batch.count {
-                        let offset = ((start + b) * sites.count + j) * d
+                        let offset = (b * sites.count + j) * d
                         if rows == nil {
                             pool(states, rows: rowStarts[b]..<rowStarts[b + 1], into: &out, offset: offset, width: d)
                         } else {
@@ -173,11 +194,12 @@ extension LanguageModel {
                     for r in picked { readRows += states.scalars[(r * d)..<((r + 1) * d)] }
                 }
             }
+            try body(
+                start..<end,
+                StatesPass(
+                    pooled: out, readout: readout.map { _ in Tensor(shape: [readRows.count / d, d], scalars: readRows) }))
             start = end
-            progress(end)
         }
-        return StatesPass(
-            pooled: out, readout: readout.map { _ in Tensor(shape: [readRows.count / d, d], scalars: readRows) })
     }
 }
 

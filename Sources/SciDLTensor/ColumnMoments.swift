@@ -30,10 +30,14 @@ public struct ColumnMoments: Sendable {
     }
 
     /// (x − mean) · scale for each row of `x` (d = mean.count columns).
-    public static func standardise(_ x: [Float], mean: [Float], scale: [Float]) -> [Float] {
+    /// (Taken as `consuming`: a caller's last use of `x` is standardised in place, not copied, which matters
+    /// for a layer of a large data set.)
+    public static func standardise(_ x: consuming [Float], mean: [Float], scale: [Float]) -> [Float] {
         let d = mean.count
         var out = x
-        for i in 0..<(x.count / d) { for k in 0..<d { out[i * d + k] = (x[i * d + k] - mean[k]) * scale[k] } }
+        out.withUnsafeMutableBufferPointer { o in
+            for i in 0..<(o.count / d) { for k in 0..<d { o[i * d + k] = (o[i * d + k] - mean[k]) * scale[k] } }
+        }
         return out
     }
 }

@@ -15,51 +15,107 @@ public enum ContentHash {
 
     /// The hash of `bytes` with `seed`.
     public static func xxh64(_ bytes: UnsafeRawBufferPointer, seed: UInt64 = 0) -> UInt64 {
-        let n = bytes.count
-        func u64(_ i: Int) -> UInt64 { UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)) }
-        func u32(_ i: Int) -> UInt64 {
-            UInt64(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt32.self)))
+        var hasher = Hasher(seed: seed)
+        hasher.update(bytes)
+        return hasher.value
+    }
+
+    /// XXH64 of bytes given piece by piece (a file read back in chunks): the same hash as `xxh64` of the pieces
+    /// joined, whatever the cut.
+    public struct Hasher: Sendable {
+        private var lanes: (UInt64, UInt64, UInt64, UInt64)
+        private let seed: UInt64
+        private var length = 0
+        /// Bytes of an unfinished 32-byte stripe, carried to the next `update`.
+        private var pending: [UInt8] = []
+
+        public init(seed: UInt64 = 0) {
+            self.seed = seed
+            lanes = (seed &+ p1 &+ p2, seed &+ p2, seed, seed &- p1)
         }
-        var i = 0
-        var h: UInt64
-        if n >= 32 {
-            var (v1, v2, v3, v4) = (seed &+ p1 &+ p2, seed &+ p2, seed, seed &- p1)
-            while i + 32 <= n {
-                v1 = round(v1, u64(i))
-                v2 = round(v2, u64(i + 8))
-                v3 = round(v3, u64(i + 16))
-                v4 = round(v4, u64(i + 24))
+
+        public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+            length += bytes.count
+            var i = 0
+            if !pending.isEmpty {
+                let take = min(32 - pending.count, bytes.count)
+                pending += bytes[0..<take]
+                i = take
+                guard pending.count == 32 else { return }
+                pending.withUnsafeBytes { stripe($0, at: 0) }
+                pending.removeAll(keepingCapacity: true)
+            }
+            while i + 32 <= bytes.count {
+                stripe(bytes, at: i)
                 i += 32
             }
-            h = rotate(v1, 1) &+ rotate(v2, 7) &+ rotate(v3, 12) &+ rotate(v4, 18)
-            h = merge(merge(merge(merge(h, v1), v2), v3), v4)
-        } else {
-            h = seed &+ p5
+            pending += bytes[i...]
         }
-        h &+= UInt64(n)
-        while i + 8 <= n {
-            h = rotate(h ^ round(0, u64(i)), 27) &* p1 &+ p4
-            i += 8
+
+        public mutating func update(_ text: String) {
+            Array(text.utf8).withUnsafeBytes { update($0) }
         }
-        if i + 4 <= n {
-            h = rotate(h ^ (u32(i) &* p1), 23) &* p2 &+ p3
-            i += 4
+
+        @inline(__always) private mutating func stripe(_ bytes: UnsafeRawBufferPointer, at i: Int) {
+            func u64(_ i: Int) -> UInt64 {
+                UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            }
+            lanes = (
+                round(lanes.0, u64(i)), round(lanes.1, u64(i + 8)), round(lanes.2, u64(i + 16)),
+                round(lanes.3, u64(i + 24))
+            )
         }
-        while i < n {
-            h = rotate(h ^ (UInt64(bytes[i]) &* p5), 11) &* p1
-            i += 1
+
+        /// The hash of everything given so far.
+        public var value: UInt64 {
+            var h: UInt64
+            if length >= 32 {
+                let (v1, v2, v3, v4) = lanes
+                h = rotate(v1, 1) &+ rotate(v2, 7) &+ rotate(v3, 12) &+ rotate(v4, 18)
+                h = merge(merge(merge(merge(h, v1), v2), v3), v4)
+            } else {
+                h = seed &+ p5
+            }
+            h &+= UInt64(length)
+            return pending.withUnsafeBytes { tail in
+                let n = tail.count
+                func u64(_ i: Int) -> UInt64 {
+                    UInt64(littleEndian: tail.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                }
+                func u32(_ i: Int) -> UInt64 {
+                    UInt64(UInt32(littleEndian: tail.loadUnaligned(fromByteOffset: i, as: UInt32.self)))
+                }
+                var i = 0
+                while i + 8 <= n {
+                    h = rotate(h ^ round(0, u64(i)), 27) &* p1 &+ p4
+                    i += 8
+                }
+                if i + 4 <= n {
+                    h = rotate(h ^ (u32(i) &* p1), 23) &* p2 &+ p3
+                    i += 4
+                }
+                while i < n {
+                    h = rotate(h ^ (UInt64(tail[i]) &* p5), 11) &* p1
+                    i += 1
+                }
+                h ^= h >> 33
+                h &*= p2
+                h ^= h >> 29
+                h &*= p3
+                h ^= h >> 32
+                return h
+            }
         }
-        h ^= h >> 33
-        h &*= p2
-        h ^= h >> 29
-        h &*= p3
-        h ^= h >> 32
-        return h
+
+        /// The hash as 16 hexadecimal digits.
+        public var hex: String { ContentHash.hex(value) }
     }
 
     /// The hash as 16 hexadecimal digits.
-    public static func hex(_ bytes: UnsafeRawBufferPointer) -> String {
-        let s = String(xxh64(bytes), radix: 16)
+    public static func hex(_ bytes: UnsafeRawBufferPointer) -> String { hex(xxh64(bytes)) }
+
+    static func hex(_ value: UInt64) -> String {
+        let s = String(value, radix: 16)
         return String(repeating: "0", count: 16 - s.count) + s
     }
 }

@@ -77,11 +77,18 @@ public struct SafetensorsFile: Sendable {
 
     /// XXH64 of the metadata (sorted, checksums left out) followed by the data.
     static func checksum(metadata: [String: String], data: UnsafeRawBufferPointer) -> String {
-        var bytes = Array(
+        var hasher = checksumHasher(metadata: metadata)
+        hasher.update(data)
+        return hasher.hex
+    }
+
+    /// A hasher that has been given the metadata part of the checksum; the data follow.
+    static func checksumHasher(metadata: [String: String]) -> ContentHash.Hasher {
+        var hasher = ContentHash.Hasher()
+        hasher.update(
             metadata.filter { $0.key != checksumKey && $0.key != dataChecksumKey }.sorted { $0.key < $1.key }
-                .map { "\($0.key)\u{0}\($0.value)\u{0}" }.joined().utf8)
-        bytes.append(contentsOf: data)
-        return bytes.withUnsafeBytes { ContentHash.hex($0) }
+                .map { "\($0.key)\u{0}\($0.value)\u{0}" }.joined())
+        return hasher
     }
 
     /// The file's bytes, tensors in sorted name order, all as F32, with the data's checksum in the metadata.
@@ -93,25 +100,30 @@ public struct SafetensorsFile: Sendable {
         }
         var metadata = self.metadata.filter { $0.key != Self.dataChecksumKey }
         metadata[Self.checksumKey] = body.withUnsafeBytes { Self.checksum(metadata: metadata, data: $0) }
+        let header = Self.header(tensors: names.map { ($0, tensors[$0]!.shape) }, metadata: metadata)
+        var out = Data(capacity: header.count + body.count)
+        out.append(contentsOf: header)
+        out.append(body)
+        return out
+    }
+
+    /// The 8-byte length and the JSON header of a file of F32 `tensors` stored in this order, padded so that
+    /// the data start 8-byte aligned.
+    static func header(tensors: [(name: String, shape: [Int])], metadata: [String: String]) -> [UInt8] {
         let m = metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0]!))" }
         var entries = ["\"__metadata__\":{\(m.joined(separator: ","))}"]
         var offset = 0
-        for name in names {
-            let t = tensors[name]!
-            let bytes = t.count * 4
+        for (name, shape) in tensors {
+            let bytes = Tensor.elementCount(shape) * 4
             entries.append(
-                "\(jsonString(name)):{\"dtype\":\"F32\",\"shape\":[\(t.shape.map(String.init).joined(separator: ","))],"
+                "\(jsonString(name)):{\"dtype\":\"F32\",\"shape\":[\(shape.map(String.init).joined(separator: ","))],"
                     + "\"data_offsets\":[\(offset),\(offset + bytes)]}"
             )
             offset += bytes
         }
         var header = Array("{\(entries.joined(separator: ","))}".utf8)
-        while (header.count + 8) % 8 != 0 { header.append(0x20) }  // pad so data is 8-byte aligned
-        var out = Data(capacity: 8 + header.count + offset)
-        withUnsafeBytes(of: UInt64(header.count).littleEndian) { out.append(contentsOf: $0) }
-        out.append(contentsOf: header)
-        out.append(body)
-        return out
+        while (header.count + 8) % 8 != 0 { header.append(0x20) }
+        return withUnsafeBytes(of: UInt64(header.count).littleEndian) { Array($0) } + header
     }
 
     /// Writes the file atomically.

@@ -22,13 +22,18 @@ public struct SafetensorsHeader: Sendable {
     /// Parses and checks the header of the file `bytes`: every dtype known, every tensor's byte count
     /// matching its shape, and every tensor inside the file. `source` names the file in error messages.
     public init(_ bytes: UnsafeRawBufferPointer, source: String) throws {
-        func bad(_ why: String) -> SciDLError {
-            SciDLError("\(source) is not a valid safetensors file: \(why) (re-create or re-download it)")
+        try self.init(start: bytes, fileSize: bytes.count, source: source)
+    }
+
+    /// Parses the header from `start`, the file's first bytes (at least the header's; `byteCount(ofHeaderIn:)`
+    /// says how many), for a file of `fileSize` bytes read piece by piece.
+    public init(start bytes: UnsafeRawBufferPointer, fileSize size: Int, source: String) throws {
+        func bad(_ why: String) -> SciDLError { Self.invalid(source, why) }
+        guard size >= 8, bytes.count >= 8 else {
+            throw bad("it has \(size) bytes, fewer than the 8-byte header length")
         }
-        let size = bytes.count
-        guard size >= 8 else { throw bad("it has \(size) bytes, fewer than the 8-byte header length") }
         let headerLength = UInt64(littleEndian: bytes.loadUnaligned(as: UInt64.self))
-        guard headerLength <= UInt64(size - 8) else {
+        guard headerLength <= UInt64(size - 8), Int(headerLength) + 8 <= bytes.count else {
             throw bad("header length \(headerLength) exceeds the file size \(size)")
         }
         let header = Data(UnsafeRawBufferPointer(rebasing: bytes[8..<(8 + Int(headerLength))]))
@@ -70,5 +75,15 @@ public struct SafetensorsHeader: Sendable {
         }
         self.entries = entries
         self.metadata = metadata
+    }
+
+    /// How many bytes from the start of a file hold its header (the 8-byte length and the JSON), read from
+    /// those first 8 bytes.
+    public static func byteCount(ofHeaderIn first8: UnsafeRawBufferPointer) -> UInt64 {
+        8 &+ UInt64(littleEndian: first8.loadUnaligned(as: UInt64.self))
+    }
+
+    static func invalid(_ source: String, _ why: String) -> SciDLError {
+        SciDLError("\(source) is not a valid safetensors file: \(why) (re-create or re-download it)")
     }
 }

@@ -208,3 +208,66 @@ final class ActivationImportTests: XCTestCase {
         XCTAssertEqual(b.layers, a.layers)
     }
 }
+
+/// Issue 27: a pass's states go to the activation file batch by batch (nothing of earlier batches kept), and
+/// the activations read from the file a layer at a time equal those kept in memory, wherever a batch boundary
+/// falls (between a pair's members or not); probes fitted on either are the same.
+final class ActivationRecorderTests: XCTestCase {
+    func testBatchesStreamedToTheFileEqualTheActivationsInMemory() throws {
+        let (a, _) = plantedPairs(count: 23, width: 5)
+        let l = 3
+        // Distinct values that say where they belong: prompt, layer slot and dimension.
+        func value(_ prompt: Int, _ j: Int, _ k: Int) -> Float { Float((prompt * 7919 + j * 313 + k * 17) % 1013) / 100 }
+        let states = (0..<46).map { prompt in (0..<l).flatMap { j in (0..<5).map { k in value(prompt, j, k) } } }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scidl-rec-\(UUID().uuidString)")
+        let url = folder.appendingPathComponent("acts.safetensors")
+        var notes: [String] = []
+        let toFile = try ActivationRecorder(
+            pairs: 23, labels: a.labels, layers: [4, 0, 2], width: 5, file: (url, ["key": "k"]), modelName: "m",
+            note: { notes.append($0) })
+        let toMemory = try ActivationRecorder(
+            pairs: 23, labels: a.labels, layers: [4, 0, 2], width: 5, file: nil, modelName: "m", note: { _ in })
+        // No cache and more than memory should hold (here: anything): a temporary file.
+        let toTemporary = try ActivationRecorder(
+            pairs: 23, labels: a.labels, layers: [4, 0, 2], width: 5, file: nil, modelName: "m", memoryLimit: 0,
+            note: { _ in })
+        for range in [0..<3, 3..<4, 4..<20, 20..<45, 45..<46] {
+            let batch = Tensor(shape: [range.count, l, 5], scalars: range.flatMap { states[$0] })
+            for recorder in [toFile, toMemory, toTemporary] { try recorder.record(prompts: range, states: batch) }
+        }
+        let file = try toFile.finish()
+        let memory = try toMemory.finish()
+        let temporary = try toTemporary.finish()
+        XCTAssertEqual(temporary.negative, memory.negative)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory())
+        XCTAssertFalse(leftovers.contains { $0.hasPrefix("scidl-activations-\(getpid())-") }, "the temporary file's name is gone")
+        XCTAssertTrue(notes.isEmpty, "a small file is not announced")
+        XCTAssertEqual(file.positive, memory.positive)
+        XCTAssertEqual(file.negative, memory.negative)
+        XCTAssertEqual(memory.positive.scalars[(7 * l + 2) * 5], value(14, 2, 0), "pair 7's x⁺, slot 2")
+        XCTAssertEqual(memory.negative.scalars[(7 * l + 1) * 5 + 3], value(15, 1, 3))
+        XCTAssertEqual(file.rows(.negative, slot: 1, pairs: [22, 0, 7]), memory.rows(.negative, slot: 1, pairs: [22, 0, 7]))
+        XCTAssertEqual(SavedProbes.activationsHash(file), SavedProbes.activationsHash(memory))
+        let cached = try XCTUnwrap(ActivationCache.entry(url, key: "k", pairs: 23, layers: [4, 0, 2]))
+        XCTAssertEqual(cached.activations.negative, memory.negative)
+        XCTAssertEqual(cached.activations.labels, a.labels)
+        XCTAssertNil(ActivationCache.entry(url, key: "other", pairs: 23, layers: [4, 0, 2]))
+
+        var settings = ElicitSettings()
+        settings.methods = [.ccs, .pca, .logistic]
+        settings.seeds = [0, 1]
+        let fromFile = try Elicitation.run(file, settings: settings)
+        let fromMemory = try Elicitation.run(memory, settings: settings)
+        XCTAssertEqual(fromFile.map(\.testScores), fromMemory.map(\.testScores))
+        XCTAssertEqual(fromFile.map(\.probe.direction), fromMemory.map(\.probe.direction))
+    }
+
+    func testAFileTheDiskCannotHoldIsRefusedBeforeAnyWork() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scidl-rec-\(UUID().uuidString)")
+        XCTAssertThrowsMessage(
+            try ActivationRecorder(
+                pairs: 1 << 20, labels: [], layers: Array(0..<1024), width: 1 << 20,
+                file: (folder.appendingPathComponent("huge.safetensors"), [:]), modelName: "m", note: { _ in }),
+            containing: "free: free space")
+    }
+}

@@ -96,8 +96,8 @@ final class SavedProbeTests: XCTestCase {
                     t.score.accuracy, 0.95, "\(t.probe.probe.method), saved stats \(reuse)")
             }
         }
-        var wide = second
-        wide.layers = [3]
+        let wide = try ContrastActivations(
+            positive: second.positive, negative: second.negative, labels: second.labels, layers: [3], source: "test")
         XCTAssertThrowsMessage(try ProbeTransfer.evaluate(saved, on: wide), containing: "fitted at layer 0")
     }
 

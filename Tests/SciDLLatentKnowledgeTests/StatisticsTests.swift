@@ -240,10 +240,10 @@ final class StatisticsTests: XCTestCase {
         var settings = ElicitSettings()
         settings.methods = [.pca]
         XCTAssertEqual(Set(try Elicitation.run(both, settings: settings).map(\.layer)), [5])
-        var onlyZero = both
-        onlyZero.positive = Tensor(shape: [60, 1, d], scalars: stride(from: 0, to: 60, by: 1).flatMap { _ in (0..<d).map { Float($0) } })
-        onlyZero.negative = Tensor(shape: [60, 1, d], scalars: stride(from: 0, to: 60, by: 1).flatMap { _ in (0..<d).map { Float($0) - 1 } })
-        onlyZero.layers = [0]
+        let onlyZero = try ContrastActivations(
+            positive: Tensor(shape: [60, 1, d], scalars: (0..<60).flatMap { _ in (0..<d).map { Float($0) } }),
+            negative: Tensor(shape: [60, 1, d], scalars: (0..<60).flatMap { _ in (0..<d).map { Float($0) - 1 } }),
+            labels: both.labels, layers: [0], source: "test")
         XCTAssertThrowsMessage(try Elicitation.run(onlyZero, settings: settings), containing: "nothing to probe at layer(s) 0")
     }
 }

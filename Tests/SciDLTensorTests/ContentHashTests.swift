@@ -21,4 +21,22 @@ final class ContentHashTests: XCTestCase {
             }
         }
     }
+
+    /// The same hash whatever the cut into pieces (a file hashed chunk by chunk as it is read back).
+    func testPiecewiseHashingMatchesTheReferenceWhateverTheCut() {
+        let long = [UInt8]((0..<768).map { UInt8($0 % 256) }) + Array("xyz".utf8)
+        for cuts in [[1], [5, 31], [32, 64], [33, 100, 101, 400], [770]] {
+            var hasher = ContentHash.Hasher()
+            var start = 0
+            for end in cuts + [long.count] {
+                long[start..<end].withUnsafeBytes { hasher.update($0) }
+                start = end
+            }
+            XCTAssertEqual(hasher.hex, "e921a1b45bd779f8", "cut at \(cuts)")
+        }
+        var short = ContentHash.Hasher(seed: 7)
+        short.update("ab")
+        short.update("c")
+        XCTAssertEqual(String(short.value, radix: 16), "9e755206156676d7")
+    }
 }

@@ -7,35 +7,32 @@ import SciDLTensor
 public enum ActivationCache {
     /// The cached activations in `url` with the file's metadata, or nil when there are none to trust: no file,
     /// an unreadable or damaged one, or one made for other prompts or layers. The caller recomputes and
-    /// replaces it.
+    /// replaces it. The activations stay in the file and are read a layer at a time.
     public static func entry(
         _ url: URL, key: String, pairs: Int, layers: [Int]
     ) -> (activations: ContrastActivations, metadata: [String: String])? {
         guard FileManager.default.fileExists(atPath: url.path),
-            let data = try? Data(contentsOf: url, options: .mappedIfSafe)
+            let file = try? SafetensorsStreamReader(url: url), file.header.metadata["key"] == key,
+            let activations = try? activations(in: file), activations.count == pairs, activations.layers == layers,
+            (try? file.verifyChecksum()) != nil
         else { return nil }
-        return entry(data, source: url.path, key: key, pairs: pairs, layers: layers)
+        return (activations, file.header.metadata.filter { !$0.key.hasPrefix("scidl_checksum") })
     }
 
-    /// The cached activations in a cache file's bytes, or nil.
-    public static func read(
-        _ data: Data, source: String, key: String, pairs: Int, layers: [Int]
-    ) -> ContrastActivations? {
-        entry(data, source: source, key: key, pairs: pairs, layers: layers)?.activations
-    }
-
-    static func entry(
-        _ data: Data, source: String, key: String, pairs: Int, layers: [Int]
-    ) -> (activations: ContrastActivations, metadata: [String: String])? {
-        guard let file = try? SafetensorsFile(data: data, source: source), file.metadata["key"] == key,
-            let cached = try? ActivationImport.activations(from: file.tensors, source: source),
-            cached.count == pairs, cached.layers == layers
-        else { return nil }
-        return (cached, file.metadata)
-    }
-
-    /// Writes `activations` to `url` atomically (the write creates the cache folder if needed).
-    public static func write(_ activations: ContrastActivations, to url: URL, metadata: [String: String]) throws {
-        try activations.file(metadata: metadata).write(to: url)
+    /// The activations of an activation file, left in it: F32 `positive`/`negative` [layers, n, d], `labels` [n]
+    /// (or none), `layers` [layers].
+    static func activations(in file: SafetensorsStreamReader) throws -> ContrastActivations {
+        func vector(_ name: String) throws -> [Int]? {
+            guard let shape = file.shape(of: name) else { return nil }
+            guard shape.count == 1 else { throw SciDLError("\(file.url.path): '\(name)' is not a vector") }
+            let values = try file.read(name, elements: 0..<shape[0])
+            guard values.allSatisfy({ $0 == $0.rounded() && abs($0) < 1e9 }) else {
+                throw SciDLError("\(file.url.path): '\(name)' holds non-integers")
+            }
+            return values.map { Int($0) }
+        }
+        let layerCount = file.shape(of: "positive")?.first ?? 0
+        return try ContrastActivations(
+            file: file, labels: vector("labels") ?? [], layers: vector("layers") ?? Array(0..<layerCount))
     }
 }

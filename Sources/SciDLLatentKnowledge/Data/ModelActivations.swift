@@ -56,10 +56,12 @@ extension LanguageModel {
     /// (log p(x⁺) − log p(x⁻)) read from the same pass: the final norm's states where it predicts the answer's
     /// tokens are kept and unembedded, so the baseline costs no second pass over the prompts. Both are cached
     /// when `settings.cache` is set (activations cached by a run without the baseline get it from a pass of
-    /// its own). `progress` counts prompts done out of 2 · pairs.count.
+    /// its own). With a cache, each batch's states go straight to the cache file and are read back a layer at a
+    /// time, so memory stays that of the model and one batch however many pairs and layers; `note` is told the
+    /// disk space the file needs before the pass starts. `progress` counts prompts done out of 2 · pairs.count.
     public func contrastPass(
         of pairs: [ContrastPair], settings: ExtractionSettings, zeroShot wanted: Bool,
-        progress: (Int) -> Void = { _ in }
+        note: (String) -> Void = { _ in }, progress: (Int) -> Void = { _ in }
     ) throws -> ContrastPass {
         guard !pairs.isEmpty else { throw SciDLError("no contrast pairs to encode (the data set is empty)") }
         let key = cacheKey(pairs, settings)
@@ -92,43 +94,29 @@ extension LanguageModel {
             }
             readout = TokenReadout(site: .finalNorm, positions: positions)
         }
-        let pass = self.pass(
+        let metadata = [
+            "key": key, "model": name, "model_identity": identity, "data": settings.dataName,
+            "template": settings.templateName, "position": settings.position.rawValue,
+            "layers": settings.layers.map(String.init).joined(separator: ","), "pairs": "\(pairs.count)",
+            "truncated_prompts": "\(truncated)", "max_tokens": "\(min(settings.maxTokens ?? maxTokens, maxTokens))",
+        ]
+        let recorder = try ActivationRecorder(
+            pairs: pairs.count, labels: pairs.map(\.label), layers: settings.layers, width: width,
+            file: url.map { ($0, metadata) }, modelName: name, note: note)
+        var logP: [Double] = []
+        try forEachBatch(
             of: ids, sites: try settings.layers.map { try site(layer: $0) }, position: settings.position,
-            readout: readout, progress: progress)
-        let both = pass.pooled
-        guard both.scalars.allSatisfy(\.isFinite) else {
-            throw SciDLError(
-                """
-                \(name): hidden states are not finite (NaN or infinity) for some prompts: the model file's weights \
-                are damaged, or stored in a type SciDL misreads
-                """)
-        }
-        let rowLength = settings.layers.count * width
-        func member(_ m: Int) -> Tensor {
-            var scalars: [Float] = []
-            scalars.reserveCapacity(pairs.count * rowLength)
-            for i in 0..<pairs.count {
-                let start = (2 * i + m) * rowLength
-                scalars += both.scalars[start..<(start + rowLength)]
+            readout: readout
+        ) { prompts, batch in
+            try recorder.record(prompts: prompts, states: batch.pooled)
+            if let decoder, let states = batch.readout {
+                logP += decoder.decoder.nextTokenLogProbabilities(states, targets: targets[prompts].flatMap { $0 })
             }
-            return Tensor(shape: [pairs.count, settings.layers.count, width], scalars: scalars)
+            progress(prompts.upperBound)
         }
-        let activations = try ContrastActivations(
-            positive: member(0), negative: member(1), labels: pairs.map(\.label),
-            layers: settings.layers, source: name)
-        if let url {
-            try ActivationCache.write(
-                activations, to: url,
-                metadata: [
-                    "key": key, "model": name, "model_identity": identity, "data": settings.dataName,
-                    "template": settings.templateName, "position": settings.position.rawValue,
-                    "layers": settings.layers.map(String.init).joined(separator: ","), "pairs": "\(pairs.count)",
-                    "truncated_prompts": "\(truncated)", "max_tokens": "\(min(settings.maxTokens ?? maxTokens, maxTokens))",
-                ])
-        }
+        let activations = try recorder.finish()
         var zeroShot: ZeroShot?
-        if let decoder, let states = pass.readout {
-            let logP = decoder.decoder.nextTokenLogProbabilities(states, targets: targets.flatMap { $0 })
+        if decoder != nil {
             var preferences: [Float] = []
             var row = 0
             for i in pairs.indices {

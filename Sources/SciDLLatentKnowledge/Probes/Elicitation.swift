@@ -300,7 +300,7 @@ public enum Elicitation {
             return (rawTrain, rawTest, nil)
         case .burns:
             let sides = SideNormalisation(fitting: rawTrain, scalingVariance: settings.scalingVariance)
-            return (sides.apply(rawTrain), sides.apply(rawTest), sides)
+            return (sides.apply(consume rawTrain), sides.apply(consume rawTest), sides)
         case .cluster:
             let labels = clusters ?? [Int](repeating: -1, count: activations.count)
             let trainClusters = split.train.map { labels[$0] }

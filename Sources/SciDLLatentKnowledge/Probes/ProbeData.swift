@@ -20,16 +20,10 @@ public struct ProbeData: Sendable {
 
     /// Slot `j` of `activations`, restricted to the pairs at `indices`.
     public init(_ activations: ContrastActivations, layer j: Int, indices: [Int]) {
-        let (l, d) = (activations.layers.count, activations.width)
-        func gather(_ t: Tensor) -> [Float] {
-            var out = [Float]()
-            out.reserveCapacity(indices.count * d)
-            for i in indices { out.append(contentsOf: t.scalars[((i * l + j) * d)..<((i * l + j + 1) * d)]) }
-            return out
-        }
         self.init(
-            positive: gather(activations.positive), negative: gather(activations.negative),
-            labels: activations.labels.isEmpty ? [] : indices.map { activations.labels[$0] }, width: d)
+            positive: activations.rows(.positive, slot: j, pairs: indices),
+            negative: activations.rows(.negative, slot: j, pairs: indices),
+            labels: activations.labels.isEmpty ? [] : indices.map { activations.labels[$0] }, width: activations.width)
     }
 
     /// x⁺ − x⁻, row by row.
@@ -57,10 +51,14 @@ public struct SideNormalisation: Sendable, Equatable {
         (meanNegative, scaleNegative) = stats(data.negative)
     }
 
-    public func apply(_ data: ProbeData) -> ProbeData {
-        ProbeData(
-            positive: ColumnMoments.standardise(data.positive, mean: meanPositive, scale: scalePositive),
-            negative: ColumnMoments.standardise(data.negative, mean: meanNegative, scale: scaleNegative),
-            labels: data.labels, width: data.width)
+    /// `data` normalised (in place when it is the caller's last use of it).
+    public func apply(_ data: consuming ProbeData) -> ProbeData {
+        var data = data
+        // Moved out first, so the arrays are not shared while they are rewritten.
+        let (positive, negative) = (data.positive, data.negative)
+        (data.positive, data.negative) = ([], [])
+        data.positive = ColumnMoments.standardise(positive, mean: meanPositive, scale: scalePositive)
+        data.negative = ColumnMoments.standardise(negative, mean: meanNegative, scale: scaleNegative)
+        return data
     }
 }

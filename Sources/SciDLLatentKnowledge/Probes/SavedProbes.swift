@@ -59,12 +59,10 @@ public struct SavedProbes: Sendable {
 
     /// A hash of activations' contents (both sides, labels and layer names).
     public static func activationsHash(_ a: ContrastActivations) -> String {
-        var parts: [UInt8] = []
-        for tensor in [a.positive, a.negative] {
-            tensor.scalars.withUnsafeBytes { parts += $0 }
-        }
-        parts += Array("\(a.labels)\(a.layers)".utf8)
-        return parts.withUnsafeBytes { ContentHash.hex($0) }
+        var hasher = ContentHash.Hasher()
+        a.forEachPairMajorChunk { hasher.update($0) }
+        hasher.update("\(a.labels)\(a.layers)")
+        return hasher.hex
     }
 
     private static let encoder = {

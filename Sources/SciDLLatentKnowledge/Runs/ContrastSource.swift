@@ -69,7 +69,9 @@ public struct ContrastSource: Sendable {
             layers: layers ?? defaultLayers ?? Array(0...model.blockCount), position: position(for: model),
             cache: cache, dataName: dataName, templateName: templateName, maxTokens: maxTokens)
         let bar = console.progressBar(total: 2 * pairs.count, label: "prompts (\(templateName))")
-        let pass = try model.contrastPass(of: pairs, settings: settings, zeroShot: zeroShot) { bar?.update(step: $0) }
+        let pass = try model.contrastPass(
+            of: pairs, settings: settings, zeroShot: zeroShot, note: { console.note($0) }
+        ) { bar?.update(step: $0) }
         bar?.finish()
         if pass.fromCache { console.note("activations for \(templateName) read from the cache") }
         if let damaged = pass.recomputedCacheEntry {
