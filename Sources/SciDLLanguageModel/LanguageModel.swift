@@ -197,7 +197,8 @@ extension LanguageModel {
             try body(
                 start..<end,
                 StatesPass(
-                    pooled: out, readout: readout.map { _ in Tensor(shape: [readRows.count / d, d], scalars: readRows) }))
+                    pooled: out,
+                    readout: readout.map { _ in Tensor(shape: [readRows.count / d, d], scalars: readRows) }))
             start = end
         }
     }

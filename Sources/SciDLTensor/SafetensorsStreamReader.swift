@@ -28,7 +28,7 @@ public final class SafetensorsStreamReader: Sendable {
             }
             var first8 = [UInt8](repeating: 0, count: 8)
             try first8.withUnsafeMutableBytes {
-                try SafetensorsStreamWriter.readFully(descriptor, into: $0, at: 0, source: url.path)
+                try Self.readFully(descriptor, into: $0, at: 0, source: url.path)
             }
             let length = first8.withUnsafeBytes { SafetensorsHeader.byteCount(ofHeaderIn: $0) }
             guard length <= UInt64(size) else {
@@ -36,7 +36,7 @@ public final class SafetensorsStreamReader: Sendable {
             }
             var start = [UInt8](repeating: 0, count: Int(length))
             try start.withUnsafeMutableBytes {
-                try SafetensorsStreamWriter.readFully(descriptor, into: $0, at: 0, source: url.path)
+                try Self.readFully(descriptor, into: $0, at: 0, source: url.path)
             }
             header = try start.withUnsafeBytes { try SafetensorsHeader(start: $0, fileSize: size, source: url.path) }
             fileSize = size
@@ -69,7 +69,7 @@ public final class SafetensorsStreamReader: Sendable {
             let n = min(chunk, fileSize - position)
             try buffer.withUnsafeMutableBytes { b in
                 let part = UnsafeMutableRawBufferPointer(rebasing: b[0..<n])
-                try SafetensorsStreamWriter.readFully(descriptor, into: part, at: position, source: url.path)
+                try Self.readFully(descriptor, into: part, at: position, source: url.path)
                 hasher.update(UnsafeRawBufferPointer(part))
             }
             position += n
@@ -84,12 +84,13 @@ public final class SafetensorsStreamReader: Sendable {
     public func shape(of name: String) -> [Int]? { header.entries[name]?.shape }
 
     /// Elements `range` of the F32 tensor `name` into `buffer` (of `range.count` floats).
-    public func read(_ name: String, elements range: Range<Int>, into buffer: UnsafeMutableBufferPointer<Float>) throws {
+    public func read(_ name: String, elements range: Range<Int>, into buffer: UnsafeMutableBufferPointer<Float>) throws
+    {
         guard let entry = header.entries[name], entry.dtype == "F32" else {
             throw SciDLError("\(url.path) has no F32 tensor named '\(name)'")
         }
         precondition(range.lowerBound >= 0 && range.upperBound * 4 <= entry.range.count && buffer.count == range.count)
-        try SafetensorsStreamWriter.readFully(
+        try Self.readFully(
             descriptor, into: UnsafeMutableRawBufferPointer(buffer), at: entry.range.lowerBound + range.lowerBound * 4,
             source: url.path)
     }
@@ -99,5 +100,22 @@ public final class SafetensorsStreamReader: Sendable {
         var out = [Float](repeating: 0, count: range.count)
         try out.withUnsafeMutableBufferPointer { try read(name, elements: range, into: $0) }
         return out
+    }
+
+    /// Reads exactly `buffer.count` bytes at `offset` of an open file.
+    static func readFully(
+        _ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int, source: String
+    )
+        throws
+    {
+        var done = 0
+        while done < buffer.count {
+            let n = pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
+            guard n > 0 else {
+                let reason = n == 0 ? "the file is shorter than its header says" : String(cString: strerror(errno))
+                throw SciDLError("cannot read \(source) at byte \(offset + done): \(reason)")
+            }
+            done += n
+        }
     }
 }

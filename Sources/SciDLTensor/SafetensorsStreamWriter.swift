@@ -45,7 +45,8 @@ public final class SafetensorsStreamWriter {
         }
         descriptor = open(temporary.path, O_RDWR | O_CREAT | O_TRUNC, 0o644)
         guard descriptor >= 0 else {
-            throw SciDLError("cannot create \(temporary.path): \(String(cString: strerror(errno))) (is the folder writable?)")
+            throw SciDLError(
+                "cannot create \(temporary.path): \(String(cString: strerror(errno))) (is the folder writable?)")
         }
         do {
             guard ftruncate(descriptor, off_t(byteCount)) == 0 else { throw failure("reserve \(byteCount) bytes") }
@@ -77,7 +78,8 @@ public final class SafetensorsStreamWriter {
         while position < byteCount {
             let n = min(chunk, byteCount - position)
             try buffer.withUnsafeMutableBytes { b in
-                try Self.readFully(descriptor, into: UnsafeMutableRawBufferPointer(rebasing: b[0..<n]), at: position,
+                try SafetensorsStreamReader.readFully(
+                    descriptor, into: UnsafeMutableRawBufferPointer(rebasing: b[0..<n]), at: position,
                     source: temporary.path)
                 hasher.update(UnsafeRawBufferPointer(rebasing: b[0..<n]))
             }
@@ -131,20 +133,5 @@ public final class SafetensorsStreamWriter {
         var placeholder = metadata
         placeholder[SafetensorsFile.checksumKey] = String(repeating: "0", count: 16)
         return SafetensorsFile.header(tensors: ordered(tensors), metadata: placeholder)
-    }
-
-    /// Reads exactly `buffer.count` bytes at `offset` of an open file.
-    static func readFully(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int, source: String)
-        throws
-    {
-        var done = 0
-        while done < buffer.count {
-            let n = pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
-            guard n > 0 else {
-                throw SciDLError(
-                    "cannot read \(source) at byte \(offset + done): \(n == 0 ? "the file is shorter than its header says" : String(cString: strerror(errno)))")
-            }
-            done += n
-        }
     }
 }

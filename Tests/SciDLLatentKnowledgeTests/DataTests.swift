@@ -217,7 +217,9 @@ final class ActivationRecorderTests: XCTestCase {
         let (a, _) = plantedPairs(count: 23, width: 5)
         let l = 3
         // Distinct values that say where they belong: prompt, layer slot and dimension.
-        func value(_ prompt: Int, _ j: Int, _ k: Int) -> Float { Float((prompt * 7919 + j * 313 + k * 17) % 1013) / 100 }
+        func value(_ prompt: Int, _ j: Int, _ k: Int) -> Float {
+            Float((prompt * 7919 + j * 313 + k * 17) % 1013) / 100
+        }
         let states = (0..<46).map { prompt in (0..<l).flatMap { j in (0..<5).map { k in value(prompt, j, k) } } }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scidl-rec-\(UUID().uuidString)")
         let url = folder.appendingPathComponent("acts.safetensors")
@@ -240,13 +242,15 @@ final class ActivationRecorderTests: XCTestCase {
         let temporary = try toTemporary.finish()
         XCTAssertEqual(temporary.negative, memory.negative)
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory())
-        XCTAssertFalse(leftovers.contains { $0.hasPrefix("scidl-activations-\(getpid())-") }, "the temporary file's name is gone")
+        XCTAssertFalse(
+            leftovers.contains { $0.hasPrefix("scidl-activations-\(getpid())-") }, "the temporary file's name is gone")
         XCTAssertTrue(notes.isEmpty, "a small file is not announced")
         XCTAssertEqual(file.positive, memory.positive)
         XCTAssertEqual(file.negative, memory.negative)
         XCTAssertEqual(memory.positive.scalars[(7 * l + 2) * 5], value(14, 2, 0), "pair 7's x⁺, slot 2")
         XCTAssertEqual(memory.negative.scalars[(7 * l + 1) * 5 + 3], value(15, 1, 3))
-        XCTAssertEqual(file.rows(.negative, slot: 1, pairs: [22, 0, 7]), memory.rows(.negative, slot: 1, pairs: [22, 0, 7]))
+        XCTAssertEqual(
+            file.rows(.negative, slot: 1, pairs: [22, 0, 7]), memory.rows(.negative, slot: 1, pairs: [22, 0, 7]))
         XCTAssertEqual(SavedProbes.activationsHash(file), SavedProbes.activationsHash(memory))
         let cached = try XCTUnwrap(ActivationCache.entry(url, key: "k", pairs: 23, layers: [4, 0, 2]))
         XCTAssertEqual(cached.activations.negative, memory.negative)

@@ -46,10 +46,11 @@ final class ActivationRecorder {
                 """)
         }
         if bytes > 100_000_000 {
+            let room = free.map { " (\(Self.size($0)) free)" } ?? ""
             note(
                 """
-                activations: \(Self.size(Int64(bytes))) to \(folder.path)\(free.map { " (\(Self.size($0)) free)" } ?? ""), \
-                written as the prompts run\(temporary ? " (a temporary file: no --cache)" : "")
+                activations: \(Self.size(Int64(bytes))) to \(folder.path)\(room), written as the prompts run\
+                \(temporary ? " (a temporary file: no --cache)" : "")
                 """)
         }
         writer = try SafetensorsStreamWriter(url: file.url, tensors: tensors, metadata: file.metadata)
@@ -94,11 +95,15 @@ final class ActivationRecorder {
             if let writer {
                 for j in 0..<l {
                     let run = (first..<end).flatMap { row($0, j) }
-                    try run.withUnsafeBufferPointer { try writer.write(member.tensorName, at: (j * pairs + first) * d, $0) }
+                    try run.withUnsafeBufferPointer {
+                        try writer.write(member.tensorName, at: (j * pairs + first) * d, $0)
+                    }
                 }
             } else {
                 for i in first..<end {
-                    for j in 0..<l { memory[m].replaceSubrange(((i * l + j) * d)..<((i * l + j + 1) * d), with: row(i, j)) }
+                    for j in 0..<l {
+                        memory[m].replaceSubrange(((i * l + j) * d)..<((i * l + j + 1) * d), with: row(i, j))
+                    }
                 }
             }
         }

@@ -8,7 +8,8 @@ import SciDLTensor
 public struct ContrastActivations: Sendable {
     /// A pair's member: x⁺ (the statement answered "yes"/true) or x⁻.
     public enum Member: Int, Sendable, CaseIterable {
-        case positive = 0, negative = 1
+        case positive = 0
+        case negative = 1
         /// The member's tensor name in an activation file.
         var tensorName: String { self == .positive ? "positive" : "negative" }
     }
@@ -34,9 +35,9 @@ public struct ContrastActivations: Sendable {
         guard positive.rank == 3, positive.shape == negative.shape else {
             throw SciDLError(
                 """
-                    \(source): x⁺ activations have shape \(positive.shape) and x⁻ \(negative.shape); both must be [n, \
-                    layers, d] alike
-                    """
+                \(source): x⁺ activations have shape \(positive.shape) and x⁻ \(negative.shape); both must be [n, \
+                layers, d] alike
+                """
             )
         }
         guard positive.scalars.allSatisfy(\.isFinite), negative.scalars.allSatisfy(\.isFinite) else {
@@ -55,7 +56,8 @@ public struct ContrastActivations: Sendable {
         guard let shape = file.shape(of: "positive"), shape.count == 3, file.shape(of: "negative") == shape,
             entries["positive"]?.dtype == "F32", entries["negative"]?.dtype == "F32"
         else {
-            throw SciDLError("\(source): an activation file holds 'positive' and 'negative' as F32 [layers, n, d] alike")
+            throw SciDLError(
+                "\(source): an activation file holds 'positive' and 'negative' as F32 [layers, n, d] alike")
         }
         try self.init(
             .file(file), count: shape[1], layers: layers, layerCount: shape[0], width: shape[2], labels: labels,
@@ -117,7 +119,8 @@ public struct ContrastActivations: Sendable {
                     }
                     for i in first..<(first + rows) where destination[i] >= 0 {
                         let r = destination[i]
-                        out.replaceSubrange((r * d)..<((r + 1) * d), with: chunk[((i - first) * d)..<((i - first + 1) * d)])
+                        out.replaceSubrange(
+                            (r * d)..<((r + 1) * d), with: chunk[((i - first) * d)..<((i - first + 1) * d)])
                     }
                 }
                 first += rows
@@ -138,7 +141,9 @@ public struct ContrastActivations: Sendable {
         let all = Array(0..<count)
         for j in 0..<l {
             let slot = rows(member, slot: j, pairs: all)
-            for i in 0..<count { scalars.replaceSubrange(((i * l + j) * d)..<((i * l + j + 1) * d), with: slot[(i * d)..<((i + 1) * d)]) }
+            for i in 0..<count {
+                scalars.replaceSubrange(((i * l + j) * d)..<((i * l + j + 1) * d), with: slot[(i * d)..<((i + 1) * d)])
+            }
         }
         return Tensor(shape: [count, l, d], scalars: scalars)
     }
@@ -160,7 +165,8 @@ public struct ContrastActivations: Sendable {
                 var interleaved = [Float](repeating: 0, count: pairs.count * l * d)
                 for r in pairs.indices {
                     for j in 0..<l {
-                        interleaved.replaceSubrange(((r * l + j) * d)..<((r * l + j + 1) * d), with: slots[j][(r * d)..<((r + 1) * d)])
+                        interleaved.replaceSubrange(
+                            ((r * l + j) * d)..<((r * l + j + 1) * d), with: slots[j][(r * d)..<((r + 1) * d)])
                     }
                 }
                 interleaved.withUnsafeBytes(body)
