@@ -33,6 +33,10 @@ final class Int8Weights {
     private(set) var groupLength = 32
     /// Q8_0's values are signed bytes.
     private(set) var signedValues = false
+    /// The value that stands for 0 (Q4_0 8, Q5_0 16, Q6_K 32), subtracted in the kernel's integer sums.
+    private(set) var offset: Int32 = 0
+    /// Whether the type has minimums (Q4_1, Q5_1, Q4_K, Q5_K) the kernel applies in float.
+    private(set) var hasMinimums = false
 
     init(capacity rows: Int, columns: Int) {
         octets = (rows + 7) / 8
@@ -55,8 +59,9 @@ final class Int8Weights {
     func octet(_ o: Int) -> RowOctet {
         let groups = columns / groupLength
         return RowOctet(
-            values: values + o * 8 * columns, scales: scales + o * 8 * groups, minimums: minimums + o * 8 * groups,
-            groupLength: groupLength, signedValues: signedValues)
+            values: values + o * 8 * columns, scales: scales + o * 8 * groups,
+            minimums: hasMinimums ? minimums + o * 8 * groups : nil, offset: offset, groupLength: groupLength,
+            signedValues: signedValues)
     }
     #endif
 
@@ -67,6 +72,8 @@ final class Int8Weights {
         precondition(range.count <= 8 * octets && matrix.columns == columns)
         groupLength = Layout(type)!.groupLength
         signedValues = type == .q8_0
+        offset = Self.offset(type)
+        hasMinimums = [.q4_1, .q5_1, .q4_K, .q5_K].contains(type)
         let groups = columns / groupLength
         let perRow = columns / type.blockLength
         for r in 0..<((range.count + 7) / 8 * 8) {
@@ -107,8 +114,18 @@ final class Int8Weights {
 
     typealias GroupSetter = (_ group: Int, _ scale: Float, _ minimum: Float) -> Void
 
-    /// Q4_0, Q4_1, Q5_0, Q5_1, Q8_0: one group per block; Q4_0's −8·d and Q5_0's −16·d as minimums, the
-    /// _1 types' m as a negative minimum; Q8_0's values are signed.
+    /// The stored value that stands for 0.
+    static func offset(_ type: GGMLType) -> Int32 {
+        switch type {
+        case .q4_0: 8
+        case .q5_0: 16
+        case .q6_K: 32
+        default: 0
+        }
+    }
+
+    /// Q4_0, Q4_1, Q5_0, Q5_1, Q8_0: one group per block; Q4_0's 8 and Q5_0's 16 are offsets (`offset(_:)`),
+    /// the _1 types' m a negative minimum; Q8_0's values are signed.
     private static func smallBlock(
         _ type: GGMLType, _ p: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>, _ set: GroupSetter
     ) {
@@ -129,7 +146,7 @@ final class Int8Weights {
             out[j] = UInt8((q & 0xF) | ((high >> j) & 1) << 4)
             out[j + 16] = UInt8((q >> 4) | ((high >> (j + 16)) & 1) << 4)
         }
-        set(0, d, hasMinimum ? -B.half(p, 2) : d * (fifthBits ? 16 : 8))
+        set(0, d, hasMinimum ? -B.half(p, 2) : 0)
     }
 
     /// Q4_K / Q5_K: values as `BlockDequantization.kQuant` reads them; sub-block j (a group of 32) has scale
@@ -153,7 +170,7 @@ final class Int8Weights {
         }
     }
 
-    /// Q6_K: 6-bit values before the −32; group g (16 values) has scale d·scale_g and minimum 32·d·scale_g.
+    /// Q6_K: 6-bit values before the −32 (the offset); group g (16 values) has scale d·scale_g.
     private static func q6_K(_ p: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>, _ set: GroupSetter) {
         typealias B = BlockDequantization
         for half in 0..<2 {
@@ -170,7 +187,7 @@ final class Int8Weights {
         let d = B.half(p, 208)
         for g in 0..<16 {
             let scale = d * Float(p.load(fromByteOffset: 192 + g, as: Int8.self))
-            set(g, scale, 32 * scale)
+            set(g, scale, 0)
         }
     }
 }

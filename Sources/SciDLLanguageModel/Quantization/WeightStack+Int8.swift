@@ -1,4 +1,5 @@
 import SciDLTensor
+
 #if arch(x86_64)
 import SciDLInt8Kernels
 #endif
@@ -29,7 +30,8 @@ extension WeightStack {
         let panelRows = max(16, min(256, (1 << 17) / columns / 16 * 16))
         let stackRows = rows
         // Whole pairs of octets per core.
-        parallelChunks(rows, minimumPerThread: max(16, (1 << 18) / max(1, tokens * columns)), granularity: 16) { range in
+        parallelChunks(rows, minimumPerThread: max(16, (1 << 18) / max(1, tokens * columns)), granularity: 16) {
+            range in
             let weights = Int8Weights(capacity: panelRows, columns: columns)
             let tile = UnsafeMutablePointer<Float>.allocate(capacity: 64)
             defer { tile.deallocate() }
@@ -52,7 +54,8 @@ extension WeightStack {
     /// The parts a range of stacked rows falls in, each with its rows local to that part.
     func segments(of range: Range<Int>) -> [(part: Int, rows: Range<Int>)] {
         parts.indices.compactMap { i in
-            let lower = max(range.lowerBound, starts[i]), upper = min(range.upperBound, starts[i + 1])
+            let lower = max(range.lowerBound, starts[i])
+            let upper = min(range.upperBound, starts[i + 1])
             return lower < upper ? (i, (lower - starts[i])..<(upper - starts[i])) : nil
         }
     }
@@ -70,22 +73,25 @@ extension Int8Weights {
         input.values.withUnsafeBufferPointer { q in
             input.scales.withUnsafeBufferPointer { d in
                 input.groupSums.withUnsafeBufferPointer { sums in
-                    let (blocks, groups) = (k / input.blockLength, k / input.groupLength)
-                    for quartet in 0..<(input.paddedRows / 4) {
-                        let x = TokenQuartet(
-                            values: q.baseAddress! + 4 * quartet * k, scales: d.baseAddress! + 4 * quartet * blocks,
-                            groupSums: sums.baseAddress! + 4 * quartet * groups, columns: k,
-                            blockLength: input.blockLength)
-                        let tokens = min(4, input.rows - 4 * quartet)
-                        // Octets two at a time (an odd last one twice, its copy's products dropped).
-                        let octets = (rows + 7) / 8
-                        for o in stride(from: 0, to: octets, by: 2) {
-                            kernels.octetPairTimesQuartet(octet(o), octet(min(o + 1, octets - 1)), x, into: tile)
-                            for t in 0..<tokens {
-                                for half in 0..<min(2, octets - o) {
-                                    Self.store(
-                                        tile + 16 * t + 8 * half, count: min(8, rows - 8 * (o + half)),
-                                        into: y + (4 * quartet + t) * rowStride + 8 * (o + half), beta: beta)
+                    input.integerSums.withUnsafeBufferPointer { integerSums in
+                        let (blocks, groups) = (k / input.blockLength, k / input.groupLength)
+                        for quartet in 0..<(input.paddedRows / 4) {
+                            let x = TokenQuartet(
+                                values: q.baseAddress! + 4 * quartet * k, scales: d.baseAddress! + 4 * quartet * blocks,
+                                groupSums: sums.baseAddress! + 4 * quartet * groups,
+                                integerSums: integerSums.baseAddress! + 4 * quartet * groups, columns: k,
+                                blockLength: input.blockLength)
+                            let tokens = min(4, input.rows - 4 * quartet)
+                            // Octets two at a time (an odd last one twice, its copy's products dropped).
+                            let octets = (rows + 7) / 8
+                            for o in stride(from: 0, to: octets, by: 2) {
+                                kernels.octetPairTimesQuartet(octet(o), octet(min(o + 1, octets - 1)), x, into: tile)
+                                for t in 0..<tokens {
+                                    for half in 0..<min(2, octets - o) {
+                                        Self.store(
+                                            tile + 16 * t + 8 * half, count: min(8, rows - 8 * (o + half)),
+                                            into: y + (4 * quartet + t) * rowStride + 8 * (o + half), beta: beta)
+                                    }
                                 }
                             }
                         }
