@@ -38,6 +38,8 @@ public enum RandomStream: CaseIterable, Sendable {
     case randomFeature
     /// The fuzzer's mutations of its seed inputs.
     case fuzzing
+    /// The pairs a report's picture of the differences shows when there are too many to draw.
+    case pictureSample
 
     /// The stream's seed for the user's `seed`. The grokking streams mix the seed with their number; the
     /// latent-knowledge streams flip bits with a tag of their own. Both derivations are kept as they were
@@ -53,6 +55,7 @@ public enum RandomStream: CaseIterable, Sendable {
         case .fuzzing: mix(seed, 6)
         case .sample: mix(seed, 7)
         case .bootstrap: mix(seed, 8)
+        case .pictureSample: mix(seed, 9)
         case .probeSplit: seed ^ 0x5B117
         case .ccsStarts: seed ^ 0xCC5
         case .randomProbe: seed ^ 0x4A4D

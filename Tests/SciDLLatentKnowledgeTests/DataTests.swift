@@ -206,6 +206,20 @@ final class ActivationImportTests: XCTestCase {
         XCTAssertEqual(b.negative, a.negative)
         XCTAssertEqual(b.labels, a.labels)
         XCTAssertEqual(b.layers, a.layers)
+        // The layer-major layout stays in the file, read as needed; separate labels replace the file's.
+        guard case .file = b.storage else { return XCTFail("a layer-major safetensors file is read whole") }
+        let flipped = try temporaryFile("flipped.txt", a.labels.map { "\(1 - $0)" }.joined(separator: "\n"))
+        XCTAssertEqual(try ActivationImport.load(url, labels: flipped).labels, a.labels.map { 1 - $0 })
+        // A NaN anywhere in the file is found before any probe reads it.
+        var positive = a.positive.scalars
+        positive[positive.count - 1] = .nan
+        var tensors = a.file(metadata: [:]).tensors
+        tensors["positive"] = Tensor(shape: a.positive.shape, scalars: positive).swappingFirstTwoAxes()
+        let nanURL = url.deletingLastPathComponent().appendingPathComponent("nan-\(UUID().uuidString).safetensors")
+        try SafetensorsFile(tensors: tensors, metadata: [:]).write(to: nanURL)
+        XCTAssertThrowsMessage(try ActivationImport.load(nanURL), containing: "NaN or infinite values (layer slot 0")
+        try? FileManager.default.removeItem(at: url)
+        try? FileManager.default.removeItem(at: nanURL)
     }
 }
 

@@ -25,13 +25,14 @@ public enum SideProbes {
     ) throws -> [SideProbeResult] {
         var out: [SideProbeResult] = []
         try Elicitation.forEachCell(activations, settings: settings) { cell in
+            let testPairs = cell.test
             for (side, positive) in [("x⁺", true), ("x⁻", false)] {
                 // A member's own truth: x⁺ is true where the label is 1, x⁻ where it is 0.
                 func truth(_ labels: [Int]) -> [Int] { positive ? labels : labels.map { 1 - $0 } }
                 let trainWord = cell.split.train.map { word[$0] }
                 let testWord = cell.split.test.map { word[$0] }
                 let trainTruth = truth(cell.train.labels)
-                let testTruth = truth(cell.test.labels)
+                let testTruth = truth(testPairs.labels)
                 let targets = [
                     (trainTruth, testTruth), (trainWord, testWord),
                     (zip(trainTruth, trainWord).map { $0 ^ $1 }, zip(testTruth, testWord).map { $0 ^ $1 }),
@@ -45,7 +46,7 @@ public enum SideProbes {
                             width: data.width)
                     }
                     let probe = try ProbeMethod.logistic.fit(oneSide(cell.train, train), seed: cell.probeSeed)
-                    let score = ProbeScore(probe, on: oneSide(cell.test, test))
+                    let score = ProbeScore(probe, on: oneSide(testPairs, test))
                     out.append(
                         SideProbeResult(
                             layer: cell.layer, seed: cell.seed, side: side, target: name, accuracy: score.accuracy))

@@ -20,8 +20,8 @@ public enum ActivationCache {
     }
 
     /// The activations of an activation file, left in it: F32 `positive`/`negative` [layers, n, d], `labels` [n]
-    /// (or none), `layers` [layers].
-    static func activations(in file: SafetensorsStreamReader) throws -> ContrastActivations {
+    /// (or none; `labels` given here replace them), `layers` [layers].
+    static func activations(in file: SafetensorsStreamReader, labels: [Int]? = nil) throws -> ContrastActivations {
         func vector(_ name: String) throws -> [Int]? {
             guard let shape = file.shape(of: name) else { return nil }
             guard shape.count == 1 else { throw SciDLError("\(file.url.path): '\(name)' is not a vector") }
@@ -33,6 +33,6 @@ public enum ActivationCache {
         }
         let layerCount = file.shape(of: "positive")?.first ?? 0
         return try ContrastActivations(
-            file: file, labels: vector("labels") ?? [], layers: vector("layers") ?? Array(0..<layerCount))
+            file: file, labels: labels ?? vector("labels") ?? [], layers: vector("layers") ?? Array(0..<layerCount))
     }
 }

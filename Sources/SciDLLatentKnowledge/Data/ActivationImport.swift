@@ -13,9 +13,40 @@ import SciDLTensor
 /// - labels (optional) as an array `labels` in the same file, or a separate `.npy`, `.csv`/`.jsonl` (the
 ///   data set's label column) or text file with one 0/1 per line.
 public enum ActivationImport {
-    /// Reads `file` (one of the layouts above) and optional separate `labels`.
+    /// Reads `file` (one of the layouts above) and optional separate `labels`. A safetensors file holding F32
+    /// `positive` and `negative` as [layers, n, d] (SciDL's own activation files; the layout to choose for a large
+    /// export) stays on disk and is read a layer at a time, so its size is bounded by the disk, not by memory.
     public static func load(_ file: URL, labels labelsFile: URL? = nil) throws -> ContrastActivations {
-        try activations(from: readArrays(file), source: file.lastPathComponent, labels: labelsFile)
+        if file.pathExtension.lowercased() == "safetensors", let activations = try layerMajor(file, labels: labelsFile)
+        {
+            return activations
+        }
+        return try activations(from: readArrays(file), source: file.lastPathComponent, labels: labelsFile)
+    }
+
+    /// The activations of a safetensors file in the layer-major layout, left in the file (checked for NaN and
+    /// infinity as they are read once); nil for any other layout or dtype, which is read whole.
+    static func layerMajor(_ url: URL, labels labelsFile: URL?) throws -> ContrastActivations? {
+        guard let file = try? SafetensorsStreamReader(url: url) else { return nil }
+        let entries = file.header.entries
+        guard let shape = file.shape(of: "positive"), shape.count == 3, !shape.contains(0),
+            file.shape(of: "negative") == shape, entries["positive"]?.dtype == "F32",
+            entries["negative"]?.dtype == "F32",
+            ["labels", "layers"].allSatisfy({ entries[$0] == nil || entries[$0]?.dtype == "F32" })
+        else { return nil }
+        let activations = try ActivationCache.activations(in: file, labels: labelsFile.map(readLabels))
+        for j in activations.layers.indices {
+            try activations.forEachBlock(slot: j) { first, positive, negative in
+                guard positive.allSatisfy(\.isFinite), negative.allSatisfy(\.isFinite) else {
+                    throw SciDLError(
+                        """
+                        \(url.lastPathComponent): the activations contain NaN or infinite values (layer slot \(j), \
+                        pairs from \(first))
+                        """)
+                }
+            }
+        }
+        return activations
     }
 
     /// The activations in arrays already read (one of the layouts above), naming `source` in errors.
@@ -32,9 +63,9 @@ public enum ActivationImport {
         guard let stacked = arrays["activations"] ?? (candidates.count == 1 ? candidates.first!.value : nil) else {
             throw SciDLError(
                 """
-                    \(source) has arrays \(arrays.keys.sorted().joined(separator: ", ")); name them 'activations' \
-                    ([n, 2, d]) or 'positive' and 'negative' ([n, d])
-                    """
+                \(source) has arrays \(arrays.keys.sorted().joined(separator: ", ")); name them 'activations' \
+                ([n, 2, d]) or 'positive' and 'negative' ([n, d])
+                """
             )
         }
         return try make(stacked: stacked, labels: labels, layers: layerNames, source: source)
@@ -48,9 +79,9 @@ public enum ActivationImport {
             else {
                 throw SciDLError(
                     """
-                        \(url.lastPathComponent) holds several arrays \
-                        (\(arrays.keys.sorted().joined(separator: ", "))); give one array per file
-                        """
+                    \(url.lastPathComponent) holds several arrays \
+                    (\(arrays.keys.sorted().joined(separator: ", "))); give one array per file
+                    """
                 )
             }
             return t
@@ -130,9 +161,9 @@ public enum ActivationImport {
         guard (t.rank == 3 && t.shape[1] == 2) || (t.rank == 4 && t.shape[2] == 2) else {
             throw SciDLError(
                 """
-                    \(source): activations have shape \(t.shape); expected [n, 2, d] or [layers, n, 2, d] (pair axis: \
-                    x⁻, x⁺)
-                    """
+                \(source): activations have shape \(t.shape); expected [n, 2, d] or [layers, n, 2, d] (pair axis: \
+                x⁻, x⁺)
+                """
             )
         }
         try checkNotEmpty(t, source: source)

@@ -103,11 +103,12 @@ public struct ContrastActivations: Sendable {
             // Where each pair goes in `out` (pairs read in file order, a chunk at a time).
             var destination = [Int](repeating: -1, count: count)
             for (r, i) in indices.enumerated() { destination[i] = r }
-            let chunkRows = max(1, (1 << 22) / d)
+            guard let lowest = indices.min(), let highest = indices.max() else { return out }
+            let chunkRows = max(1, min((1 << 22) / d, highest + 1 - lowest))
             var chunk = [Float](repeating: 0, count: chunkRows * d)
-            var first = 0
-            while first < count {
-                let rows = min(chunkRows, count - first)
+            var first = lowest
+            while first <= highest {
+                let rows = min(chunkRows, highest + 1 - first)
                 if destination[first..<(first + rows)].contains(where: { $0 >= 0 }) {
                     chunk.withUnsafeMutableBufferPointer { c in
                         let start = (j * count + first) * d
@@ -127,6 +128,21 @@ public struct ContrastActivations: Sendable {
             }
         }
         return out
+    }
+
+    /// Every pair's rows at layer slot `j`, a block of consecutive pairs at a time (about 4 MB per member), in
+    /// pair order: `body` gets the block's first pair and its x⁺ and x⁻ rows ([pairs, d] each). How a whole
+    /// layer is scanned with one block of it in memory.
+    public func forEachBlock(
+        slot j: Int, pairsPerBlock: Int? = nil, _ body: (Int, [Float], [Float]) throws -> Void
+    ) rethrows {
+        let pairsPerBlock = max(1, pairsPerBlock ?? (1 << 20) / width)
+        var first = 0
+        while first < count {
+            let pairs = Array(first..<min(count, first + pairsPerBlock))
+            try body(first, rows(.positive, slot: j, pairs: pairs), rows(.negative, slot: j, pairs: pairs))
+            first += pairsPerBlock
+        }
     }
 
     /// x⁺ states: [n, layers.count, d] (all of them in memory: for small sets and tests).

@@ -8,11 +8,16 @@ public struct CCSAsPCA: Sendable, Equatable {
 
     /// Compares `ccs` with `pca`, both fitted on one cell's training pairs, on its test pairs.
     public init(ccs: FittedProbe, pca: FittedProbe, test: ProbeData) {
+        self.init(ccs: ccs, pca: pca, ccsTestScores: ccs.scores(test), pcaTestScores: pca.scores(test))
+    }
+
+    /// As above, from the two probes' scores on the test pairs.
+    public init(ccs: FittedProbe, pca: FittedProbe, ccsTestScores: [Float], pcaTestScores: [Float]) {
         let dot = zip(ccs.direction, pca.direction).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
         let norms = [ccs.direction, pca.direction].map { $0.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot() }
         cosine = norms[0] > 0 && norms[1] > 0 ? abs(dot) / (norms[0] * norms[1]) : 0
-        let a = ccs.scores(test).map { $0 > ccs.threshold }
-        let b = pca.scores(test).map { $0 > pca.threshold }
+        let a = ccsTestScores.map { $0 > ccs.threshold }
+        let b = pcaTestScores.map { $0 > pca.threshold }
         let agree = Double(zip(a, b).filter { $0 == $1 }.count) / Double(max(a.count, 1))
         agreement = max(agree, 1 - agree)
     }

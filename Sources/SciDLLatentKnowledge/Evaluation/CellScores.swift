@@ -13,12 +13,24 @@ public struct CellScores: Sendable {
     /// `probe` on `train` and `test`; a random probe brings the baseline's other directions (the same seed).
     /// Without training pairs (a saved probe on other data) only `score` with saved reversals applies.
     public init(_ probe: FittedProbe, train: ProbeData?, test: ProbeData, probeSeed: UInt64) {
+        self.init(
+            probe, train: train, testScores: Self.directions(of: probe, probeSeed: probeSeed).map { $0.scores(test) },
+            probeSeed: probeSeed)
+    }
+
+    /// As above, with the held-out scores already made (per direction of `directions(of:probeSeed:)`).
+    public init(_ probe: FittedProbe, train: ProbeData?, testScores: [[Float]], probeSeed: UInt64) {
         method = probe.method
         threshold = probe.threshold
-        let probes =
-            probe.method == .random ? RandomBaseline.probes(width: probe.direction.count, seed: probeSeed) : [probe]
+        let probes = Self.directions(of: probe, probeSeed: probeSeed)
+        precondition(testScores.count == probes.count)
         self.train = train.map { train in probes.map { $0.scores(train) } } ?? []
-        self.test = probes.map { $0.scores(test) }
+        test = testScores
+    }
+
+    /// The directions a probe is scored with: itself, or for `random` every direction of the baseline.
+    public static func directions(of probe: FittedProbe, probeSeed: UInt64) -> [FittedProbe] {
+        probe.method == .random ? RandomBaseline.probes(width: probe.direction.count, seed: probeSeed) : [probe]
     }
 
     /// The sign decision per direction for a target's values on the training pairs (−1: not scored).

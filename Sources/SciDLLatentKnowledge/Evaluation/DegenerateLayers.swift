@@ -16,7 +16,8 @@ public struct LayerDiagnosis: Sendable, Equatable {
     public var note: String? {
         if constantDifferences { return "layer \(layer) skipped: \(Self.constantDifferencesReason)" }
         guard constantDimensions > 0 else { return nil }
-        return "layer \(layer): \(constantDimensions) of \(width) dimensions are constant over all pairs (they carry nothing)"
+        return
+            "layer \(layer): \(constantDimensions) of \(width) dimensions are constant over all pairs (they carry nothing)"
     }
 
     static let constantDifferencesReason = """
@@ -24,34 +25,43 @@ public struct LayerDiagnosis: Sendable, Equatable {
         embedding), so centring leaves nothing and every probe would tie
         """
 
-    /// Every layer of `activations`, checked on all pairs (no labels are read).
-    public static func diagnose(_ activations: ContrastActivations) -> [LayerDiagnosis] {
+    /// Every layer of `activations`, checked on all pairs (no labels are read), a block of pairs at a time.
+    public static func diagnose(_ activations: ContrastActivations, pairsPerBlock: Int? = nil) -> [LayerDiagnosis] {
         activations.layers.indices.map { j in
-            let data = ProbeData(activations, layer: j, indices: Array(0..<activations.count))
-            let (n, d) = (data.count, data.width)
-            var differences = false
-            var constant = 0
-            // A spread far below the values' own size is float noise, not signal.
-            func varies(_ column: (Int) -> Float) -> Bool {
-                let first = column(0)
-                var largest = abs(first)
-                var spread: Float = 0
-                for i in 1..<max(n, 1) {
-                    let v = column(i)
-                    largest = max(largest, abs(v))
-                    spread = max(spread, abs(v - first))
+            let (n, d) = (activations.count, activations.width)
+            // Per column of x⁺, x⁻ and x⁺ − x⁻ (3d columns): does it vary from its first value?
+            var columns = [Spread](repeating: Spread(), count: 3 * d)
+            activations.forEachBlock(slot: j, pairsPerBlock: pairsPerBlock) { first, positive, negative in
+                for r in 0..<(positive.count / d) {
+                    for k in 0..<d {
+                        let (p, q) = (positive[r * d + k], negative[r * d + k])
+                        columns[k].add(p, first: first + r == 0)
+                        columns[d + k].add(q, first: first + r == 0)
+                        columns[2 * d + k].add(p - q, first: first + r == 0)
+                    }
                 }
-                return spread > 1e-6 * max(largest, 1e-30)
             }
-            for k in 0..<d {
-                let p = varies { data.positive[$0 * d + k] }
-                let q = varies { data.negative[$0 * d + k] }
-                if !p && !q { constant += 1 }
-                if varies({ data.positive[$0 * d + k] - data.negative[$0 * d + k] }) { differences = true }
-            }
+            let constant = (0..<d).filter { !columns[$0].varies && !columns[d + $0].varies }.count
+            let differences = columns[(2 * d)...].contains { $0.varies }
             return LayerDiagnosis(
                 layer: activations.layers[j], constantDifferences: n > 1 && !differences, constantDimensions: constant,
                 width: d)
         }
+    }
+
+    /// How far a column's values stray from its first one, against their own size.
+    struct Spread {
+        var first: Float = 0
+        var largest: Float = 0
+        var spread: Float = 0
+
+        mutating func add(_ v: Float, first isFirst: Bool) {
+            if isFirst { first = v }
+            largest = max(largest, abs(v))
+            spread = max(spread, abs(v - first))
+        }
+
+        /// A spread far below the values' own size is float noise, not signal.
+        var varies: Bool { spread > 1e-6 * max(largest, 1e-30) }
     }
 }

@@ -33,7 +33,10 @@ public struct ElicitSettings: Codable, Sendable {
     /// How the probes were fitted, for a report's description: seeds, split, normalisation.
     public var description: [(String, String)] {
         [
-            ("seeds", "\(seeds.map(String.init).joined(separator: ",")) (\(seeds.count): a split and initialisations each)"),
+            (
+                "seeds",
+                "\(seeds.map(String.init).joined(separator: ",")) (\(seeds.count): a split and initialisations each)"
+            ),
             ("held out", "\(Int((testFraction * 100).rounded())) % of the pairs per seed"),
             ("normalisation", normalisationDescription),
         ]
@@ -134,7 +137,9 @@ public enum Elicitation {
         }
         var results: [ProbeResult] = []
         try forEachCell(activations, settings: settings, groups: groups) { cell in
-            for method in settings.methods {
+            // Every method fitted first, then all of them scored in one pass over the held-out pairs: only the
+            // training pairs of a layer are ever in memory whole.
+            let probes = try settings.methods.map { method in
                 let probe = try method.fit(cell.train, seed: cell.probeSeed, ccs: settings.ccs)
                 guard probe.direction.allSatisfy(\.isFinite), probe.bias.isFinite else {
                     throw SciDLError(
@@ -144,11 +149,16 @@ public enum Elicitation {
                         nothing was written
                         """)
                 }
-                let cellScores = CellScores(probe, train: cell.train, test: cell.test, probeSeed: cell.probeSeed)
+                return probe
+            }
+            let testScores = cell.testScores(probes)
+            let testLabels = cell.testIndices.map { activations.labels[$0] }
+            for (probe, test) in zip(probes, testScores) {
+                let cellScores = CellScores(probe, train: cell.train, testScores: test, probeSeed: cell.probeSeed)
                 let truthReversals = cellScores.reversals(cell.train.labels)
                 var scores: [PairFeature: ProbeScore] = [
                     .truth: cellScores.score(
-                        against: cell.test.labels, reversed: truthReversals, intervalSeed: cell.probeSeed)
+                        against: testLabels, reversed: truthReversals, intervalSeed: cell.probeSeed)
                 ]
                 var reversals: [PairFeature: [Bool]] = [:]
                 for (name, values) in features {
@@ -164,9 +174,9 @@ public enum Elicitation {
                 }
                 results.append(
                     ProbeResult(
-                        template: template, layer: cell.layer, method: method, seed: cell.seed,
-                        trainCount: cell.train.count, testCount: cell.test.count, scores: scores, probe: probe,
-                        testScores: cellScores.test[0], testLabels: cell.test.labels, split: cell.split,
+                        template: template, layer: cell.layer, method: probe.method, seed: cell.seed,
+                        trainCount: cell.train.count, testCount: cell.testIndices.count, scores: scores, probe: probe,
+                        testScores: cellScores.test[0], testLabels: testLabels, split: cell.split,
                         sides: cell.sides, truthReversals: truthReversals, clusters: cell.clusters))
             }
             // Emmons's question, per fit: is CCS just PCA here?
@@ -174,7 +184,9 @@ public enum Elicitation {
             if let c = fits.first(where: { results[$0].method == .ccs }),
                 let p = fits.first(where: { results[$0].method == .pca })
             {
-                results[c].comparedWithPCA = CCSAsPCA(ccs: results[c].probe, pca: results[p].probe, test: cell.test)
+                results[c].comparedWithPCA = CCSAsPCA(
+                    ccs: results[c].probe, pca: results[p].probe, ccsTestScores: results[c].testScores,
+                    pcaTestScores: results[p].testScores)
             }
             progress(results.count / settings.methods.count)
         }
@@ -206,14 +218,14 @@ public enum Elicitation {
         activations.reduce(0) { $0 + settings.seeds.count * $1.layers.count }
     }
 
-    /// One seed's split at one layer: normalised training and held-out pairs.
+    /// One seed's split at one layer: the normalised training pairs, in memory, and the held-out pairs, read
+    /// when asked for (whole, or a block at a time).
     public struct Cell {
         public var seed: UInt64
         public var layer: Int
         /// Seeds the probes' initialisations: differs per seed and layer.
         public var probeSeed: UInt64
         public var train: ProbeData
-        public var test: ProbeData
         /// Which pairs train and which test, in `train`'s and `test`'s order.
         public var split: PairSplit
         /// The statistics every side was centred (and scaled) with: all of them (Burns), or those of the
@@ -222,6 +234,72 @@ public enum Elicitation {
         /// Cluster-Norm's clusters at this layer.
         public var clusters: ClusterSummary?
         public var testIndices: [Int] { split.test }
+        /// Where the held-out pairs are read from, and how they are normalised.
+        let activations: ContrastActivations
+        let slot: Int
+        let normalisation: PairNormalisation
+
+        /// The held-out pairs, normalised as the training pairs were (read from the activations on each use).
+        public var test: ProbeData {
+            normalisation.apply(ProbeData(activations, layer: slot, indices: split.test), pairs: split.test)
+        }
+
+        /// The held-out pairs, normalised, a block at a time in the order they lie in the activations (one pass
+        /// over a layer's file): `body` gets each block's positions in `testIndices` and its pairs.
+        public func forEachTestBlock(_ body: (_ positions: [Int], _ block: ProbeData) throws -> Void) rethrows {
+            let test = split.test
+            let order = test.indices.sorted { test[$0] < test[$1] }
+            let perBlock = train.rowsPerBlock
+            var start = 0
+            while start < order.count {
+                let positions = Array(order[start..<min(order.count, start + perBlock)])
+                let pairs = positions.map { test[$0] }
+                try body(
+                    positions,
+                    normalisation.apply(ProbeData(activations, layer: slot, indices: pairs), pairs: pairs))
+                start += perBlock
+            }
+        }
+
+        /// Each probe's scores on the held-out pairs, in `testIndices` order, per direction (`CellScores`).
+        public func testScores(_ probes: [FittedProbe]) -> [[[Float]]] {
+            let directions = probes.map { CellScores.directions(of: $0, probeSeed: probeSeed) }
+            var out = directions.map { $0.map { _ in [Float](repeating: 0, count: split.test.count) } }
+            forEachTestBlock { positions, block in
+                for (p, probes) in directions.enumerated() {
+                    for (j, probe) in probes.enumerated() {
+                        for (position, score) in zip(positions, probe.scores(block)) { out[p][j][position] = score }
+                    }
+                }
+            }
+            return out
+        }
+    }
+
+    /// How a cell's pairs are normalised: with statistics fitted on its training pairs.
+    enum PairNormalisation {
+        case none
+        case sides(SideNormalisation)
+        /// Cluster-Norm, with every pair's cluster.
+        case clusters(ClusterNormalisation, labels: [Int])
+
+        /// The side statistics a result reports: all training pairs' (Burns), the outliers' (Cluster-Norm).
+        var sides: SideNormalisation? {
+            switch self {
+            case .none: nil
+            case .sides(let sides): sides
+            case .clusters(let norm, _): norm.global
+            }
+        }
+
+        /// `data`, the activations' pairs `pairs`, normalised.
+        func apply(_ data: consuming ProbeData, pairs: [Int]) -> ProbeData {
+            switch self {
+            case .none: data
+            case .sides(let sides): sides.apply(data)
+            case .clusters(let norm, let labels): norm.apply(data, clusters: pairs.map { labels[$0] })
+            }
+        }
     }
 
     /// Splits the pairs once per seed (`settings.testFraction` held out, whole `groups` at a time when given)
@@ -267,12 +345,13 @@ public enum Elicitation {
         for (seed, split) in splits {
             for j in slots {
                 let layer = activations.layers[j]
-                let (train, test, sides) = normalised(
+                let (train, normalisation) = normalisedTraining(
                     activations, slot: j, split: split, settings: settings, clusters: clusters[j]!)
                 try body(
                     Cell(
                         seed: seed, layer: layer, probeSeed: probeSeed(seed, layer: layer), train: train,
-                        test: test, split: split, sides: sides, clusters: clusters[j]!.map(ClusterSummary.init)))
+                        split: split, sides: normalisation.sides, clusters: clusters[j]!.map(ClusterSummary.init),
+                        activations: activations, slot: j, normalisation: normalisation))
             }
         }
     }
@@ -293,22 +372,29 @@ public enum Elicitation {
     public static func normalised(
         _ activations: ContrastActivations, slot j: Int, split: PairSplit, settings: ElicitSettings, clusters: [Int]?
     ) -> (train: ProbeData, test: ProbeData, sides: SideNormalisation?) {
+        let (train, normalisation) = normalisedTraining(
+            activations, slot: j, split: split, settings: settings, clusters: clusters)
+        let test = normalisation.apply(ProbeData(activations, layer: j, indices: split.test), pairs: split.test)
+        return (train, test, normalisation.sides)
+    }
+
+    /// One layer's training pairs, normalised as `settings` says, and that normalisation (for the test pairs).
+    static func normalisedTraining(
+        _ activations: ContrastActivations, slot j: Int, split: PairSplit, settings: ElicitSettings, clusters: [Int]?
+    ) -> (train: ProbeData, normalisation: PairNormalisation) {
         let rawTrain = ProbeData(activations, layer: j, indices: split.train)
-        let rawTest = ProbeData(activations, layer: j, indices: split.test)
         switch settings.normalisation {
         case .none:
-            return (rawTrain, rawTest, nil)
+            return (rawTrain, .none)
         case .burns:
             let sides = SideNormalisation(fitting: rawTrain, scalingVariance: settings.scalingVariance)
-            return (sides.apply(consume rawTrain), sides.apply(consume rawTest), sides)
+            return (sides.apply(consume rawTrain), .sides(sides))
         case .cluster:
             let labels = clusters ?? [Int](repeating: -1, count: activations.count)
-            let trainClusters = split.train.map { labels[$0] }
             let norm = ClusterNormalisation(
-                fitting: rawTrain, clusters: trainClusters, scalingVariance: settings.scalingVariance)
+                fitting: rawTrain, clusters: split.train.map { labels[$0] }, scalingVariance: settings.scalingVariance)
             return (
-                norm.apply(rawTrain, clusters: trainClusters),
-                norm.apply(rawTest, clusters: split.test.map { labels[$0] }), norm.global
+                norm.apply(rawTrain, clusters: split.train.map { labels[$0] }), .clusters(norm, labels: labels)
             )
         }
     }

@@ -13,42 +13,40 @@ extension ProbeMethod {
         guard data.labels.count == n else {
             throw SciDLError("logistic regression needs labels, and these activations have none")
         }
-        let moments = ColumnMoments(data.differences, rows: n, columns: d, unbiased: false)
+        let moments = data.differenceMoments(unbiased: false)
         let mean = moments.mean
         let scale = moments.inverseScale()
-        let x = ColumnMoments.standardise(data.differences, mean: mean, scale: scale)
         let lambda = 1 / Float(n)
         let labels = data.labels.map(Float.init)
         let (point, _) = LBFGS(maxIterations: 100, gradientTolerance: 1e-4).minimise(
             from: [Float](repeating: 0, count: d + 1)
         ) { p in
-            // z = X·w + b, loss = mean(log(1 + e^z) − y·z) + λ/2·|w|², ∇w = Xᵀ(σ(z) − y)/n + λw.
-            var z = [Float](repeating: p[d], count: n)
+            // z = X·w + b, loss = mean(log(1 + e^z) − y·z) + λ/2·|w|², ∇w = Xᵀ(σ(z) − y)/n + λw, with X the
+            // standardised differences made a block of pairs at a time (never the whole layer twice).
             var gradient = [Float](repeating: 0, count: d + 1)
             var loss: Float = 0
-            x.withUnsafeBufferPointer { px in
+            data.forEachDifferenceBlock { first, x in
+                ColumnMoments.standardise(x, mean: mean, scale: scale)
+                let rows = x.count / d
+                var z = [Float](repeating: p[d], count: rows)
                 p.withUnsafeBufferPointer { pw in
                     z.withUnsafeMutableBufferPointer { pz in
                         BLAS.gemm(
-                            transposeA: false, transposeB: false, m: n, n: 1, k: d, a: px.baseAddress!,
-                            b: pw.baseAddress!,
-                            beta: 1, c: pz.baseAddress!)
+                            transposeA: false, transposeB: false, m: rows, n: 1, k: d, a: x.baseAddress!,
+                            b: pw.baseAddress!, beta: 1, c: pz.baseAddress!)
                     }
                 }
-            }
-            for i in 0..<n {
-                let zi = z[i]
-                loss += logisticLoss(logit: zi, label: labels[i])
-                z[i] = (sigmoid(zi) - labels[i]) / Float(n)
-                gradient[d] += z[i]
-            }
-            x.withUnsafeBufferPointer { px in
+                for r in 0..<rows {
+                    let (zi, yi) = (z[r], labels[first + r])
+                    loss += logisticLoss(logit: zi, label: yi)
+                    z[r] = (sigmoid(zi) - yi) / Float(n)
+                    gradient[d] += z[r]
+                }
                 z.withUnsafeBufferPointer { pz in
                     gradient.withUnsafeMutableBufferPointer { pg in
                         BLAS.gemm(
-                            transposeA: true, transposeB: false, m: d, n: 1, k: n, a: px.baseAddress!,
-                            b: pz.baseAddress!,
-                            c: pg.baseAddress!)
+                            transposeA: true, transposeB: false, m: d, n: 1, k: rows, a: x.baseAddress!,
+                            b: pz.baseAddress!, beta: 1, c: pg.baseAddress!)
                     }
                 }
             }

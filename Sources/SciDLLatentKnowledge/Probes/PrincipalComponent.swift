@@ -10,9 +10,14 @@ extension ProbeMethod {
     func principalComponent(_ data: ProbeData) throws -> FittedProbe {
         let (n, d) = (data.count, data.width)
         guard n >= 2 else { throw SciDLError("PCA needs at least 2 training pairs (got \(n))") }
-        let mean = ColumnMoments(data.differences, rows: n, columns: d, unbiased: false).mean
-        let centred = ColumnMoments.standardise(data.differences, mean: mean, scale: [Float](repeating: 1, count: d))
-        var v = principalDirections(centred, rows: n, columns: d, count: 1)[0]
+        let mean = data.differenceMoments(unbiased: false).mean
+        let ones = [Float](repeating: 1, count: d)
+        var covariance = [Float](repeating: 0, count: d * d)
+        data.forEachDifferenceBlock { _, x in
+            ColumnMoments.standardise(x, mean: mean, scale: ones)
+            addCovariance(of: UnsafeBufferPointer(x), total: n, width: d, to: &covariance)
+        }
+        var v = principalDirections(covariance: covariance, width: d, count: 1)[0]
         if let largest = v.indices.max(by: { abs(v[$0]) < abs(v[$1]) }), v[largest] < 0 { v = v.map { -$0 } }
         let bias = -zip(v, mean).reduce(0) { $0 + $1.0 * $1.1 }
         return FittedProbe(method: .pca, direction: v, bias: bias)
@@ -23,13 +28,23 @@ extension ProbeMethod {
 /// its covariance, each next one after the previous ones are deflated out of it (unit vectors; sign as found).
 func principalDirections(_ centred: [Float], rows n: Int, columns d: Int, count: Int) -> [[Float]] {
     var covariance = [Float](repeating: 0, count: d * d)
-    centred.withUnsafeBufferPointer { x in
-        covariance.withUnsafeMutableBufferPointer { c in
-            BLAS.gemm(
-                transposeA: true, transposeB: false, m: d, n: d, k: n, alpha: 1 / Float(n),
-                a: x.baseAddress!, b: x.baseAddress!, c: c.baseAddress!)
-        }
+    centred.withUnsafeBufferPointer { addCovariance(of: $0, total: n, width: d, to: &covariance) }
+    return principalDirections(covariance: covariance, width: d, count: count)
+}
+
+/// Adds xᵀx / `total` of the centred rows `x` ([rows, d] row-major) to `covariance` ([d, d]): a block of the rows
+/// at a time, so a covariance never needs its rows in one piece.
+func addCovariance(of x: UnsafeBufferPointer<Float>, total n: Int, width d: Int, to covariance: inout [Float]) {
+    covariance.withUnsafeMutableBufferPointer { c in
+        BLAS.gemm(
+            transposeA: true, transposeB: false, m: d, n: d, k: x.count / d, alpha: 1 / Float(n),
+            a: x.baseAddress!, b: x.baseAddress!, beta: 1, c: c.baseAddress!)
     }
+}
+
+/// The first `count` principal directions of a [d, d] covariance (see above).
+func principalDirections(covariance: [Float], width d: Int, count: Int) -> [[Float]] {
+    var covariance = covariance
     var directions: [[Float]] = []
     for _ in 0..<count {
         var v = (0..<d).map { 1 + Float($0 % 7) / 7 }  // a fixed start with no special symmetry

@@ -8,6 +8,9 @@ public struct ProbeData: Sendable {
     public var labels: [Int]
     public let count: Int
     public let width: Int
+    /// Pairs per block of the work done a block at a time (`forEachDifferenceBlock`, a cell's held-out pairs):
+    /// about 4 MB of floats, whatever the data's size.
+    public var rowsPerBlock: Int
 
     public init(positive: [Float], negative: [Float], labels: [Int], width: Int) {
         precondition(positive.count == negative.count && positive.count % width == 0)
@@ -16,6 +19,7 @@ public struct ProbeData: Sendable {
         self.labels = labels
         self.width = width
         count = positive.count / width
+        rowsPerBlock = max(1, (1 << 20) / width)
     }
 
     /// Slot `j` of `activations`, restricted to the pairs at `indices`.
@@ -26,8 +30,37 @@ public struct ProbeData: Sendable {
             labels: activations.labels.isEmpty ? [] : indices.map { activations.labels[$0] }, width: activations.width)
     }
 
-    /// x⁺ − x⁻, row by row.
+    /// x⁺ − x⁻, row by row (a copy of the layer's size: large data go through `forEachDifferenceBlock`).
     public var differences: [Float] { zip(positive, negative).map { $0 - $1 } }
+
+    /// x⁺ − x⁻ a block of consecutive pairs at a time: the differences of a layer of any size without a second
+    /// copy of it. `body` gets the block's first pair and the block ([rows, d] row-major), which it may
+    /// overwrite; blocks come in pair order, so sums over them run in the same order as over a whole matrix.
+    public func forEachDifferenceBlock(_ body: (Int, UnsafeMutableBufferPointer<Float>) throws -> Void) rethrows {
+        let d = width
+        var block = [Float](repeating: 0, count: min(count, rowsPerBlock) * d)
+        try positive.withUnsafeBufferPointer { p in
+            try negative.withUnsafeBufferPointer { q in
+                try block.withUnsafeMutableBufferPointer { b in
+                    var first = 0
+                    while first < count {
+                        let rows = min(rowsPerBlock, count - first)
+                        let part = UnsafeMutableBufferPointer(rebasing: b[0..<(rows * d)])
+                        for e in 0..<(rows * d) { part[e] = p[first * d + e] - q[first * d + e] }
+                        try body(first, part)
+                        first += rows
+                    }
+                }
+            }
+        }
+    }
+
+    /// The column moments of x⁺ − x⁻ (summed block by block, equal to those of `differences`).
+    public func differenceMoments(unbiased: Bool) -> ColumnMoments {
+        var sums = ColumnMoments.Sums(columns: width)
+        forEachDifferenceBlock { _, x in sums.add(UnsafeBufferPointer(x)) }
+        return sums.moments(unbiased: unbiased)
+    }
 }
 
 /// CCS's normalisation: each side (x⁺ and x⁻) centred on its own mean, optionally scaled to unit

@@ -65,9 +65,17 @@ public struct FittedProbe: Sendable {
         case .ccs, .random:
             let (p, q) = credences(data)
             return zip(p, q).map { 0.5 * ($0 + 1 - $1) }
-        case .logistic: return projections(data.differences, width: data.width).map(sigmoid)
-        case .pca, .kmeans: return projections(data.differences, width: data.width)
+        case .logistic: return differenceProjections(data).map(sigmoid)
+        case .pca, .kmeans: return differenceProjections(data)
         }
+    }
+
+    /// w·(x⁺ − x⁻) + b for every pair, the differences made a block at a time.
+    func differenceProjections(_ data: ProbeData) -> [Float] {
+        var out: [Float] = []
+        out.reserveCapacity(data.count)
+        data.forEachDifferenceBlock { _, x in out += projections(UnsafeBufferPointer(x), width: data.width) }
+        return out
     }
 
     /// σ(w·x + b) on each side of every pair: the credences p(x⁺), p(x⁻) of a CCS-style probe.
@@ -80,10 +88,12 @@ public struct FittedProbe: Sendable {
 
     /// w·x + b for every row of the row-major matrix `x`.
     func projections(_ x: [Float], width d: Int) -> [Float] {
-        x.withUnsafeBufferPointer { px in
-            direction.withUnsafeBufferPointer { w in
-                (0..<(x.count / d)).map { bias + dot(w.baseAddress!, px.baseAddress! + $0 * d, count: d) }
-            }
+        x.withUnsafeBufferPointer { projections($0, width: d) }
+    }
+
+    func projections(_ x: UnsafeBufferPointer<Float>, width d: Int) -> [Float] {
+        direction.withUnsafeBufferPointer { w in
+            (0..<(x.count / d)).map { bias + dot(w.baseAddress!, x.baseAddress! + $0 * d, count: d) }
         }
     }
 

@@ -7,11 +7,14 @@ extension ProbeMethod {
     /// scores a pair by which centre it is nearer: w = c₁ − c₀, b = (|c₀|² − |c₁|²)/2.
     func twoMeans(_ data: ProbeData, seed: UInt64) -> FittedProbe {
         let (n, d) = (data.count, data.width)
-        let x = data.differences
+        // x⁺ − x⁻ computed where it is read (the same floats as a matrix of differences, without its copy).
+        let (positive, negative) = (data.positive, data.negative)
+        func x(_ e: Int) -> Float { positive[e] - negative[e] }
+        func row(_ i: Int) -> [Float] { ((i * d)..<((i + 1) * d)).map(x) }
         func distance(_ i: Int, _ c: [Float]) -> Float {
             var s: Float = 0
             for k in 0..<d {
-                let t = x[i * d + k] - c[k]
+                let t = x(i * d + k) - c[k]
                 s += t * t
             }
             return s
@@ -20,7 +23,7 @@ extension ProbeMethod {
         var best: (centres: [[Float]], inertia: Float)? = nil
         for _ in 0..<10 {
             let first = random.nextInt(below: n)
-            var centres = [Array(x[(first * d)..<((first + 1) * d)])]
+            var centres = [row(first)]
             let weights = (0..<n).map { Double(distance($0, centres[0])) }
             let total = weights.reduce(0, +)
             var pick = random.nextUniform() * total
@@ -32,7 +35,7 @@ extension ProbeMethod {
                     break
                 }
             }
-            centres.append(Array(x[(second * d)..<((second + 1) * d)]))
+            centres.append(row(second))
             var assignment = [Int](repeating: -1, count: n)
             for _ in 0..<300 {
                 let next = (0..<n).map { distance($0, centres[1]) < distance($0, centres[0]) ? 1 : 0 }
@@ -42,7 +45,7 @@ extension ProbeMethod {
                     let members = (0..<n).filter { assignment[$0] == c }
                     guard !members.isEmpty else { continue }
                     var centre = [Float](repeating: 0, count: d)
-                    for i in members { for k in 0..<d { centre[k] += x[i * d + k] } }
+                    for i in members { for k in 0..<d { centre[k] += x(i * d + k) } }
                     centres[c] = centre.map { $0 / Float(members.count) }
                 }
             }

@@ -15,10 +15,25 @@ public struct DifferencePicture: Sendable {
     /// Competing features, one value per pair.
     public var features: [PairFeature: [Int]]
 
-    /// The picture of `activations` at `layer` (nil when the activations do not hold it).
-    public init?(_ activations: ContrastActivations, layer: Int, features: [PairFeature: [Int]] = [:]) {
+    /// How many pairs there are in all (the picture shows `coordinates.count` of them).
+    public var pairCount: Int
+
+    /// The most pairs a picture draws: a seeded sample of them when there are more (a picture, not a statistic,
+    /// and one a browser opens; it also keeps a 100,000-pair run's report to one block of memory).
+    public static let largestPairCount = 5000
+
+    /// The picture of `activations` at `layer` (nil when the activations do not hold it); more than
+    /// `largestPairCount` pairs are sampled with `seed`.
+    public init?(
+        _ activations: ContrastActivations, layer: Int, features: [PairFeature: [Int]] = [:], seed: UInt64 = 0
+    ) {
         guard let slot = activations.layers.firstIndex(of: layer), activations.count >= 3 else { return nil }
-        let all = ProbeData(activations, layer: slot, indices: Array(0..<activations.count))
+        var shown = Array(0..<activations.count)
+        if shown.count > Self.largestPairCount {
+            var random = SeededGenerator(seed: seed, stream: .pictureSample)
+            shown = random.permutation(shown.count).prefix(Self.largestPairCount).sorted()
+        }
+        let all = ProbeData(activations, layer: slot, indices: shown)
         let centredSides = SideNormalisation(fitting: all, scalingVariance: false).apply(all)
         let (n, d) = (all.count, all.width)
         let differences = centredSides.differences
@@ -32,8 +47,11 @@ public struct DifferencePicture: Sendable {
         self.layer = layer
         coordinates = zip(a, b).map { (x: $0, y: $1) }
         explained = (share(a), share(b))
-        labels = activations.labels
-        self.features = features
+        labels = activations.labels.isEmpty ? [] : shown.map { activations.labels[$0] }
+        self.features = features.mapValues { values in
+            values.count == activations.count ? shown.map { values[$0] } : values
+        }
+        pairCount = activations.count
     }
 
     /// One scatter plot coloured by the truth, and one per competing feature coloured by it.
@@ -42,7 +60,8 @@ public struct DifferencePicture: Sendable {
         let y = String(format: "PC2 (%.0f%%)", 100 * explained.1)
         func plot(_ name: String, _ values: [Int], _ names: (String, String)) -> ScatterPlot {
             ScatterPlot(
-                title: "x⁺ − x⁻, layer \(layer)\(template.isEmpty ? "" : ", \(template)"): by \(name)",
+                title: "x⁺ − x⁻, layer \(layer)\(template.isEmpty ? "" : ", \(template)"): by \(name)"
+                    + (coordinates.count < pairCount ? " (\(coordinates.count) of \(pairCount) pairs)" : ""),
                 xLabel: x, yLabel: y,
                 categories: [(1, names.0), (0, names.1)].map { value, label in
                     .init(label, coordinates.indices.filter { values[$0] == value }.map { coordinates[$0] })
