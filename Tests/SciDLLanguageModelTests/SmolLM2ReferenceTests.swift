@@ -8,27 +8,6 @@ import XCTest
 /// dequantised to float32 (`../shared/fixtures/smollm2_reference.json`): token ids exactly, hidden states
 /// at every listed site relative to the vector's largest value, the top-10 next tokens exactly.
 final class SmolLM2ReferenceTests: XCTestCase {
-    struct Reference: Decodable {
-        struct Case: Decodable {
-            struct Top: Decodable {
-                var ids: [Int]
-                var values: [Float]
-            }
-            var text: String
-            var ids: [Int]
-            var tokens: [String]
-            var last: [String: [Float]]
-            var mean: [String: [Float]]
-            var logits_top10: Top
-        }
-        struct Stress: Decodable {
-            var text: String
-            var ids: [Int]
-        }
-        var cases: [Case]
-        var tokenizer_stress: [Stress]
-    }
-
     static let model = InstalledModels.smollm2
 
     /// Three times the worst measured: 1.4e-4 absolute, 7.6e-5 relative (both sides compute in float32,
@@ -37,7 +16,9 @@ final class SmolLM2ReferenceTests: XCTestCase {
     /// Worst measured 1.5e-6 relative; the reference is rounded to 5 decimals (5e-6), hence the absolute part.
     static let logitTolerance = Tolerance(absolute: 1.5e-5, relative: 5e-6)
 
-    func reference() throws -> Reference { try SharedFolder.decode(Reference.self, "fixtures/smollm2_reference.json") }
+    func reference() throws -> DecoderReference {
+        try SharedFolder.decode(DecoderReference.self, "fixtures/smollm2_reference.json")
+    }
 
     func testArchitectureIsReadFromTheMetadata() throws {
         let c = try Self.model.get().decoder.configuration
@@ -131,7 +112,8 @@ final class SmolLM2ReferenceTests: XCTestCase {
         for c in try reference().cases {
             let top = c.logits_top10
             for k in [1, top.ids.count - 1] {
-                let difference = model.decoder.logLikelihoodDifferences([(c.ids + [top.ids[0]], c.ids + [top.ids[k]])])[0]
+                let difference = model.decoder.logLikelihoodDifferences([(c.ids + [top.ids[0]], c.ids + [top.ids[k]])])[
+                    0]
                 let expected = Double(top.values[0] - top.values[k])
                 XCTAssertEqual(difference, expected, accuracy: 1e-4, "\(c.text.prefix(30).debugDescription), k \(k)")
             }

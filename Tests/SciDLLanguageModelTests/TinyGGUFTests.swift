@@ -115,10 +115,18 @@ final class TinyGGUFTests: XCTestCase {
 
     /// Asked for some rows only, the decoder computes the last block's attention and MLP for those rows
     /// alone; they get the states a full pass gives them — first tokens (shared by every sequence that shares
-    /// a prefix, asked for twice), last tokens and a middle one, with and without prefix sharing.
+    /// a prefix, asked for twice), last tokens and a middle one, with and without prefix sharing. And a shared
+    /// prefix gives the states of no sharing — for Gemma 3 too, whose 5-token sliding window (in these prompts of
+    /// up to 79 tokens) must hold for the rows after a shared prefix as for any other.
     func testChosenRowsGetTheStatesOfAFullPass() throws {
+        for architecture in ["llama", "gemma3"] {
+            try chosenRowsGetTheStatesOfAFullPass(architecture)
+        }
+    }
+
+    func chosenRowsGetTheStatesOfAFullPass(_ architecture: String) throws {
         let model = try DecoderModel(
-            gguf: TinyGGUF.model(architecture: "llama", tokenizer: TinyGGUF.gpt2Tokenizer, seed: 7))
+            gguf: TinyGGUF.model(architecture: architecture, tokenizer: TinyGGUF.gpt2Tokenizer, seed: 7))
         var rng = SeededGenerator(seed: 11)
         func random(_ n: Int) -> [Int] { (0..<n).map { _ in rng.nextInt(below: 262) } }
         let prompt = random(9)
@@ -129,10 +137,17 @@ final class TinyGGUFTests: XCTestCase {
             Set<ActivationSite>([.embed, .residualPost(block: 0), .residualPost(block: 1), .finalNorm]),
             [.residualPost(block: 0)],
         ] {
+            var unshared: [ActivationSite: Tensor] = [:]
+            model.decoder.forward(sequences, sites: sites, sharingPrefixes: false) { unshared[$0] = $1 }
             for sharing in [true, false] {
                 var full: [ActivationSite: Tensor] = [:]
                 var chosen: [ActivationSite: Tensor] = [:]
                 model.decoder.forward(sequences, sites: sites, sharingPrefixes: sharing) { full[$0] = $1 }
+                for site in sites {
+                    XCTAssertLessThan(
+                        relativeError(try XCTUnwrap(full[site]), try XCTUnwrap(unshared[site])), 5e-6,
+                        "\(architecture) \(site), sharing \(sharing)")
+                }
                 model.decoder.forward(sequences, sites: sites, rows: rows, sharingPrefixes: sharing) { chosen[$0] = $1 }
                 XCTAssertEqual(Set(chosen.keys), sites)
                 for site in sites {
@@ -141,7 +156,7 @@ final class TinyGGUFTests: XCTestCase {
                     // Products over fewer rows round differently.
                     XCTAssertLessThan(
                         relativeError(got, try XCTUnwrap(full[site]).gatherRows(rows)), 5e-6,
-                        "\(site), sharing \(sharing)")
+                        "\(architecture) \(site), sharing \(sharing)")
                 }
             }
         }

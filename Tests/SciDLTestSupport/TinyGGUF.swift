@@ -6,6 +6,8 @@ import SciDLTensor
 /// whose matrices take every tensor type in turn, so one model covers them all.
 public enum TinyGGUF {
     public static let width = 256, mlp = 512, heads = 4, kvHeads = 2, blocks = 2
+    /// The sliding window of a tiny `gemma3` model's blocks.
+    public static let gemmaWindow = 5
 
     /// Matrices take every type in turn, so one model covers them all.
     /// `extraTensors` adds small tensors no decoder reads (to test that they are named).
@@ -26,6 +28,10 @@ public enum TinyGGUF {
         w.set("\(a).attention.layer_norm_rms_epsilon", .float32(1e-5))
         w.set("\(a).rope.freq_base", .float32(10_000))
         w.set("\(a).context_length", .uint64(128))
+        if a == "gemma3" {
+            // A window far shorter than the test prompts, so that it decides what a token sees.
+            w.set("\(a).attention.sliding_window", .uint32(UInt32(gemmaWindow)))
+        }
         w.set("general.alignment", .uint32(64))
         w.alignment = 64
         var types = GGMLType.allCases.makeIterator()
@@ -47,6 +53,13 @@ public enum TinyGGUF {
                 w.add(p + "attn_q.bias", (0..<(heads * dh)).map { _ in Float(rng.nextNormal()) * 0.5 })
                 w.add(p + "attn_k.bias", (0..<(kvHeads * dh)).map { _ in Float(rng.nextNormal()) * 0.5 })
                 w.add(p + "attn_v.bias", (0..<(kvHeads * dh)).map { _ in Float(rng.nextNormal()) * 0.5 })
+            }
+            if a == "gemma3" {
+                for (name, count) in [
+                    ("attn_q_norm", dh), ("attn_k_norm", dh), ("post_attention_norm", width), ("post_ffw_norm", width),
+                ] {
+                    w.add(p + name + ".weight", (0..<count).map { _ in 1 + Float(rng.nextNormal()) * 0.1 })
+                }
             }
             w.add(p + "ffn_norm.weight", (0..<width).map { _ in 1 + Float(rng.nextNormal()) * 0.1 })
             w.addRandom(p + "ffn_gate.weight", [mlp, width], next(), &rng, scale: 0.1)

@@ -1,3 +1,4 @@
+import Foundation
 import SciDLTensor
 
 /// Causal multi-head attention with grouped-query sharing (Ainslie et al. 2023): query head h reads
@@ -8,15 +9,19 @@ import SciDLTensor
 ///
 /// q: [R, heads·dh], k, v: [R, kvHeads·dh], their rows `rowStride` apart (columns of one q‖k‖v buffer)
 /// → context [R, heads·dh].
+///
+/// `shape` says how scores are made (their scale, an optional soft cap) and which keys a query sees (an optional
+/// sliding window). A segment's keys are its context rows, then its own: key j sits at position j, the query of
+/// own row r at position p + r, so a window is a range of key indices.
 func causalAttention(
     q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, rowStride: Int,
     into context: UnsafeMutablePointer<Float>, segments: [SharedPrefixes.Segment],
-    heads: Int, keyValueHeads: Int, headSize dh: Int
+    heads: Int, keyValueHeads: Int, headSize dh: Int, shape: AttentionShape
 ) {
     let tile = 64
     let qWidth = heads * dh
     let group = heads / keyValueHeads
-    let scale = 1 / Float(dh).squareRoot()
+    let scale = shape.scale
     let maxKeys = segments.map { $0.context.count + $0.rows.count }.max() ?? 0
     parallelChunks(segments.count * heads, minimumPerThread: 1) { range in
         let scores = UnsafeMutablePointer<Float>.allocate(capacity: tile * max(maxKeys, 1))
@@ -50,7 +55,10 @@ func causalAttention(
                 for r in 0..<rows {
                     let row = scores + r * width
                     let visible = p + first + r + 1
-                    softmaxInPlace(row, count: visible)
+                    let earliest = shape.earliestKey(visible: visible)
+                    shape.cap(row + earliest, count: visible - earliest)
+                    softmaxInPlace(row + earliest, count: visible - earliest)
+                    for j in 0..<earliest { row[j] = 0 }
                     for j in visible..<width { row[j] = 0 }
                 }
                 // context rows [rows, dh] = P · [V_context; V[0..<last]]
@@ -73,11 +81,11 @@ func causalAttention(
 func causalAttention(
     q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, rowStride: Int,
     queryRows: [Int], into context: UnsafeMutablePointer<Float>,
-    segments: [SharedPrefixes.Segment], heads: Int, keyValueHeads: Int, headSize dh: Int
+    segments: [SharedPrefixes.Segment], heads: Int, keyValueHeads: Int, headSize dh: Int, shape: AttentionShape
 ) {
     let qWidth = heads * dh
     let group = heads / keyValueHeads
-    let scale = 1 / Float(dh).squareRoot()
+    let scale = shape.scale
     let maxKeys = segments.map { $0.context.count + $0.rows.count }.max() ?? 0
     let segmentOf = segments.indices.flatMap { s in segments[s].rows.map { _ in s } }
     parallelChunks(queryRows.count * heads, minimumPerThread: 1) { range in
@@ -90,7 +98,8 @@ func causalAttention(
             let row = queryRows[i]
             let segment = segments[segmentOf[row]]
             // The keys this row sees: its segment's context, then its own segment up to itself.
-            let visible = Array(segment.context) + Array(segment.rows.lowerBound...row)
+            let all = Array(segment.context) + Array(segment.rows.lowerBound...row)
+            let visible = all[shape.earliestKey(visible: all.count)...]
             let qh = q + row * rowStride + head * dh
             let out = context + i * qWidth + head * dh
             for (j, r) in visible.enumerated() {
@@ -99,6 +108,7 @@ func causalAttention(
                 for e in 0..<dh { dot += qh[e] * kh[e] }
                 keys[j] = dot * scale
             }
+            shape.cap(keys, count: visible.count)
             softmaxInPlace(keys, count: visible.count)
             for e in 0..<dh { out[e] = 0 }
             for (j, r) in visible.enumerated() {
@@ -107,5 +117,24 @@ func causalAttention(
                 for e in 0..<dh { out[e] += p * vh[e] }
             }
         }
+    }
+}
+
+/// How one block's attention scores are made and which keys each query sees.
+struct AttentionShape {
+    /// Scores are q·k · scale.
+    var scale: Float
+    /// Scores become cap · tanh(score / cap) before the softmax (Gemma 2); nil: unchanged.
+    var softCap: Float?
+    /// A query sees itself and the `window − 1` keys before it (sliding-window attention); nil: every earlier key.
+    var window: Int?
+
+    /// The first key a query sees when it sees keys 0..<visible (causally).
+    func earliestKey(visible: Int) -> Int { window.map { max(0, visible - $0) } ?? 0 }
+
+    /// Soft-caps `count` scores in place.
+    func cap(_ scores: UnsafeMutablePointer<Float>, count: Int) {
+        guard let softCap else { return }
+        for j in 0..<count { scores[j] = softCap * tanhf(scores[j] / softCap) }
     }
 }

@@ -53,8 +53,9 @@ extension Decoder {
         out.reserveCapacity(targets.count)
         for start in stride(from: 0, to: targets.count, by: rowsPerProduct) {
             let end = min(start + rowsPerProduct, targets.count)
-            let logits = unembedding.product(
-                Tensor(shape: [end - start, d], scalars: Array(states.scalars[(start * d)..<(end * d)])))
+            let logits = self.logits(
+                Tensor(shape: [end - start, d], scalars: Array(states.scalars[(start * d)..<(end * d)])),
+                compute: .exact)
             let v = logits.shape[1]
             logits.scalars.withUnsafeBufferPointer { l in
                 for r in 0..<(end - start) {

@@ -2,16 +2,18 @@ import SciDLSupport
 import SciDLTensor
 
 extension Decoder {
-    /// Reads a `llama` or `qwen2` decoder from a GGUF file, its weights left in the file (see `WeightMatrix`).
+    /// Reads a `llama`, `qwen2` or `gemma3` decoder from a GGUF file, its weights left in the file (see
+    /// `WeightMatrix`). Gemma's norm weights are stored as 1 + w by llama.cpp's converter, so they multiply as
+    /// Llama's do.
     public init(gguf: GGUFFile) throws {
         let source = gguf.source
         let architecture = try gguf.string("general.architecture")
         guard DecoderConfiguration.architectures.contains(architecture) else {
             throw SciDLError(
                 """
-                    \(source) is a '\(architecture)' model; SciDL runs Llama-family decoders (general.architecture \
-                    \(DecoderConfiguration.architectures.joined(separator: ", ")))
-                    """
+                \(source) is a '\(architecture)' model; SciDL runs Llama-family decoders (general.architecture \
+                \(DecoderConfiguration.architectures.joined(separator: ", ")))
+                """
             )
         }
         let key = { (name: String) in "\(architecture).\(name)" }
@@ -24,8 +26,10 @@ extension Decoder {
         let headSize = gguf.metadata[key("attention.key_length")]?.integer ?? width / heads
         let embedding = try gguf.matrix("token_embd.weight")
         let rotaryDimensions = gguf.metadata[key("rope.dimension_count")]?.integer ?? headSize
-        // llama.cpp's converter permutes Llama's query/key rows to adjacent pairs; Qwen2's are left in halves.
-        let pairing: RotaryEmbedding.Pairing = architecture == "qwen2" ? .halves : .adjacentPairs
+        // llama.cpp's converter permutes Llama's query/key rows to adjacent pairs; Qwen2's and Gemma's are left
+        // in halves.
+        let isGemma = architecture.hasPrefix("gemma")
+        let pairing: RotaryEmbedding.Pairing = architecture == "qwen2" || isGemma ? .halves : .adjacentPairs
         var factors: [Float]?
         if gguf.tensors["rope_freqs.weight"] != nil {
             factors = try gguf.floats("rope_freqs.weight")
@@ -35,7 +39,13 @@ extension Decoder {
                 )
             }
         }
-        let configuration = DecoderConfiguration(
+        // Linear RoPE scaling (positions divided by the factor) on the global blocks.
+        if factors == nil, gguf.metadata[key("rope.scaling.type")]?.string == "linear",
+            let factor = gguf.metadata[key("rope.scaling.factor")]?.number, factor > 0, factor != 1
+        {
+            factors = [Float](repeating: Float(factor), count: rotaryDimensions / 2)
+        }
+        var configuration = DecoderConfiguration(
             architecture: architecture,
             blockCount: try gguf.integer(key("block_count")),
             width: width,
@@ -47,13 +57,30 @@ extension Decoder {
                 dimensions: rotaryDimensions, pairing: pairing, frequencyFactors: factors),
             contextLength: gguf.metadata[key("context_length")]?.integer ?? 4096,
             vocabularySize: embedding.rows)
+        if isGemma {
+            configuration.embeddingScale = Float(width).squareRoot()
+            configuration.mlpGate = .tanhGELU
+            configuration.attentionSoftCap = gguf.metadata[key("attn_logit_softcapping")]?.number.map(Float.init)
+            configuration.finalLogitSoftCap = gguf.metadata[key("final_logit_softcapping")]?.number.map(Float.init)
+            if let window = gguf.metadata[key("attention.sliding_window")]?.integer {
+                // Gemma 3: five sliding-window blocks, then a global one (llama.cpp's swa pattern 6).
+                let pattern = 6
+                configuration.attentionWindows = (0..<(try gguf.integer(key("block_count")))).map {
+                    $0 % pattern < pattern - 1 ? window : nil
+                }
+                configuration.localRotary = RotaryEmbedding(
+                    base: Float(gguf.metadata[key("rope.freq_base_swa")]?.number ?? 10_000),
+                    dimensions: rotaryDimensions, pairing: pairing)
+            }
+        }
         try configuration.validate(source)
         // Every block the file holds must be one the metadata counts: a smaller count would silently drop
         // layers.
-        let held = Set(gguf.tensors.keys.compactMap { name -> Int? in
-            guard name.hasPrefix("blk.") else { return nil }
-            return Int(name.dropFirst(4).prefix { $0.isNumber })
-        })
+        let held = Set(
+            gguf.tensors.keys.compactMap { name -> Int? in
+                guard name.hasPrefix("blk.") else { return nil }
+                return Int(name.dropFirst(4).prefix { $0.isNumber })
+            })
         if let beyond = held.filter({ $0 >= configuration.blockCount }).max() {
             throw SciDLError(
                 """
@@ -63,18 +90,23 @@ extension Decoder {
         }
         let blocks = try (0..<configuration.blockCount).map { i -> Block in
             let p = "blk.\(i)."
-            func bias(_ name: String) throws -> [Float]? {
+            /// An optional vector (a bias or a norm's weight), nil when the file has none.
+            func optional(_ name: String) throws -> [Float]? {
                 gguf.tensors[p + name] == nil ? nil : try gguf.floats(p + name)
             }
             return Block(
                 attentionNorm: try gguf.floats(p + "attn_norm.weight"),
                 query: try gguf.matrix(p + "attn_q.weight"), key: try gguf.matrix(p + "attn_k.weight"),
                 value: try gguf.matrix(p + "attn_v.weight"), output: try gguf.matrix(p + "attn_output.weight"),
-                queryBias: try bias("attn_q.bias"), keyBias: try bias("attn_k.bias"),
-                valueBias: try bias("attn_v.bias"),
+                queryBias: try optional("attn_q.bias"), keyBias: try optional("attn_k.bias"),
+                valueBias: try optional("attn_v.bias"),
                 mlpNorm: try gguf.floats(p + "ffn_norm.weight"),
                 gate: try gguf.matrix(p + "ffn_gate.weight"), up: try gguf.matrix(p + "ffn_up.weight"),
-                down: try gguf.matrix(p + "ffn_down.weight"))
+                down: try gguf.matrix(p + "ffn_down.weight"),
+                queryNorm: try optional("attn_q_norm.weight"), keyNorm: try optional("attn_k_norm.weight"),
+                postAttentionNorm: try optional("post_attention_norm.weight"),
+                postMLPNorm: try optional("post_ffw_norm.weight")
+            )
         }
         try self.init(
             configuration: configuration, embedding: embedding, blocks: blocks,
@@ -90,7 +122,8 @@ extension Decoder {
             for part in [
                 "attn_norm.weight", "attn_q.weight", "attn_k.weight", "attn_v.weight", "attn_output.weight",
                 "attn_q.bias", "attn_k.bias", "attn_v.bias", "ffn_norm.weight", "ffn_gate.weight", "ffn_up.weight",
-                "ffn_down.weight",
+                "ffn_down.weight", "attn_q_norm.weight", "attn_k_norm.weight", "post_attention_norm.weight",
+                "post_ffw_norm.weight",
             ] {
                 names.insert("blk.\(i).\(part)")
             }

@@ -3,8 +3,9 @@ import SciDLSupport
 import SciDLTensor
 
 extension Decoder {
-    /// Reads a Hugging Face `LlamaForCausalLM`, `MistralForCausalLM` or `Qwen2ForCausalLM` folder:
-    /// `config.json` and `model.safetensors`, or shards listed in `model.safetensors.index.json`.
+    /// Reads a Hugging Face `LlamaForCausalLM`, `MistralForCausalLM`, `Qwen2ForCausalLM`, `Qwen3ForCausalLM`,
+    /// `Gemma2ForCausalLM`, `Gemma3ForCausalLM` or `Phi3ForCausalLM` folder: `config.json` and
+    /// `model.safetensors`, or shards listed in `model.safetensors.index.json`.
     public init(huggingFaceFolder folder: URL) throws {
         try self.init(huggingFaceFolder: folder, weights: SafetensorsShards(folder: folder))
     }
@@ -21,11 +22,12 @@ extension Decoder {
     public init(huggingFaceConfig data: Data, source: String, weights: SafetensorsShards) throws {
         let config = try HuggingFaceDecoderConfig(json: data, source: source)
         let architecture = config.modelType ?? "?"
-        guard DecoderConfiguration.architectures.contains(architecture) else {
+        guard DecoderConfiguration.architectures.contains(architecture) || Self.huggingFaceOnly.contains(architecture)
+        else {
             throw SciDLError(
                 """
                 \(source): model_type '\(architecture)' is not a Llama-family decoder SciDL runs \
-                (\(DecoderConfiguration.architectures.joined(separator: ", ")), or bert)
+                (\((DecoderConfiguration.architectures + Self.huggingFaceOnly).joined(separator: ", ")), or bert)
                 """
             )
         }
@@ -36,36 +38,106 @@ extension Decoder {
         let embedding = try weights.matrix("model.embed_tokens.weight")
         var rotary = RotaryEmbedding(base: Float(base), dimensions: headSize, pairing: .halves)
         rotary.frequencyFactors = try config.rope.flatMap { try Self.ropeScaling($0, rotary: rotary, source: source) }
-        let configuration = DecoderConfiguration(
-            architecture: architecture, blockCount: try config.required(config.layers, .layers, source: source),
+        let blockCount = try config.required(config.layers, .layers, source: source)
+        var configuration = DecoderConfiguration(
+            architecture: architecture, blockCount: blockCount,
             width: width, mlpWidth: try config.required(config.intermediateSize, .intermediateSize, source: source),
             headCount: heads, keyValueHeadCount: config.keyValueHeads ?? heads, headSize: headSize,
             normEpsilon: Float(config.rmsNormEpsilon ?? 1e-6), rotary: rotary,
             contextLength: config.maxPositions ?? 4096, vocabularySize: embedding.rows)
+        let isGemma = architecture == "gemma2" || architecture == "gemma3_text"
+        if isGemma {
+            configuration.embeddingScale = Float(Double(width).squareRoot())
+            guard (config.activation ?? "gelu_pytorch_tanh").hasPrefix("gelu") else {
+                throw SciDLError(
+                    "\(source): a Gemma MLP with '\(config.activation!)' (SciDL computes GELU's tanh form)")
+            }
+            configuration.mlpGate = .tanhGELU
+            configuration.attentionScale = config.queryPreAttentionScalar.map { Float(pow($0, -0.5)) }
+            configuration.attentionSoftCap = config.attentionSoftCap.map(Float.init)
+            configuration.finalLogitSoftCap = config.finalLogitSoftCap.map(Float.init)
+        }
+        configuration.attentionWindows = Self.attentionWindows(config, architecture: architecture, blocks: blockCount)
+        if architecture == "gemma3_text" {
+            let local = config.ropeByLayerType?["sliding_attention"]?.theta ?? config.ropeLocalBase ?? 10_000
+            configuration.localRotary = RotaryEmbedding(base: Float(local), dimensions: headSize, pairing: .halves)
+        }
         try configuration.validate(source)
+        let q = configuration.headCount * headSize
+        let kv = configuration.keyValueHeadCount * headSize
+        let f = configuration.mlpWidth
         let blocks = try (0..<configuration.blockCount).map { i -> Block in
             let p = "model.layers.\(i)."
-            func bias(_ name: String) throws -> [Float]? {
+            func optional(_ name: String) throws -> [Float]? {
                 weights.has(p + name) ? try weights.matrix(p + name).dequantized() : nil
             }
-            return Block(
-                attentionNorm: try weights.matrix(p + "input_layernorm.weight").dequantized(),
-                query: try weights.matrix(p + "self_attn.q_proj.weight"),
-                key: try weights.matrix(p + "self_attn.k_proj.weight"),
-                value: try weights.matrix(p + "self_attn.v_proj.weight"),
+            // Gemma's RMSNorm multiplies by 1 + w (in float32, as transformers does).
+            func norm(_ name: String) throws -> [Float]? {
+                try optional(name).map { w in isGemma ? w.map { 1 + $0 } : w }
+            }
+            func required(_ name: String) throws -> [Float] { try weights.matrix(p + name).dequantized() }
+            // Phi-3 stores q‖k‖v and gate‖up fused; their rows are taken apart in place.
+            let fusedQKV =
+                weights.has(p + "self_attn.qkv_proj.weight") ? try weights.matrix(p + "self_attn.qkv_proj.weight") : nil
+            let fusedGateUp =
+                weights.has(p + "mlp.gate_up_proj.weight") ? try weights.matrix(p + "mlp.gate_up_proj.weight") : nil
+            if let fusedQKV, fusedQKV.rows != q + 2 * kv {
+                throw SciDLError("\(source): block \(i)'s qkv_proj has \(fusedQKV.rows) rows, not \(q + 2 * kv)")
+            }
+            if let fusedGateUp, fusedGateUp.rows != 2 * f {
+                throw SciDLError("\(source): block \(i)'s gate_up_proj has \(fusedGateUp.rows) rows, not \(2 * f)")
+            }
+            var block = Block(
+                attentionNorm: try norm("input_layernorm.weight") ?? required("input_layernorm.weight"),
+                query: try fusedQKV?.rows(0..<q) ?? weights.matrix(p + "self_attn.q_proj.weight"),
+                key: try fusedQKV?.rows(q..<(q + kv)) ?? weights.matrix(p + "self_attn.k_proj.weight"),
+                value: try fusedQKV?.rows((q + kv)..<(q + 2 * kv)) ?? weights.matrix(p + "self_attn.v_proj.weight"),
                 output: try weights.matrix(p + "self_attn.o_proj.weight"),
-                queryBias: try bias("self_attn.q_proj.bias"), keyBias: try bias("self_attn.k_proj.bias"),
-                valueBias: try bias("self_attn.v_proj.bias"),
-                mlpNorm: try weights.matrix(p + "post_attention_layernorm.weight").dequantized(),
-                gate: try weights.matrix(p + "mlp.gate_proj.weight"), up: try weights.matrix(p + "mlp.up_proj.weight"),
-                down: try weights.matrix(p + "mlp.down_proj.weight"))
+                queryBias: try optional("self_attn.q_proj.bias"), keyBias: try optional("self_attn.k_proj.bias"),
+                valueBias: try optional("self_attn.v_proj.bias"),
+                mlpNorm: try norm("post_attention_layernorm.weight") ?? required("post_attention_layernorm.weight"),
+                gate: try fusedGateUp?.rows(0..<f) ?? weights.matrix(p + "mlp.gate_proj.weight"),
+                up: try fusedGateUp?.rows(f..<(2 * f)) ?? weights.matrix(p + "mlp.up_proj.weight"),
+                down: try weights.matrix(p + "mlp.down_proj.weight"),
+                queryNorm: try norm("self_attn.q_norm.weight"), keyNorm: try norm("self_attn.k_norm.weight"))
+            if isGemma {
+                // Gemma's post_attention_layernorm normalises the attention's output; its MLP's input norm is
+                // pre_feedforward_layernorm.
+                block.postAttentionNorm = block.mlpNorm
+                block.mlpNorm =
+                    try norm("pre_feedforward_layernorm.weight") ?? required("pre_feedforward_layernorm.weight")
+                block.postMLPNorm = try norm("post_feedforward_layernorm.weight")
+            }
+            return block
         }
-        let tied = config.tiedEmbeddings ?? false
+        let tied = config.tiedEmbeddings ?? isGemma
+        let finalNorm = try weights.matrix("model.norm.weight").dequantized()
         try self.init(
             configuration: configuration, embedding: embedding, blocks: blocks,
-            finalNorm: try weights.matrix("model.norm.weight").dequantized(),
+            finalNorm: isGemma ? finalNorm.map { 1 + $0 } : finalNorm,
             unembedding: weights.has("lm_head.weight") && !tied ? try weights.matrix("lm_head.weight") : nil,
             source: source)
+    }
+
+    /// Model types read from Hugging Face folders only (their GGUF forms are not read yet).
+    static let huggingFaceOnly = ["qwen3", "gemma2", "gemma3_text", "phi3"]
+
+    /// Each block's sliding window (nil: global): `layer_types` where the config lists them; otherwise Gemma 2
+    /// alternates (even blocks windowed), Gemma 3 windows five of every six (`sliding_window_pattern`), and
+    /// Mistral and Phi-3 window every block when `sliding_window` is set. Empty: all global.
+    static func attentionWindows(_ config: HuggingFaceDecoderConfig, architecture: String, blocks: Int) -> [Int?] {
+        guard let window = config.slidingWindow, window > 0 else { return [] }
+        if let types = config.layerTypes, types.count == blocks {
+            return types.map { $0 == "sliding_attention" ? window : nil }
+        }
+        switch architecture {
+        case "gemma2": return (0..<blocks).map { $0 % 2 == 0 ? window : nil }
+        case "gemma3_text":
+            let pattern = config.slidingWindowPattern ?? 6
+            return (0..<blocks).map { ($0 + 1) % pattern != 0 ? window : nil }
+        case "mistral", "phi3": return [Int?](repeating: window, count: blocks)
+        default: return []
+        }
     }
 
     /// Llama 3.1's frequency scaling (`rope_type: llama3`) as per-frequency divisors; nil for none.
@@ -75,6 +147,11 @@ extension Decoder {
         let type = rope.type ?? "default"
         switch type {
         case "default": return nil
+        case "linear":
+            guard let factor = rope.factor, factor > 0 else {
+                throw SciDLError("\(source): linear rope scaling lacks a positive factor")
+            }
+            return [Float](repeating: Float(factor), count: rotary.dimensions / 2)
         case "llama3":
             guard let factor = rope.factor, let low = rope.lowFrequencyFactor, let high = rope.highFrequencyFactor,
                 let original = rope.originalMaxPositions
@@ -97,7 +174,8 @@ extension Decoder {
                 return Float(frequency / ((1 - smooth) * frequency / factor + smooth * frequency))
             }
         default:
-            throw SciDLError("\(source): rope scaling '\(type)' is not supported (SciDL applies default and llama3)")
+            throw SciDLError(
+                "\(source): rope scaling '\(type)' is not supported (SciDL applies default, linear and llama3)")
         }
     }
 }

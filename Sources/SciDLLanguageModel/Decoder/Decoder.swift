@@ -1,9 +1,11 @@
 import SciDLSupport
 import SciDLTensor
 
-/// A Llama-family decoder for inference on the CPU: token embedding, `blockCount` pre-norm blocks
-/// (RMSNorm → grouped-query causal attention with RoPE → residual; RMSNorm → SwiGLU MLP → residual), a
-/// final RMSNorm and the unembedding (tied to the embedding when the file has no output matrix).
+/// A pre-norm decoder for inference on the CPU: token embedding, `blockCount` blocks (RMSNorm → grouped-query
+/// causal attention with RoPE → residual; RMSNorm → gated MLP → residual), a final RMSNorm and the unembedding
+/// (tied to the embedding when the file has no output matrix). Llama, Mistral, Qwen2 and Gemma 3 are settings
+/// of it (`DecoderConfiguration`): Gemma 3 scales the embeddings, normalises queries and keys per head and each
+/// sublayer's output before the residual, gates with GELU, and alternates sliding-window and global attention.
 ///
 /// Weights stay in their stored (often quantised) form; see `WeightMatrix`. Sequences are packed as for
 /// the BERT encoder: no padding is computed, and positions restart at 0 for every sequence.
@@ -15,6 +17,10 @@ public struct Decoder: Sendable {
         public var queryBias: [Float]?, keyBias: [Float]?, valueBias: [Float]?
         public var mlpNorm: [Float]
         public var gate: WeightMatrix, up: WeightMatrix, down: WeightMatrix
+        /// Per-head RMSNorm of queries and keys before RoPE ([headSize] each; Gemma 3, Qwen3), or nil.
+        public var queryNorm: [Float]? = nil, keyNorm: [Float]? = nil
+        /// RMSNorm of the attention's and the MLP's outputs before they join the residual stream (Gemma 2, 3).
+        public var postAttentionNorm: [Float]? = nil, postMLPNorm: [Float]? = nil
     }
 
     public let configuration: DecoderConfiguration
@@ -37,9 +43,9 @@ public struct Decoder: Sendable {
             guard m.rows == rows, m.columns == columns else {
                 throw SciDLError(
                     """
-                        \(source): \(name) is [\(m.rows), \(m.columns)] but the configuration implies [\(rows), \
-                        \(columns)] (corrupt or unsupported model)
-                        """
+                    \(source): \(name) is [\(m.rows), \(m.columns)] but the configuration implies [\(rows), \
+                    \(columns)] (corrupt or unsupported model)
+                    """
                 )
             }
         }
@@ -68,6 +74,10 @@ public struct Decoder: Sendable {
             try check(b.queryBias, "block \(i)'s query bias", q)
             try check(b.keyBias, "block \(i)'s key bias", kv)
             try check(b.valueBias, "block \(i)'s value bias", kv)
+            try check(b.queryNorm, "block \(i)'s query norm", c.headSize)
+            try check(b.keyNorm, "block \(i)'s key norm", c.headSize)
+            try check(b.postAttentionNorm, "block \(i)'s post-attention norm", c.width)
+            try check(b.postMLPNorm, "block \(i)'s post-MLP norm", c.width)
         }
         try check(finalNorm, "the final norm", c.width)
         if let unembedding { try check(unembedding, "the output weight", c.vocabularySize, c.width) }
@@ -110,9 +120,12 @@ public struct Decoder: Sendable {
         var x = embed(layout.tokens)
         hand(.embed, x)
         guard lastBlock >= 0 else { return }
-        let rope = c.rotary.table(length: layout.positions.max()! + 1)
+        let length = layout.positions.max()! + 1
+        let globalRope = c.rotary.table(length: length)
+        let localRope = c.localRotary?.table(length: length)
         var scratch = Scratch(tokens: layout.rowCount, configuration: c)
         for i in 0...lastBlock {
+            let rope = c.window(ofBlock: i) == nil ? globalRope : localRope ?? globalRope
             if let wanted, i == lastBlock {
                 let distinct = Array(Set(wanted)).sorted()
                 let index = Dictionary(uniqueKeysWithValues: distinct.enumerated().map { ($1, $0) })
@@ -137,7 +150,9 @@ public struct Decoder: Sendable {
     /// has integer kernels (float weights and other CPUs are multiplied exactly either way).
     public var effectiveCompute: ComputeMode {
         guard compute == .int8, Int8Kernels.available != nil else { return .exact }
-        let quantised = ([embedding, unembedding] + blocks.flatMap { [$0.query, $0.key, $0.value, $0.output, $0.gate, $0.up, $0.down] })
+        let quantised =
+            ([embedding, unembedding]
+            + blocks.flatMap { [$0.query, $0.key, $0.value, $0.output, $0.gate, $0.up, $0.down] })
             .contains { Int8Weights.Layout($0.type) != nil }
         return quantised ? .int8 : .exact
     }
@@ -160,29 +175,52 @@ public struct Decoder: Sendable {
         let ends = segmentStarts(sequences.map(\.count)).dropFirst().map { $0 - 1 }
         var last = Tensor(zeros: [0, configuration.width])
         forward(sequences, sites: [.finalNorm], rows: ends) { _, states in last = states }
-        return unembedding.product(last, compute: compute)
+        return logits(last, compute: compute)
     }
 
-    /// Token embeddings, a row per token (ids out of range are clamped; tokenizers never produce them).
+    /// Next-token logits of final-norm states [n, width]: [n, vocabulary] (soft-capped where the model is).
+    public func logits(_ states: Tensor, compute: ComputeMode) -> Tensor {
+        var logits = unembedding.product(states, compute: compute)
+        if let cap = configuration.finalLogitSoftCap {
+            logits.scalars.withUnsafeMutableBufferPointer { l in
+                AttentionShape(scale: 1, softCap: cap).cap(l.baseAddress!, count: l.count)
+            }
+        }
+        return logits
+    }
+
+    /// Token embeddings as the blocks read them, a row per token, scaled by `embeddingScale` (ids out of range
+    /// are clamped; tokenizers never produce them).
     func embed(_ ids: [Int]) -> Tensor {
         let d = configuration.width
+        let scale = configuration.embeddingScale
         let out = [Float](unsafeUninitializedCapacity: ids.count * d) { buffer, initialized in
             for (r, id) in ids.enumerated() {
                 let row = min(max(id, 0), embedding.rows - 1)
                 embedding.dequantizeRows(row..<(row + 1), into: buffer.baseAddress! + r * d)
             }
+            if scale != 1 { for e in 0..<(ids.count * d) { buffer[e] *= scale } }
             initialized = ids.count * d
         }
         return Tensor(shape: [ids.count, d], scalars: out)
     }
 
+    /// How block i's attention scores are made and which keys its queries see.
+    func attentionShape(_ i: Int) -> AttentionShape {
+        let c = configuration
+        return AttentionShape(scale: c.scoreScale, softCap: c.attentionSoftCap, window: c.window(ofBlock: i))
+    }
+
     /// Buffers a block needs, allocated once per batch.
     struct Scratch {
         var normed: [Float], qkv: [Float], context: [Float], gateUp: [Float]
+        /// A sublayer's output before its post-norm (models that have one).
+        var sublayer: [Float]
         init(tokens t: Int, configuration c: DecoderConfiguration) {
             let qw = c.headCount * c.headSize
             let kvw = c.keyValueHeadCount * c.headSize
             normed = [Float](repeating: 0, count: t * c.width)
+            sublayer = normed
             qkv = [Float](repeating: 0, count: t * (qw + 2 * kvw))
             context = [Float](repeating: 0, count: t * qw)
             gateUp = [Float](repeating: 0, count: t * 2 * c.mlpWidth)
@@ -213,14 +251,33 @@ public struct Decoder: Sendable {
             causalAttention(
                 q: q, k: k, v: v, rowStride: stride, queryRows: kept, into: &context,
                 segments: layout.segments, heads: c.headCount, keyValueHeads: c.keyValueHeadCount,
-                headSize: c.headSize)
+                headSize: c.headSize, shape: attentionShape(i))
         }
         y.scalars.withUnsafeMutableBufferPointer { residual in
-            blocks[i].output.multiply(
-                context, tokens: kept.count, into: residual.baseAddress!, beta: 1, compute: compute)
+            addToResidual(residual.baseAddress!, tokens: kept.count, postNorm: blocks[i].postAttentionNorm, &s.sublayer)
+            {
+                blocks[i].output.multiply(context, tokens: kept.count, into: $0, beta: $1, compute: compute)
+            }
             mlp(i, residual.baseAddress!, tokens: kept.count, scratch: &s)
         }
         return y
+    }
+
+    /// x += sublayer for the first `t` rows of x [t, d]: `product(out, beta)` writes the sublayer's output with
+    /// `out ← product + beta · out` — straight into the residual stream (beta 1), or, where the block normalises
+    /// the output first (`postNorm`: Gemma 2, 3), into scratch, which is normalised and then added.
+    func addToResidual(
+        _ x: UnsafeMutablePointer<Float>, tokens t: Int, postNorm: [Float]?, _ sublayer: inout [Float],
+        _ product: (UnsafeMutablePointer<Float>, Float) -> Void
+    ) {
+        guard let postNorm else { return product(x, 1) }
+        let c = configuration
+        sublayer.withUnsafeMutableBufferPointer { out in
+            let o = out.baseAddress!
+            product(o, 0)
+            rmsNormalise(o, into: o, rows: t, width: c.width, weight: postNorm, epsilon: c.normEpsilon)
+            for e in 0..<(t * c.width) { x[e] += o[e] }
+        }
     }
 
     /// q, k and v of block i for the rows of x [T, d] into `s.qkv`, the columns of a [T, qw + 2·kvw] buffer
@@ -245,10 +302,22 @@ public struct Decoder: Sendable {
                 if let bias = stack.qkvBias {
                     for r in 0..<t { for j in 0..<stride { q[r * stride + j] += bias[j] } }
                 }
-                c.rotary.apply(
+                // Query/key norms: each head's vector of every row normalised on its own.
+                for (start, heads, weight) in [
+                    (q, c.headCount, blocks[i].queryNorm), (k, c.keyValueHeadCount, blocks[i].keyNorm),
+                ] {
+                    guard let weight else { continue }
+                    for r in 0..<t {
+                        let row = start + r * stride
+                        rmsNormalise(
+                            row, into: row, rows: heads, width: c.headSize, weight: weight, epsilon: c.normEpsilon)
+                    }
+                }
+                let rotary = c.rotary(ofBlock: i)
+                rotary.apply(
                     q, rowStride: stride, positions: positions, heads: c.headCount, headSize: c.headSize,
                     cos: rope.cos, sin: rope.sin)
-                c.rotary.apply(
+                rotary.apply(
                     k, rowStride: stride, positions: positions, heads: c.keyValueHeadCount, headSize: c.headSize,
                     cos: rope.cos, sin: rope.sin)
             }
@@ -273,14 +342,20 @@ public struct Decoder: Sendable {
                 causalAttention(
                     q: q, k: k, v: v, rowStride: qw + 2 * kvw, into: context.baseAddress!,
                     segments: layout.segments, heads: c.headCount, keyValueHeads: c.keyValueHeadCount,
-                    headSize: c.headSize)
-                blocks[i].output.multiply(context.baseAddress!, tokens: t, into: x, beta: 1, compute: compute)
+                    headSize: c.headSize, shape: attentionShape(i))
+            }
+        }
+        let context = s.context  // shares the buffer: scratch's other parts are written below
+        addToResidual(x, tokens: t, postNorm: blocks[i].postAttentionNorm, &s.sublayer) { out, beta in
+            context.withUnsafeBufferPointer {
+                blocks[i].output.multiply($0.baseAddress!, tokens: t, into: out, beta: beta, compute: compute)
             }
         }
     }
 
-    /// x += W_down · (silu(W_gate·m) ⊙ W_up·m) with m = RMSNorm(x), for the first `t` rows of x [t, d] in place;
-    /// gate and up come out of one product as the halves of a [t, 2·f] buffer.
+    /// x += W_down · (act(W_gate·m) ⊙ W_up·m) with m = RMSNorm(x) and act SiLU (SwiGLU) or tanh GELU (GeGLU),
+    /// for the first `t` rows of x [t, d] in place; gate and up come out of one product as the halves of a
+    /// [t, 2·f] buffer.
     func mlp(_ i: Int, _ x: UnsafeMutablePointer<Float>, tokens t: Int, scratch s: inout Scratch) {
         let c = configuration
         let f = c.mlpWidth
@@ -291,8 +366,17 @@ public struct Decoder: Sendable {
                     x, into: n.baseAddress!, rows: t, width: c.width, weight: blocks[i].mlpNorm,
                     epsilon: c.normEpsilon)
                 stacks[i].gateUp.multiply(n.baseAddress!, tokens: t, into: gate, compute: compute)
-                swiGLU(gate: gate, up: gate + f, rowStride: 2 * f, rows: t, width: f)
-                blocks[i].down.multiply(gate, inputStride: 2 * f, tokens: t, into: x, beta: 1, compute: compute)
+                switch c.mlpGate {
+                case .silu: swiGLU(gate: gate, up: gate + f, rowStride: 2 * f, rows: t, width: f)
+                case .tanhGELU: geGLU(gate: gate, up: gate + f, rowStride: 2 * f, rows: t, width: f)
+                }
+            }
+        }
+        let gated = s.gateUp  // shares the buffer, as above
+        addToResidual(x, tokens: t, postNorm: blocks[i].postMLPNorm, &s.sublayer) { out, beta in
+            gated.withUnsafeBufferPointer {
+                blocks[i].down.multiply(
+                    $0.baseAddress!, inputStride: 2 * f, tokens: t, into: out, beta: beta, compute: compute)
             }
         }
     }

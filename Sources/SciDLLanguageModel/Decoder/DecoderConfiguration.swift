@@ -1,9 +1,18 @@
 import SciDLSupport
 import SciDLTensor
 
-/// The hyper-parameters of a Llama-family decoder (Llama 2/3, Mistral, SmolLM, TinyLlama, Qwen2).
+/// The hyper-parameters of a pre-norm decoder: the Llama family (Llama 2/3, Mistral, SmolLM, TinyLlama, Qwen2) and
+/// Gemma 3, whose differences are settings here (all defaulting to Llama's).
 public struct DecoderConfiguration: Sendable, Equatable {
-    /// `llama` or `qwen2` (GGUF's `general.architecture`, or Hugging Face's `model_type`).
+    /// The gated MLP's nonlinearity.
+    public enum MLPGate: String, Sendable, Equatable {
+        /// SwiGLU: silu(gate) ⊙ up (Llama, Qwen).
+        case silu
+        /// GeGLU with GELU's tanh approximation: gelu_tanh(gate) ⊙ up (Gemma).
+        case tanhGELU
+    }
+
+    /// `llama`, `qwen2` or `gemma3` (GGUF's `general.architecture`, or Hugging Face's `model_type`).
     public var architecture: String
     public var blockCount: Int
     /// d_model.
@@ -19,6 +28,20 @@ public struct DecoderConfiguration: Sendable, Equatable {
     /// The longest context the model was trained for; longer texts keep their end.
     public var contextLength: Int
     public var vocabularySize: Int
+    /// What the token embeddings are multiplied by (Gemma: √width; 1 for Llama).
+    public var embeddingScale: Float = 1
+    public var mlpGate = MLPGate.silu
+    /// The attention scores' scale; nil: 1/√headSize (Gemma sets it from `query_pre_attn_scalar`).
+    public var attentionScale: Float?
+    /// Attention scores soft-capped to cap · tanh(s / cap) before the softmax (Gemma 2); nil: none.
+    public var attentionSoftCap: Float?
+    /// Next-token logits soft-capped the same way (Gemma 2); nil: none.
+    public var finalLogitSoftCap: Float?
+    /// Per block, the sliding window of its attention — a token sees itself and the `window − 1` tokens before it —
+    /// or nil for attention over the whole context. Empty: every block global.
+    public var attentionWindows: [Int?] = []
+    /// The RoPE of the windowed blocks where it differs from `rotary` (Gemma 3: base 10,000 locally, 10⁶ globally).
+    public var localRotary: RotaryEmbedding?
 
     public init(
         architecture: String, blockCount: Int, width: Int, mlpWidth: Int, headCount: Int,
@@ -39,7 +62,16 @@ public struct DecoderConfiguration: Sendable, Equatable {
     }
 
     /// Architectures whose blocks `Decoder` computes.
-    public static let architectures = ["llama", "qwen2", "mistral"]
+    public static let architectures = ["llama", "qwen2", "mistral", "gemma3"]
+
+    /// Block i's attention window (nil: global).
+    func window(ofBlock i: Int) -> Int? { attentionWindows.isEmpty ? nil : attentionWindows[i] }
+
+    /// Block i's RoPE: the local one on windowed blocks, where there is one.
+    func rotary(ofBlock i: Int) -> RotaryEmbedding { window(ofBlock: i) == nil ? rotary : localRotary ?? rotary }
+
+    /// The scale of attention scores.
+    var scoreScale: Float { attentionScale ?? 1 / Float(headSize).squareRoot() }
 
     /// Rejects shapes no model has, naming `source`.
     func validate(_ source: String) throws {
@@ -48,9 +80,9 @@ public struct DecoderConfiguration: Sendable, Equatable {
         guard width > 0, mlpWidth > 0, headCount > 0, keyValueHeadCount > 0, headSize > 0 else {
             throw bad(
                 """
-                    width \(width), MLP width \(mlpWidth), \(headCount) heads of \(headSize), \(keyValueHeadCount) \
-                    key/value heads
-                    """
+                width \(width), MLP width \(mlpWidth), \(headCount) heads of \(headSize), \(keyValueHeadCount) \
+                key/value heads
+                """
             )
         }
         guard headCount % keyValueHeadCount == 0 else {
@@ -64,6 +96,18 @@ public struct DecoderConfiguration: Sendable, Equatable {
         }
         guard normEpsilon.isFinite, normEpsilon >= 0, rotary.base.isFinite, rotary.base > 1 else {
             throw bad("norm epsilon \(normEpsilon), RoPE base \(rotary.base)")
+        }
+        if let local = localRotary {
+            guard local.base.isFinite, local.base > 1, local.dimensions == rotary.dimensions else {
+                throw bad("local RoPE base \(local.base) over \(local.dimensions) dimensions")
+            }
+        }
+        guard attentionWindows.isEmpty || attentionWindows.count == blockCount,
+            attentionWindows.allSatisfy({ ($0 ?? 1) > 0 })
+        else { throw bad("\(attentionWindows.count) attention windows for \(blockCount) blocks") }
+        let caps = [attentionSoftCap, finalLogitSoftCap, attentionScale].compactMap { $0 }
+        guard embeddingScale.isFinite, embeddingScale > 0, caps.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+            throw bad("embedding scale \(embeddingScale), soft caps or attention scale \(caps)")
         }
     }
 }

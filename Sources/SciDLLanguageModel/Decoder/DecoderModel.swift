@@ -114,20 +114,39 @@ public struct DecoderModel: LanguageModel {
             ("model", name), ("kind", "\(c.architecture) decoder (\(location.path))"), ("blocks", "\(c.blockCount)"),
             ("width", "\(c.width)"),
             ("heads", "\(c.headCount) query, \(c.keyValueHeadCount) key/value, \(c.headSize) wide"),
-            ("MLP width", "\(c.mlpWidth) (SwiGLU)"),
+            ("MLP width", "\(c.mlpWidth) (\(c.mlpGate == .silu ? "SwiGLU" : "GeGLU, tanh GELU"))"),
             (
                 "RoPE",
                 """
                 base \(c.rotary.base), \(c.rotary.dimensions) \
-                dimensions\(c.rotary.frequencyFactors == nil ? "" : ", scaled")
+                dimensions\(c.rotary.frequencyFactors == nil ? "" : ", scaled")\
+                \(c.localRotary.map { "; base \($0.base) on sliding-window blocks" } ?? "")
                 """
             ),
+            ("attention", attentionDescription),
             ("context", "\(c.contextLength) tokens"), ("vocabulary", "\(c.vocabularySize) (\(style))"),
             ("adds BOS", tokenizer.addsBOS ? "yes (\(tokenizer.bosID!))" : "no"),
             ("output", tied ? "tied to the embedding" : "its own matrix"),
             ("matrices", types.joined(separator: ", ")),
             ("compute", computeDescription),
         ]
+    }
+
+    /// Which blocks attend to the whole context and which through a sliding window, and the scores' soft cap.
+    var attentionDescription: String {
+        let c = decoder.configuration
+        let windowed = (0..<c.blockCount).filter { c.window(ofBlock: $0) != nil }
+        var parts = [
+            windowed.isEmpty
+                ? "global in every block"
+                : "sliding window of \(c.window(ofBlock: windowed[0])!) tokens in \(windowed.count) blocks, global in "
+                    + (0..<c.blockCount).filter { c.window(ofBlock: $0) == nil }.map(String.init).joined(
+                        separator: ", ")
+        ]
+        if let cap = c.attentionSoftCap { parts.append("scores soft-capped at \(cap)") }
+        if let cap = c.finalLogitSoftCap { parts.append("logits soft-capped at \(cap)") }
+        if c.embeddingScale != 1 { parts.append("embeddings × \(c.embeddingScale)") }
+        return parts.joined(separator: "; ")
     }
 
     /// The arithmetic products run in, for `scidl model` and reports.

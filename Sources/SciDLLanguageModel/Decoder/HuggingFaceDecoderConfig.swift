@@ -1,11 +1,12 @@
 import Foundation
 import SciDLSupport
 
-/// The fields of a Hugging Face decoder's `config.json` (Llama, Mistral, Qwen2) that SciDL reads. Read leniently,
+/// The fields of a Hugging Face decoder's `config.json` (Llama, Mistral, Qwen2/3, Gemma 2/3, Phi-3) that SciDL
+/// reads. Read leniently,
 /// as transformers does: a field that is absent, null or of another type counts as absent, and the decoder's
 /// own checks say which required one is missing.
 struct HuggingFaceDecoderConfig: Decodable {
-    /// `llama`, `mistral`, `qwen2`.
+    /// `llama`, `mistral`, `qwen2`, `qwen3`, `gemma2`, `gemma3_text`, `phi3`.
     var modelType: String?
     /// The shape: widths and counts (`head_dim` only where it is not the width over the heads).
     var hiddenSize, attentionHeads, headSize, layers, intermediateSize, keyValueHeads, maxPositions: Int?
@@ -13,6 +14,20 @@ struct HuggingFaceDecoderConfig: Decodable {
     var tiedEmbeddings: Bool?
     /// `rope_parameters` (newer transformers) or `rope_scaling`.
     var rope: RopeParameters?
+    /// Newer transformers' `rope_parameters` per layer type (Gemma 3: `full_attention`, `sliding_attention`).
+    var ropeByLayerType: [String: RopeParameters]?
+    /// Gemma's attention scale is `query_pre_attn_scalar`^−½.
+    var queryPreAttentionScalar: Double?
+    /// The sliding window, and which blocks use it: `layer_types` (`sliding_attention`/`full_attention`) or
+    /// Gemma 3's older `sliding_window_pattern`.
+    var slidingWindow, slidingWindowPattern: Int?
+    var layerTypes: [String]?
+    /// Gemma 3's RoPE base on its sliding-window blocks (older configs).
+    var ropeLocalBase: Double?
+    /// Gemma 2's soft caps.
+    var attentionSoftCap, finalLogitSoftCap: Double?
+    /// The MLP's activation (`hidden_activation`, or `hidden_act`).
+    var activation: String?
 
     /// RoPE's base and its frequency scaling.
     struct RopeParameters: Decodable {
@@ -24,8 +39,12 @@ struct HuggingFaceDecoderConfig: Decodable {
         var originalMaxPositions: Int?
 
         enum CodingKeys: String, CodingKey {
-            case ropeType = "rope_type", type, theta = "rope_theta", factor
-            case lowFrequencyFactor = "low_freq_factor", highFrequencyFactor = "high_freq_factor"
+            case ropeType = "rope_type"
+            case type
+            case theta = "rope_theta"
+            case factor
+            case lowFrequencyFactor = "low_freq_factor"
+            case highFrequencyFactor = "high_freq_factor"
             case originalMaxPositions = "original_max_position_embeddings"
         }
 
@@ -41,11 +60,28 @@ struct HuggingFaceDecoderConfig: Decodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case modelType = "model_type", hiddenSize = "hidden_size", attentionHeads = "num_attention_heads"
-        case headSize = "head_dim", layers = "num_hidden_layers", intermediateSize = "intermediate_size"
-        case keyValueHeads = "num_key_value_heads", rmsNormEpsilon = "rms_norm_eps"
-        case maxPositions = "max_position_embeddings", tiedEmbeddings = "tie_word_embeddings"
-        case ropeTheta = "rope_theta", ropeParameters = "rope_parameters", ropeScaling = "rope_scaling"
+        case modelType = "model_type"
+        case hiddenSize = "hidden_size"
+        case attentionHeads = "num_attention_heads"
+        case headSize = "head_dim"
+        case layers = "num_hidden_layers"
+        case intermediateSize = "intermediate_size"
+        case keyValueHeads = "num_key_value_heads"
+        case rmsNormEpsilon = "rms_norm_eps"
+        case maxPositions = "max_position_embeddings"
+        case tiedEmbeddings = "tie_word_embeddings"
+        case ropeTheta = "rope_theta"
+        case ropeParameters = "rope_parameters"
+        case ropeScaling = "rope_scaling"
+        case queryPreAttentionScalar = "query_pre_attn_scalar"
+        case slidingWindow = "sliding_window"
+        case slidingWindowPattern = "sliding_window_pattern"
+        case layerTypes = "layer_types"
+        case ropeLocalBase = "rope_local_base_freq"
+        case attentionSoftCap = "attn_logit_softcapping"
+        case finalLogitSoftCap = "final_logit_softcapping"
+        case hiddenActivation = "hidden_activation"
+        case hiddenAct = "hidden_act"
     }
 
     init(from decoder: any Swift.Decoder) throws {
@@ -61,7 +97,18 @@ struct HuggingFaceDecoderConfig: Decodable {
         maxPositions = c.lenient(Int.self, .maxPositions)
         tiedEmbeddings = c.lenient(Bool.self, .tiedEmbeddings)
         ropeTheta = c.lenient(Double.self, .ropeTheta)
-        rope = c.lenient(RopeParameters.self, .ropeParameters) ?? c.lenient(RopeParameters.self, .ropeScaling)
+        ropeByLayerType = c.lenient([String: RopeParameters].self, .ropeParameters)
+        rope =
+            ropeByLayerType?["full_attention"] ?? c.lenient(RopeParameters.self, .ropeParameters)
+            ?? c.lenient(RopeParameters.self, .ropeScaling)
+        queryPreAttentionScalar = c.lenient(Double.self, .queryPreAttentionScalar)
+        slidingWindow = c.lenient(Int.self, .slidingWindow)
+        slidingWindowPattern = c.lenient(Int.self, .slidingWindowPattern)
+        layerTypes = c.lenient([String].self, .layerTypes)
+        ropeLocalBase = c.lenient(Double.self, .ropeLocalBase)
+        attentionSoftCap = c.lenient(Double.self, .attentionSoftCap)
+        finalLogitSoftCap = c.lenient(Double.self, .finalLogitSoftCap)
+        activation = c.lenient(String.self, .hiddenActivation) ?? c.lenient(String.self, .hiddenAct)
     }
 
     /// `config.json`'s bytes, read from `source`.

@@ -21,6 +21,16 @@ public struct WeightMatrix: @unchecked Sendable {
 
     var rowBytes: Int { type.byteCount(elements: columns) }
 
+    /// Rows `range` of this matrix, in place: how a fused matrix (Phi-3's q‖k‖v and gate‖up) is taken apart
+    /// without a copy.
+    public func rows(_ range: Range<Int>) -> WeightMatrix {
+        precondition(range.lowerBound >= 0 && range.upperBound <= rows)
+        return WeightMatrix(
+            bytes: UnsafeRawBufferPointer(
+                rebasing: bytes[(range.lowerBound * rowBytes)..<(range.upperBound * rowBytes)]),
+            type: type, rows: range.count, columns: columns, owner: owner)
+    }
+
     /// Rows `range` as floats into `out` ([range.count, columns]).
     public func dequantizeRows(_ range: Range<Int>, into out: UnsafeMutablePointer<Float>) {
         BlockDequantization.dequantize(

@@ -35,7 +35,8 @@ public struct BPETokenizer: Sendable {
 
     public let style: Style
     public let tokens: [String]
-    let ids: [String: Int]
+    /// Token ids by their exact bytes (see `ExactString`).
+    let ids: [ExactString: Int]
     /// (left id << 32 | right id) → (rank, merged id).
     let mergeTable: [UInt64: (rank: Int32, merged: Int32)]
     let scores: [Float]?
@@ -56,8 +57,8 @@ public struct BPETokenizer: Sendable {
         guard !tokens.isEmpty else { throw SciDLError("\(source): the tokenizer's vocabulary is empty") }
         self.style = style
         self.tokens = tokens
-        var ids: [String: Int] = [:]
-        for (i, t) in tokens.enumerated() where ids[t] == nil { ids[t] = i }
+        var ids: [ExactString: Int] = [:]
+        for (i, t) in tokens.enumerated() where ids[ExactString(t)] == nil { ids[ExactString(t)] = i }
         self.ids = ids
         var table: [UInt64: (rank: Int32, merged: Int32)] = [:]
         switch ranking {
@@ -69,8 +70,9 @@ public struct BPETokenizer: Sendable {
             table.reserveCapacity(lines.count)
             for (rank, line) in lines.enumerated() {
                 let parts = line.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false)
-                guard parts.count == 2, let l = ids[String(parts[0])], let r = ids[String(parts[1])],
-                    let m = ids[String(parts[0]) + String(parts[1])]
+                guard parts.count == 2, let l = ids[ExactString(String(parts[0]))],
+                    let r = ids[ExactString(String(parts[1]))],
+                    let m = ids[ExactString(String(parts[0]) + String(parts[1]))]
                 else { continue }
                 let key = UInt64(l) << 32 | UInt64(r)
                 if table[key] == nil { table[key] = (Int32(rank), Int32(m)) }
@@ -84,7 +86,7 @@ public struct BPETokenizer: Sendable {
         }
         mergeTable = table
         specials = SpecialTokenSplitter(specialTokenIDs.filter { tokens.indices.contains($0) }.map { (tokens[$0], $0) })
-        let bytes = (0..<256).map { ids[String(format: "<0x%02X>", $0)] }
+        let bytes = (0..<256).map { ids[ExactString(String(format: "<0x%02X>", $0))] }
         byteTokens = bytes.allSatisfy { $0 != nil } ? bytes.map { $0! } : nil
         self.unknownID = unknownID
         self.bosID = bosID
@@ -120,7 +122,7 @@ public struct BPETokenizer: Sendable {
     /// Merges a word's symbols; what the vocabulary lacks becomes byte tokens, or the unknown token.
     func merge(_ symbols: [String]) -> [Int] {
         // Symbols outside the vocabulary get negative ids (their index), so they never merge.
-        let start = symbols.enumerated().map { ids[$0.element] ?? -1 - $0.offset }
+        let start = symbols.enumerated().map { ids[ExactString($0.element)] ?? -1 - $0.offset }
         let merged = BytePairMerges(rank: rankOf).apply(to: start)
         var out: [Int] = []
         out.reserveCapacity(merged.count)
@@ -142,7 +144,7 @@ public struct BPETokenizer: Sendable {
     private func rankOf(_ left: Int, _ right: Int) -> (priority: Float, merged: Int)? {
         guard left >= 0, right >= 0 else { return nil }
         if let scores {
-            guard let m = ids[tokens[left] + tokens[right]] else { return nil }
+            guard let m = ids[ExactString(tokens[left] + tokens[right])] else { return nil }
             return (-scores[m], m)
         }
         guard let entry = mergeTable[UInt64(left) << 32 | UInt64(right)] else { return nil }
