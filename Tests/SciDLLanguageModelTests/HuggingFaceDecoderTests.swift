@@ -97,6 +97,44 @@ final class HuggingFaceDecoderTests: XCTestCase {
     /// Fused q‖k‖v and gate‖up matrices taken apart in place; a 5-token window on every block.
     func testTinyPhi3FolderMatchesTransformers() throws { try check("tiny-phi3") }
 
+    /// The same four models as GGUF files laid out as llama.cpp's converter lays them out (Gemma's norms as
+    /// 1 + w, Phi-3's matrices fused; written by the fixture script with gguf-py), fed the reference's token ids:
+    /// the states and logits of the Hugging Face folders.
+    func testTinyFamiliesAsGGUFMatchTransformers() throws {
+        let reference = try reference()
+        for name in ["tiny-qwen3", "tiny-gemma2", "tiny-gemma3", "tiny-phi3"] {
+            let model = try DecoderModel(gguf: Self.fixtures.appendingPathComponent(name + ".gguf"))
+            XCTAssertEqual(model.decoder.configuration.architecture, String(name.dropFirst(5)))
+            let cases = try XCTUnwrap(reference.models[name]).cases.filter { !$0.ids.isEmpty }
+            let names = cases[0].last.keys.sorted()
+            let sites = try names.map { try XCTUnwrap(ActivationSite(name: $0)) }
+            var states: [ActivationSite: Tensor] = [:]
+            model.decoder.forward(cases.map(\.ids), sites: Set(sites)) { states[$0] = $1 }
+            let logits = model.decoder.lastTokenLogits(cases.map(\.ids))
+            var worst = Difference()
+            var first = 0
+            for (i, c) in cases.enumerated() {
+                let rows = first..<(first + c.ids.count)
+                first += c.ids.count
+                for (site, siteName) in zip(sites, names) {
+                    let x = try XCTUnwrap(states[site])
+                    let mean = (0..<model.width).map { k in
+                        rows.reduce(Float(0)) { $0 + x.row($1)[k] } / Float(rows.count)
+                    }
+                    assertClose(
+                        x.row(rows.last!), try XCTUnwrap(c.last[siteName]), Self.tolerance, "\(name) last \(siteName)",
+                        worst: &worst)
+                    assertClose(
+                        mean, try XCTUnwrap(c.mean[siteName]), Self.tolerance, "\(name) mean \(siteName)", worst: &worst
+                    )
+                }
+                assertClose(
+                    logits.row(i), try XCTUnwrap(c.logits_last), Self.tolerance, "\(name) logits", worst: &worst)
+            }
+            print("\(name).gguf against transformers: \(worst)")
+        }
+    }
+
     /// A copy of a fixture folder that a test may break.
     func copy(_ name: String) throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scidl-hf-\(UUID().uuidString)")

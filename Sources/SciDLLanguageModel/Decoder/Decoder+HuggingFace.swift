@@ -119,8 +119,8 @@ extension Decoder {
             source: source)
     }
 
-    /// Model types read from Hugging Face folders only (their GGUF forms are not read yet).
-    static let huggingFaceOnly = ["qwen3", "gemma2", "gemma3_text", "phi3"]
+    /// Hugging Face's names for architectures GGUF names otherwise (`gemma3_text` is GGUF's `gemma3`).
+    static let huggingFaceOnly = ["gemma3_text"]
 
     /// Each block's sliding window (nil: global): `layer_types` where the config lists them; otherwise Gemma 2
     /// alternates (even blocks windowed), Gemma 3 windows five of every six (`sliding_window_pattern`), and

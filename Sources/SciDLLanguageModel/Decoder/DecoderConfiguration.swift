@@ -1,8 +1,8 @@
 import SciDLSupport
 import SciDLTensor
 
-/// The hyper-parameters of a pre-norm decoder: the Llama family (Llama 2/3, Mistral, SmolLM, TinyLlama, Qwen2) and
-/// Gemma 3, whose differences are settings here (all defaulting to Llama's).
+/// The hyper-parameters of a pre-norm decoder: the Llama family (Llama 2/3, Mistral, SmolLM, TinyLlama, Qwen2 and 3),
+/// Gemma 2 and 3 and Phi-3, whose differences are settings here (all defaulting to Llama's).
 public struct DecoderConfiguration: Sendable, Equatable {
     /// The gated MLP's nonlinearity.
     public enum MLPGate: String, Sendable, Equatable {
@@ -12,7 +12,8 @@ public struct DecoderConfiguration: Sendable, Equatable {
         case tanhGELU
     }
 
-    /// `llama`, `qwen2` or `gemma3` (GGUF's `general.architecture`, or Hugging Face's `model_type`).
+    /// `llama`, `mistral`, `qwen2`, `qwen3`, `gemma2`, `gemma3` (`gemma3_text` from Hugging Face) or `phi3` (GGUF's
+    /// `general.architecture`, or Hugging Face's `model_type`).
     public var architecture: String
     public var blockCount: Int
     /// d_model.
@@ -62,7 +63,7 @@ public struct DecoderConfiguration: Sendable, Equatable {
     }
 
     /// Architectures whose blocks `Decoder` computes.
-    public static let architectures = ["llama", "qwen2", "mistral", "gemma3"]
+    public static let architectures = ["llama", "qwen2", "mistral", "qwen3", "gemma2", "gemma3", "phi3"]
 
     /// Block i's attention window (nil: global).
     func window(ofBlock i: Int) -> Int? { attentionWindows.isEmpty ? nil : attentionWindows[i] }
