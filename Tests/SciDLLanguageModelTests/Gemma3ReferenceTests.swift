@@ -67,18 +67,7 @@ final class Gemma3ReferenceTests: XCTestCase {
     }
 
     func testTopTenNextTokensEqualHuggingFace() throws {
-        let model = try model()
-        let cases = try reference().cases
-        let logits = model.decoder.lastTokenLogits(cases.map(\.ids))
-        var worst = Difference()
-        for (i, c) in cases.enumerated() {
-            let row = logits.row(i)
-            let top = row.indices.sorted { row[$0] > row[$1] }.prefix(10)
-            XCTAssertEqual(Array(top), c.logits_top10.ids, "top-10 after \(c.text.prefix(40).debugDescription)")
-            assertClose(
-                c.logits_top10.ids.map { row[$0] }, c.logits_top10.values, Self.logitTolerance, "top-10 logits",
-                worst: &worst)
-        }
+        let worst = assertTopTenNextTokensMatch(try model(), try reference().cases, Self.logitTolerance)
         print("Gemma 3 top-10 logits against Hugging Face: \(worst)")
     }
 }

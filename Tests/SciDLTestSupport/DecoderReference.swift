@@ -1,3 +1,6 @@
+import SciDLLanguageModel
+import XCTest
+
 /// A decoder's reference values from Hugging Face transformers (`../shared/fixtures/*_reference.json`, made by
 /// the fixtures' scripts): per prompt its token ids and pieces, hidden states at the last token and averaged
 /// over tokens at named sites, and the ten largest next-token logits; plus tokenizer stress strings.
@@ -20,4 +23,25 @@ public struct DecoderReference: Decodable, Sendable {
     }
     public var cases: [Case]
     public var tokenizer_stress: [Stress]
+}
+
+/// Asserts that the ten likeliest next tokens after each reference case are the reference's, in order, with
+/// logits within `tolerance`; returns the worst differences for the test to print.
+public func assertTopTenNextTokensMatch(
+    _ model: DecoderModel, _ cases: [DecoderReference.Case], _ tolerance: Tolerance,
+    file: StaticString = #filePath, line: UInt = #line
+) -> Difference {
+    let logits = model.decoder.lastTokenLogits(cases.map(\.ids))
+    var worst = Difference()
+    for (i, c) in cases.enumerated() {
+        let row = logits.row(i)
+        let top = row.indices.sorted { row[$0] > row[$1] }.prefix(10)
+        XCTAssertEqual(
+            Array(top), c.logits_top10.ids, "top-10 after \(c.text.prefix(40).debugDescription)", file: file, line: line
+        )
+        assertClose(
+            c.logits_top10.ids.map { row[$0] }, c.logits_top10.values, tolerance, "top-10 logits", worst: &worst,
+            file: file, line: line)
+    }
+    return worst
 }
