@@ -46,9 +46,11 @@ extension Decoder {
 
     /// log p(target) for each row of final-norm `states` [rows, width]: the log-softmax of its logits at
     /// `targets[row]`. The logits are made `rowsPerProduct` rows at a time, since a row of them is the
-    /// vocabulary's size.
-    public func nextTokenLogProbabilities(_ states: Tensor, targets: [Int], rowsPerProduct: Int = 256) -> [Double] {
+    /// vocabulary's size: by default as many as fit 64 MB of logits, at most 256 (Gemma's 262,144-token
+    /// vocabulary: 64 rows).
+    public func nextTokenLogProbabilities(_ states: Tensor, targets: [Int], rowsPerProduct: Int? = nil) -> [Double] {
         let d = configuration.width
+        let rowsPerProduct = rowsPerProduct ?? max(1, min(256, (1 << 24) / max(unembedding.rows, 1)))
         var out: [Double] = []
         out.reserveCapacity(targets.count)
         for start in stride(from: 0, to: targets.count, by: rowsPerProduct) {
