@@ -45,3 +45,18 @@ public func assertTopTenNextTokensMatch(
     }
     return worst
 }
+
+/// Asserts that a model's hidden states of the reference cases, at every site they list, last token and mean,
+/// are within `tolerance` of the reference's (batches of 60 tokens, so cases share batches); returns the worst
+/// differences.
+public func assertHiddenStatesMatch(
+    _ model: any LanguageModel, _ cases: [DecoderReference.Case], _ tolerance: Tolerance,
+    file: StaticString = #filePath, line: UInt = #line
+) throws -> Difference {
+    var worst = Difference()
+    try assertHiddenStatesMatch(
+        model, texts: cases.map(\.text), siteNames: cases[0].last.keys.sorted(), tokensPerBatch: 60,
+        expected: { position, i, site in try XCTUnwrap((position == .last ? cases[i].last : cases[i].mean)[site]) },
+        tolerance, worst: &worst, file: file, line: line)
+    return worst
+}
