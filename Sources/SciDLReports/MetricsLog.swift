@@ -53,10 +53,13 @@ public struct MetricsLog: Sendable {
         }.joined()
     }
 
-    /// A CSV with a header from the first row's columns.
+    /// A CSV whose header is every column of any row, in order of first appearance (a metric that starts
+    /// later, as one measured from the first step on, is blank in the rows before it).
     public func csv() -> String {
-        guard let first = rows.first else { return "" }
-        let names = first.values.map(\.name)
+        guard !rows.isEmpty else { return "" }
+        var names: [MetricName] = []
+        var seen = Set<String>()
+        for row in rows { for (name, _) in row.values where seen.insert(name.rawValue).inserted { names.append(name) } }
         var out = names.map(\.rawValue).joined(separator: ",") + "\n"
         for row in rows { out += names.map { row[$0].map(formatNumber) ?? "" }.joined(separator: ",") + "\n" }
         return out

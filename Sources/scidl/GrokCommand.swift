@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
+import SciDLAutodiff
 import SciDLGrokking
 import SciDLSupport
+import SciDLTensor
 
 struct Grok: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -57,6 +59,16 @@ struct GrokSettings: ParsableArguments {
     @Flag(help: "Train on random labels (only memorisation can fit them).") var randomLabels = false
     @Option(help: "Train on a random subset of this many of the training examples.") var trainSubset: Int?
     @Option(help: "Start from the weights of the run in this directory.") var initFrom: String?
+    @Option(help: "Grokfast gradient filter (Lee et al. 2024): ema or ma (default: none).") var grokfast: GrokfastKind?
+    @Option(help: "Grokfast EMA momentum α (default 0.98).") var grokfastAlpha: Double?
+    @Option(help: "Grokfast moving-average window (default 100).") var grokfastWindow: Int?
+    @Option(help: "Grokfast amplification λ (default 2 for ema, 5 for ma).") var grokfastLambda: Double?
+    @Option(help: "Cross-entropy through softmax or stablemax (Prieto et al. 2025; default softmax).")
+    var loss: ClassificationLoss?
+    @Option(help: "adamw, or orthograd: ⊥Grad's projection before AdamW (Prieto et al. 2025; default adamw).")
+    var optimizer: OptimizerKind?
+    @Option(help: "Omnigrok: scale the initial weights by this factor (default 1).") var initScale: Double?
+    @Flag(help: "Omnigrok: hold the weights' total norm at its value after initialisation.") var constrainNorm = false
 
     func config() throws -> GrokConfig {
         if trainFraction != nil && trainCount != nil {
@@ -76,10 +88,44 @@ struct GrokSettings: ParsableArguments {
         (c.weightDecay, c.steps, c.batchSize) = (weightDecay ?? c.weightDecay, steps ?? c.steps, batchSize)
         (c.evalEvery, c.checkpointEvery) = (evalEvery ?? c.evalEvery, checkpointEvery ?? c.checkpointEvery)
         c.stopAtTestAccuracy = noEarlyStop ? nil : (stopAtTestAccuracy ?? c.stopAtTestAccuracy)
+        c.gradientFilter = try gradientFilter()
+        (c.loss, c.orthogonalGradients) = (loss ?? c.loss, optimizer == .orthograd)
+        (c.initScale, c.constrainNorm) = (initScale ?? c.initScale, constrainNorm)
         try c.validate()
         return c
     }
+
+    /// --grokfast and its settings; a setting without --grokfast, or of the other filter, is refused.
+    func gradientFilter() throws -> GradientFilter? {
+        switch grokfast {
+        case nil:
+            if grokfastAlpha != nil || grokfastWindow != nil || grokfastLambda != nil {
+                throw SciDLError("--grokfast-alpha, --grokfast-window and --grokfast-lambda need --grokfast ema or ma")
+            }
+            return nil
+        case .ema:
+            if grokfastWindow != nil { throw SciDLError("--grokfast-window is the ma filter's: use --grokfast ma") }
+            guard case .exponentialMovingAverage(let a, let l) = GradientFilter.grokfast else { return nil }
+            return .exponentialMovingAverage(alpha: grokfastAlpha ?? a, lambda: grokfastLambda ?? l)
+        case .ma:
+            if grokfastAlpha != nil { throw SciDLError("--grokfast-alpha is the ema filter's: use --grokfast ema") }
+            guard case .movingAverage(let w, let l) = GradientFilter.grokfastMA else { return nil }
+            return .movingAverage(window: grokfastWindow ?? w, lambda: grokfastLambda ?? l)
+        }
+    }
 }
+
+/// `--grokfast`'s values.
+enum GrokfastKind: String, ExpressibleByArgument {
+    case ema, ma
+}
+
+/// `--optimizer`'s values.
+enum OptimizerKind: String, ExpressibleByArgument {
+    case adamw, orthograd
+}
+
+extension ClassificationLoss: ExpressibleByArgument {}
 
 extension BinaryOperation: ExpressibleByArgument {
     /// A name (`add`) or the operation as written (`a+b`).

@@ -248,16 +248,16 @@ extension TransformerStep {
 
     // MARK: Loss
 
-    /// The mean cross-entropy; leaves its gradient (softmax − onehot)/B in `logits`. Fused into the step (no
-    /// copy of the logits), but each row is the tensor module's `softmaxCrossEntropy`, as `Variable.crossEntropy`.
+    /// The mean cross-entropy; leaves its gradient (softmax − onehot)/B, or StableMax's, in `logits`. Fused
+    /// into the step (no copy of the logits), but each row is the tensor module's, as `Variable.crossEntropy`.
     func crossEntropyGradient() -> Float {
         let (n, c) = (batch, outputs)
         let weight = 1 / Float(n)
+        let kind = loss
         parallelChunks(n, minimumPerThread: max(1, 4096 / max(c, 1))) { examples in
             for i in examples {
                 let x = logits + i * c
-                rowLoss[i] = softmaxCrossEntropy(x, count: c, target: targets[i])
-                x[targets[i]] -= 1
+                rowLoss[i] = kind.lossAndGradient(x, count: c, target: targets[i])
                 for j in 0..<c { x[j] *= weight }
             }
         }

@@ -35,6 +35,8 @@ public final class TransformerStep {
     let rows, queries, pairs, terms: Int
     var headsWidth: Int { heads * headWidth }
     var tableRows: Int { queries + pairs * heads }
+    /// The cross-entropy the step trains on: through softmax (the default) or StableMax.
+    public var loss = ClassificationLoss.softmax
 
     // The batch, as indices (fixed for the object's life).
     let targets: [Int]

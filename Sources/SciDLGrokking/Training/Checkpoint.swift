@@ -4,7 +4,8 @@ import SciDLSupport
 import SciDLTensor
 
 /// A run's full training state in one safetensors file: model weights (`model.*`), AdamW moments
-/// (`adam.m.*`, `adam.v.*`), and in the metadata the step, the config, the minibatch generator and the
+/// (`adam.m.*`, `adam.v.*`), Grokfast's memory (`grokfast.average.*`, or `grokfast.window.K.*` for the K-th
+/// oldest gradient of the window), and in the metadata the step, the config, the minibatch generator and the
 /// wall time so far. Written atomically: a crash mid-write leaves the previous checkpoint intact.
 public struct Checkpoint {
     public static let fileName = "checkpoint.safetensors"
@@ -14,16 +15,24 @@ public struct Checkpoint {
     public var config: GrokConfig
     public var weights: [String: Tensor]
     public var optimizer: AdamW
+    /// Grokfast's state by parameter name: the average, and the window oldest first.
+    var filterAverage: [String: Tensor] = [:]
+    var filterWindow: [[String: Tensor]] = []
     public var minibatchState: [UInt64]
     public var elapsedSeconds: Double
 
     public init(
-        step: Int, config: GrokConfig, model: any Module, optimizer: AdamW, minibatchState: [UInt64],
-        elapsedSeconds: Double
+        step: Int, config: GrokConfig, model: any Module, optimizer: AdamW, gradientFilter: GradientFilterState? = nil,
+        minibatchState: [UInt64], elapsedSeconds: Double
     ) {
         self.step = step
         self.config = config
+        let names = model.namedParameters.map(\.name)
         self.weights = Dictionary(uniqueKeysWithValues: model.namedParameters.map { ($0.name, $0.variable.value) })
+        if let gradientFilter {
+            filterAverage = Dictionary(uniqueKeysWithValues: zip(names, gradientFilter.average))
+            filterWindow = gradientFilter.window.map { Dictionary(uniqueKeysWithValues: zip(names, $0)) }
+        }
         self.optimizer = optimizer
         self.minibatchState = minibatchState
         self.elapsedSeconds = elapsedSeconds
@@ -38,6 +47,10 @@ public struct Checkpoint {
                 file.tensors["adam.m." + name] = optimizer.firstMoments[i]
                 file.tensors["adam.v." + name] = optimizer.secondMoments[i]
             }
+        }
+        for (name, t) in filterAverage { file.tensors["grokfast.average." + name] = t }
+        for (k, gradients) in filterWindow.enumerated() {
+            for (name, t) in gradients { file.tensors["grokfast.window.\(k)." + name] = t }
         }
         let configJSON = String(decoding: try JSONEncoder().encode(config), as: UTF8.self)
         file.metadata = [
@@ -98,6 +111,35 @@ public struct Checkpoint {
         self.adamMoments = names.reduce(into: [:]) { out, name in
             if let mt = file.tensors["adam.m." + name], let vt = file.tensors["adam.v." + name] { out[name] = (mt, vt) }
         }
+        for (key, t) in file.tensors {
+            if key.hasPrefix("grokfast.average.") {
+                filterAverage[String(key.dropFirst("grokfast.average.".count))] = t
+            } else if key.hasPrefix("grokfast.window.") {
+                let rest = key.dropFirst("grokfast.window.".count)
+                guard let dot = rest.firstIndex(of: "."), let k = Int(rest[..<dot]), (0..<100_000).contains(k) else {
+                    throw corrupt("its Grokfast window entry \(key) is damaged")
+                }
+                while filterWindow.count <= k { filterWindow.append([:]) }
+                filterWindow[k][String(rest[rest.index(after: dot)...])] = t
+            }
+        }
+    }
+
+    /// Grokfast's memory as saved, in the model's parameter order.
+    public func restoreFilter(_ filter: GradientFilter, for model: any Module) throws -> GradientFilterState {
+        let parameters = model.namedParameters
+        func ordered(_ byName: [String: Tensor]) throws -> [Tensor] {
+            try parameters.map { name, p in
+                guard let t = byName[name], t.shape == p.shape else {
+                    throw SciDLError(
+                        "the checkpoint's Grokfast state for '\(name)' is missing or has the wrong shape; start a new run"
+                    )
+                }
+                return t
+            }
+        }
+        let average = filterAverage.isEmpty ? [] : try ordered(filterAverage)
+        return GradientFilterState(filter, average: average, window: try filterWindow.map(ordered))
     }
 
     /// AdamW moments by parameter name, as read from a file.

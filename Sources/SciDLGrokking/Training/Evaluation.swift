@@ -49,15 +49,19 @@ public func logits(of model: any SequenceClassifier, on set: ExampleSet, chunk: 
     return Tensor(shape: [set.count, outputs], scalars: parts)
 }
 
-/// Mean cross-entropy and accuracy over the given rows of `logits` [N, C].
-public func lossAndAccuracy(_ logits: Tensor, targets: [Int], rows: [Int]) -> (loss: Double, accuracy: Double) {
+/// Mean cross-entropy (through softmax or StableMax) and accuracy over the given rows of `logits` [N, C].
+public func lossAndAccuracy(
+    _ logits: Tensor, targets: [Int], rows: [Int], loss: ClassificationLoss = .softmax
+) -> (loss: Double, accuracy: Double) {
     guard !rows.isEmpty else { return (.nan, .nan) }
     // The prediction of the given rows only.
     let c = logits.rowLength
     let correct = logits.scalars.withUnsafeBufferPointer { s in
         rows.filter { indexOfFirstLargest(s.baseAddress! + $0 * c, count: c) == targets[$0] }.count
     }
-    return (meanCrossEntropy(logits, targets: targets, rows: rows), Double(correct) / Double(rows.count))
+    return (
+        meanCrossEntropy(logits, targets: targets, rows: rows, loss: loss), Double(correct) / Double(rows.count)
+    )
 }
 
 /// Mean logit of the target class, and mean margin of it over the best other class, over the given rows.
@@ -76,4 +80,16 @@ public func correctLogitAndMargin(_ logits: Tensor, targets: [Int], rows: [Int])
         marginSum += correct - (c > 1 ? best : correct)
     }
     return (logitSum / Double(rows.count), marginSum / Double(rows.count))
+}
+
+/// The share of the given rows of `logits` [N, C] in softmax collapse (`isInSoftmaxCollapse`).
+public func softmaxCollapseFraction(_ logits: Tensor, rows: [Int]) -> Double {
+    guard !rows.isEmpty else { return .nan }
+    let c = logits.rowLength
+    let collapsed = logits.scalars.withUnsafeBufferPointer { x in
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: c) { scratch in
+            rows.filter { isInSoftmaxCollapse(x.baseAddress! + $0 * c, count: c, scratch: scratch.baseAddress!) }.count
+        }
+    }
+    return Double(collapsed) / Double(rows.count)
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SciDLAutodiff
 import SciDLSupport
 import SciDLTensor
 
@@ -40,6 +41,19 @@ public struct GrokConfig: Codable, Sendable, Equatable {
     /// Start from the weights in this run directory's checkpoint instead of a fresh initialisation (the
     /// optimizer starts fresh).
     public var initialCheckpoint: String? = nil
+
+    // The training-step variants of the literature since the seed papers, all off by default.
+    /// Grokfast's low-pass gradient filter (Lee et al. 2024); nil for none.
+    public var gradientFilter: GradientFilter? = nil
+    /// The cross-entropy's probabilities: softmax, or StableMax (Prieto et al. 2025).
+    public var loss = ClassificationLoss.softmax
+    /// ⊥Grad (Prieto et al. 2025): each gradient's component along its own weights removed before AdamW.
+    public var orthogonalGradients = false
+    /// Omnigrok's initialisation scale α (Liu et al. 2022): every freshly initialised weight × α.
+    public var initScale = 1.0
+    /// Omnigrok's constrained training: after every step, the weights' total L2 norm is set back to its value
+    /// at initialisation (after `initScale`).
+    public var constrainNorm = false
 
     public init() {}
 
@@ -116,6 +130,10 @@ public struct GrokConfig: Codable, Sendable, Equatable {
         }
         guard (0..<1).contains(beta1), (0..<1).contains(beta2) else {
             throw SciDLError("AdamW betas must lie in [0, 1) (got \(beta1), \(beta2))")
+        }
+        if let problem = gradientFilter?.problem { throw SciDLError(problem) }
+        guard initScale > 0, initScale.isFinite else {
+            throw SciDLError("--init-scale must be a positive number (got \(initScale))")
         }
         if let b = batchSize, b <= 0 { throw SciDLError("--batch-size must be positive (got \(b))") }
         if let s = stopAtTestAccuracy, !(s > 0 && s <= 1) {

@@ -34,6 +34,12 @@ public final class GrokRun {
     /// The run's folder, locked while the run lives (nil for runs that are never written, as the few steps
     /// a sweep's cost estimate times).
     let folder: RunFolder?
+    /// Grokfast's memory of past gradients (nil without `gradientFilter`).
+    public private(set) var gradientFilter: GradientFilterState?
+    /// The total weight norm `constrainNorm` holds: the norm right after initialisation.
+    let constrainedNorm: Double?
+    /// cos(w, −∇L) of the step before the latest evaluation (nil before any step).
+    var lastDescentCosine: Double?
 
     /// Starts a new run in `directory`, refusing to overwrite one that has a checkpoint. A folder whose run
     /// was stopped before its first checkpoint is simply started again.
@@ -122,6 +128,9 @@ public final class GrokRun {
     ) throws {
         try self.init(building: config ?? checkpoint.config, in: directory, folder: folder)
         optimizer = try checkpoint.restore(into: model)
+        if let filter = config?.gradientFilter ?? checkpoint.config.gradientFilter {
+            gradientFilter = try checkpoint.restoreFilter(filter, for: model)
+        }
         step = checkpoint.step
         lastCheckpoint = checkpoint.step
         minibatchRNG = SeededGenerator(state: checkpoint.minibatchState)
@@ -162,10 +171,13 @@ public final class GrokRun {
         model = config.model.makeModel(
             vocabulary: task.vocabularySize, outputs: task.modulus,
             length: task.sequenceLength, using: &initRNG)
+        if config.initScale != 1 { scaleWeights(model.parameters, by: config.initScale) }
+        constrainedNorm = config.constrainNorm ? totalNorm(model.parameters) : nil
         if let path = config.initialCheckpoint {
             let start = try Checkpoint(readingFrom: URL(fileURLWithPath: path))
             try model.load(start.weights, source: "the checkpoint in \(path)")
         }
+        gradientFilter = config.gradientFilter.map(GradientFilterState.init)
         optimizer = AdamW(
             learningRate: Float(config.learningRate), beta1: Float(config.beta1),
             beta2: Float(config.beta2), weightDecay: Float(config.weightDecay))
@@ -198,20 +210,35 @@ public final class GrokRun {
         model.zeroGradients()
         let loss: Float
         if let transformer = model as? OneLayerTransformer {
-            let handWritten =
-                batch.count == train.count
-                ? fullBatchStep
-                : TransformerStep(
+            let handWritten: TransformerStep
+            if batch.count == train.count {
+                handWritten = fullBatchStep!
+            } else {
+                handWritten = TransformerStep(
                     model: transformer, tokens: batch.tokens, targets: batch.targets, length: batch.length)
-            loss = handWritten!.lossAndGradients()
+                handWritten.loss = config.loss
+            }
+            loss = handWritten.lossAndGradients()
         } else {
-            let graph = model.logits(tokens: batch.tokens, length: batch.length).crossEntropy(targets: batch.targets)
+            let graph = model.logits(tokens: batch.tokens, length: batch.length)
+                .crossEntropy(targets: batch.targets, loss: config.loss)
             graph.backward()
             loss = graph.value.scalar
         }
-        optimizer.update(model.parameters)
+        updateWeights(evaluatingNext: (step + 1) % config.evalEvery == 0 || step + 1 == config.steps)
         step += 1
         return loss
+    }
+
+    /// The update from the gradients just computed: Grokfast's filter, then ⊥Grad's projection, then AdamW,
+    /// then Omnigrok's norm constraint — each only where the config asks for it.
+    private func updateWeights(evaluatingNext: Bool) {
+        let parameters = model.parameters
+        if evaluatingNext { lastDescentCosine = weightDescentCosine(parameters) }
+        gradientFilter?.apply(to: parameters)
+        if config.orthogonalGradients { projectGradientsOffWeights(parameters) }
+        optimizer.update(parameters)
+        if let norm = constrainedNorm { projectWeights(parameters, toNorm: norm) }
     }
 
     /// Logits of every example of the task at the current weights [N, outputs]. The transformer computes the
@@ -249,21 +276,25 @@ public final class GrokRun {
 
     /// The transformer's hand-written step over the whole training set, its buffers kept across steps.
     private lazy var fullBatchStep: TransformerStep? = (model as? OneLayerTransformer).map {
-        TransformerStep(model: $0, tokens: train.tokens, targets: train.targets, length: train.length)
+        let step = TransformerStep(model: $0, tokens: train.tokens, targets: train.targets, length: train.length)
+        step.loss = config.loss
+        return step
     }
 
     /// Metrics for the current weights: losses, accuracies, the total and per-tensor parameter norms, and
     /// for modular addition the progress measures.
     public func measure() -> MetricsRow {
         let all = tableLogits()
-        let tr = lossAndAccuracy(all, targets: trainingTargets, rows: trainIndices)
-        let te = lossAndAccuracy(all, targets: task.targets, rows: testIndices)
+        let tr = lossAndAccuracy(all, targets: trainingTargets, rows: trainIndices, loss: config.loss)
+        let te = lossAndAccuracy(all, targets: task.targets, rows: testIndices, loss: config.loss)
         let margins = correctLogitAndMargin(all, targets: trainingTargets, rows: trainIndices)
         var values: [(name: MetricName, value: Double)] = [
             (.step, Double(step)), (.trainLoss, tr.loss), (.testLoss, te.loss),
             (.trainAccuracy, tr.accuracy), (.testAccuracy, te.accuracy), (.weightNorm, model.parameterNorm),
             (.trainCorrectLogit, margins.logit), (.trainMargin, margins.margin),
         ]
+        values.append((.softmaxCollapse, softmaxCollapseFraction(all, rows: trainIndices)))
+        if let cosine = lastDescentCosine { values.append((.weightDescentCosine, cosine)) }
         for (name, p) in model.namedParameters { values.append((.parameterNorm(name), p.value.norm())) }
         if let m = progressMeasures(logits: all) {
             values += [
@@ -355,7 +386,7 @@ public final class GrokRun {
 
     private func checkpoint() throws {
         try Checkpoint(
-            step: step, config: config, model: model, optimizer: optimizer,
+            step: step, config: config, model: model, optimizer: optimizer, gradientFilter: gradientFilter,
             minibatchState: minibatchRNG.stateWords, elapsedSeconds: elapsed
         )
         .write(to: directory, parameterNames: model.namedParameters.map(\.name))

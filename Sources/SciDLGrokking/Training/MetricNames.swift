@@ -10,6 +10,12 @@ extension MetricName {
     public static let testAccuracy = MetricName("test_accuracy")
     /// The L2 norm of all parameters.
     public static let weightNorm = MetricName("weight_norm")
+    /// Share of training pairs in softmax collapse (Prieto et al. 2025): float32's Σ e^(x − max) is exactly 1,
+    /// so their cross-entropy gradient is zero.
+    public static let softmaxCollapse = MetricName("softmax_collapse")
+    /// cos(w, −∇L) over all weights at the step before the evaluation: near 1 when descent only scales the
+    /// weights up (naive loss minimisation, Prieto et al. 2025).
+    public static let weightDescentCosine = MetricName("weight_descent_cosine")
     /// Mean correct-class logit on the training pairs.
     public static let trainCorrectLogit = MetricName("train_correct_logit")
     /// Mean margin of the correct logit over the largest other.

@@ -159,13 +159,16 @@ public struct ProgressMeasures: Sendable, Equatable {
 }
 
 /// Mean cross-entropy of the given rows of `logits` [N, C] against `targets` (indexed like the rows).
-public func meanCrossEntropy(_ logits: Tensor, targets: [Int], rows: [Int]) -> Double {
-    meanCrossEntropy(logits, rows: rows, termTargets: rows.map { targets[$0] })
+public func meanCrossEntropy(
+    _ logits: Tensor, targets: [Int], rows: [Int], loss: ClassificationLoss = .softmax
+) -> Double {
+    meanCrossEntropy(logits, rows: rows, termTargets: rows.map { targets[$0] }, loss: loss)
 }
 
 /// The mean over i of the cross-entropy of row `rows[i]` of `logits` against `termTargets[i]`: rows may
 /// repeat, for a table of logits that many examples share.
-func meanCrossEntropy(_ logits: Tensor, rows: [Int], termTargets: [Int]) -> Double {
+func meanCrossEntropy(_ logits: Tensor, rows: [Int], termTargets: [Int], loss: ClassificationLoss = .softmax) -> Double
+{
     guard !rows.isEmpty else { return .nan }
     let c = logits.rowLength
     // Each row's loss on all cores, then summed in row order: the same sum on any number of cores.
@@ -175,7 +178,7 @@ func meanCrossEntropy(_ logits: Tensor, rows: [Int], termTargets: [Int]) -> Doub
             parallelChunks(rows.count, minimumPerThread: 512) { range in
                 withUnsafeTemporaryAllocation(of: Float.self, capacity: c) { e in
                     for i in range {
-                        l[i] = crossEntropySummedInDouble(
+                        l[i] = loss.measuredLoss(
                             x.baseAddress! + rows[i] * c, count: c, target: termTargets[i], scratch: e.baseAddress!)
                     }
                 }

@@ -1,0 +1,45 @@
+/// The function that turns a row of logits into class probabilities for the cross-entropy a classifier
+/// trains on: softmax (the default), or StableMax (Prieto et al. 2025), which cannot collapse to a one-hot
+/// in float32.
+public enum ClassificationLoss: String, Codable, CaseIterable, Sendable {
+    case softmax
+    case stableMax = "stablemax"
+
+    /// The loss of one row of a training step; leaves ∂loss/∂logits in `row` (for softmax, the
+    /// probabilities less the one-hot target, in `softmaxCrossEntropy`'s arithmetic).
+    @inlinable
+    public func lossAndGradient(_ row: UnsafeMutablePointer<Float>, count n: Int, target: Int) -> Double {
+        switch self {
+        case .softmax:
+            let loss = softmaxCrossEntropy(row, count: n, target: target)
+            row[target] -= 1
+            return loss
+        case .stableMax:
+            return stableMaxCrossEntropyGradient(row, count: n, target: target)
+        }
+    }
+
+    /// The loss of one row, measured in Double where it matters (`scratch` holds `count` floats).
+    @inlinable
+    public func measuredLoss(
+        _ logits: UnsafePointer<Float>, count n: Int, target: Int, scratch: UnsafeMutablePointer<Float>
+    ) -> Double {
+        switch self {
+        case .softmax: crossEntropySummedInDouble(logits, count: n, target: target, scratch: scratch)
+        case .stableMax: stableMaxCrossEntropy(logits, count: n, target: target)
+        }
+    }
+}
+
+/// Whether a row of logits is in *softmax collapse* (Prieto et al. 2025): in float32, Σⱼ e^(xⱼ − max) is
+/// exactly 1, every other class's term absorbed by the largest one's, so the softmax is a one-hot and the
+/// row's cross-entropy gradient is exactly zero when that class is the target. `scratch` holds `count` floats.
+@inlinable
+public func isInSoftmaxCollapse(
+    _ logits: UnsafePointer<Float>, count n: Int, scratch: UnsafeMutablePointer<Float>
+)
+    -> Bool
+{
+    scratch.update(from: logits, count: n)
+    return exponentiateShifted(scratch, count: n).sum == 1
+}
