@@ -49,6 +49,7 @@ struct GrokSettings: ParsableArguments {
     @Option(help: "Learning rate (default 1e-3).") var lr: Double?
     @Option(help: "AdamW beta1 (default 0.9).") var beta1: Double?
     @Option(help: "AdamW beta2 (default 0.98).") var beta2: Double?
+    @Option(help: "AdamW epsilon (default 1e-8).") var adamEpsilon: Double?
     @Option(help: "Decoupled weight decay (default 1.0).") var weightDecay: Double?
     @Option(help: "Total training steps (default 25000).") var steps: Int?
     @Option(help: "Minibatch size (default: full batch).") var batchSize: Int?
@@ -85,6 +86,7 @@ struct GrokSettings: ParsableArguments {
         c.model.modelWidth = dModel ?? c.model.modelWidth
         (c.model.heads, c.model.mlpWidth) = (heads ?? c.model.heads, dMlp ?? c.model.mlpWidth)
         (c.learningRate, c.beta1, c.beta2) = (lr ?? c.learningRate, beta1 ?? c.beta1, beta2 ?? c.beta2)
+        c.adamEpsilon = adamEpsilon ?? c.adamEpsilon
         (c.weightDecay, c.steps, c.batchSize) = (weightDecay ?? c.weightDecay, steps ?? c.steps, batchSize)
         (c.evalEvery, c.checkpointEvery) = (evalEvery ?? c.evalEvery, checkpointEvery ?? c.checkpointEvery)
         c.stopAtTestAccuracy = noEarlyStop ? nil : (stopAtTestAccuracy ?? c.stopAtTestAccuracy)

@@ -3,6 +3,7 @@ import Foundation
 import SciDLGrokking
 import SciDLReports
 import SciDLSupport
+import SciDLTensor
 
 /// The flags that send a sweep to Slurm instead of running it here, and the one an array task runs with.
 struct SlurmOptions: ParsableArguments {
@@ -43,6 +44,13 @@ struct SlurmOptions: ParsableArguments {
         if (slurm || runIndex != nil) && !hasOut {
             throw SciDLError("--slurm and --run-index need --out: the folder every task writes into")
         }
+    }
+
+    /// Where a sweep experiment's runs go: one task of it (`--run-index`), Slurm, or here on `workers`.
+    func sweepPlacement(workers: Int?) throws -> SweepPlacement {
+        if let task = runIndex { return .task(task) }
+        if slurm { return .slurm(try resources, executable: Self.executable, dryRun: dryRun) }
+        return .here(workers: workers ?? Parallelism.threadCount)
     }
 
     /// Here, or Slurm with these resources.

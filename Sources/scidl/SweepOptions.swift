@@ -46,10 +46,8 @@ struct SweepOptions: ParsableArguments {
 
     /// Runs `experiment` here, sends it to Slurm or runs one of its tasks, as the flags say.
     func launch<E: SweepExperiment>(_ experiment: E, in dir: URL) throws {
-        let placement: SweepPlacement =
-            if let task = slurm.runIndex { .task(task) } else if slurm.slurm {
-                .slurm(try slurm.resources, executable: SlurmOptions.executable, dryRun: slurm.dryRun)
-            } else { .here(workers: workers ?? Parallelism.threadCount) }
-        try experiment.launch(in: dir, placement: placement, progress: Sweep.progressBar { print($0) }) { print($0) }
+        try experiment.launch(
+            in: dir, placement: try slurm.sweepPlacement(workers: workers), progress: Sweep.progressBar { print($0) }
+        ) { print($0) }
     }
 }

@@ -10,7 +10,8 @@ struct SciDL: ParsableCommand {
         commandName: "scidl",
         abstract: "A lab for the science of deep learning: grokking, circuit efficiency, and probes.",
         subcommands: [
-            Grok.self, Dcrit.self, Ungrok.self, Semigrok.self, Toy.self, Elicit.self, Challenge.self, Model.self,
+            Grok.self, Dcrit.self, Ungrok.self, Semigrok.self, Compare.self, Toy.self, Elicit.self, Challenge.self,
+            Model.self,
             Eval.self, SweepCommand.self, Bench.self,
         ])
 }

@@ -128,3 +128,56 @@ final class GrokkingLiteratureTests: XCTestCase {
         XCTAssertThrowsError(try bad.validate())
     }
 }
+
+/// `scidl compare`: the presets' runs, and a small comparison run to the end.
+final class VariantComparisonTests: XCTestCase {
+    func testEveryPresetPlansValidRunsUnderDistinctNames() throws {
+        for preset in LiteraturePreset.allCases {
+            let variants = preset.variants()
+            XCTAssertGreaterThanOrEqual(variants.count, 2, preset.rawValue)
+            XCTAssertEqual(Set(variants.map(\.name)).count, variants.count, preset.rawValue)
+            for v in variants {
+                XCTAssertNoThrow(try v.config.validate(), "\(preset.rawValue)/\(v.name)")
+                XCTAssertEqual(v.config.steps, preset.defaultSteps)
+            }
+            // Each variant differs from the baseline in the setting it is about.
+            let base = variants[0].config
+            for v in variants.dropFirst() { XCTAssertFalse(v.config.differences(from: base).isEmpty, v.name) }
+            XCTAssertEqual(preset.variants(steps: 77).map(\.config.steps), Array(repeating: 77, count: variants.count))
+        }
+    }
+
+    func testAComparisonTrainsEveryVariantAndSeedAndDrawsThemTogether() throws {
+        let base = smallConfig(steps: 30)
+        var stable = base
+        stable.loss = .stableMax
+        let variants = [
+            LiteraturePreset.Variant(name: "plain", label: "plain softmax", config: base),
+            LiteraturePreset.Variant(name: "stable", label: "StableMax", config: stable),
+        ]
+        let comparison = try VariantComparison(title: "test", citation: "a test", variants: variants, seeds: [0, 1])
+        XCTAssertEqual(comparison.plans().map(\.name), ["plain-s0", "plain-s1", "stable-s0", "stable-s1"])
+        let dir = scratchDirectory("compare")
+        let results = try comparison.run(in: dir, workers: 2)
+        XCTAssertEqual(results.count, 4)
+        let summary = try XCTUnwrap(
+            JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("summary.json")))
+                as? [String: Any])
+        XCTAssertEqual((summary["outcomes"] as? [Any])?.count, 4)
+        let report = try read(dir, "report.html")
+        for text in [
+            "plain softmax, seed 1", "StableMax, seed 0", "Test accuracy", "Softmax collapse", "Restricted loss",
+        ] {
+            XCTAssertTrue(report.contains(text), text)
+        }
+        // The two variants trained differently; the same variant with another seed too.
+        let byName = Dictionary(uniqueKeysWithValues: results.map { ($0.name, $0) })
+        XCTAssertNotEqual(byName["plain-s0"]?[.trainLoss], byName["stable-s0"]?[.trainLoss])
+        XCTAssertNotEqual(byName["plain-s0"]?[.trainLoss], byName["plain-s1"]?[.trainLoss])
+        // Run again: every run is found finished, nothing retrains.
+        let again = try comparison.run(in: dir, workers: 2)
+        XCTAssertEqual(again.map { $0[.trainLoss] }, results.map { $0[.trainLoss] })
+        XCTAssertTrue(comparison.table(again).contains("StableMax"))
+        try? FileManager.default.removeItem(at: dir)
+    }
+}

@@ -60,6 +60,35 @@ final class CommandLineTests: XCTestCase {
             ["ungrok", "--from", dir, "--out", scratch(), "--sizes", "5"], mentions: "grokked network")
     }
 
+    func testLiteratureFlagsExplainBadInput() throws {
+        try assertOneLineError(["grok", "--grokfast-alpha", "0.9"], mentions: "need --grokfast")
+        try assertOneLineError(["grok", "--grokfast", "ema", "--grokfast-window", "50"], mentions: "--grokfast ma")
+        try assertOneLineError(["grok", "--grokfast", "ma", "--grokfast-alpha", "0.9"], mentions: "--grokfast ema")
+        try assertOneLineError(["grok", "--grokfast", "ema", "--grokfast-alpha", "1.5"], mentions: "[0, 1)")
+        try assertOneLineError(["grok", "--grokfast", "ma", "--grokfast-window", "0"], mentions: "at least 1")
+        try assertOneLineError(["grok", "--init-scale", "-2"], mentions: "--init-scale")
+        try assertOneLineError(["grok", "--loss", "sparsemax"], mentions: "--loss")
+        try assertOneLineError(["grok", "--optimizer", "sgd"], mentions: "--optimizer")
+        try assertOneLineError(["grok", "--adam-epsilon", "0"], mentions: "--adam-epsilon")
+        try assertOneLineError(["compare"], mentions: "--preset")
+        try assertOneLineError(["compare", "--preset", "power2022"], mentions: "--preset")
+        // Every variant together trains.
+        let dir = scratch()
+        let ok = try scidl(
+            [
+                "grok", "--out", dir, "--grokfast", "ma", "--grokfast-window", "2", "--loss", "stablemax",
+                "--optimizer",
+                "orthograd", "--init-scale", "2", "--constrain-norm", "--adam-epsilon", "1e-25",
+            ] + tiny)
+        XCTAssertEqual(ok.status, 0, ok.stderr)
+        let config = try String(contentsOfFile: dir + "/config.json", encoding: .utf8)
+        for setting in [
+            "\"stablemax\"", "\"orthogonalGradients\" : true", "\"constrainNorm\" : true", "\"window\" : 2",
+        ] {
+            XCTAssertTrue(config.contains(setting), "\(setting) in \(config)")
+        }
+    }
+
     func testBenchPrintsOneJSONLine() throws {
         let r = try scidl([
             "bench", "grok", "--p", "7", "--d-model", "8", "--heads", "2", "--d-mlp", "16",

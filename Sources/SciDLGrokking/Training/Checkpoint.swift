@@ -98,7 +98,8 @@ public struct Checkpoint {
         guard rngWords.count == 4 else { throw corrupt("its random-generator state is damaged") }
         var optimizer = AdamW(
             learningRate: Float(config.learningRate), beta1: Float(config.beta1),
-            beta2: Float(config.beta2), weightDecay: Float(config.weightDecay))
+            beta2: Float(config.beta2), epsilon: Float(config.adamEpsilon),
+            weightDecay: Float(config.weightDecay))
         optimizer.step = adamStep
         let names = file.tensors.keys.filter { $0.hasPrefix("model.") }.map { String($0.dropFirst(6)) }
         guard !names.isEmpty else { throw corrupt("it holds no model weights") }

@@ -18,6 +18,9 @@ public struct GrokConfig: Codable, Sendable, Equatable {
     public var learningRate = 1e-3
     public var beta1 = 0.9
     public var beta2 = 0.98
+    /// AdamW's ε (PyTorch's default 1e-8; Prieto et al. use 1e-25, so that tiny gradients still move the
+    /// weights once softmax collapse has made most of them zero).
+    public var adamEpsilon = 1e-8
     public var weightDecay = 1.0
     /// Training steps (optimizer updates) in total.
     public var steps = 25_000
@@ -127,6 +130,9 @@ public struct GrokConfig: Codable, Sendable, Equatable {
                 --weight-decay \(weightDecay) with --lr \(learningRate) shrinks every weight by lr·wd = \
                 \(learningRate * weightDecay) per step (must be below 1): lower one of them
                 """)
+        }
+        guard adamEpsilon > 0, adamEpsilon.isFinite, Float(adamEpsilon) > 0 else {
+            throw SciDLError("--adam-epsilon must be positive and representable in float32 (got \(adamEpsilon))")
         }
         guard (0..<1).contains(beta1), (0..<1).contains(beta2) else {
             throw SciDLError("AdamW betas must lie in [0, 1) (got \(beta1), \(beta2))")

@@ -180,7 +180,8 @@ public final class GrokRun {
         gradientFilter = config.gradientFilter.map(GradientFilterState.init)
         optimizer = AdamW(
             learningRate: Float(config.learningRate), beta1: Float(config.beta1),
-            beta2: Float(config.beta2), weightDecay: Float(config.weightDecay))
+            beta2: Float(config.beta2), epsilon: Float(config.adamEpsilon),
+            weightDecay: Float(config.weightDecay))
         minibatchRNG = SeededGenerator(seed: config.seed, stream: .minibatches)
         metrics = MetricsLog(directory: directory)
     }
