@@ -4,8 +4,9 @@ import Glibc
 import Darwin
 #endif
 
-// The log-sum-exp, once: `exponentiateShifted` below. Softmax and the three cross-entropies are built on it,
-// in the precision their callers need: float for a training step (`softmaxCrossEntropy`), float exponentials
+// The log-sum-exp, once: `exponentiateShifted` below. Softmax and the cross-entropies are built on it, in the
+// precision their callers need: float for a training step (`softmaxCrossEntropy`; Double throughout for a
+// step that is to delay softmax collapse, `softmaxCrossEntropyGradientInDouble`), float exponentials
 // summed in Double for a measured loss (`crossEntropySummedInDouble`), Double throughout for analyses
 // (`crossEntropy(logits:target:)`). Each is tested against a plain loop in Double.
 
@@ -58,6 +59,32 @@ public func softmaxCrossEntropy(_ row: UnsafeMutablePointer<Float>, count n: Int
     let inverse = 1 / z
     for j in 0..<n { row[j] *= inverse }
     return -Double(xt - m - logf(z))
+}
+
+/// `softmaxCrossEntropy`'s training-step loss in Double throughout (as a float64 model's loss): returns the
+/// loss and leaves its gradient, softmax − onehot, rounded to float in `row`. The target's 1 − p is where
+/// softmax collapse happens: in float it rounds to 0 once the other classes' share falls below 2⁻²⁴ (a margin
+/// near 17), in Double below 2⁻⁵³ (a margin near 37), and the float it is rounded to afterwards keeps it.
+@inlinable
+public func softmaxCrossEntropyGradientInDouble(
+    _ row: UnsafeMutablePointer<Float>, count n: Int, target: Int
+)
+    -> Double
+{
+    let (m, z) = exponentialsInDouble(row, count: n)
+    let xt = Double(row[target])
+    for j in 0..<n { row[j] = Float(exp(Double(row[j]) - m) / z - (j == target ? 1 : 0)) }
+    return -(xt - m - log(z))
+}
+
+/// The maximum m of `count` floats and Σ e^(xⱼ − m), in Double.
+@inlinable
+public func exponentialsInDouble(_ row: UnsafePointer<Float>, count n: Int) -> (max: Double, sum: Double) {
+    var m = -Double.infinity
+    for j in 0..<n { m = max(m, Double(row[j])) }
+    var z = 0.0
+    for j in 0..<n { z += exp(Double(row[j]) - m) }
+    return (m, z)
 }
 
 /// −log softmax(logits)[target] with the exponentials in float (in `scratch`, `count` long) and their sum in

@@ -64,7 +64,11 @@ struct GrokSettings: ParsableArguments {
     @Option(help: "Grokfast EMA momentum α (default 0.98).") var grokfastAlpha: Double?
     @Option(help: "Grokfast moving-average window (default 100).") var grokfastWindow: Int?
     @Option(help: "Grokfast amplification λ (default 2 for ema, 5 for ma).") var grokfastLambda: Double?
-    @Option(help: "Cross-entropy through softmax or stablemax (Prieto et al. 2025; default softmax).")
+    @Option(
+        help: """
+            Cross-entropy through softmax, softmax-float64 (softmax and its gradient in float64, delaying \
+            softmax collapse) or stablemax (Prieto et al. 2025; default softmax).
+            """)
     var loss: ClassificationLoss?
     @Option(help: "adamw, or orthograd: ⊥Grad's projection before AdamW (Prieto et al. 2025; default adamw).")
     var optimizer: OptimizerKind?

@@ -116,6 +116,49 @@ final class GrokkingLiteratureReferenceTests: XCTestCase {
         }
     }
 
+    func testSoftmaxInDoubleDelaysCollapseAsPyTorchsFloat64() throws {
+        let s = try section("softmax_precision")
+        let logits = try XCTUnwrap(s["logits"] as? [[Double]])
+        let targets = try XCTUnwrap(s["targets"] as? [Int])
+        for (loss, precision) in [(ClassificationLoss.softmaxInDouble, "float64"), (.softmax, "float32")] {
+            let expected = try XCTUnwrap(s[precision] as? [String: Any])
+            let collapsed = try XCTUnwrap(expected["collapsed"] as? [Bool])
+            let gradients = try XCTUnwrap(expected["row_gradients"] as? [[Double]])
+            let losses = numbers(expected["row_losses"])
+            for (i, row) in logits.enumerated() {
+                var x = row.map(Float.init)
+                var scratch = x
+                let isCollapsed = x.withUnsafeBufferPointer { p in
+                    scratch.withUnsafeMutableBufferPointer {
+                        loss.isCollapsed(p.baseAddress!, count: x.count, scratch: $0.baseAddress!)
+                    }
+                }
+                XCTAssertEqual(isCollapsed, collapsed[i], "\(precision) row \(i)")
+                let rowLoss = x.withUnsafeMutableBufferPointer {
+                    loss.lossAndGradient($0.baseAddress!, count: row.count, target: targets[i])
+                }
+                XCTAssertEqual(rowLoss, losses[i], accuracy: 1e-6 * max(1, losses[i]), "\(precision) row \(i)")
+                // The target's gradient p − 1 cancels: both sides round it at the precision's ε near 1, and
+                // that absolute error is what tells float from Double (a collapsed row's 0 is far from it); the
+                // gradient SciDL keeps is then rounded to float.
+                let epsilon = precision == "float64" ? Double.ulpOfOne : Double(Float.ulpOfOne)
+                let g = gradients[i][targets[i]]
+                XCTAssertEqual(
+                    Double(x[targets[i]]), g, accuracy: 4 * epsilon + abs(g) * Double(Float.ulpOfOne),
+                    "\(precision) row \(i), the target")
+                for j in row.indices where j != targets[i] {
+                    XCTAssertEqual(
+                        Double(x[j]), gradients[i][j], accuracy: 1e-5 * abs(gradients[i][j]),
+                        "\(precision) row \(i), class \(j)")
+                }
+            }
+        }
+        // The fixture has rows where float collapses and Double does not.
+        let f64 = try XCTUnwrap((s["float64"] as? [String: Any])?["collapsed"] as? [Bool])
+        let f32 = try XCTUnwrap((s["float32"] as? [String: Any])?["collapsed"] as? [Bool])
+        XCTAssertTrue(zip(f32, f64).contains { $0 && !$1 })
+    }
+
     func testOrthogonalGradientsMatchTheReference() throws {
         let s = try section("orthograd")
         let weights = try XCTUnwrap(s["weights"] as? [[Double]])

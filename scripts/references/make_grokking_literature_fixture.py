@@ -1,7 +1,7 @@
 # Reference values, computed with PyTorch, for the training-step variants of the grokking literature that SciDL
 # implements: Grokfast's EMA and moving-window gradient filters (Lee et al. 2024, as in the paper's
 # grokfast.py), the StableMax cross-entropy and its gradient (Prieto et al. 2025, in float64 as the paper's
-# code), ⊥Grad's projection (the paper's OrthoGrad), softmax collapse as the paper's logger counts it, and
+# code), softmax cross-entropy in float64 against float32 (where collapse starts), ⊥Grad's projection (the paper's OrthoGrad), softmax collapse as the paper's logger counts it, and
 # Omnigrok's norm projection — then all of them composed with torch.optim.AdamW over three steps.
 # Run once in a throw-away environment with torch and numpy:
 #   python scripts/references/make_grokking_literature_fixture.py
@@ -111,6 +111,22 @@ out["composed"] = {"inputs": xs.tolist(), "initial_weight": w0.tolist(), "labels
                    "learning_rate": 0.05, "beta1": 0.9, "beta2": 0.98, "epsilon": 1e-8, "weight_decay": 0.1,
                    "alpha": 0.98, "lambda": 2.0, "target_norm": target_norm,
                    "losses": losses, "weights_after_each_step": weights}
+
+# Softmax cross-entropy and its gradient in float64 against float32, on rows whose margin puts them in
+# float32's softmax collapse but not float64's: the paper's float64 runs delay collapse this way.
+margins = [5.0, 12.0, 20.0, 30.0, 45.0]
+wide = f32((len(margins), 9), 1.0)
+wide_targets = [1, 4, 0, 8, 3]
+for i, (m, t) in enumerate(zip(margins, wide_targets)):
+    wide[i, t] = wide[i].max() + m
+precision = {"logits": wide.tolist(), "targets": wide_targets}
+for name, dtype in [("float64", torch.float64), ("float32", torch.float32)]:
+    x = torch.tensor(wide, dtype=dtype, requires_grad=True)
+    rows = torch.nn.functional.cross_entropy(x, torch.tensor(wide_targets), reduction="none")
+    rows.sum().backward()
+    precision[name] = {"row_losses": rows.tolist(), "row_gradients": x.grad.tolist(),
+                       "collapsed": (torch.exp(x - x.max(dim=-1, keepdim=True).values).sum(-1) == 1).tolist()}
+out["softmax_precision"] = precision
 
 path = os.path.join(os.path.dirname(__file__), "..", "..", "Tests", "SciDLAutodiffTests", "Fixtures",
                     "grokking_literature.json")

@@ -47,7 +47,8 @@ public enum LiteraturePreset: String, CaseIterable, Sendable {
             """
             Prieto et al. 2025 (arXiv 2501.04697), the transformer setting of their Fig. 6: a+b mod 113, 40 % of \
             pairs, full batch, lr 1e-3, β (0.9, 0.99), Adam ε 1e-25 (their code), no weight decay: softmax, \
-            StableMax, ⊥Grad (OrthoGrad before AdamW), and softmax with weight decay 1.5 as in their figure. \
+            softmax in float64 (SciDL: the loss only; collapse delayed), StableMax, ⊥Grad (OrthoGrad before \
+            AdamW), and softmax with weight decay 1.5 as in their figure. \
             Their transformer's width and depth differ from SciDL's (1 layer, d 128, no LayerNorm)
             """
         case .liu2022:
@@ -103,6 +104,7 @@ public enum LiteraturePreset: String, CaseIterable, Sendable {
             base.evalEvery = 50
             return [
                 variant("softmax", "softmax, no weight decay") { _ in },
+                variant("softmax-float64", "softmax in float64, no weight decay") { $0.loss = .softmaxInDouble },
                 variant("stablemax", "StableMax, no weight decay") { $0.loss = .stableMax },
                 variant("orthograd", "⊥Grad, no weight decay") { $0.orthogonalGradients = true },
                 variant("softmax-wd1.5", "softmax, weight decay 1.5") { $0.weightDecay = 1.5 },

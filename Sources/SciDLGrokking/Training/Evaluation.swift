@@ -82,13 +82,14 @@ public func correctLogitAndMargin(_ logits: Tensor, targets: [Int], rows: [Int])
     return (logitSum / Double(rows.count), marginSum / Double(rows.count))
 }
 
-/// The share of the given rows of `logits` [N, C] in softmax collapse (`isInSoftmaxCollapse`).
-public func softmaxCollapseFraction(_ logits: Tensor, rows: [Int]) -> Double {
+/// The share of the given rows of `logits` [N, C] in collapse in the arithmetic of `loss`
+/// (`ClassificationLoss.isCollapsed`; for softmax, Prieto et al.'s softmax collapse).
+public func softmaxCollapseFraction(_ logits: Tensor, rows: [Int], loss: ClassificationLoss = .softmax) -> Double {
     guard !rows.isEmpty else { return .nan }
     let c = logits.rowLength
     let collapsed = logits.scalars.withUnsafeBufferPointer { x in
         withUnsafeTemporaryAllocation(of: Float.self, capacity: c) { scratch in
-            rows.filter { isInSoftmaxCollapse(x.baseAddress! + $0 * c, count: c, scratch: scratch.baseAddress!) }.count
+            rows.filter { loss.isCollapsed(x.baseAddress! + $0 * c, count: c, scratch: scratch.baseAddress!) }.count
         }
     }
     return Double(collapsed) / Double(rows.count)

@@ -294,7 +294,7 @@ public final class GrokRun {
             (.trainAccuracy, tr.accuracy), (.testAccuracy, te.accuracy), (.weightNorm, model.parameterNorm),
             (.trainCorrectLogit, margins.logit), (.trainMargin, margins.margin),
         ]
-        values.append((.softmaxCollapse, softmaxCollapseFraction(all, rows: trainIndices)))
+        values.append((.softmaxCollapse, softmaxCollapseFraction(all, rows: trainIndices, loss: config.loss)))
         if let cosine = lastDescentCosine { values.append((.weightDescentCosine, cosine)) }
         for (name, p) in model.namedParameters { values.append((.parameterNorm(name), p.value.norm())) }
         if let m = progressMeasures(logits: all) {
