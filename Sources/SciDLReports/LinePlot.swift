@@ -9,7 +9,8 @@ public protocol SVGFigure: Sendable {
 public struct LinePlot: SVGFigure {
     public enum Scale: Sendable { case linear, log }
 
-    /// One line (or cloud of points): a name for the legend and its points.
+    /// One line (or cloud of points): a name for the legend and its points. A series with an empty name is
+    /// drawn but left out of the legend (further seeds of a run already named, in the named one's colour).
     public struct Series: Sendable {
         /// How a series is drawn: points joined by a line (dashed, for a reference such as a supervised
         /// ceiling), or each point as a dot (one per seed, say).
@@ -69,17 +70,20 @@ public struct LinePlot: SVGFigure {
     }
 
     /// Colour-blind-safe palette (Okabe–Ito).
-    static let palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
+    public static let palette = [
+        "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000",
+    ]
 
     /// The key: each series as drawn, then the reference lines.
     var legend: SVGLegend {
         SVGLegend(
-            entries: series.indices.map { i in
+            entries: series.indices.filter { !series[$0].name.isEmpty }.map { i in
                 let s = series[i]
                 let colour = s.colour ?? Self.palette[i % Self.palette.count]
                 let key: SVGLegend.Key =
                     s.style == .points
-                    ? .dot(colour: colour) : .line(colour: colour, dash: dashPattern(i), width: 2, band: !s.band.isEmpty)
+                    ? .dot(colour: colour)
+                    : .line(colour: colour, dash: dashPattern(i), width: 2, band: !s.band.isEmpty)
                 return (key, s.name)
             } + references.indices.map { (SVGLegend.reference($0), references[$0].name) })
     }
@@ -164,11 +168,12 @@ public struct LinePlot: SVGFigure {
     private func f(_ v: Double) -> String { String(format: "%.1f", v) }
 
     /// Series past the palette's length repeat its colours, dashed, so no two look alike; a dashed series is
-    /// dashed whatever its place.
+    /// dashed whatever its place, and one with a colour of its own is solid unless dashed.
     private func dash(_ i: Int) -> String { dashPattern(i).map { " stroke-dasharray=\"\($0)\"" } ?? "" }
 
     private func dashPattern(_ i: Int) -> String? {
         if series[i].style == .dashed { return "6,3" }
+        if series[i].colour != nil { return nil }
         return i < Self.palette.count ? nil : ["5,3", "2,2", "8,3,2,3"][(i / Self.palette.count - 1) % 3]
     }
 }

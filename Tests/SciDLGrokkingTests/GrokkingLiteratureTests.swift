@@ -171,7 +171,7 @@ final class VariantComparisonTests: XCTestCase {
         XCTAssertEqual((summary["outcomes"] as? [Any])?.count, 4)
         let report = try read(dir, "report.html")
         for text in [
-            "plain softmax, seed 1", "StableMax, seed 0", "Test accuracy", "Softmax collapse", "Restricted loss",
+            "plain softmax (2 seeds)", "StableMax (2 seeds)", "Test accuracy", "Softmax collapse", "Restricted loss",
         ] {
             XCTAssertTrue(report.contains(text), text)
         }

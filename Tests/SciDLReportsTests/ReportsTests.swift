@@ -1,12 +1,14 @@
 import Foundation
-@testable import SciDLReports
 import XCTest
+
+@testable import SciDLReports
 
 final class ReportsTests: XCTestCase {
     func testMetricsRoundTripKeepsColumnOrderAndNonFiniteValues() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scidl-metrics-\(UUID())")
         var log = MetricsLog(directory: dir)
-        let zeta = MetricName("zeta"), alpha = MetricName("alpha")
+        let zeta = MetricName("zeta")
+        let alpha = MetricName("alpha")
         log.append(MetricsRow([(.step, 0), (zeta, 0.1), (alpha, .nan)]))
         log.append(MetricsRow([(.step, 10), (zeta, 1e-9), (alpha, .infinity)]))
         try log.flush()
@@ -81,7 +83,8 @@ final class ReportsTests: XCTestCase {
         var plot = LinePlot(
             title: "t", xLabel: "layer", yLabel: "acc",
             series: [
-                .init("a method", [(0, 0.5), (5, 0.9), (7, 0.6)], band: [(0, 0.4, 0.6), (5, 0.8, 1.0), (7, 0.5, 0.7)]),
+                .init(
+                    "a method", [(0, 0.5), (5, 0.9), (7, 0.6)], band: [(0, 0.4, 0.6), (5, 0.8, 1.0), (7, 0.5, 0.7)]),
                 .init("LR", [(0, 0.7), (7, 0.8)], style: .dashed),
             ])
         plot.references = [.init("zero-shot", y: 0.65)]
@@ -105,14 +108,33 @@ final class ReportsTests: XCTestCase {
         XCTAssertFalse(Axis(values: [0, 12], scale: .linear).ticks().allSatisfy { $0 == $0.rounded() }, "2.5 steps")
     }
 
+    func testSeriesWithoutANameAreDrawnButNotListed() {
+        let plot = LinePlot(
+            title: "t", xLabel: "step", yLabel: "acc",
+            series: [
+                .init("variant (2 seeds)", [(1, 0.1), (2, 0.9)], colour: "#123456"),
+                .init("", [(1, 0.2), (2, 0.8)], colour: "#123456"),
+            ])
+        let svg = plot.svg()
+        XCTAssertEqual(
+            svg.components(separatedBy: "stroke=\"#123456\" stroke-width=\"1.6\"").count - 1, 2, "both lines")
+        XCTAssertEqual(svg.components(separatedBy: "variant (2 seeds)").count - 1, 1, "one legend entry")
+        XCTAssertFalse(svg.contains("stroke-dasharray"), "a series with its own colour stays solid")
+    }
+
     func testGroupedBarsScattersAndCollapsedTables() {
         var bars = GroupedBarChart(
             title: "what each method tracks", yLabel: "accuracy", bars: ["truth", "word"],
-            groups: [.init("CCS", values: [[0.5, 0.52], [1, 0.99]]), .init("a long method name that wraps", values: [[0.8], [0.5]])])
+            groups: [
+                .init("CCS", values: [[0.5, 0.52], [1, 0.99]]),
+                .init("a long method name that wraps", values: [[0.8], [0.5]]),
+            ])
         bars.references = [.init("chance", y: 0.5)]
         let svg = bars.svg()
         XCTAssertEqual(svg.components(separatedBy: "<circle").count - 1, 6, "every seed a point")
-        XCTAssertEqual(GroupedBarChart.wrap("a long method name that wraps", width: 10), ["a long", "method", "name that", "wraps"])
+        XCTAssertEqual(
+            GroupedBarChart.wrap("a long method name that wraps", width: 10),
+            ["a long", "method", "name that", "wraps"])
         let scatter = ScatterPlot(
             title: "x⁺ − x⁻", xLabel: "PC1", yLabel: "PC2",
             categories: [.init("x⁺ true", [(x: 1, y: 2), (x: .nan, y: 0)]), .init("x⁺ false", [(x: -1, y: 0)])])

@@ -126,13 +126,18 @@ public struct VariantComparison: SweepExperiment {
             memorisation stops carrying the training set. Steps are evaluations every \
             \(variants.first?.config.evalEvery ?? 0) steps; x axes are logarithmic.
             """)
-        var logs: [(label: String, seed: UInt64, log: MetricsLog)] = []
-        for v in variants {
+        // One colour per variant, every seed of it drawn in that colour and named once in the legend.
+        var logs: [(name: String, colour: String, log: MetricsLog)] = []
+        for (i, v) in variants.enumerated() {
+            let colour = LinePlot.palette[i % LinePlot.palette.count]
+            var named = false
             for seed in seeds {
                 if let log = try? MetricsLog(readingFrom: sweep.runDirectory(Self.name(v.name, seed: seed))),
                     !log.rows.isEmpty
                 {
-                    logs.append((v.label, seed, log))
+                    let seedsNamed = seeds.count > 1 ? " (\(seeds.count) seeds)" : ""
+                    logs.append((named ? "" : v.label + seedsNamed, colour, log))
+                    named = true
                 }
             }
         }
@@ -140,7 +145,7 @@ public struct VariantComparison: SweepExperiment {
             let series = logs.compactMap { entry -> LinePlot.Series? in
                 let points = entry.log.series(panel.metric).filter { $0.0 > 0 && (panel.yScale == .linear || $0.1 > 0) }
                 guard !points.isEmpty else { return nil }
-                return .init(seeds.count > 1 ? "\(entry.label), seed \(entry.seed)" : entry.label, points)
+                return .init(entry.name, points, colour: entry.colour)
             }
             guard !series.isEmpty else { return nil }
             return LinePlot(

@@ -48,7 +48,8 @@ public struct GrokConfig: Codable, Sendable, Equatable {
     // The training-step variants of the literature since the seed papers, all off by default.
     /// Grokfast's low-pass gradient filter (Lee et al. 2024); nil for none.
     public var gradientFilter: GradientFilter? = nil
-    /// The cross-entropy's probabilities: softmax, or StableMax (Prieto et al. 2025).
+    /// The cross-entropy's probabilities and their arithmetic: softmax in float, softmax in float64, or StableMax
+    /// (Prieto et al. 2025).
     public var loss = ClassificationLoss.softmax
     /// ⊥Grad (Prieto et al. 2025): each gradient's component along its own weights removed before AdamW.
     public var orthogonalGradients = false
