@@ -90,6 +90,32 @@ final class SlurmSweepTests: XCTestCase {
         XCTAssertEqual(try csvWithoutWallTime(dir), try csvWithoutWallTime(local))
     }
 
+    /// `scidl compare` on Slurm: the dry run names every variant × seed as one task; on the cluster, a short
+    /// preset's tasks merge into the same results as the comparison run here.
+    func testAComparisonOnSlurmIsOneTaskPerVariantAndSeed() throws {
+        let preset = ["compare", "--preset", "liu2022", "--steps", "40", "--seeds", "0,1"]
+        let dry = scratch()
+        let r = try scidl(preset + ["--out", dry, "--slurm", "--dry-run"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("would submit 8 runs"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("#SBATCH --array=0-7"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("compare --out \(dry) --run-index \"$SLURM_ARRAY_TASK_ID\""), r.stdout)
+        guard ProcessInfo.processInfo.environment["SCIDL_SLURM_TESTS"] == "1" else {
+            throw XCTSkip("needs a Slurm cluster: scripts/slurm-local.sh up, then SCIDL_SLURM_TESTS=1")
+        }
+        let local = scratch()
+        let localRun = try scidl(preset + ["--out", local, "--workers", "2"], environment: ["SCIDL_THREADS": "1"])
+        XCTAssertEqual(localRun.status, 0, localRun.stderr)
+        let dir = scratch()
+        let first = try scidl(preset + ["--out", dir, "--slurm"])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        try waitForJobs(submittedJobs(first.stdout))
+        let merged = try scidl(preset + ["--out", dir, "--slurm"])
+        XCTAssertTrue(merged.stdout.contains("8 of 8 runs finished"), merged.stdout)
+        XCTAssertEqual(try csvWithoutWallTime(dir), try csvWithoutWallTime(local))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/summary.json"))
+    }
+
     let tinyGrok = ["grok", "--p", "7", "--d-model", "8", "--heads", "2", "--d-mlp", "16", "--steps", "4", "--quiet"]
 
     func testAGridOfAnyCommandRunsHereAndSkipsFinishedRuns() throws {
