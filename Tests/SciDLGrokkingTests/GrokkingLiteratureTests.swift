@@ -168,10 +168,21 @@ final class VariantComparisonTests: XCTestCase {
         let summary = try XCTUnwrap(
             JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("summary.json")))
                 as? [String: Any])
-        XCTAssertEqual((summary["outcomes"] as? [Any])?.count, 4)
+        let outcomes = try XCTUnwrap(summary["outcomes"] as? [[String: Any]])
+        XCTAssertEqual(outcomes.count, 4)
+        // Each outcome names its run's final key frequencies, as the run's own summary does.
+        for (outcome, plan) in zip(outcomes, comparison.plans()) {
+            let run = try XCTUnwrap(
+                JSONSerialization.jsonObject(
+                    with: Data(contentsOf: dir.appendingPathComponent("runs/\(plan.name)/summary.json")))
+                    as? [String: Any])
+            let keys = try XCTUnwrap(run["key_frequencies"] as? [Int], plan.name)
+            XCTAssertEqual(outcome["keyFrequencies"] as? [Int], keys.sorted(), plan.name)
+        }
         let report = try read(dir, "report.html")
         for text in [
             "plain softmax (2 seeds)", "StableMax (2 seeds)", "Test accuracy", "Softmax collapse", "Restricted loss",
+            "key frequencies",
         ] {
             XCTAssertTrue(report.contains(text), text)
         }

@@ -58,6 +58,17 @@ public struct VariantComparison: SweepExperiment {
         public var testAccuracy99Step: Int?
         public var steps: Int?
         public var wallSeconds: Double?
+        /// The key Fourier frequencies of the final embedding (modular addition), from the run's summary.
+        public var keyFrequencies: [Int]?
+    }
+
+    /// The final key frequencies a run's `summary.json` names, sorted; nil when it names none.
+    static func keyFrequencies(inRun directory: URL) -> [Int]? {
+        guard let data = try? Data(contentsOf: directory.appendingPathComponent("summary.json")),
+            let summary = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let keys = summary["key_frequencies"] as? [Int]
+        else { return nil }
+        return keys.sorted()
     }
 
     public func outcomes(_ results: [Sweep.Result], sweep: Sweep) -> [Outcome] {
@@ -72,7 +83,8 @@ public struct VariantComparison: SweepExperiment {
                     finalTestAccuracy: r[.testAccuracy],
                     testAccuracy95Step: log.flatMap { Self.firstStep($0, .testAccuracy, reaching: 0.95) },
                     testAccuracy99Step: log.flatMap { Self.firstStep($0, .testAccuracy, reaching: 0.99) },
-                    steps: r[.steps].map { Int($0) }, wallSeconds: r[.wallSeconds])
+                    steps: r[.steps].map { Int($0) }, wallSeconds: r[.wallSeconds],
+                    keyFrequencies: Self.keyFrequencies(inRun: sweep.runDirectory(name)))
             }
         }
     }
@@ -109,7 +121,10 @@ public struct VariantComparison: SweepExperiment {
         page.paragraph(citation)
         let outcomes = outcomes(results, sweep: sweep)
         page.table(
-            header: ["variant", "seed", "95 % test at step", "99 % test at step", "final train", "final test", "wall"],
+            header: [
+                "variant", "seed", "95 % test at step", "99 % test at step", "final train", "final test", "wall",
+                "key frequencies",
+            ],
             rows: outcomes.map { o in
                 [
                     o.label, String(o.seed), o.testAccuracy95Step.map { $0.grouped } ?? "never",
@@ -117,6 +132,7 @@ public struct VariantComparison: SweepExperiment {
                     o.finalTrainAccuracy.map { String(format: "%.3f", $0) } ?? "–",
                     o.finalTestAccuracy.map { String(format: "%.3f", $0) } ?? "–",
                     o.wallSeconds.map(formatDuration) ?? "–",
+                    o.keyFrequencies.map { $0.map(String.init).joined(separator: ", ") } ?? "–",
                 ]
             }, caption: "Runs")
         page.paragraph(
