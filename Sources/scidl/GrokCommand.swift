@@ -75,14 +75,15 @@ struct GrokSettings: ParsableArguments {
     @Option(help: "Omnigrok: scale the initial weights by this factor (default 1).") var initScale: Double?
     @Flag(help: "Omnigrok: hold the weights' total norm at its value after initialisation.") var constrainNorm = false
 
-    func config() throws -> GrokConfig {
+    /// The run the flags describe, starting from `start` (the defaults, or a preset's run).
+    func config(startingFrom start: GrokConfig = GrokConfig()) throws -> GrokConfig {
         if trainFraction != nil && trainCount != nil {
             throw SciDLError("--train-fraction and --train-count contradict each other: give one")
         }
         if noEarlyStop && stopAtTestAccuracy != nil {
             throw SciDLError("--no-early-stop and --stop-at-test-accuracy contradict each other: give one")
         }
-        var c = GrokConfig()
+        var c = start
         (c.operation, c.modulus, c.seed) = (operation ?? c.operation, p ?? c.modulus, seed ?? c.seed)
         (c.trainFraction, c.trainCount, c.trainSubset) = (trainFraction ?? c.trainFraction, trainCount, trainSubset)
         (c.randomLabels, c.initialCheckpoint) = (randomLabels, initFrom)

@@ -7,14 +7,21 @@ struct Semigrok: ParsableCommand {
         discussion: "Default: p = 113 transformer, \(SemiGrokkingExperiment.defaultSteps.grouped) steps per run.")
     @OptionGroup var settings: GrokSettings
     @OptionGroup var sweep: SweepOptions
-    @Option(help: "A paper's grid: \(SweepPreset.varma2023Fig5.rawValue) (Varma et al. 2023, Fig. 5).")
+    @Option(
+        help: """
+            A grid: \(SweepPreset.varma2023Fig5.rawValue) (Varma et al. 2023, Fig. 5, the paper's sizes), or \
+            \(SweepPreset.mlp31NearDcrit.rawValue) / \(SweepPreset.mlp31StableMaxNearDcrit.rawValue) (SciDL's MLP \
+            on a+b mod 31 around its measured D_crit, 100,000 steps a run).
+            """)
     var preset: SweepPreset?
 
     func run() throws {
         typealias Experiment = SemiGrokkingExperiment
         let grid = try sweep.sizesAndSeeds(
             preset, Experiment.self, defaultSizes: Experiment.defaultSizes, defaultSeeds: Experiment.defaultSeeds)
-        let base = try settings.config().sweepRun(steps: settings.steps ?? Experiment.defaultSteps)
+        let start = preset?.base ?? GrokConfig()
+        let base = try settings.config(startingFrom: start)
+            .sweepRun(steps: settings.steps ?? preset?.base?.steps ?? Experiment.defaultSteps)
         let experiment = try Experiment(
             base: base, sizes: grid.sizes, weightDecays: try sweep.weightDecays(base, settings),
             seeds: grid.seeds ?? [])

@@ -29,6 +29,30 @@ final class SlurmSweepTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/pretrain.sbatch"))
     }
 
+    /// SciDL's own semi-grokking presets set the model and steps as well as the grid; flags still apply.
+    func testASemiGrokkingPresetCentredOnDcritSetsItsRun() throws {
+        for (preset, loss, sizes) in [
+            ("mlp31-near-dcrit", "softmax", 300...420), ("mlp31-stablemax-near-dcrit", "stablemax", 460...580),
+        ] {
+            let dir = scratch()
+            let r = try scidl(["semigrok", "--preset", preset, "--steps", "5000", "--out", dir, "--slurm", "--dry-run"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertTrue(r.stdout.contains("would submit 21 runs"), r.stdout)
+            let list = try XCTUnwrap(
+                JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/run-list.json")))
+                    as? [String: Any])
+            let runs = try XCTUnwrap(list["runs"] as? [[String: Any]])
+            for run in runs {
+                let config = try XCTUnwrap(run["config"] as? [String: Any])
+                XCTAssertEqual(config["modulus"] as? Int, 31)
+                XCTAssertEqual((config["model"] as? [String: Any])?["kind"] as? String, "mlp")
+                XCTAssertEqual(config["loss"] as? String, loss)
+                XCTAssertEqual(config["steps"] as? Int, 5000, "--steps given with the preset wins")
+                XCTAssertTrue(sizes.contains(try XCTUnwrap(config["trainCount"] as? Int)))
+            }
+        }
+    }
+
     func testSlurmFlagsExplainBadInput() throws {
         try assertOneLineError(grid + ["--partition", "short"], mentions: "add --slurm")
         try assertOneLineError(grid + ["--slurm", "--dry-run"], mentions: "need --out")

@@ -19,6 +19,8 @@ public struct SemiGrokkingExperiment: SweepExperiment {
     public var sizes: [Int]
     public var weightDecays: [Double]
     public var seeds: [UInt64]
+    /// When a run counts as semi-grokked, stated before the runs.
+    public var criterion = SemiGrokkingCriterion()
 
     public init(base: GrokConfig, sizes: [Int], weightDecays: [Double], seeds: [UInt64]) throws {
         guard !sizes.isEmpty, !weightDecays.isEmpty, !seeds.isEmpty else {
@@ -49,6 +51,28 @@ public struct SemiGrokkingExperiment: SweepExperiment {
             test accuracy.
             """
         )
+        let judged = judgements(results, sweep: sweep)
+        page.paragraph(
+            """
+            A run semi-groks when, after memorising (train accuracy ≥ 99 %), its test accuracy rises to a plateau \
+            strictly between \(percent(criterion.low)) and \(percent(criterion.high)) and holds it over the last \
+            third of training: every evaluation there in the band and within \(percent(criterion.tolerance)) of \
+            the third's mean, its two halves' means less than \(percent(criterion.drift)) apart, and the mean at \
+            least \(percent(criterion.minimumRise)) above the test accuracy at memorisation. \
+            \(judged.filter { $0.judgement.verdict == .semiGrokked }.count) of \(judged.count) runs did.
+            """)
+        page.table(
+            header: [
+                "run", "verdict", "memorised at step", "plateau (last third)", "final stretch in the band",
+                "final test",
+            ],
+            rows: judged.map { name, j in
+                [
+                    name, j.verdict.rawValue, j.memorisedAtStep.map { $0.grouped } ?? "–",
+                    j.plateauLevel.map { percent($0) } ?? "–",
+                    j.plateauSteps.map { "\($0.grouped) steps" } ?? "–", j.finalTestAccuracy.map { percent($0) } ?? "–",
+                ]
+            }, caption: "Each run by the criterion")
         for wd in weightDecays {
             var curves: [LinePlot.Series] = []
             for seed in seeds {
@@ -72,6 +96,18 @@ public struct SemiGrokkingExperiment: SweepExperiment {
         return page
     }
 
+    /// Each finished run's judgement by `criterion`, by run name, from its metrics log.
+    public func judgements(
+        _ results: [Sweep.Result], sweep: Sweep
+    ) -> [(name: String, judgement: SemiGrokkingCriterion.Judgement)] {
+        results.compactMap { r in
+            guard let log = try? MetricsLog(readingFrom: sweep.runDirectory(r.name)), !log.rows.isEmpty else {
+                return nil
+            }
+            return (r.name, criterion.judge(log))
+        }
+    }
+
     /// The final test accuracy at each size over seeds, at weight decay `wd`.
     public func finalTestAccuracy(_ results: [Sweep.Result], weightDecay wd: Double) -> SeedSpread {
         SeedSpread(
@@ -82,12 +118,28 @@ public struct SemiGrokkingExperiment: SweepExperiment {
     }
 
     public func writeSummaryAndReport(_ results: [Sweep.Result], sweep: Sweep) throws {
-        let summary = SeedSpread.summary(results, seeds: seeds, weightDecays: weightDecays) {
+        var summary = SeedSpread.summary(results, seeds: seeds, weightDecays: weightDecays) {
             finalTestAccuracy(results, weightDecay: $0)
         }
+        summary["criterion"] = [
+            "band": [criterion.low, criterion.high], "held_fraction": criterion.heldFraction,
+            "tolerance": criterion.tolerance, "drift": criterion.drift, "minimum_rise": criterion.minimumRise,
+        ]
+        summary["runs"] = Dictionary(
+            uniqueKeysWithValues: judgements(results, sweep: sweep).map { name, j -> (String, Any) in
+                var entry: [String: Any] = ["verdict": j.verdict.rawValue]
+                entry["memorised_at_step"] = j.memorisedAtStep
+                entry["plateau_level"] = j.plateauLevel
+                entry["plateau_start_step"] = j.plateauStartStep
+                entry["plateau_steps"] = j.plateauSteps
+                entry["final_test_accuracy"] = j.finalTestAccuracy
+                return (name, entry)
+            })
         try AtomicFile.writeJSON(summary, to: sweep.directory.appendingPathComponent("summary.json"))
         try report(results, sweep: sweep).write(to: sweep.directory.appendingPathComponent("report.html"))
     }
+
+    private func percent(_ x: Double) -> String { String(format: "%.0f %%", 100 * x) }
 
     /// Final accuracies of every run as a plain-text table.
     public func table(_ results: [Sweep.Result]) -> String {
