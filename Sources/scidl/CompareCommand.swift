@@ -16,7 +16,7 @@ struct Compare: ParsableCommand {
     @Option(help: "The comparison: \(LiteraturePreset.allCases.map(\.rawValue).joined(separator: ", ")).")
     var preset: LiteraturePreset?
     @Option(help: "Steps per run (default: the preset's).") var steps: Int?
-    @Option(help: "Seeds, comma-separated (default 0).", transform: commaList(UInt64.init)) var seeds: [UInt64] = [0]
+    @Option(help: "Seeds, comma-separated or a range (0-4; default 0).", transform: seedList) var seeds: [UInt64] = [0]
     @Option(help: "Output directory (default: runs/compare-<preset>-<date>-<time>).") var out: String?
     @Option(help: "Runs at once (default: one per core).") var workers: Int?
     @OptionGroup var slurm: SlurmOptions

@@ -4,12 +4,16 @@ import SciDLGrokking
 import SciDLSupport
 import SciDLTensor
 
+/// `--seeds`: "0,1,2", "0-9" or a mix, each seed once.
+@Sendable func seedList(_ text: String) throws -> [UInt64] { try parseIntegers(text, "--seeds").map(UInt64.init) }
+
 /// Flags shared by the circuit-efficiency sweeps.
 struct SweepOptions: ParsableArguments {
     @Option(help: "Training-set sizes D, comma-separated.", transform: commaList(Int.init)) var sizes: [Int]?
     @Option(help: "Weight decays, comma-separated (default: --weight-decay's).", transform: commaList(Double.init))
     var weightDecays: [Double]?
-    @Option(help: "Seeds, comma-separated: every run once each (default: --seed's).", transform: commaList(UInt64.init))
+    @Option(
+        help: "Seeds, comma-separated or a range (0-9): every run once each (default: --seed's).", transform: seedList)
     var seeds: [UInt64]?
     @Option(help: "Output directory (default: runs/<command>-<date>-<time>). Re-running with the same one resumes.")
     var out: String?

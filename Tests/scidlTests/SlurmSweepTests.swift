@@ -61,6 +61,8 @@ final class SlurmSweepTests: XCTestCase {
         try assertOneLineError(["dcrit", "--out", scratch(), "--run-index", "pretrain"], mentions: "no run 'pretrain'")
         try assertOneLineError(["semigrok", "--out", scratch(), "--run-index", "-1"], mentions: "--run-index")
         try assertOneLineError(["semigrok", "--preset", "varma2023-fig7"], mentions: "belongs to `scidl ungrok`")
+        try assertOneLineError(grid + ["--seeds", "0,0"], mentions: "lists 0 twice")
+        try assertOneLineError(grid + ["--seeds", "3-1"], mentions: "range such as 0-6")
         try assertOneLineError(
             ["ungrok", "--preset", "varma2023-fig7", "--sizes", "100"], mentions: "drop --sizes")
         // Without sbatch on the path: one line that says where Slurm can come from.
@@ -117,7 +119,7 @@ final class SlurmSweepTests: XCTestCase {
     /// `scidl compare` on Slurm: the dry run names every variant × seed as one task; on the cluster, a short
     /// preset's tasks merge into the same results as the comparison run here.
     func testAComparisonOnSlurmIsOneTaskPerVariantAndSeed() throws {
-        let preset = ["compare", "--preset", "liu2022", "--steps", "40", "--seeds", "0,1"]
+        let preset = ["compare", "--preset", "liu2022", "--steps", "40", "--seeds", "0-1"]
         let dry = scratch()
         let r = try scidl(preset + ["--out", dry, "--slurm", "--dry-run"])
         XCTAssertEqual(r.status, 0, r.stderr)
