@@ -72,9 +72,7 @@ public struct SemiGrokkingCriterion: Sendable, Equatable {
         }
         let heldFrom = Double(last) - heldFraction * Double(last)
         let held = steps.indices.filter { Double(steps[$0]) >= heldFrom && $0 > memorised }
-        if !held.isEmpty {
-            judgement.plateauLevel = held.map { testAccuracy[$0] }.reduce(0, +) / Double(held.count)
-        }
+        if !held.isEmpty { judgement.plateauLevel = mean(held) }
         if let level = judgement.plateauLevel, !held.isEmpty, held.allSatisfy({ inBand(testAccuracy[$0]) }),
             held.allSatisfy({ abs(testAccuracy[$0] - level) <= tolerance }),
             abs(mean(held.suffix(held.count / 2)) - mean(held.prefix(held.count - held.count / 2))) < drift
