@@ -95,16 +95,25 @@ struct GrokSettings: ParsableArguments {
         (c.weightDecay, c.steps, c.batchSize) = (weightDecay ?? c.weightDecay, steps ?? c.steps, batchSize)
         (c.evalEvery, c.checkpointEvery) = (evalEvery ?? c.evalEvery, checkpointEvery ?? c.checkpointEvery)
         c.stopAtTestAccuracy = noEarlyStop ? nil : (stopAtTestAccuracy ?? c.stopAtTestAccuracy)
-        c.gradientFilter = try gradientFilter()
-        (c.loss, c.orthogonalGradients) = (loss ?? c.loss, optimizer == .orthograd)
-        (c.initScale, c.constrainNorm) = (initScale ?? c.initScale, constrainNorm)
+        c.gradientFilter = try gradientFilter(startingFrom: c.gradientFilter)
+        (c.loss, c.orthogonalGradients) = (loss ?? c.loss, optimizer.map { $0 == .orthograd } ?? c.orthogonalGradients)
+        (c.initScale, c.constrainNorm) = (initScale ?? c.initScale, constrainNorm || c.constrainNorm)
         try c.validate()
         return c
     }
 
-    /// --grokfast and its settings; a setting without --grokfast, or of the other filter, is refused.
-    func gradientFilter() throws -> GradientFilter? {
-        switch grokfast {
+    /// --grokfast and its settings over `start`'s filter (a preset's): a setting without a filter, or of the
+    /// other filter, is refused.
+    func gradientFilter(startingFrom start: GradientFilter? = nil) throws -> GradientFilter? {
+        let startKind: GrokfastKind? =
+            switch start {
+            case nil: nil
+            case .exponentialMovingAverage: .ema
+            case .movingAverage: .ma
+            }
+        let kind = grokfast ?? startKind
+        let base = kind == startKind ? start : nil
+        switch kind {
         case nil:
             if grokfastAlpha != nil || grokfastWindow != nil || grokfastLambda != nil {
                 throw SciDLError("--grokfast-alpha, --grokfast-window and --grokfast-lambda need --grokfast ema or ma")
@@ -112,11 +121,11 @@ struct GrokSettings: ParsableArguments {
             return nil
         case .ema:
             if grokfastWindow != nil { throw SciDLError("--grokfast-window is the ma filter's: use --grokfast ma") }
-            guard case .exponentialMovingAverage(let a, let l) = GradientFilter.grokfast else { return nil }
+            guard case .exponentialMovingAverage(let a, let l) = base ?? GradientFilter.grokfast else { return nil }
             return .exponentialMovingAverage(alpha: grokfastAlpha ?? a, lambda: grokfastLambda ?? l)
         case .ma:
             if grokfastAlpha != nil { throw SciDLError("--grokfast-alpha is the ema filter's: use --grokfast ema") }
-            guard case .movingAverage(let w, let l) = GradientFilter.grokfastMA else { return nil }
+            guard case .movingAverage(let w, let l) = base ?? GradientFilter.grokfastMA else { return nil }
             return .movingAverage(window: grokfastWindow ?? w, lambda: grokfastLambda ?? l)
         }
     }

@@ -10,8 +10,10 @@ struct Semigrok: ParsableCommand {
     @Option(
         help: """
             A grid: \(SweepPreset.varma2023Fig5.rawValue) (Varma et al. 2023, Fig. 5, the paper's sizes), or \
-            \(SweepPreset.mlp31NearDcrit.rawValue) / \(SweepPreset.mlp31StableMaxNearDcrit.rawValue) (SciDL's MLP \
-            on a+b mod 31 around its measured D_crit, 100,000 steps a run).
+            \(SweepPreset.mlp31NearDcrit.rawValue) / \(SweepPreset.mlp31StableMaxNearDcrit.rawValue) / \
+            \(SweepPreset.mlp31GrokfastNearDcrit.rawValue) (SciDL's MLP on a+b mod 31 around its measured D_crit), or \
+            \(SweepPreset.p113NearDcrit.rawValue) (the p = 113 transformer from its D_crit up, 1,000,000 steps a run: \
+            a cluster's grid).
             """)
     var preset: SweepPreset?
 

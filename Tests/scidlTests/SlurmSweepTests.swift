@@ -31,8 +31,10 @@ final class SlurmSweepTests: XCTestCase {
 
     /// SciDL's own semi-grokking presets set the model and steps as well as the grid; flags still apply.
     func testASemiGrokkingPresetCentredOnDcritSetsItsRun() throws {
-        for (preset, loss, sizes) in [
-            ("mlp31-near-dcrit", "softmax", 300...420), ("mlp31-stablemax-near-dcrit", "stablemax", 460...580),
+        for (preset, loss, sizes, grokfast) in [
+            ("mlp31-near-dcrit", "softmax", 300...420, false),
+            ("mlp31-stablemax-near-dcrit", "stablemax", 460...580, false),
+            ("mlp31-grokfast-near-dcrit", "softmax", 360...480, true),
         ] {
             let dir = scratch()
             let r = try scidl(["semigrok", "--preset", preset, "--steps", "5000", "--out", dir, "--slurm", "--dry-run"])
@@ -49,8 +51,59 @@ final class SlurmSweepTests: XCTestCase {
                 XCTAssertEqual(config["loss"] as? String, loss)
                 XCTAssertEqual(config["steps"] as? Int, 5000, "--steps given with the preset wins")
                 XCTAssertTrue(sizes.contains(try XCTUnwrap(config["trainCount"] as? Int)))
+                XCTAssertEqual(config["gradientFilter"] != nil, grokfast, preset)
             }
         }
+    }
+
+    /// A preset's Grokfast filter survives the flags, which may tune it.
+    func testAGrokfastPresetKeepsItsFilterUnderTheFlags() throws {
+        let dir = scratch()
+        let r = try scidl([
+            "semigrok", "--preset", "mlp31-grokfast-near-dcrit", "--grokfast-lambda", "5", "--optimizer", "adamw",
+            "--out", dir, "--slurm", "--dry-run",
+        ])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let list = try XCTUnwrap(
+            JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/run-list.json")))
+                as? [String: Any])
+        let config = try XCTUnwrap((list["runs"] as? [[String: Any]])?.first?["config"] as? [String: Any])
+        let ema = try XCTUnwrap(
+            (config["gradientFilter"] as? [String: Any])?["exponentialMovingAverage"] as? [String: Any])
+        XCTAssertEqual(ema["alpha"] as? Double, 0.98)
+        XCTAssertEqual(ema["lambda"] as? Double, 5)
+        try assertOneLineError(
+            ["semigrok", "--preset", "mlp31-grokfast-near-dcrit", "--grokfast-window", "50"], mentions: "--grokfast ma")
+    }
+
+    /// The p = 113 preset is the paper's model and optimizer at a cluster's budget; `--steps` and `--seeds`
+    /// cut it down for one machine.
+    func testTheTransformerSemiGrokkingPresetKeepsThePapersSettings() throws {
+        let dir = scratch()
+        let r = try scidl(["semigrok", "--preset", "p113-near-dcrit", "--out", dir, "--slurm", "--dry-run"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("would submit 18 runs"), r.stdout)
+        let list = try XCTUnwrap(
+            JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/run-list.json")))
+                as? [String: Any])
+        let runs = try XCTUnwrap(list["runs"] as? [[String: Any]])
+        for run in runs {
+            let config = try XCTUnwrap(run["config"] as? [String: Any])
+            XCTAssertEqual(config["modulus"] as? Int, 113)
+            XCTAssertEqual((config["model"] as? [String: Any])?["kind"] as? String, "transformer")
+            XCTAssertEqual(config["learningRate"] as? Double, 1e-3)
+            XCTAssertEqual(config["weightDecay"] as? Double, 1)
+            XCTAssertEqual(config["steps"] as? Int, 1_000_000)
+            XCTAssertNil(config["stopAtTestAccuracy"], "a semi-grokking run does not stop at 99 %")
+            XCTAssertTrue((600...1400).contains(try XCTUnwrap(config["trainCount"] as? Int)))
+        }
+        let cut = scratch()
+        let small = try scidl([
+            "semigrok", "--preset", "p113-near-dcrit", "--steps", "60000", "--seeds", "0,1", "--out", cut, "--slurm",
+            "--dry-run",
+        ])
+        XCTAssertEqual(small.status, 0, small.stderr)
+        XCTAssertTrue(small.stdout.contains("would submit 12 runs"), small.stdout)
     }
 
     func testSlurmFlagsExplainBadInput() throws {

@@ -74,12 +74,17 @@ public struct SemiGrokkingExperiment: SweepExperiment {
                 ]
             }, caption: "Each run by the criterion")
         for wd in weightDecays {
+            // One colour per size, every seed of it in that colour and the size named once in the legend.
             var curves: [LinePlot.Series] = []
-            for seed in seeds {
-                for d in sizes {
+            for (i, d) in sizes.enumerated() {
+                let colour = LinePlot.palette[i % LinePlot.palette.count]
+                var named = false
+                for seed in seeds {
                     let name = CircuitEfficiency.name(weightDecay: wd, size: d, kind: .trueLabels, seed: seed)
-                    if let log = try? MetricsLog(readingFrom: sweep.runDirectory(name)) {
-                        curves.append(.init("D = \(d), seed \(seed)", log.series(.testAccuracy)))
+                    if let log = try? MetricsLog(readingFrom: sweep.runDirectory(name)), !log.rows.isEmpty {
+                        let label = "D = \(d)" + (seeds.count > 1 ? " (\(seeds.count) seeds)" : "")
+                        curves.append(.init(named ? "" : label, log.series(.testAccuracy), colour: colour))
+                        named = true
                     }
                 }
             }

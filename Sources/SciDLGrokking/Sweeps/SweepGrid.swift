@@ -15,7 +15,9 @@ public struct SweepGrid: Sendable {
     /// Every list non-empty, valid and without repeats.
     public func validate() throws {
         if let sizes {
-            guard !sizes.isEmpty else { throw SciDLError("--sizes is empty: give training-set sizes, e.g. --sizes 500,1000") }
+            guard !sizes.isEmpty else {
+                throw SciDLError("--sizes is empty: give training-set sizes, e.g. --sizes 500,1000")
+            }
             if let bad = sizes.first(where: { $0 <= 0 }) {
                 throw SciDLError("--sizes must be positive training-set sizes (got \(bad))")
             }
@@ -44,8 +46,8 @@ public struct SweepGrid: Sendable {
         return weightDecays ?? [base.weightDecay]
     }
 
-    /// The sizes and seeds: a preset's (which must belong to `command` and then refuses others), or these, or
-    /// the defaults.
+    /// The sizes and seeds: a preset's (which must belong to `command` and then refuses other sizes, though
+    /// `--seeds` may replace its seeds), or these, or the defaults.
     public func sizesAndSeeds(
         _ preset: SweepPreset?, command: String, defaultSizes: [Int], defaultSeeds: [UInt64]?
     ) throws -> (sizes: [Int], seeds: [UInt64]?) {
@@ -53,9 +55,10 @@ public struct SweepGrid: Sendable {
         guard preset.command == command else {
             throw SciDLError("--preset \(preset.rawValue) belongs to `scidl \(preset.command)`, not `scidl \(command)`")
         }
-        if sizes != nil || seeds != nil {
-            throw SciDLError("--preset \(preset.rawValue) sets the sizes and seeds: drop --sizes and --seeds")
+        // The sizes are what makes the preset; the seeds are how many repeats a machine can afford.
+        if sizes != nil {
+            throw SciDLError("--preset \(preset.rawValue) sets the sizes: drop --sizes (--seeds may narrow it)")
         }
-        return (preset.sizes, preset.seeds)
+        return (preset.sizes, seeds ?? preset.seeds)
     }
 }

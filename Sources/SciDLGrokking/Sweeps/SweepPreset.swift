@@ -15,12 +15,20 @@ public enum SweepPreset: String, CaseIterable, Sendable {
     case mlp31NearDcrit = "mlp31-near-dcrit"
     /// The same with StableMax's cross-entropy, whose D_crit SciDL measures at 522–525: sizes around it.
     case mlp31StableMaxNearDcrit = "mlp31-stablemax-near-dcrit"
+    /// The same with Grokfast EMA (α 0.98, λ 2), whose D_crit SciDL measures at ≈ 414, and 30,000 steps: does
+    /// a faster method keep the circuit competition, and so semi-grok sooner?
+    case mlp31GrokfastNearDcrit = "mlp31-grokfast-near-dcrit"
+    /// The paper's own model and optimizer (the p = 113 one-layer transformer, AdamW lr 1e-3, weight decay 1,
+    /// full batch) on sizes from its measured D_crit (≈ 560–700) up to twice it, 3 seeds, 1,000,000 steps: a
+    /// cluster's grid (`--slurm`); on one machine give it fewer `--steps` and `--seeds`.
+    case p113NearDcrit = "p113-near-dcrit"
 
     /// The command the preset belongs to.
     public var command: String {
         switch self {
         case .varma2023Fig7: UngrokkingExperiment.command
-        case .varma2023Fig5, .mlp31NearDcrit, .mlp31StableMaxNearDcrit: SemiGrokkingExperiment.command
+        case .varma2023Fig5, .mlp31NearDcrit, .mlp31StableMaxNearDcrit, .mlp31GrokfastNearDcrit, .p113NearDcrit:
+            SemiGrokkingExperiment.command
         }
     }
 
@@ -29,7 +37,13 @@ public enum SweepPreset: String, CaseIterable, Sendable {
     public var base: GrokConfig? {
         switch self {
         case .varma2023Fig7, .varma2023Fig5: return nil
-        case .mlp31NearDcrit, .mlp31StableMaxNearDcrit:
+        case .p113NearDcrit:
+            var c = GrokConfig()
+            c.steps = 1_000_000
+            c.checkpointEvery = 10_000
+            c.stopAtTestAccuracy = nil
+            return c
+        case .mlp31NearDcrit, .mlp31StableMaxNearDcrit, .mlp31GrokfastNearDcrit:
             var c = GrokConfig()
             (c.modulus, c.learningRate) = (31, 1e-2)
             c.model = ModelShape(kind: .mlp, modelWidth: 64, heads: c.model.heads, mlpWidth: 256)
@@ -37,6 +51,7 @@ public enum SweepPreset: String, CaseIterable, Sendable {
             c.checkpointEvery = 10_000
             c.stopAtTestAccuracy = nil
             if self == .mlp31StableMaxNearDcrit { c.loss = .stableMax }
+            if self == .mlp31GrokfastNearDcrit { (c.gradientFilter, c.steps) = (.grokfast, 30_000) }
             return c
         }
     }
@@ -47,13 +62,15 @@ public enum SweepPreset: String, CaseIterable, Sendable {
         case .varma2023Fig5: (0..<20).map { Int((1500 + 550 * Double($0) / 19).rounded()) }
         case .mlp31NearDcrit: Array(stride(from: 300, through: 420, by: 20))
         case .mlp31StableMaxNearDcrit: Array(stride(from: 460, through: 580, by: 20))
+        case .mlp31GrokfastNearDcrit: Array(stride(from: 360, through: 480, by: 20))
+        case .p113NearDcrit: [600, 700, 850, 1000, 1200, 1400]
         }
     }
 
     public var seeds: [UInt64] {
         switch self {
         case .varma2023Fig7, .varma2023Fig5: Array(0..<10)
-        case .mlp31NearDcrit, .mlp31StableMaxNearDcrit: [0, 1, 2]
+        case .mlp31NearDcrit, .mlp31StableMaxNearDcrit, .mlp31GrokfastNearDcrit, .p113NearDcrit: [0, 1, 2]
         }
     }
 
@@ -76,6 +93,16 @@ public enum SweepPreset: String, CaseIterable, Sendable {
             """
             SciDL: the same MLP with StableMax's cross-entropy, near its measured D_crit (≈ 522): 7 sizes in \
             [460, 580] × 3 seeds, 100,000 steps each
+            """
+        case .mlp31GrokfastNearDcrit:
+            """
+            SciDL: the same MLP with Grokfast EMA (α 0.98, λ 2), near its measured D_crit (≈ 414): 7 sizes in \
+            [360, 480] × 3 seeds, 30,000 steps each
+            """
+        case .p113NearDcrit:
+            """
+            SciDL: the paper's p = 113 transformer (AdamW lr 1e-3, weight decay 1, full batch) from its measured \
+            D_crit (≈ 560–700) to twice it: 6 sizes in [600, 1400] × 3 seeds, 1,000,000 steps each
             """
         }
     }
