@@ -149,8 +149,8 @@ public struct LinePlot: SVGFigure {
                 }
                 continue
             }
-            let path = pts.enumerated().map {
-                "\($0.offset == 0 ? "M" : "L")\(f(px($0.element.x))),\(f(py($0.element.y)))"
+            let path = Self.thinned(pts.map { (px($0.x), py($0.y)) }).enumerated().map {
+                "\($0.offset == 0 ? "M" : "L")\(f($0.element.x)),\(f($0.element.y))"
             }
             out +=
                 """
@@ -166,6 +166,32 @@ public struct LinePlot: SVGFigure {
     }
 
     private func f(_ v: Double) -> String { String(format: "%.1f", v) }
+
+    /// A line's points in SVG coordinates, with each run of points inside one half-pixel column reduced to its
+    /// first, lowest, highest and last: a 100,000-step curve on a log axis draws the same and weighs a tenth.
+    static func thinned(_ points: [(x: Double, y: Double)]) -> [(x: Double, y: Double)] {
+        var out: [(x: Double, y: Double)] = []
+        var column: [(x: Double, y: Double)] = []
+        func flush() {
+            guard let first = column.first, let last = column.last else { return }
+            if column.count <= 4 {
+                out += column
+            } else {
+                let low = column.min { $0.y < $1.y }!
+                let high = column.max { $0.y < $1.y }!
+                // Lowest and highest in the order they came, so the path does not double back.
+                let extremes = [low, high].sorted { $0.x < $1.x }
+                out += [first] + extremes + [last]
+            }
+            column.removeAll(keepingCapacity: true)
+        }
+        for p in points {
+            if let c = column.first, (p.x * 2).rounded(.down) != (c.x * 2).rounded(.down) { flush() }
+            column.append(p)
+        }
+        flush()
+        return out
+    }
 
     /// Series past the palette's length repeat its colours, dashed, so no two look alike; a dashed series is
     /// dashed whatever its place, and one with a colour of its own is solid unless dashed.

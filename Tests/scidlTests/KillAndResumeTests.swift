@@ -49,7 +49,13 @@ final class KillAndResumeTests: XCTestCase {
             "400", "--workers", "1",
         ]
         let whole = scratch()
-        XCTAssertEqual(try scidl(sweep + ["--out", whole]).status, 0)
+        let first = try scidl(sweep + ["--out", whole])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertTrue(first.stdout.contains("cost estimate: 6 runs"), first.stdout)
+        // Every run finished: a re-run only rewrites the report, with nothing left to estimate.
+        let again = try scidl(sweep + ["--out", whole])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertFalse(again.stdout.contains("cost estimate"), again.stdout)
         let killed = scratch()
         try kill(sweep + ["--out", killed], after: killed + "/results.csv", delay: 0.1)
         let r = try scidl(sweep + ["--out", killed])

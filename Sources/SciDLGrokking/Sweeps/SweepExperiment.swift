@@ -78,10 +78,11 @@ extension SweepExperiment {
             let result = try Self.runTask(index, in: directory)
             say("run \(result.name) finished: test accuracy \(formatNumber(result[.testAccuracy] ?? .nan))")
         case .task(.prerequisite(let name)):
-            throw SciDLError("`scidl \(Self.command)` has no run '\(name)' to wait for: --run-index takes a number here")
+            throw SciDLError(
+                "`scidl \(Self.command)` has no run '\(name)' to wait for: --run-index takes a number here")
         case .here(let workers):
             let plans = try plans()
-            say("cost estimate: \(try SweepCost(plans: plans).describe(workers: workers))\(prerequisiteNote)")
+            try estimateCost(in: directory, workers: workers, say: say)
             let results = try run(in: directory, workers: workers, progress: progress)
             if plans.count > results.count {
                 say(
@@ -93,7 +94,7 @@ extension SweepExperiment {
             say(table(results))
             say(whereResultsAre)
         case .slurm(let resources, let executable, let dryRun):
-            say("cost estimate: \(try SweepCost(plans: try plans()).describe(workers: nil))\(prerequisiteNote)")
+            try estimateCost(in: directory, workers: nil, say: say)
             let (results, status) = try submitToSlurm(
                 in: directory, resources: resources, executable: executable, dryRun: dryRun)
             status.lines(dryRun: dryRun).forEach(say)
@@ -102,6 +103,16 @@ extension SweepExperiment {
                 say(whereResultsAre)
             }
         }
+    }
+
+    /// The cost of the runs not yet finished in `directory` (all of them in a new folder; nothing when every
+    /// run has finished and only the report is rewritten).
+    private func estimateCost(in directory: URL, workers: Int?, say: (String) -> Void) throws {
+        let all = try plans()
+        let left = try sweep(in: directory).unfinished
+        guard !left.isEmpty else { return }
+        let part = left.count < all.count ? " (the \(left.count) of \(all.count) runs not finished)" : ""
+        say("cost estimate\(part): \(try SweepCost(plans: left).describe(workers: workers))\(prerequisiteNote)")
     }
 
     private var prerequisiteNote: String {
