@@ -37,20 +37,26 @@ final class ReportsTests: XCTestCase {
         XCTAssertThrowsError(try MetricsLog(readingFrom: dir)) { XCTAssertTrue("\($0)".contains(":2")) }
     }
 
-    /// A long curve keeps, per half-pixel column, its first, lowest, highest and last point, in order.
-    func testThinnedLineKeepsEachColumnsEnvelope() {
+    /// A long curve keeps, per pixel column, its first, lowest, highest and last point, in order, and a flat
+    /// stretch only its ends.
+    func testThinnedLineKeepsWhatCanBeSeen() {
         // 1,000 points over 10 px: a saw between 0 and 9 in y.
-        let points = (0..<1000).map { (x: Double($0) / 100, y: Double($0 % 10)) }
-        let thin = LinePlot.thinned(points)
-        XCTAssertEqual(thin.count, 20 * 4, "four points for each of the 20 half-pixel columns")
+        let saw = (0..<1000).map { (x: Double($0) / 100, y: Double($0 % 10)) }
+        let thin = LinePlot.thinned(saw)
+        XCTAssertEqual(thin.count, 10 * 4, "four points for each of the 10 pixel columns")
         XCTAssertEqual(thin.first?.x, 0)
         XCTAssertEqual(thin.last?.x, 9.99)
-        for c in 0..<20 {
-            let column = thin.filter { Int($0.x * 2) == c }
+        for c in 0..<10 {
+            let column = thin.filter { Int($0.x) == c }
             XCTAssertEqual(column.map(\.y).min(), 0)
             XCTAssertEqual(column.map(\.y).max(), 9)
             XCTAssertEqual(column.map(\.x), column.map(\.x).sorted(), "in order, no doubling back")
         }
+        // A plateau (wobbling by a tenth of a pixel) between two steps keeps its ends and the steps.
+        func height(_ i: Int) -> Double { i < 100 ? 50 : i < 200 ? 20 + 0.1 * Double(i % 2) : 80 }
+        let plateau: [(x: Double, y: Double)] = (0..<300).map { (x: Double($0), y: height($0)) }
+        XCTAssertEqual(
+            LinePlot.thinned(plateau).map(\.x), [0, 99, 100, 199, 200, 299])
         // Sparse points pass through untouched.
         let sparse = [(x: 0.0, y: 1.0), (x: 5, y: 2), (x: 9, y: 0)]
         XCTAssertEqual(LinePlot.thinned(sparse).map(\.y), [1, 2, 0])
