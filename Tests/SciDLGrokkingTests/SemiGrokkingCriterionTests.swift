@@ -71,6 +71,13 @@ final class SemiGrokkingCriterionTests: XCTestCase {
         XCTAssertNotNil(summary["criterion"])
         let report = try String(contentsOf: dir.appendingPathComponent("report.html"), encoding: .utf8)
         XCTAssertTrue(report.contains("Each run by the criterion"))
+        // The terminal's table gives the same verdicts.
+        let table = experiment.table(results, sweep: try experiment.sweep(in: dir))
+        for r in results {
+            let row = try XCTUnwrap(table.split(separator: "\n").first { $0.hasPrefix(r.name) })
+            XCTAssertTrue(row.hasSuffix("  " + (runs[r.name]?["verdict"] as? String ?? "?")), String(row))
+        }
+        XCTAssertTrue(table.contains("semi-grokked by the criterion: "), table)
         try? FileManager.default.removeItem(at: dir)
     }
 }

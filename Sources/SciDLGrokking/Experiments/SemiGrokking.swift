@@ -148,16 +148,32 @@ public struct SemiGrokkingExperiment: SweepExperiment {
 
     /// Final accuracies of every run as a plain-text table.
     public func table(_ results: [Sweep.Result]) -> String {
+        table(results, verdicts: [:])
+    }
+
+    /// The same with each run's verdict by the criterion, read from its log in `sweep`.
+    public func table(_ results: [Sweep.Result], sweep: Sweep) -> String {
+        let judged = judgements(results, sweep: sweep).map { ($0.name, $0.judgement.verdict.rawValue) }
+        return table(results, verdicts: Dictionary(uniqueKeysWithValues: judged))
+    }
+
+    private func table(_ results: [Sweep.Result], verdicts: [String: String]) -> String {
+        let verdictColumn = verdicts.isEmpty ? "" : "  verdict"
         var lines =
-            ["run                      final train acc  final test acc"]
+            ["run                      final train acc  final test acc" + verdictColumn]
             + results.map { r in
                 r.name.padding(toLength: 24, withPad: " ", startingAt: 0)
                     + String(format: " %15.3f  %14.3f", r[.trainAccuracy] ?? .nan, r[.testAccuracy] ?? .nan)
+                    + (verdicts[r.name].map { "  " + $0 } ?? "")
             }
         for wd in weightDecays {
             let spread = finalTestAccuracy(results, weightDecay: wd)
             lines.append("weight decay \(formatNumber(wd)): final test accuracy over seeds")
             lines += sizes.indices.map { String(format: "%7d   ", sizes[$0]) + spread.describe($0) }
+        }
+        if !verdicts.isEmpty {
+            let semi = verdicts.values.filter { $0 == SemiGrokkingCriterion.Verdict.semiGrokked.rawValue }.count
+            lines.append("semi-grokked by the criterion: \(semi) of \(verdicts.count) runs")
         }
         return lines.joined(separator: "\n")
     }

@@ -17,10 +17,14 @@ public protocol SweepExperiment: Sendable {
     func writeSummaryAndReport(_ results: [Sweep.Result], sweep: Sweep) throws
     /// The terminal's table of the finished runs.
     func table(_ results: [Sweep.Result]) -> String
+    /// The same, for an experiment that also reads the runs' logs in `sweep` (semi-grokking's verdicts).
+    func table(_ results: [Sweep.Result], sweep: Sweep) -> String
 }
 
 extension SweepExperiment {
     public var prerequisite: Sweep.Prerequisite? { nil }
+
+    public func table(_ results: [Sweep.Result], sweep: Sweep) -> String { table(results) }
 
     /// Opens (or reopens) the experiment's sweep in `directory`.
     public func sweep(in directory: URL, workers: Int = Parallelism.threadCount) throws -> Sweep {
@@ -91,7 +95,7 @@ extension SweepExperiment {
                     again later to merge them
                     """)
             }
-            say(table(results))
+            say(table(results, sweep: try sweep(in: directory)))
             say(whereResultsAre)
         case .slurm(let resources, let executable, let dryRun):
             try estimateCost(in: directory, workers: nil, say: say)
@@ -99,7 +103,7 @@ extension SweepExperiment {
                 in: directory, resources: resources, executable: executable, dryRun: dryRun)
             status.lines(dryRun: dryRun).forEach(say)
             if status.finished == status.total {
-                say(table(results))
+                say(table(results, sweep: try sweep(in: directory)))
                 say(whereResultsAre)
             }
         }
