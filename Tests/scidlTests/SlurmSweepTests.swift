@@ -94,6 +94,7 @@ final class SlurmSweepTests: XCTestCase {
             XCTAssertEqual(config["learningRate"] as? Double, 1e-3)
             XCTAssertEqual(config["weightDecay"] as? Double, 1)
             XCTAssertEqual(config["steps"] as? Int, 1_000_000)
+            XCTAssertEqual(config["evalEvery"] as? Int, 500)
             XCTAssertNil(config["stopAtTestAccuracy"], "a semi-grokking run does not stop at 99 %")
             XCTAssertTrue((600...1400).contains(try XCTUnwrap(config["trainCount"] as? Int)))
         }

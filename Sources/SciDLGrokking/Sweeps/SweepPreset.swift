@@ -15,12 +15,13 @@ public enum SweepPreset: String, CaseIterable, Sendable {
     case mlp31NearDcrit = "mlp31-near-dcrit"
     /// The same with StableMax's cross-entropy, whose D_crit SciDL measures at 522–525: sizes around it.
     case mlp31StableMaxNearDcrit = "mlp31-stablemax-near-dcrit"
-    /// The same with Grokfast EMA (α 0.98, λ 2), whose D_crit SciDL measures at ≈ 414, and 30,000 steps: does
-    /// a faster method keep the circuit competition, and so semi-grok sooner?
+    /// The same with Grokfast EMA (α 0.98, λ 2) and 30,000 steps, around the D_crit of ≈ 414 that 3,000-step
+    /// `dcrit` runs measured: does a faster method keep the circuit competition, and so semi-grok sooner?
     case mlp31GrokfastNearDcrit = "mlp31-grokfast-near-dcrit"
     /// The paper's own model and optimizer (the p = 113 one-layer transformer, AdamW lr 1e-3, weight decay 1,
     /// full batch) on sizes from its measured D_crit (≈ 560–700) up to twice it, 3 seeds, 1,000,000 steps: a
-    /// cluster's grid (`--slurm`); on one machine give it fewer `--steps` and `--seeds`.
+    /// cluster's grid (`--slurm`; test accuracy every 500 steps); on one machine give it fewer `--steps` and
+    /// `--seeds`.
     case p113NearDcrit = "p113-near-dcrit"
 
     /// The command the preset belongs to.
@@ -40,7 +41,7 @@ public enum SweepPreset: String, CaseIterable, Sendable {
         case .p113NearDcrit:
             var c = GrokConfig()
             c.steps = 1_000_000
-            c.checkpointEvery = 10_000
+            (c.evalEvery, c.checkpointEvery) = (500, 10_000)
             c.stopAtTestAccuracy = nil
             return c
         case .mlp31NearDcrit, .mlp31StableMaxNearDcrit, .mlp31GrokfastNearDcrit:
