@@ -3,13 +3,10 @@ import SciDLGrokking
 import SciDLReports
 import SciDLSupport
 import SciDLTensor
+import SciDLTestSupport
 import XCTest
 
-func scratchDirectory(_ name: String) -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("scidl-test-\(name)-\(UUID().uuidString)")
-    try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
+func scratchDirectory(_ name: String) -> URL { ScratchFolder.url("scidl-test-\(name)") }
 
 func read(_ dir: URL, _ file: String) throws -> String {
     try String(contentsOf: dir.appendingPathComponent(file), encoding: .utf8)

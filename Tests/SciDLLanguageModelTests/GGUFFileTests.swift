@@ -68,9 +68,7 @@ final class GGUFFileTests: XCTestCase {
     func assertRefused(
         _ bytes: [UInt8], mentions needle: String, file: StaticString = #filePath, line: UInt = #line
     ) throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scidl-bad-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let url = dir.appendingPathComponent("bad.gguf")
+        let url = ScratchFolder.url("scidl-bad").appendingPathComponent("bad.gguf")
         try Data(bytes).write(to: url)
         XCTAssertThrowsError(try DecoderModel(gguf: url), file: file, line: line) { error in
             let message = (error as? SciDLError)?.message ?? "not a SciDLError: \(error)"

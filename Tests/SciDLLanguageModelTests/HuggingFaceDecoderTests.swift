@@ -137,7 +137,7 @@ final class HuggingFaceDecoderTests: XCTestCase {
 
     /// A copy of a fixture folder that a test may break.
     func copy(_ name: String) throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scidl-hf-\(UUID().uuidString)")
+        let dir = ScratchFolder.url("scidl-hf", create: false)
         try FileManager.default.copyItem(at: Self.fixtures.appendingPathComponent(name), to: dir)
         return dir
     }

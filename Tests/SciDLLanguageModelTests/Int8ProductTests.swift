@@ -45,7 +45,8 @@ final class Int8ProductTests: XCTestCase {
             Self.randomMatrix(.q6_K, rows: 70, columns: columns, &rng),
         ]
         let stack = WeightStack(parts)
-        var expected = [Double](repeating: 0, count: tokens * stack.rows), sizes = expected
+        var expected = [Double](repeating: 0, count: tokens * stack.rows)
+        var sizes = expected
         var first = 0
         for part in parts {
             let y = Self.plainProduct(part, x, tokens: tokens)
@@ -121,10 +122,12 @@ final class Int8ProductTests: XCTestCase {
             }
         }
         let w = matrix.dequantized()
-        var y = [Double](repeating: 0, count: tokens * matrix.rows), sizes = y
+        var y = [Double](repeating: 0, count: tokens * matrix.rows)
+        var sizes = y
         for t in 0..<tokens {
             for r in 0..<matrix.rows {
-                var sum = 0.0, size = 0.0
+                var sum = 0.0
+                var size = 0.0
                 for i in 0..<k {
                     sum += Double(w[r * k + i]) * rounded[t * k + i]
                     size += abs(Double(w[r * k + i]) * rounded[t * k + i])

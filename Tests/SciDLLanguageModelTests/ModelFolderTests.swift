@@ -1,12 +1,13 @@
 import Foundation
 import SciDLLanguageModel
+import SciDLTestSupport
 import XCTest
 
 /// A model folder with a missing or damaged file is refused with one line that says which and why.
 final class ModelFolderTests: XCTestCase {
     func folder(config: String?, vocab: Bool = true, weights: Data?) throws -> URL {
         let real = try ModelCatalog.location(of: .minilm)
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("model-\(UUID().uuidString)")
+        let dir = ScratchFolder.url("model", create: false)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         if let config {
             try config.write(to: dir.appendingPathComponent("config.json"), atomically: true, encoding: .utf8)

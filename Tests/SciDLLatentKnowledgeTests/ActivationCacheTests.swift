@@ -13,7 +13,7 @@ final class ActivationCacheTests: XCTestCase {
         let pairs = (0..<6).map {
             ContrastPair(positive: "the hello \($0) True", negative: "the hello \($0) False", label: $0 % 2)
         }
-        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("scidl-cache-\(UUID().uuidString)")
+        let cache = ScratchFolder.url("scidl-cache", create: false)
         let settings = ExtractionSettings(
             layers: [2, 0, 1], position: .last, cache: cache, dataName: "test", templateName: "t")
         let model = try DecoderModel(gguf: url)
@@ -51,7 +51,7 @@ final class ActivationCacheTests: XCTestCase {
         let pairs = (0..<4).map {
             ContrastPair(positive: "the hello \($0) True", negative: "the hello \($0) False", label: $0 % 2)
         }
-        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("scidl-cache-\(UUID().uuidString)")
+        let cache = ScratchFolder.url("scidl-cache", create: false)
         let settings = ExtractionSettings(layers: [2], position: .last, cache: cache, dataName: "d", templateName: "t")
         _ = try DecoderModel(gguf: url).contrastActivations(of: pairs, settings: settings)
 
@@ -102,8 +102,9 @@ final class ActivationCacheTests: XCTestCase {
                 positive: "the hello \($0) is hello True", negative: "the hello \($0) is hello False hello",
                 label: $0 % 2)
         }
-        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("scidl-zs-\(UUID().uuidString)")
-        let settings = ExtractionSettings(layers: [0, 2], position: .last, cache: cache, dataName: "d", templateName: "t")
+        let cache = ScratchFolder.url("scidl-zs", create: false)
+        let settings = ExtractionSettings(
+            layers: [0, 2], position: .last, cache: cache, dataName: "d", templateName: "t")
         let together = try model.contrastPass(of: pairs, settings: settings, zeroShot: true)
         XCTAssertFalse(together.fromCache)
         let alone = model.logLikelihoodDifferences(pairs.map { ($0.positive, $0.negative) })
@@ -151,12 +152,13 @@ final class ActivationCacheTests: XCTestCase {
             ContrastPair(positive: long + " True", negative: long + " False", label: 1),
             ContrastPair(positive: "the True", negative: "the False", label: 0),
         ]
-        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("scidl-cut-\(UUID().uuidString)")
+        let cache = ScratchFolder.url("scidl-cut", create: false)
         var settings = ExtractionSettings(layers: [1], position: .last, cache: cache, dataName: "d", templateName: "t")
         settings.maxTokens = 10
         let pass = try model.contrastPass(of: pairs, settings: settings, zeroShot: true)
         XCTAssertEqual(pass.truncatedPrompts, 2, "both members of the long pair")
-        XCTAssertEqual(try model.contrastPass(of: pairs, settings: settings, zeroShot: false).truncatedPrompts, 2, "cached")
+        XCTAssertEqual(
+            try model.contrastPass(of: pairs, settings: settings, zeroShot: false).truncatedPrompts, 2, "cached")
         settings.maxTokens = nil
         let whole = try model.contrastPass(of: pairs, settings: settings, zeroShot: false)
         XCTAssertFalse(whole.fromCache, "another limit, another cache entry")

@@ -6,7 +6,7 @@ import XCTest
 @testable import SciDLLatentKnowledge
 
 func temporaryFile(_ name: String, _ contents: String) throws -> URL {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scidl-tests-\(UUID().uuidString)")
+    let dir = ScratchFolder.url("scidl-tests", create: false)
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     let url = dir.appendingPathComponent(name)
     try contents.write(to: url, atomically: true, encoding: .utf8)
@@ -187,7 +187,7 @@ final class ActivationImportTests: XCTestCase {
             try ActivationImport.load(positive: fixture("positive.npy"), negative: fixture("single.npy")),
             containing: "alike")
         let truncated = try Data(contentsOf: fixture("single.npy")).prefix(200)
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("truncated-\(UUID().uuidString).npy")
+        let url = ScratchFolder.url("truncated", suffix: ".npy", create: false)
         try truncated.write(to: url)
         XCTAssertThrowsMessage(try ActivationImport.load(url), containing: "truncated")
         let header = try temporaryFile("bad.safetensors", "\u{8}\0\0\0\0\0\0\0{not json")
@@ -199,7 +199,7 @@ final class ActivationImportTests: XCTestCase {
 
     func testTheCacheFormatReadsBackAsAnImport() throws {
         let (a, _) = plantedPairs(count: 6, width: 4)
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("acts-\(UUID().uuidString).safetensors")
+        let url = ScratchFolder.url("acts", suffix: ".safetensors", create: false)
         try a.file(metadata: ["model": "test"]).write(to: url)
         let b = try ActivationImport.load(url)
         XCTAssertEqual(b.positive, a.positive)
@@ -235,7 +235,7 @@ final class ActivationRecorderTests: XCTestCase {
             Float((prompt * 7919 + j * 313 + k * 17) % 1013) / 100
         }
         let states = (0..<46).map { prompt in (0..<l).flatMap { j in (0..<5).map { k in value(prompt, j, k) } } }
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scidl-rec-\(UUID().uuidString)")
+        let folder = ScratchFolder.url("scidl-rec", create: false)
         let url = folder.appendingPathComponent("acts.safetensors")
         var notes: [String] = []
         let toFile = try ActivationRecorder(
@@ -281,7 +281,7 @@ final class ActivationRecorderTests: XCTestCase {
     }
 
     func testAFileTheDiskCannotHoldIsRefusedBeforeAnyWork() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scidl-rec-\(UUID().uuidString)")
+        let folder = ScratchFolder.url("scidl-rec", create: false)
         XCTAssertThrowsMessage(
             try ActivationRecorder(
                 pairs: 1 << 20, labels: [], layers: Array(0..<1024), width: 1 << 20,

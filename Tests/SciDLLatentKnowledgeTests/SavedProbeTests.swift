@@ -1,5 +1,6 @@
 import Foundation
 import SciDLTensor
+import SciDLTestSupport
 import XCTest
 
 @testable import SciDLLatentKnowledge
@@ -8,7 +9,7 @@ import XCTest
 /// transfer to other pairs.
 final class SavedProbeTests: XCTestCase {
     func folder() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("scidl-probes-\(UUID().uuidString)")
+        let url = ScratchFolder.url("scidl-probes", create: false)
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }
@@ -25,7 +26,8 @@ final class SavedProbeTests: XCTestCase {
         XCTAssertEqual(decoded.position, .mean)
         XCTAssertEqual(decoded.templates, ["truth", "yes-no"])
         XCTAssertNil(decoded.textColumn)
-        let earlier = #"{"data":"cities.csv","label_column":"","model":"smollm2","position":"","templates":"truth,yes-no","text_column":""}"#
+        let earlier =
+            #"{"data":"cities.csv","label_column":"","model":"smollm2","position":"","templates":"truth,yes-no","text_column":""}"#
         let read = try JSONDecoder().decode(ProbeProvenance.self, from: Data(earlier.utf8))
         XCTAssertEqual(read.data, "cities.csv")
         XCTAssertEqual(read.templates, ["truth", "yes-no"])
@@ -127,7 +129,9 @@ final class EvalTableTests: XCTestCase {
         XCTAssertFalse(table.text().contains("cities / truth, layer"), table.text())
         let lines = table.csv().split(separator: "\n")
         let header = lines[0].split(separator: ",").map(String.init)
-        let row = Dictionary(uniqueKeysWithValues: zip(header, lines[1].split(separator: ",", omittingEmptySubsequences: false).map(String.init)))
+        let row = Dictionary(
+            uniqueKeysWithValues: zip(
+                header, lines[1].split(separator: ",", omittingEmptySubsequences: false).map(String.init)))
         XCTAssertEqual(row["train_data"], "larger_than")
         XCTAssertEqual(row["train_template"], "truth")
         XCTAssertEqual(row["test_data"], "cities")

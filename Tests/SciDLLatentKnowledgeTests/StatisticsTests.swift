@@ -69,7 +69,8 @@ final class StatisticsTests: XCTestCase {
         let report = ElicitReport(results: results, description: [])
         let header = report.csv().split(separator: "\n")[0].split(separator: ",").map(String.init)
         for column in [
-            "acc_estimate", "acc_lower", "acc_upper", "auroc_estimate", "auroc_lower", "auroc_upper", "cal_acc_estimate",
+            "acc_estimate", "acc_lower", "acc_upper", "auroc_estimate", "auroc_lower", "auroc_upper",
+            "cal_acc_estimate",
             "ece", "reversed", "raw_acc", "raw_auroc", "raw_cal_acc",
         ] {
             XCTAssertTrue(header.contains(column), column)
@@ -124,7 +125,8 @@ final class StatisticsTests: XCTestCase {
             let header = csv[0].split(separator: ",").map(String.init)
             for line in csv.dropFirst() {
                 let row = Dictionary(
-                    uniqueKeysWithValues: zip(header, line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)))
+                    uniqueKeysWithValues: zip(
+                        header, line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)))
                 let auroc = try XCTUnwrap(Double(row["auroc_estimate"]!))
                 let acc = try XCTUnwrap(Double(row["acc_estimate"]!))
                 XCTAssertLessThanOrEqual(try XCTUnwrap(Double(row["auroc_lower"]!)), auroc)
@@ -206,7 +208,8 @@ final class StatisticsTests: XCTestCase {
         one.seeds = [0]
         let table = ElicitReport(results: try Elicitation.run(a, settings: one), description: []).table()
         XCTAssertNotNil(
-            table.range(of: #"0\.\d{3} / 0\.\d{3}"#, options: .regularExpression), "mean / 95th percentile, whole: \(table)")
+            table.range(of: #"0\.\d{3} / 0\.\d{3}"#, options: .regularExpression),
+            "mean / 95th percentile, whole: \(table)")
         for r in try Elicitation.run(a, settings: settings) {
             let truth = r.scores[.truth]!
             let chance = try XCTUnwrap(truth.chance)
@@ -230,7 +233,8 @@ final class StatisticsTests: XCTestCase {
             negative += (0..<d).map { Float($0) - 1 } + Array(planted.negative.scalars[(i * d)..<((i + 1) * d)])
         }
         let both = try ContrastActivations(
-            positive: Tensor(shape: [60, 2, d], scalars: positive), negative: Tensor(shape: [60, 2, d], scalars: negative),
+            positive: Tensor(shape: [60, 2, d], scalars: positive),
+            negative: Tensor(shape: [60, 2, d], scalars: negative),
             labels: planted.labels, layers: [0, 5], source: "two layers")
         let diagnoses = LayerDiagnosis.diagnose(both)
         XCTAssertEqual(diagnoses.map(\.constantDifferences), [true, false])
@@ -244,7 +248,8 @@ final class StatisticsTests: XCTestCase {
             positive: Tensor(shape: [60, 1, d], scalars: (0..<60).flatMap { _ in (0..<d).map { Float($0) } }),
             negative: Tensor(shape: [60, 1, d], scalars: (0..<60).flatMap { _ in (0..<d).map { Float($0) - 1 } }),
             labels: both.labels, layers: [0], source: "test")
-        XCTAssertThrowsMessage(try Elicitation.run(onlyZero, settings: settings), containing: "nothing to probe at layer(s) 0")
+        XCTAssertThrowsMessage(
+            try Elicitation.run(onlyZero, settings: settings), containing: "nothing to probe at layer(s) 0")
     }
 }
 
@@ -278,13 +283,17 @@ final class ZeroShotTests: XCTestCase {
         var settings = ElicitSettings()
         settings.methods = [.pca]
         settings.seeds = [0, 1]
-        var report = ElicitReport(results: try Elicitation.run(planted, settings: settings, template: "t"), description: [])
-        let z = ZeroShot(preferences: planted.labels.indices.map { Float(planted.labels[$0] == 1 ? 3 : 1) + Float($0) / 400 })
+        var report = ElicitReport(
+            results: try Elicitation.run(planted, settings: settings, template: "t"), description: [])
+        let z = ZeroShot(
+            preferences: planted.labels.indices.map { Float(planted.labels[$0] == 1 ? 3 : 1) + Float($0) / 400 })
         report.zeroShot["t"] = try z.scores(labels: planted.labels, settings: settings)
         let lines = report.csv().split(separator: "\n")
         let header = lines[0].split(separator: ",").map(String.init)
         let rows = lines.dropFirst().map {
-            Dictionary(uniqueKeysWithValues: zip(header, $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init)))
+            Dictionary(
+                uniqueKeysWithValues: zip(
+                    header, $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init)))
         }.filter { $0["method"] == "zero_shot" }
         XCTAssertEqual(rows.map { $0["seed"] }, ["0", "1"])
         for row in rows {

@@ -163,8 +163,7 @@ public struct GGUFWriter {
 
     /// Writes `bytes` as a file in a fresh temporary folder and returns its URL.
     public static func writeBytes(_ bytes: [UInt8], named name: String = "model.gguf") throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scidl-gguf-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = ScratchFolder.url("scidl-gguf")
         let url = dir.appendingPathComponent(name)
         try Data(bytes).write(to: url)
         return url

@@ -1,4 +1,5 @@
 import Foundation
+import SciDLTestSupport
 import XCTest
 
 final class CommandLineTests: XCTestCase {
@@ -6,9 +7,7 @@ final class CommandLineTests: XCTestCase {
         "--p", "7", "--d-model", "8", "--heads", "2", "--d-mlp", "16", "--steps", "4", "--eval-every", "2", "--quiet",
     ]
 
-    func scratch() -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("scidl-cli-\(UUID().uuidString)").path
-    }
+    func scratch() -> String { ScratchFolder.path("scidl-cli") }
 
     func testBadFlagsGiveOneClearLineAndStatus2() throws {
         try assertOneLineError(["grok", "--train-fraction", "1.5"], mentions: "(0, 1)")

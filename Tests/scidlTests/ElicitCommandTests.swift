@@ -1,13 +1,12 @@
 import Foundation
+import SciDLTestSupport
 import XCTest
 
 final class ElicitCommandTests: XCTestCase {
     let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("SciDLLatentKnowledgeTests/Fixtures")
 
-    func scratch() -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("scidl-elicit-\(UUID().uuidString)").path
-    }
+    func scratch() -> String { ScratchFolder.path("scidl-elicit") }
 
     func testModelRunWritesEveryOutputAndSecondRunReadsTheCache() throws {
         let out = scratch()
@@ -95,7 +94,7 @@ final class ElicitCommandTests: XCTestCase {
     func testAHugeActivationIsProbedOrRefusedNotCrashed() throws {
         let corpus = fixtures.deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("FuzzCorpus")
-        let labels = FileManager.default.temporaryDirectory.appendingPathComponent("labels-\(UUID().uuidString).txt")
+        let labels = ScratchFolder.url("labels", suffix: ".txt", create: false)
         try "0\n1\n1\n0\n1\n0\n0\n1\n".write(to: labels, atomically: true, encoding: .utf8)
         let r = try scidl([
             "elicit", "--activations", corpus.appendingPathComponent("npy/crash-D-huge-activation.npy").path,
@@ -106,9 +105,9 @@ final class ElicitCommandTests: XCTestCase {
     }
 
     func testBadInputGivesOneClearLineAndStatus2() throws {
-        let csv = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString).csv")
+        let csv = ScratchFolder.url("bad", suffix: ".csv", create: false)
         try "statement,label\nx,2\n".write(to: csv, atomically: true, encoding: .utf8)
-        let template = FileManager.default.temporaryDirectory.appendingPathComponent("t-\(UUID().uuidString).txt")
+        let template = ScratchFolder.url("t", suffix: ".txt", create: false)
         try "{statement} is what it is.".write(to: template, atomically: true, encoding: .utf8)
         try assertOneLineError(["elicit", "--methods", "ccs,magic"], mentions: "'magic'")
         try assertOneLineError(["elicit", "--data", "/no/such.csv"], mentions: "no data file")
@@ -132,7 +131,7 @@ final class ElicitCommandTests: XCTestCase {
     /// Issue 12: the first rows of a sorted file hold one class; `--limit` stops with one line, `--sample`
     /// draws both classes, `--group-column` splits by fact and the summary says so.
     func testOneClassIsRefusedAndSampleAndGroupsRun() throws {
-        let csv = FileManager.default.temporaryDirectory.appendingPathComponent("sorted-\(UUID().uuidString).csv")
+        let csv = ScratchFolder.url("sorted", suffix: ".csv", create: false)
         let cities = ["Paris", "Rome", "Oslo", "Lima", "Cairo", "Tokyo", "Delhi", "Quito", "Accra", "Hanoi"]
         let countries = ["France", "Italy", "Norway", "Peru", "Egypt", "Japan", "India", "Ecuador", "Ghana", "Vietnam"]
         var rows = ["statement,label,city"]
@@ -200,7 +199,7 @@ final class ElicitCommandTests: XCTestCase {
     /// Issue 11: input quoted in a message is cut and its control characters escaped, so a 1 MB header or
     /// label, a placeholder with a newline or an escape sequence cannot flood or garble the terminal.
     func testMessagesQuotingInputStayShortAndPrintable() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scidl-msg-\(UUID().uuidString)")
+        let folder = ScratchFolder.url("scidl-msg", create: false)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let huge = String(repeating: "w", count: 1 << 20)
         let header = folder.appendingPathComponent("header.csv")
@@ -233,7 +232,8 @@ final class ElicitCommandTests: XCTestCase {
         let rows = try String(contentsOfFile: out + "/results.csv", encoding: .utf8).split(separator: "\n").dropFirst()
         let conditions = Set(rows.map { String($0.split(separator: ",")[0]) })
         XCTAssertEqual(conditions.count, 4, "default prompt, distractor, explicit and implicit opinion: \(conditions)")
-        XCTAssertEqual(rows.filter { $0.contains(",zero_shot,") }.count, 4 * 2, "a zero-shot row per condition and seed")
+        XCTAssertEqual(
+            rows.filter { $0.contains(",zero_shot,") }.count, 4 * 2, "a zero-shot row per condition and seed")
         let html = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
         XCTAssertTrue(html.contains("The critique on one data set"))
         XCTAssertTrue(html.contains("What the unsupervised methods found instead"))
@@ -260,7 +260,7 @@ final class ElicitCommandTests: XCTestCase {
         ])
         XCTAssertEqual(theorem.status, 0, theorem.stderr)
         XCTAssertTrue(theorem.stdout.contains("loss(c')"), theorem.stdout)
-        let template = FileManager.default.temporaryDirectory.appendingPathComponent("t-\(UUID().uuidString).txt")
+        let template = ScratchFolder.url("t", suffix: ".txt", create: false)
         try "Just {answer}".write(to: template, atomically: true, encoding: .utf8)
         try assertOneLineError(["challenge", "magic"], mentions: "'magic' is invalid for '<experiment>'")
         try assertOneLineError(["challenge", "distractor", "--words", ""], mentions: "two different")

@@ -1,4 +1,5 @@
 import Foundation
+import SciDLTestSupport
 import XCTest
 
 /// `kill -9` at arbitrary points of a run and of a sweep, then resuming: the files come out byte-identical
@@ -9,9 +10,7 @@ final class KillAndResumeTests: XCTestCase {
         "50", "--checkpoint-every", "200", "--no-early-stop", "--quiet",
     ]
 
-    func scratch() -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("scidl-kill-\(UUID().uuidString)").path
-    }
+    func scratch() -> String { ScratchFolder.path("scidl-kill") }
 
     /// Starts `arguments`, waits until `ready` exists plus `delay` seconds, and kills it with SIGKILL.
     func kill(_ arguments: [String], after ready: String, delay: Double) throws {

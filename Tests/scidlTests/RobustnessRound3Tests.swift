@@ -9,9 +9,7 @@ import XCTest
 final class RobustnessRound3Tests: XCTestCase {
     let tiny = ["--p", "7", "--d-model", "8", "--heads", "2", "--d-mlp", "16", "--quiet"]
 
-    func scratch() -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("scidl-r3-\(UUID().uuidString)").path
-    }
+    func scratch() -> String { ScratchFolder.path("scidl-r3") }
 
     func contents(_ folder: String) throws -> [String: Data] {
         var out: [String: Data] = [:]
@@ -66,7 +64,8 @@ final class RobustnessRound3Tests: XCTestCase {
             try assertOneLineError(
                 ["elicit", "--activations", activations, "--methods", "ccs", "--ccs-lr", lr, "--out", out],
                 mentions: "--ccs-lr")
-            XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/results.csv"), "no half-written results (\(lr))")
+            XCTAssertFalse(
+                FileManager.default.fileExists(atPath: out + "/results.csv"), "no half-written results (\(lr))")
             XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/probes.safetensors"))
         }
         try assertOneLineError(["grok", "--weight-decay", "1e308"], mentions: "lr·wd")
@@ -78,7 +77,8 @@ final class RobustnessRound3Tests: XCTestCase {
         let started = Date()
         try assertOneLineError(["ungrok", "--sizes", "", "--out", scratch()], mentions: "--sizes is empty")
         try assertOneLineError(["ungrok", "--sizes", "0,-1", "--out", scratch()], mentions: "--sizes must be positive")
-        try assertOneLineError(["ungrok", "--sizes", "100", "--workers", "0", "--out", scratch()], mentions: "--workers")
+        try assertOneLineError(
+            ["ungrok", "--sizes", "100", "--workers", "0", "--out", scratch()], mentions: "--workers")
         try assertOneLineError(["ungrok", "--sizes", "100,100", "--out", scratch()], mentions: "lists 100 twice")
         try assertOneLineError(["dcrit", "--seeds", "0,0,0", "--out", scratch()], mentions: "lists 0 twice")
         XCTAssertLessThan(Date().timeIntervalSince(started), 30, "refused before any training")
@@ -129,7 +129,8 @@ final class RobustnessRound3Tests: XCTestCase {
         XCTAssertEqual(first.status, 0, first.stderr)
         XCTAssertTrue(first.stderr.contains("2 of 20 examples have no text"), first.stderr)
         XCTAssertTrue(first.stderr.contains("1 examples are over 100000 characters"), first.stderr)
-        XCTAssertTrue(first.stderr.contains("2 of 40 prompts were longer than 48 tokens and lost their start"), first.stderr)
+        XCTAssertTrue(
+            first.stderr.contains("2 of 40 prompts were longer than 48 tokens and lost their start"), first.stderr)
         // Damage the cached activations: the next run says so, recomputes, and gets the same table.
         let entry = try XCTUnwrap(
             try FileManager.default.contentsOfDirectory(atPath: cache).first { $0.hasSuffix(".safetensors") })
@@ -153,7 +154,7 @@ final class RobustnessRound3Tests: XCTestCase {
         func variant(_ change: (inout Data) throws -> Void) throws -> String {
             var bytes = original
             try change(&bytes)
-            let out = FileManager.default.temporaryDirectory.appendingPathComponent("scidl-r3-\(UUID()).gguf")
+            let out = ScratchFolder.url("scidl-r3", suffix: ".gguf", create: false)
             try bytes.write(to: out)
             return out.path
         }
@@ -193,7 +194,8 @@ final class RobustnessRound3Tests: XCTestCase {
             architecture: "llama", tokenizer: TinyGGUF.gpt2Tokenizer, seed: 22, extraTensors: ["cls.head.weight"])
         let described = try scidl(["model", "--model", extra.path])
         XCTAssertEqual(described.status, 0, described.stderr)
-        XCTAssertTrue(described.stdout.contains("note: 1 tensors of the file are not used: cls.head.weight"), described.stdout)
+        XCTAssertTrue(
+            described.stdout.contains("note: 1 tensors of the file are not used: cls.head.weight"), described.stdout)
         XCTAssertFalse(try scidl(["model", "--model", url.path]).stdout.contains("not used"))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SciDLTestSupport
 import XCTest
 
 /// Issue 11's ways of losing or mixing results, each through the real binary: a folder belongs to the
@@ -8,9 +9,7 @@ final class RunFolderCommandTests: XCTestCase {
     let activations = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("SciDLLatentKnowledgeTests/Fixtures/pairs.npz").path
 
-    func scratch() -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("scidl-folder-\(UUID().uuidString)").path
-    }
+    func scratch() -> String { ScratchFolder.path("scidl-folder") }
 
     func elicit(_ out: String, epochs: String = "10") -> [String] {
         ["elicit", "--activations", activations, "--test-fraction", "0.5", "--ccs-epochs", epochs, "--out", out]
@@ -70,13 +69,14 @@ final class RunFolderCommandTests: XCTestCase {
         XCTAssertEqual(try String(contentsOfFile: out + "/config.json", encoding: .utf8), config)
         // A killed write's temporary file goes when the folder is next opened.
         let stale = out + "/.checkpoint.safetensors.tmp-999999"
-        FileManager.default.createFile(atPath: stale, contents: Data("partial".utf8))
+        XCTAssertTrue(FileManager.default.createFile(atPath: stale, contents: Data("partial".utf8)))
         XCTAssertEqual(try scidl(["grok", "--resume", out, "--steps", "40"]).status, 0)
         XCTAssertFalse(FileManager.default.fileExists(atPath: stale))
         // Stopped before its first checkpoint (diverged here): the message says so, and the folder simply
         // takes a new run.
         let diverged = scratch()
-        let r = try scidl(["grok"] + tiny + ["--steps", "50", "--lr", "1e30", "--weight-decay", "0", "--out", diverged])
+        let r = try scidl(
+            ["grok"] + tiny + ["--steps", "50", "--lr", "1e30", "--weight-decay", "0", "--out", diverged])
         XCTAssertEqual(r.status, 2)
         XCTAssertTrue(r.stderr.contains("no checkpoint had been written yet"), r.stderr)
         XCTAssertEqual(try scidl(["grok"] + tiny + ["--steps", "20", "--out", diverged]).status, 0)

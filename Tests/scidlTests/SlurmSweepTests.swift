@@ -1,4 +1,5 @@
 import Foundation
+import SciDLTestSupport
 import XCTest
 
 /// `--slurm` through the binary: the dry run anywhere, and with `SCIDL_SLURM_TESTS=1` (set by `.ci/run`
@@ -10,9 +11,7 @@ final class SlurmSweepTests: XCTestCase {
         "--train-fraction", "0.5", "--sizes", "30,120,480", "--seeds", "0,1", "--steps", "3000",
     ]
 
-    func scratch() -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("scidl-slurm-\(UUID().uuidString)").path
-    }
+    func scratch() -> String { ScratchFolder.path("scidl-slurm") }
 
     func testDryRunPrintsTheScriptAndSubmitsNothing() throws {
         let dir = scratch()
