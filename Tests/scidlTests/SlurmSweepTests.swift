@@ -28,6 +28,22 @@ final class SlurmSweepTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/pretrain.sbatch"))
     }
 
+    /// The run settings a `--slurm --dry-run` of `arguments` would submit, one per run, after checking that it
+    /// says it would submit `count` runs.
+    func dryRunConfigs(
+        _ arguments: [String], submitting count: Int, file: StaticString = #filePath, line: UInt = #line
+    ) throws -> [[String: Any]] {
+        let dir = scratch()
+        let r = try scidl(arguments + ["--out", dir, "--slurm", "--dry-run"])
+        XCTAssertEqual(r.status, 0, r.stderr, file: file, line: line)
+        XCTAssertTrue(r.stdout.contains("would submit \(count) runs"), r.stdout, file: file, line: line)
+        let list = try XCTUnwrap(
+            JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/run-list.json")))
+                as? [String: Any], file: file, line: line)
+        let runs = try XCTUnwrap(list["runs"] as? [[String: Any]], file: file, line: line)
+        return try runs.map { try XCTUnwrap($0["config"] as? [String: Any], file: file, line: line) }
+    }
+
     /// SciDL's own semi-grokking presets set the model and steps as well as the grid; flags still apply.
     func testASemiGrokkingPresetCentredOnDcritSetsItsRun() throws {
         for (preset, loss, sizes, grokfast) in [
@@ -35,16 +51,7 @@ final class SlurmSweepTests: XCTestCase {
             ("mlp31-stablemax-near-dcrit", "stablemax", 460...580, false),
             ("mlp31-grokfast-near-dcrit", "softmax", 360...480, true),
         ] {
-            let dir = scratch()
-            let r = try scidl(["semigrok", "--preset", preset, "--steps", "5000", "--out", dir, "--slurm", "--dry-run"])
-            XCTAssertEqual(r.status, 0, r.stderr)
-            XCTAssertTrue(r.stdout.contains("would submit 21 runs"), r.stdout)
-            let list = try XCTUnwrap(
-                JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/run-list.json")))
-                    as? [String: Any])
-            let runs = try XCTUnwrap(list["runs"] as? [[String: Any]])
-            for run in runs {
-                let config = try XCTUnwrap(run["config"] as? [String: Any])
+            for config in try dryRunConfigs(["semigrok", "--preset", preset, "--steps", "5000"], submitting: 21) {
                 XCTAssertEqual(config["modulus"] as? Int, 31)
                 XCTAssertEqual((config["model"] as? [String: Any])?["kind"] as? String, "mlp")
                 XCTAssertEqual(config["loss"] as? String, loss)
@@ -57,16 +64,10 @@ final class SlurmSweepTests: XCTestCase {
 
     /// A preset's Grokfast filter survives the flags, which may tune it.
     func testAGrokfastPresetKeepsItsFilterUnderTheFlags() throws {
-        let dir = scratch()
-        let r = try scidl([
-            "semigrok", "--preset", "mlp31-grokfast-near-dcrit", "--grokfast-lambda", "5", "--optimizer", "adamw",
-            "--out", dir, "--slurm", "--dry-run",
-        ])
-        XCTAssertEqual(r.status, 0, r.stderr)
-        let list = try XCTUnwrap(
-            JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/run-list.json")))
-                as? [String: Any])
-        let config = try XCTUnwrap((list["runs"] as? [[String: Any]])?.first?["config"] as? [String: Any])
+        let configs = try dryRunConfigs(
+            ["semigrok", "--preset", "mlp31-grokfast-near-dcrit", "--grokfast-lambda", "5", "--optimizer", "adamw"],
+            submitting: 21)
+        let config = try XCTUnwrap(configs.first)
         let ema = try XCTUnwrap(
             (config["gradientFilter"] as? [String: Any])?["exponentialMovingAverage"] as? [String: Any])
         XCTAssertEqual(ema["alpha"] as? Double, 0.98)
@@ -78,16 +79,7 @@ final class SlurmSweepTests: XCTestCase {
     /// The p = 113 preset is the paper's model and optimizer at a cluster's budget; `--steps` and `--seeds`
     /// cut it down for one machine.
     func testTheTransformerSemiGrokkingPresetKeepsThePapersSettings() throws {
-        let dir = scratch()
-        let r = try scidl(["semigrok", "--preset", "p113-near-dcrit", "--out", dir, "--slurm", "--dry-run"])
-        XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertTrue(r.stdout.contains("would submit 18 runs"), r.stdout)
-        let list = try XCTUnwrap(
-            JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/run-list.json")))
-                as? [String: Any])
-        let runs = try XCTUnwrap(list["runs"] as? [[String: Any]])
-        for run in runs {
-            let config = try XCTUnwrap(run["config"] as? [String: Any])
+        for config in try dryRunConfigs(["semigrok", "--preset", "p113-near-dcrit"], submitting: 18) {
             XCTAssertEqual(config["modulus"] as? Int, 113)
             XCTAssertEqual((config["model"] as? [String: Any])?["kind"] as? String, "transformer")
             XCTAssertEqual(config["learningRate"] as? Double, 1e-3)
@@ -97,13 +89,9 @@ final class SlurmSweepTests: XCTestCase {
             XCTAssertNil(config["stopAtTestAccuracy"], "a semi-grokking run does not stop at 99 %")
             XCTAssertTrue((600...1400).contains(try XCTUnwrap(config["trainCount"] as? Int)))
         }
-        let cut = scratch()
-        let small = try scidl([
-            "semigrok", "--preset", "p113-near-dcrit", "--steps", "60000", "--seeds", "0,1", "--out", cut, "--slurm",
-            "--dry-run",
-        ])
-        XCTAssertEqual(small.status, 0, small.stderr)
-        XCTAssertTrue(small.stdout.contains("would submit 12 runs"), small.stdout)
+        let cut = try dryRunConfigs(
+            ["semigrok", "--preset", "p113-near-dcrit", "--steps", "60000", "--seeds", "0,1"], submitting: 12)
+        XCTAssertEqual(Set(cut.compactMap { $0["seed"] as? Int }), [0, 1])
     }
 
     func testSlurmFlagsExplainBadInput() throws {

@@ -74,20 +74,14 @@ public struct SemiGrokkingExperiment: SweepExperiment {
                 ]
             }, caption: "Each run by the criterion")
         for wd in weightDecays {
-            // One colour per size, every seed of it in that colour and the size named once in the legend.
-            var curves: [LinePlot.Series] = []
-            for (i, d) in sizes.enumerated() {
-                let colour = LinePlot.palette[i % LinePlot.palette.count]
-                var named = false
-                for seed in seeds {
-                    let name = CircuitEfficiency.name(weightDecay: wd, size: d, kind: .trueLabels, seed: seed)
-                    if let log = try? MetricsLog(readingFrom: sweep.runDirectory(name)), !log.rows.isEmpty {
-                        let label = "D = \(d)" + (seeds.count > 1 ? " (\(seeds.count) seeds)" : "")
-                        curves.append(.init(named ? "" : label, log.series(.testAccuracy), colour: colour))
-                        named = true
-                    }
+            let curves = sweep.logs(
+                grouped: sizes.map { d in
+                    (
+                        "D = \(d)",
+                        seeds.map { CircuitEfficiency.name(weightDecay: wd, size: d, kind: .trueLabels, seed: $0) }
+                    )
                 }
-            }
+            ).map { LinePlot.Series($0.name, $0.log.series(.testAccuracy), colour: $0.colour) }
             page.heading("Weight decay \(formatNumber(wd))")
             page.figures([
                 LinePlot(
@@ -153,18 +147,18 @@ public struct SemiGrokkingExperiment: SweepExperiment {
 
     /// The same with each run's verdict by the criterion, read from its log in `sweep`.
     public func table(_ results: [Sweep.Result], sweep: Sweep) -> String {
-        let judged = judgements(results, sweep: sweep).map { ($0.name, $0.judgement.verdict.rawValue) }
+        let judged = judgements(results, sweep: sweep).map { ($0.name, $0.judgement.verdict) }
         return table(results, verdicts: Dictionary(uniqueKeysWithValues: judged))
     }
 
-    private func table(_ results: [Sweep.Result], verdicts: [String: String]) -> String {
+    private func table(_ results: [Sweep.Result], verdicts: [String: SemiGrokkingCriterion.Verdict]) -> String {
         let verdictColumn = verdicts.isEmpty ? "" : "  verdict"
         var lines =
             ["run                      final train acc  final test acc" + verdictColumn]
             + results.map { r in
                 r.name.padding(toLength: 24, withPad: " ", startingAt: 0)
                     + String(format: " %15.3f  %14.3f", r[.trainAccuracy] ?? .nan, r[.testAccuracy] ?? .nan)
-                    + (verdicts[r.name].map { "  " + $0 } ?? "")
+                    + (verdicts[r.name].map { "  " + $0.rawValue } ?? "")
             }
         for wd in weightDecays {
             let spread = finalTestAccuracy(results, weightDecay: wd)
@@ -172,7 +166,7 @@ public struct SemiGrokkingExperiment: SweepExperiment {
             lines += sizes.indices.map { String(format: "%7d   ", sizes[$0]) + spread.describe($0) }
         }
         if !verdicts.isEmpty {
-            let semi = verdicts.values.filter { $0 == SemiGrokkingCriterion.Verdict.semiGrokked.rawValue }.count
+            let semi = verdicts.values.filter { $0 == .semiGrokked }.count
             lines.append("semi-grokked by the criterion: \(semi) of \(verdicts.count) runs")
         }
         return lines.joined(separator: "\n")

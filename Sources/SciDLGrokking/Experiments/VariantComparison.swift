@@ -142,21 +142,7 @@ public struct VariantComparison: SweepExperiment {
             memorisation stops carrying the training set. Steps are evaluations every \
             \(variants.first?.config.evalEvery ?? 0) steps; x axes are logarithmic.
             """)
-        // One colour per variant, every seed of it drawn in that colour and named once in the legend.
-        var logs: [(name: String, colour: String, log: MetricsLog)] = []
-        for (i, v) in variants.enumerated() {
-            let colour = LinePlot.palette[i % LinePlot.palette.count]
-            var named = false
-            for seed in seeds {
-                if let log = try? MetricsLog(readingFrom: sweep.runDirectory(Self.name(v.name, seed: seed))),
-                    !log.rows.isEmpty
-                {
-                    let seedsNamed = seeds.count > 1 ? " (\(seeds.count) seeds)" : ""
-                    logs.append((named ? "" : v.label + seedsNamed, colour, log))
-                    named = true
-                }
-            }
-        }
+        let logs = sweep.logs(grouped: variants.map { v in (v.label, seeds.map { Self.name(v.name, seed: $0) }) })
         let figures: [any SVGFigure] = Self.panels.compactMap { panel in
             let series = logs.compactMap { entry -> LinePlot.Series? in
                 let points = entry.log.series(panel.metric).filter { $0.0 > 0 && (panel.yScale == .linear || $0.1 > 0) }

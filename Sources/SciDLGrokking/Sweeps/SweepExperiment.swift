@@ -36,7 +36,11 @@ extension SweepExperiment {
     public func run(
         in directory: URL, workers: Int, progress: (@Sendable (Sweep.Progress) -> Void)? = nil
     ) throws -> [Sweep.Result] {
-        let sweep = try sweep(in: directory, workers: workers)
+        try run(try sweep(in: directory, workers: workers), progress: progress)
+    }
+
+    /// The same in a sweep already open.
+    private func run(_ sweep: Sweep, progress: (@Sendable (Sweep.Progress) -> Void)?) throws -> [Sweep.Result] {
         let results = try sweep.run(progress: progress)
         try writeSummaryAndReport(results, sweep: sweep)
         return results
@@ -85,20 +89,21 @@ extension SweepExperiment {
             throw SciDLError(
                 "`scidl \(Self.command)` has no run '\(name)' to wait for: --run-index takes a number here")
         case .here(let workers):
-            let plans = try plans()
-            try estimateCost(in: directory, workers: workers, say: say)
-            let results = try run(in: directory, workers: workers, progress: progress)
-            if plans.count > results.count {
+            let sweep = try sweep(in: directory, workers: workers)
+            try estimateCost(of: sweep, workers: workers, say: say)
+            let results = try run(sweep, progress: progress)
+            if sweep.plans.count > results.count {
                 say(
                     """
-                    \(plans.count - results.count) runs are being trained by another process (a Slurm task?): run \
-                    again later to merge them
+                    \(sweep.plans.count - results.count) runs are being trained by another process (a Slurm task?): \
+                    run again later to merge them
                     """)
             }
-            say(table(results, sweep: try sweep(in: directory)))
+            say(table(results, sweep: sweep))
             say(whereResultsAre)
         case .slurm(let resources, let executable, let dryRun):
-            try estimateCost(in: directory, workers: nil, say: say)
+            // Each open sweep holds the folder, and the submission opens its own: none is held across it.
+            try estimateCost(of: try sweep(in: directory), workers: nil, say: say)
             let (results, status) = try submitToSlurm(
                 in: directory, resources: resources, executable: executable, dryRun: dryRun)
             status.lines(dryRun: dryRun).forEach(say)
@@ -109,13 +114,13 @@ extension SweepExperiment {
         }
     }
 
-    /// The cost of the runs not yet finished in `directory` (all of them in a new folder; nothing when every
-    /// run has finished and only the report is rewritten).
-    private func estimateCost(in directory: URL, workers: Int?, say: (String) -> Void) throws {
-        let all = try plans()
-        let left = try sweep(in: directory).unfinished
+    /// The cost of the runs `sweep` has not yet finished (all of them in a new folder; nothing when every run
+    /// has finished and only the report is rewritten).
+    private func estimateCost(of sweep: Sweep, workers: Int?, say: (String) -> Void) throws {
+        let left = sweep.unfinished
         guard !left.isEmpty else { return }
-        let part = left.count < all.count ? " (the \(left.count) of \(all.count) runs not finished)" : ""
+        let part =
+            left.count < sweep.plans.count ? " (the \(left.count) of \(sweep.plans.count) runs not finished)" : ""
         say("cost estimate\(part): \(try SweepCost(plans: left).describe(workers: workers))\(prerequisiteNote)")
     }
 

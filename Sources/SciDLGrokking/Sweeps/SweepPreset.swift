@@ -97,8 +97,8 @@ public enum SweepPreset: String, CaseIterable, Sendable {
             """
         case .mlp31GrokfastNearDcrit:
             """
-            SciDL: the same MLP with Grokfast EMA (α 0.98, λ 2), near its measured D_crit (≈ 414): 7 sizes in \
-            [360, 480] × 3 seeds, 30,000 steps each
+            SciDL: the same MLP with Grokfast EMA (α 0.98, λ 2), around the D_crit 3,000-step dcrit runs measured \
+            (≈ 414): 7 sizes in [360, 480] × 3 seeds, 30,000 steps each
             """
         case .p113NearDcrit:
             """
